@@ -1,0 +1,84 @@
+# credo build.  `make` builds build/credo and build/libcredo.a; `make test`
+# runs every test (plain build, then AddressSanitizer + UBSan build);
+# `make demo` runs the demo policy; `make bench` measures speed.
+
+CC       ?= cc
+BUILD    ?= build
+PKGS     := libpcre2-8 sqlite3 libmd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
+
+OPT      ?= -O2
+SAN      ?=
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS   ?=
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS)
+ALLCFLAGS = -std=c11 $(OPT) -g $(SAN) -pthread $(CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lm -pthread
+
+LIB_SRC  := $(wildcard lang/*.c runtime/*.c stdlib/*.c)
+LIB_SRC  := $(filter-out runtime/cli_%.c,$(LIB_SRC))
+CLI_SRC  := $(wildcard runtime/cli_*.c)
+GEN_SRC  := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all test unit golden demo bench clean san-test
+all: $(BUILD)/credo $(BUILD)/libcredo.a
+
+$(BUILD)/gen/parser.c $(BUILD)/gen/parser.h &: lang/parser.y
+	@mkdir -p $(@D)
+	bison -Wall -Werror --defines=$(BUILD)/gen/parser.h -o $(BUILD)/gen/parser.c $<
+
+$(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h &: lang/lexer.l $(BUILD)/gen/parser.h
+	@mkdir -p $(@D)
+	flex --header-file=$(BUILD)/gen/lexer.h -o $(BUILD)/gen/lexer.c $<
+
+# Generated code gets a lighter warning set.
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wall -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/libcredo.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/credo: $(CLI_OBJ) $(BUILD)/libcredo.a
+	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcredo.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcredo.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(WARN) -Wno-missing-prototypes -o $@ $< $(BUILD)/libcredo.a $(LDLIBS) $(CMOCKA_LIBS)
+
+unit: $(UNIT_BIN)
+	@sh tests/run_unit.sh $(BUILD)/test-results $(UNIT_BIN)
+
+golden: $(BUILD)/credo
+	@sh tests/run_golden.sh $(BUILD)/test-results $(BUILD)/credo
+
+# Every test, twice: a plain optimised build, then the same suite built
+# with AddressSanitizer and UndefinedBehaviorSanitizer in build/san.
+test: all
+	@rm -rf build/test-results build/san/test-results
+	@$(MAKE) --no-print-directory unit golden
+	@$(MAKE) --no-print-directory BUILD=build/san OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" san-test
+	@sh tests/summary.sh
+
+san-test: all
+	@ASAN_OPTIONS=detect_leaks=1 $(MAKE) --no-print-directory unit golden
+
+demo: $(BUILD)/credo
+	@sh examples/demo.sh $(BUILD)/credo
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,141 @@
+#include "diag.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cr_diags_init(cr_diags *d, const char *file, const char *src, size_t len)
+{
+    memset(d, 0, sizeof *d);
+    d->file = file;
+    d->src = src;
+    d->len = len;
+}
+
+void cr_diags_free(cr_diags *d)
+{
+    for (uint32_t i = 0; i < d->count; i++)
+        free(d->items[i].msg);
+    free(d->items);
+    d->items = NULL;
+    d->count = d->cap = 0;
+}
+
+void cr_vdiag(cr_diags *d, cr_severity sev, cr_span span, const char *fmt, va_list ap)
+{
+    if (d->count == d->cap) {
+        uint32_t cap = d->cap ? d->cap * 2 : 16;
+        cr_diagnostic *items = realloc(d->items, cap * sizeof *items);
+        if (!items)
+            return; /* out of memory: the count of errors still stands */
+        d->items = items;
+        d->cap = cap;
+    }
+    char buf[512];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    cr_diagnostic *g = &d->items[d->count];
+    g->msg = strdup(buf);
+    if (!g->msg)
+        return;
+    g->severity = sev;
+    g->span = span;
+    d->count++;
+    if (sev == CR_SEV_ERROR)
+        d->errors++;
+    else if (sev == CR_SEV_WARNING)
+        d->warnings++;
+}
+
+void cr_diag(cr_diags *d, cr_severity sev, cr_span span, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cr_vdiag(d, sev, span, fmt, ap);
+    va_end(ap);
+    if (sev == CR_SEV_ERROR && d->errors == 0)
+        d->errors = 1; /* even when the message itself could not be kept */
+}
+
+void cr_source_linecol(const char *src, size_t len, uint32_t off, uint32_t *line, uint32_t *col)
+{
+    uint32_t l = 1, c = 1;
+    if (off > len)
+        off = (uint32_t)len;
+    for (uint32_t i = 0; i < off; i++) {
+        unsigned char ch = (unsigned char)src[i];
+        if (ch == '\n') {
+            l++;
+            c = 1;
+        } else if ((ch & 0xC0) != 0x80) {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+static const char *sev_name(cr_severity s)
+{
+    return s == CR_SEV_ERROR ? "error" : s == CR_SEV_WARNING ? "warning" : "note";
+}
+
+void cr_diag_print_one(const cr_diags *d, const cr_diagnostic *g, FILE *out)
+{
+    uint32_t line, col;
+    cr_source_linecol(d->src, d->len, g->span.start, &line, &col);
+    fprintf(out, "%s:%u:%u: %s: %s\n", d->file, line, col, sev_name(g->severity), g->msg);
+    /* The source line, then a caret under the span (tabs kept as tabs so
+     * the caret lines up). */
+    size_t ls = g->span.start > d->len ? d->len : g->span.start;
+    while (ls > 0 && d->src[ls - 1] != '\n')
+        ls--;
+    size_t le = ls;
+    while (le < d->len && d->src[le] != '\n')
+        le++;
+    fprintf(out, "%.*s\n", (int)(le - ls), d->src + ls);
+    size_t start = g->span.start > le ? le : g->span.start;
+    for (size_t i = ls; i < start; i++) {
+        unsigned char ch = (unsigned char)d->src[i];
+        if ((ch & 0xC0) != 0x80)
+            fputc(ch == '\t' ? '\t' : ' ', out);
+    }
+    fputc('^', out);
+    size_t end = g->span.end > le ? le : g->span.end;
+    bool first = true;
+    for (size_t i = start; i < end; i++) {
+        unsigned char ch = (unsigned char)d->src[i];
+        if ((ch & 0xC0) == 0x80)
+            continue;
+        if (!first)
+            fputc('~', out);
+        first = false;
+    }
+    fputc('\n', out);
+}
+
+
+void cr_diags_print(const cr_diags *d, FILE *out)
+{
+    /* Sort pointers, stably, so diagnostics at one place keep their order. */
+    const cr_diagnostic **order = malloc(d->count * sizeof *order);
+    if (!order) {
+        for (uint32_t i = 0; i < d->count; i++)
+            cr_diag_print_one(d, &d->items[i], out);
+        return;
+    }
+    for (uint32_t i = 0; i < d->count; i++)
+        order[i] = &d->items[i];
+    /* insertion sort: stable, and diagnostics are few */
+    for (uint32_t i = 1; i < d->count; i++) {
+        const cr_diagnostic *g = order[i];
+        uint32_t j = i;
+        while (j > 0 && order[j - 1]->span.start > g->span.start) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = g;
+    }
+    for (uint32_t i = 0; i < d->count; i++)
+        cr_diag_print_one(d, order[i], out);
+    free(order);
+}

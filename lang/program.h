@@ -1,0 +1,114 @@
+/* A compiled policy: bytecode, constants and the tables that name what the
+ * code does (rules, results, scorecards, segments, decision tables), all in
+ * one arena that lives as long as the program.  A program is immutable once
+ * built, so threads share it; each thread evaluates with its own session
+ * (runtime/vm.h). */
+#ifndef CREDO_PROGRAM_H
+#define CREDO_PROGRAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ast.h"
+#include "opcodes.h"
+#include "types.h"
+#include "../runtime/arena.h"
+#include "../runtime/value.h"
+
+typedef struct cr_ins {
+    uint8_t op;
+    uint8_t a;
+    uint16_t b;
+    uint32_t c;
+} cr_ins;
+
+typedef struct cr_rule_info {
+    const char *code;
+    const char *desc;          /* may be NULL */
+    uint8_t kind;              /* RULE_REJECT / RULE_REFER */
+    bool in_admission;
+    cr_span span;
+} cr_rule_info;
+
+typedef enum cr_let_kind { LET_PLAIN, LET_CONST, LET_RESULT, LET_SCORECARD, LET_SEGMENT, LET_TABLE } cr_let_kind;
+
+typedef struct cr_let_info {
+    const char *name;
+    uint32_t pc;               /* start of its code; ends with LET_END */
+    uint8_t kind;              /* cr_let_kind */
+    uint32_t index;            /* kind's own table: scorecard, segment or table number */
+    const cr_type *type;
+    cr_span span;
+} cr_let_info;
+
+typedef struct cr_charac_info {
+    const char *name;
+    const char *code;          /* adverse-action reason code */
+    uint32_t nbins;
+    cr_span *bin_spans;
+} cr_charac_info;
+
+typedef struct cr_scorecard_info {
+    const char *name;
+    uint32_t first, count;     /* its characteristics in prog->characs */
+} cr_scorecard_info;
+
+typedef struct cr_segment_info {
+    const char *name;
+    uint32_t nrows;
+    const char **labels;       /* label of each row */
+    cr_span *row_spans;
+} cr_segment_info;
+
+typedef struct cr_table_info {
+    const char *name;
+    uint8_t hit, collect;      /* cr_hit, cr_collect */
+    uint32_t nrows;
+    cr_span *row_spans;
+    const cr_type *out;
+} cr_table_info;
+
+typedef struct cr_program {
+    cr_arena arena;
+    /* the exact source and what identifies it */
+    const char *file;
+    const char *src;
+    size_t len;
+    char sha256[65];
+    const char *name, *title, *version, *owner;
+    int64_t effective;
+    bool has_effective;
+
+    const cr_record *input;    /* input slots, in declaration order */
+    const char *input_name;
+
+    cr_ins *code;
+    cr_span *spans;            /* source place of each instruction */
+    uint32_t ncode;
+    cr_value *consts;
+    uint32_t nconsts;
+
+    cr_let_info *lets;
+    uint32_t nlets;
+    uint32_t *results;         /* lets written to the decision, in source order */
+    uint32_t nresults;
+    cr_rule_info *rules;
+    uint32_t nrules;
+    cr_scorecard_info *scorecards;
+    uint32_t nscorecards;
+    cr_charac_info *characs;
+    uint32_t ncharacs;
+    cr_segment_info *segments;
+    uint32_t nsegments;
+    cr_table_info *tables;
+    uint32_t ntables;
+
+    void **regex;              /* pcre2_code_8 *, compiled (and JIT-compiled) at load */
+    uint32_t nregex;
+    uint32_t nlocals;
+    uint32_t max_stack;
+    uint32_t max_table_rows;
+    bool has_decide;
+} cr_program;
+
+#endif

@@ -1,0 +1,75 @@
+#include "types.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static uint32_t name_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+bool cr_record_build_index(cr_record *r, void *(*alloc)(void *ctx, size_t n), void *ctx)
+{
+    uint32_t cap = 8;
+    while (cap < r->nfields * 2u)
+        cap *= 2;
+    r->index = alloc(ctx, cap * sizeof *r->index);
+    if (!r->index)
+        return false;
+    for (uint32_t i = 0; i < cap; i++)
+        r->index[i] = -1;
+    r->index_mask = cap - 1;
+    for (uint32_t f = 0; f < r->nfields; f++) {
+        uint32_t h = name_hash(r->fields[f].name, r->fields[f].len) & r->index_mask;
+        while (r->index[h] >= 0)
+            h = (h + 1) & r->index_mask;
+        r->index[h] = (int32_t)f;
+    }
+    return true;
+}
+
+int cr_record_find(const cr_record *r, const char *name, size_t len)
+{
+    if (!r->index)
+        return -1;
+    uint32_t h = name_hash(name, len) & r->index_mask;
+    for (;;) {
+        int32_t f = r->index[h];
+        if (f < 0)
+            return -1;
+        const cr_field *fd = &r->fields[f];
+        if (fd->len == len && memcmp(fd->name, name, len) == 0)
+            return f;
+        h = (h + 1) & r->index_mask;
+    }
+}
+
+const char *cr_type_name(const cr_type *t, char *buf, size_t size)
+{
+    char inner[128];
+    const char *q = t->optional ? "?" : "";
+    switch (t->kind) {
+    case CR_T_ERROR: snprintf(buf, size, "<error>"); break;
+    case CR_T_NULL: snprintf(buf, size, "null"); break;
+    case CR_T_BOOL: snprintf(buf, size, "bool%s", q); break;
+    case CR_T_INT: snprintf(buf, size, "int%s", q); break;
+    case CR_T_DEC: snprintf(buf, size, "%s%s", t->spelling ? t->spelling : "number", q); break;
+    case CR_T_TEXT: snprintf(buf, size, "text%s", q); break;
+    case CR_T_DATE: snprintf(buf, size, "date%s", q); break;
+    case CR_T_REGEX: snprintf(buf, size, "regex"); break;
+    case CR_T_LIST:
+        snprintf(buf, size, "list of %s%s", cr_type_name(t->elem, inner, sizeof inner), q);
+        break;
+    case CR_T_SET:
+        snprintf(buf, size, "set of %s", cr_type_name(t->elem, inner, sizeof inner));
+        break;
+    case CR_T_RECORD: snprintf(buf, size, "record %s%s", t->rec->name, q); break;
+    case CR_T_LABEL: snprintf(buf, size, "%s label%s", t->labels->name, q); break;
+    }
+    return buf;
+}

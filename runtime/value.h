@@ -1,0 +1,66 @@
+/* Run-time values: a small tagged union passed by value.
+ *
+ * Ownership: a value never owns what it points to.  Texts, lists and
+ * records point into the application's input line, the session arena
+ * (reset after each application) or the policy's constant pool (alive as
+ * long as the policy).  Copying a value is copying the struct. */
+#ifndef CREDO_VALUE_H
+#define CREDO_VALUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "decimal.h"
+
+typedef enum cr_tag {
+    CR_NULL = 0,
+    CR_BOOL,
+    CR_INT,
+    CR_DEC,
+    CR_TEXT,   /* UTF-8 bytes s[0..len), not NUL terminated */
+    CR_DATE,   /* days since 1970-01-01 in i */
+    CR_LIST,   /* items[0..len) */
+    CR_RECORD, /* items[0..len) in the record type's field order */
+    CR_SET,    /* constant set: items[0..len) sorted, see stdlib/list.c */
+    CR_REGEX   /* index of a compiled pattern in the program */
+} cr_tag;
+
+typedef struct cr_value {
+    uint8_t tag;
+    uint8_t scale;  /* CR_DEC: fractional digits */
+    uint32_t len;   /* CR_TEXT bytes, CR_LIST/CR_RECORD/CR_SET items */
+    union {
+        bool b;
+        int64_t i;
+        cr_i128 coef;  /* CR_DEC coefficient */
+        const char *s;
+        const struct cr_value *items;
+    } u;
+} cr_value;
+
+static inline cr_value cr_null(void) { cr_value v = {0}; return v; }
+static inline cr_value cr_bool(bool b) { cr_value v = {0}; v.tag = CR_BOOL; v.u.b = b; return v; }
+static inline cr_value cr_int(int64_t i) { cr_value v = {0}; v.tag = CR_INT; v.u.i = i; return v; }
+static inline cr_value cr_date(int64_t days) { cr_value v = {0}; v.tag = CR_DATE; v.u.i = days; return v; }
+static inline cr_value cr_text(const char *s, uint32_t len)
+{
+    cr_value v = {0}; v.tag = CR_TEXT; v.len = len; v.u.s = s; return v;
+}
+static inline cr_value cr_list(const cr_value *items, uint32_t len)
+{
+    cr_value v = {0}; v.tag = CR_LIST; v.len = len; v.u.items = items; return v;
+}
+static inline cr_value cr_decv(cr_dec d)
+{
+    cr_value v = {0}; v.tag = CR_DEC; v.scale = (uint8_t)d.scale; v.u.coef = d.coef; return v;
+}
+static inline cr_dec cr_value_dec(cr_value v)
+{
+    cr_dec d;
+    if (v.tag == CR_INT) { d.coef = v.u.i; d.scale = 0; }
+    else { d.coef = v.u.coef; d.scale = v.scale; }
+    return d;
+}
+
+#endif

@@ -1,0 +1,645 @@
+/* The dispatch loop: one function, `switch` by default and computed goto
+ * where the compiler has it (CASE/NEXT below).  Every run-time error names
+ * the source place of the instruction that failed, from prog->spans. */
+#include "vm.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "../lang/diag.h"
+#include "../stdlib/stdlib.h"
+
+const char *const cr_opcode_names[CR_OP__COUNT] = {
+#define CR_OP_NAME(name) #name,
+    CR_OPCODES(CR_OP_NAME)
+#undef CR_OP_NAME
+};
+
+const char *cr_outcome_name(cr_outcome_code o)
+{
+    switch (o) {
+    case CR_APPROVE: return "APPROVE";
+    case CR_REFER: return "REFER";
+    case CR_REJECT: return "REJECT";
+    }
+    return "?";
+}
+
+static void *zalloc(size_t n) { return calloc(n ? n : 1, 1); }
+
+cr_session *cr_session_new(const cr_program *p, const cr_session_limits *limits)
+{
+    static const cr_session_limits defaults = CR_SESSION_LIMITS_DEFAULT;
+    cr_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->prog = p;
+    s->limits = limits ? *limits : defaults;
+    cr_arena_init(&s->arena, 64 * 1024, s->limits.max_memory);
+    s->slots = zalloc(p->input->nfields * sizeof *s->slots);
+    s->lets = zalloc(p->nlets * sizeof *s->lets);
+    s->let_state = zalloc(p->nlets);
+    s->locals = zalloc(p->nlocals * sizeof *s->locals);
+    s->stack = zalloc((p->max_stack + 4) * sizeof *s->stack);
+    s->ret = zalloc((p->nlets + 1) * sizeof *s->ret);
+    s->fired = zalloc(p->nrules * sizeof *s->fired);
+    s->sc_bin = zalloc(p->ncharacs * sizeof *s->sc_bin);
+    s->sc_points = zalloc(p->ncharacs * sizeof *s->sc_points);
+    s->seg_row = zalloc(p->nsegments * sizeof *s->seg_row);
+    size_t tr = (size_t)p->ntables * (p->max_table_rows ? p->max_table_rows : 1);
+    s->tbl_rows = zalloc(tr * sizeof *s->tbl_rows);
+    s->tbl_vals = zalloc(tr * sizeof *s->tbl_vals);
+    s->tbl_count = zalloc(p->ntables * sizeof *s->tbl_count);
+    s->match_data = pcre2_match_data_create(1, NULL);
+    s->match_ctx = pcre2_match_context_create(NULL);
+    if (!s->slots || !s->lets || !s->let_state || !s->locals || !s->stack || !s->ret || !s->fired ||
+        !s->sc_bin || !s->sc_points || !s->seg_row || !s->tbl_rows || !s->tbl_vals || !s->tbl_count ||
+        !s->match_data || !s->match_ctx) {
+        cr_session_free(s);
+        return NULL;
+    }
+    pcre2_set_match_limit(s->match_ctx, s->limits.regex_match_limit);
+    pcre2_set_depth_limit(s->match_ctx, s->limits.regex_depth_limit);
+    return s;
+}
+
+void cr_session_free(cr_session *s)
+{
+    if (!s)
+        return;
+    cr_arena_free(&s->arena);
+    free(s->slots);
+    free(s->lets);
+    free(s->let_state);
+    free(s->locals);
+    free(s->stack);
+    free(s->ret);
+    free(s->fired);
+    free(s->sc_bin);
+    free(s->sc_points);
+    free(s->seg_row);
+    free(s->tbl_rows);
+    free(s->tbl_vals);
+    free(s->tbl_count);
+    pcre2_match_data_free(s->match_data);
+    pcre2_match_context_free(s->match_ctx);
+    free(s);
+}
+
+void cr_session_begin(cr_session *s)
+{
+    const cr_program *p = s->prog;
+    cr_arena_reset(&s->arena);
+    memset(s->slots, 0, p->input->nfields * sizeof *s->slots);
+    memset(s->let_state, 0, p->nlets);
+    s->nfired = 0;
+    for (uint32_t i = 0; i < p->ncharacs; i++)
+        s->sc_bin[i] = -1;
+    for (uint32_t i = 0; i < p->nsegments; i++)
+        s->seg_row[i] = -1;
+    memset(s->tbl_count, 0, p->ntables * sizeof *s->tbl_count);
+    s->outcome = CR_APPROVE;
+    s->reasons = cr_list(NULL, 0);
+    s->decided = false;
+    s->error[0] = '\0';
+    s->error_in = NULL;
+    s->executed = 0;
+}
+
+/* ---- helpers ---- */
+
+static void set_error(cr_session *s, uint32_t pc, uint32_t let_depth, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void set_error(cr_session *s, uint32_t pc, uint32_t let_depth, const char *fmt, ...)
+{
+    const cr_program *p = s->prog;
+    char what[384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    cr_span sp = pc < p->ncode ? p->spans[pc] : (cr_span){0, 0};
+    uint32_t line, col;
+    cr_source_linecol(p->src, p->len, sp.start, &line, &col);
+    s->error_span = sp;
+    /* the let whose code holds pc names where it happened: lets' code is
+     * laid out one after another behind the main code */
+    (void)let_depth;
+    s->error_in = NULL;
+    uint32_t best = UINT32_MAX;
+    for (uint32_t i = 0; i < p->nlets; i++)
+        if (p->lets[i].pc <= pc && (best == UINT32_MAX || p->lets[i].pc > p->lets[best].pc))
+            best = i;
+    if (best != UINT32_MAX)
+        s->error_in = p->lets[best].name;
+    if (s->error_in)
+        snprintf(s->error, sizeof s->error, "%s:%u:%u: %s (in %s)", p->file, line, col, what, s->error_in);
+    else
+        snprintf(s->error, sizeof s->error, "%s:%u:%u: %s", p->file, line, col, what);
+}
+
+/* Reason codes of the k characteristics of scorecard sc with the lowest
+ * points, ties in source order. */
+static bool lowest_codes(cr_session *s, uint32_t sc, int64_t k, cr_value *out)
+{
+    const cr_program *p = s->prog;
+    const cr_scorecard_info *si = &p->scorecards[sc];
+    if (k < 0)
+        k = 0;
+    if ((uint64_t)k > si->count)
+        k = si->count;
+    cr_value *items = cr_arena_alloc(&s->arena, (size_t)(k ? k : 1) * sizeof *items);
+    uint32_t *order = cr_arena_alloc(&s->arena, (si->count ? si->count : 1) * sizeof *order);
+    if (!items || !order)
+        return false;
+    for (uint32_t i = 0; i < si->count; i++)
+        order[i] = si->first + i;
+    /* insertion sort: stable, and scorecards are short */
+    for (uint32_t i = 1; i < si->count; i++) {
+        uint32_t v = order[i];
+        uint32_t j = i;
+        while (j > 0 && cr_num_cmp(s->sc_points[order[j - 1]], s->sc_points[v]) > 0) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = v;
+    }
+    for (int64_t i = 0; i < k; i++) {
+        const char *code = p->characs[order[i]].code;
+        items[i] = cr_text(code, (uint32_t)strlen(code));
+    }
+    *out = cr_list(items, (uint32_t)k);
+    return true;
+}
+
+static bool flatten_reasons(cr_session *s, const cr_value *vals, uint32_t n, cr_value *out)
+{
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < n; i++)
+        total += vals[i].tag == CR_LIST ? vals[i].len : vals[i].tag == CR_TEXT ? 1 : 0;
+    cr_value *items = cr_arena_alloc(&s->arena, (total ? total : 1) * sizeof *items);
+    if (!items)
+        return false;
+    uint32_t o = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (vals[i].tag == CR_LIST) {
+            for (uint32_t j = 0; j < vals[i].len; j++)
+                if (vals[i].u.items[j].tag == CR_TEXT)
+                    items[o++] = vals[i].u.items[j];
+        } else if (vals[i].tag == CR_TEXT) {
+            items[o++] = vals[i];
+        }
+    }
+    *out = cr_list(items, o);
+    return true;
+}
+
+static bool admission_codes(cr_session *s, int kind, cr_value *out)
+{
+    const cr_program *p = s->prog;
+    cr_value *items = cr_arena_alloc(&s->arena, (s->nfired ? s->nfired : 1) * sizeof *items);
+    if (!items)
+        return false;
+    uint32_t o = 0;
+    for (uint32_t i = 0; i < s->nfired; i++) {
+        const cr_rule_info *r = &p->rules[s->fired[i]];
+        if ((kind < 0 && r->in_admission) || (kind >= 0 && r->kind == kind))
+            items[o++] = cr_text(r->code, (uint32_t)strlen(r->code));
+    }
+    *out = cr_list(items, o);
+    return true;
+}
+
+static bool admission_has(const cr_session *s, int kind)
+{
+    for (uint32_t i = 0; i < s->nfired; i++) {
+        const cr_rule_info *r = &s->prog->rules[s->fired[i]];
+        if (r->in_admission && r->kind == kind)
+            return true;
+    }
+    return false;
+}
+
+/* Combines the rows of a table that matched, by its hit policy. */
+static bool table_end(cr_session *s, uint32_t t, cr_value *out, char *err, size_t errsize)
+{
+    const cr_program *p = s->prog;
+    const cr_table_info *ti = &p->tables[t];
+    uint32_t n = s->tbl_count[t];
+    uint32_t *rows = s->tbl_rows + (size_t)t * p->max_table_rows;
+    cr_value *vals = s->tbl_vals + (size_t)t * p->max_table_rows;
+    cr_call_ctx cx = {&s->arena, err, errsize};
+    if (ti->hit == HIT_COLLECT) {
+        switch (ti->collect) {
+        case COLLECT_COUNT: *out = cr_int(n); return true;
+        case COLLECT_LIST: {
+            cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
+            if (!items)
+                return cr_call_fail(&cx, "out of memory for this application");
+            memcpy(items, vals, n * sizeof *items);
+            *out = cr_list(items, n);
+            return true;
+        }
+        case COLLECT_SUM: {
+            cr_value acc = cr_int(0);
+            for (uint32_t i = 0; i < n; i++)
+                if (!cr_num_add(&cx, acc, vals[i], &acc))
+                    return false;
+            *out = acc;
+            return true;
+        }
+        default: {
+            if (n == 0)
+                return cr_call_fail(&cx, "no row of table %s matches, so it has no %s", ti->name,
+                                    ti->collect == COLLECT_MIN ? "minimum" : "maximum");
+            cr_value best = vals[0];
+            for (uint32_t i = 1; i < n; i++) {
+                int c = cr_num_cmp(vals[i], best);
+                if (ti->collect == COLLECT_MIN ? c < 0 : c > 0)
+                    best = vals[i];
+            }
+            *out = best;
+            return true;
+        }
+        }
+    }
+    if (n == 0)
+        return cr_call_fail(&cx, "no row of table %s matches", ti->name);
+    switch (ti->hit) {
+    case HIT_UNIQUE:
+        if (n > 1) {
+            uint32_t l1, c1, l2, c2;
+            cr_source_linecol(p->src, p->len, ti->row_spans[rows[0]].start, &l1, &c1);
+            cr_source_linecol(p->src, p->len, ti->row_spans[rows[1]].start, &l2, &c2);
+            return cr_call_fail(&cx, "unique table %s: rows %u (line %u) and %u (line %u) both match",
+                                ti->name, rows[0] + 1, l1, rows[1] + 1, l2);
+        }
+        break;
+    case HIT_ANY:
+        for (uint32_t i = 1; i < n; i++)
+            if (!cr_value_eq(vals[i], vals[0]))
+                return cr_call_fail(&cx, "table %s (hit any): rows %u and %u match with different results",
+                                    ti->name, rows[0] + 1, rows[i] + 1);
+        break;
+    case HIT_PRIORITY: {
+        uint32_t best = 0;
+        for (uint32_t i = 1; i < n; i++) {
+            bool better;
+            if (ti->out && ti->out->kind == CR_T_LABEL) {
+                /* earlier labels of the segment win */
+                int a = -1, b = -1;
+                for (uint32_t k = 0; k < ti->out->labels->count; k++) {
+                    const char *l = ti->out->labels->names[k];
+                    if (strlen(l) == vals[i].len && memcmp(l, vals[i].u.s, vals[i].len) == 0) a = (int)k;
+                    if (strlen(l) == vals[best].len && memcmp(l, vals[best].u.s, vals[best].len) == 0) b = (int)k;
+                }
+                better = a < b;
+            } else {
+                better = cr_num_cmp(vals[i], vals[best]) > 0;
+            }
+            if (better)
+                best = i;
+        }
+        *out = vals[best];
+        return true;
+    }
+    default:
+        break;
+    }
+    *out = vals[0];
+    return true;
+}
+
+static bool slice(cr_session *s, cr_value xs, int64_t i, int64_t j, cr_value *out, char *err, size_t errsize)
+{
+    int64_t n = xs.len;
+    int64_t a = i < 0 ? n + i : i, b = j < 0 ? n + j : j;
+    if (a < 0 || b >= n || a > b + 1) {
+        snprintf(err, errsize, "slice [%lld..%lld] is outside a list of %lld items", (long long)i, (long long)j, (long long)n);
+        return false;
+    }
+    (void)s;
+    *out = cr_list(xs.u.items + a, (uint32_t)(b - a + 1));
+    return true;
+}
+
+/* ---- the loop ---- */
+
+#if defined(__GNUC__) && !defined(CREDO_NO_COMPUTED_GOTO)
+#define CR_COMPUTED_GOTO 1
+#endif
+
+bool cr_session_run(cr_session *s)
+{
+    const cr_program *p = s->prog;
+    const cr_ins *code = p->code;
+    const cr_value *consts = p->consts;
+    cr_value *sp = s->stack;        /* next free */
+    cr_value *locals = s->locals;
+    uint32_t pc = 0, cur = 0;
+    uint32_t depth = 0;             /* running lets */
+    uint64_t budget = s->limits.max_instructions;
+    char err[384];
+    err[0] = '\0';
+    cr_call_ctx cx = {&s->arena, err, sizeof err};
+    const cr_ins *in;
+    cr_value a, b;
+
+#ifdef CR_COMPUTED_GOTO
+    static void *const labels[CR_OP__COUNT] = {
+#define CR_OP_LABEL(name) &&op_##name,
+        CR_OPCODES(CR_OP_LABEL)
+#undef CR_OP_LABEL
+    };
+#define CASE(name) op_##name:
+#define NEXT                                  \
+    do {                                      \
+        if (--budget == 0) goto out_of_budget; \
+        cur = pc;                             \
+        in = &code[pc++];                     \
+        goto *labels[in->op];                 \
+    } while (0)
+    NEXT;
+#else
+#define CASE(name) case CR_OP_##name:
+#define NEXT goto dispatch
+dispatch:
+    if (--budget == 0)
+        goto out_of_budget;
+    cur = pc;
+    in = &code[pc++];
+    switch ((cr_opcode)in->op) {
+#endif
+
+    CASE(CONST) *sp++ = consts[in->c]; NEXT;
+    CASE(INPUT) *sp++ = s->slots[in->c]; NEXT;
+    CASE(LET)
+        if (s->let_state[in->c] == 2) {
+            *sp++ = s->lets[in->c];
+            NEXT;
+        }
+        if (s->let_state[in->c] == 1) {
+            set_error(s, cur, depth, "'%s' depends on itself", p->lets[in->c].name);
+            return false;
+        }
+        s->let_state[in->c] = 1;
+        s->ret[depth++] = pc;
+        pc = p->lets[in->c].pc;
+        NEXT;
+    CASE(LET_END)
+        s->lets[in->c] = sp[-1];
+        s->let_state[in->c] = 2;
+        pc = s->ret[--depth];
+        NEXT;
+    CASE(LOCAL) *sp++ = locals[in->c]; NEXT;
+    CASE(STORE) locals[in->c] = *--sp; NEXT;
+    CASE(POP) sp--; NEXT;
+    CASE(DUP) sp[0] = sp[-1]; sp++; NEXT;
+    CASE(FIELD)
+        a = sp[-1];
+        sp[-1] = a.tag == CR_RECORD ? a.u.items[in->c] : cr_null();
+        NEXT;
+    CASE(INDEX) {
+        b = *--sp;
+        a = sp[-1];
+        int64_t i = b.u.i < 0 ? (int64_t)a.len + b.u.i : b.u.i;
+        if (i < 0 || i >= (int64_t)a.len) {
+            set_error(s, cur, depth, "position %lld is outside a list of %u items", (long long)b.u.i, a.len);
+            return false;
+        }
+        sp[-1] = a.u.items[i];
+        NEXT;
+    }
+    CASE(SLICE) {
+        cr_value j = *--sp;
+        b = *--sp;
+        if (!slice(s, sp[-1], b.u.i, j.u.i, &sp[-1], err, sizeof err))
+            goto fail;
+        NEXT;
+    }
+    CASE(ADD)
+        b = *--sp;
+        if (sp[-1].tag == CR_INT && b.tag == CR_INT && !__builtin_add_overflow(sp[-1].u.i, b.u.i, &sp[-1].u.i))
+            NEXT;
+        if (!cr_num_add(&cx, sp[-1], b, &sp[-1]))
+            goto fail;
+        NEXT;
+    CASE(SUB)
+        b = *--sp;
+        if (!cr_num_sub(&cx, sp[-1], b, &sp[-1]))
+            goto fail;
+        NEXT;
+    CASE(MUL)
+        b = *--sp;
+        if (!cr_num_mul(&cx, sp[-1], b, &sp[-1]))
+            goto fail;
+        NEXT;
+    CASE(DIV)
+        b = *--sp;
+        if (!cr_num_div(&cx, sp[-1], b, &sp[-1]))
+            goto fail;
+        NEXT;
+    CASE(MOD)
+        b = *--sp;
+        if (!cr_num_mod(&cx, sp[-1], b, &sp[-1]))
+            goto fail;
+        NEXT;
+    CASE(NEG)
+        if (!cr_num_neg(&cx, sp[-1], &sp[-1]))
+            goto fail;
+        NEXT;
+    CASE(EQ) b = *--sp; sp[-1] = cr_bool(cr_value_eq(sp[-1], b)); NEXT;
+    CASE(NE) b = *--sp; sp[-1] = cr_bool(!cr_value_eq(sp[-1], b)); NEXT;
+    CASE(LT) b = *--sp; sp[-1] = cr_bool(cr_value_cmp(sp[-1], b) < 0); NEXT;
+    CASE(LE) b = *--sp; sp[-1] = cr_bool(cr_value_cmp(sp[-1], b) <= 0); NEXT;
+    CASE(GT) b = *--sp; sp[-1] = cr_bool(cr_value_cmp(sp[-1], b) > 0); NEXT;
+    CASE(GE) b = *--sp; sp[-1] = cr_bool(cr_value_cmp(sp[-1], b) >= 0); NEXT;
+    CASE(NOT) sp[-1].u.b = !sp[-1].u.b; NEXT;
+    CASE(JUMP) pc = in->c; NEXT;
+    CASE(JUMP_FALSE) if (!(--sp)->u.b) pc = in->c; NEXT;
+    CASE(JUMP_TRUE) if ((--sp)->u.b) pc = in->c; NEXT;
+    CASE(AND_JUMP) if (!sp[-1].u.b) pc = in->c; else sp--; NEXT;
+    CASE(OR_JUMP) if (sp[-1].u.b) pc = in->c; else sp--; NEXT;
+    CASE(COALESCE) if (sp[-1].tag != CR_NULL) pc = in->c; else sp--; NEXT;
+    CASE(IS_NULL) sp[-1] = cr_bool((sp[-1].tag == CR_NULL) != (in->a != 0)); NEXT;
+    CASE(IN) {
+        b = *--sp;
+        a = sp[-1];
+        bool found = false;
+        for (uint32_t i = 0; i < b.len && !found; i++)
+            found = cr_value_eq(a, b.u.items[i]);
+        sp[-1] = cr_bool(found != (in->a != 0));
+        NEXT;
+    }
+    CASE(MATCH) {
+        a = sp[-1];
+        pcre2_code *re = p->regex[in->c];
+        int rc = pcre2_match(re, (PCRE2_SPTR)a.u.s, a.len, 0, 0, s->match_data, s->match_ctx);
+        if (rc >= 0) {
+            sp[-1] = cr_bool(true);
+        } else if (rc == PCRE2_ERROR_NOMATCH) {
+            sp[-1] = cr_bool(false);
+        } else {
+            char msg[128];
+            pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof msg);
+            set_error(s, cur, depth, "regular expression failed: %s", msg);
+            return false;
+        }
+        NEXT;
+    }
+    CASE(CALL) {
+        uint32_t n = in->a;
+        sp -= n;
+        cr_value r;
+        if (!cr_builtins[in->c].fn(&cx, sp, n, &r))
+            goto fail;
+        *sp++ = r;
+        NEXT;
+    }
+    CASE(LIST) {
+        uint32_t n = in->c;
+        cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
+        if (!items)
+            goto oom;
+        sp -= n;
+        memcpy(items, sp, n * sizeof *items);
+        *sp++ = cr_list(items, n);
+        NEXT;
+    }
+    CASE(TODAY) *sp++ = cr_date(s->today); NEXT;
+    CASE(FIRE)
+        if ((--sp)->u.b)
+            s->fired[s->nfired++] = in->c;
+        NEXT;
+    CASE(ITER_INIT)
+        locals[in->b] = *--sp;
+        locals[in->b + 1] = cr_int(0);
+        NEXT;
+    CASE(ITER_NEXT) {
+        cr_value *xs = &locals[in->b];
+        int64_t i = locals[in->b + 1].u.i;
+        if (i >= (int64_t)xs->len) {
+            pc = in->c;
+            NEXT;
+        }
+        locals[in->b + 2] = xs->u.items[i];
+        locals[in->b + 1].u.i = i + 1;
+        NEXT;
+    }
+    CASE(AGG_COUNT) if ((--sp)->u.b) sp[-1].u.i++; NEXT;
+    CASE(AGG_ANY)
+        if ((--sp)->u.b) {
+            sp[-1] = cr_bool(true);
+            pc = in->c;
+        }
+        NEXT;
+    CASE(AGG_ALL)
+        if (!(--sp)->u.b) {
+            sp[-1] = cr_bool(false);
+            pc = in->c;
+        }
+        NEXT;
+    CASE(COMP_NEW) {
+        uint32_t n = locals[in->b].len;
+        cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
+        if (!items)
+            goto oom;
+        *sp++ = cr_list(items, 0);
+        NEXT;
+    }
+    CASE(COMP_ADD) {
+        a = *--sp;
+        cr_value *list = &sp[-1];
+        ((cr_value *)list->u.items)[list->len++] = a;
+        NEXT;
+    }
+    CASE(SC_MARK)
+        s->sc_bin[in->b] = (int32_t)in->c;
+        s->sc_points[in->b] = sp[-1];
+        NEXT;
+    CASE(SC_POINTS) *sp++ = s->sc_points[in->c]; NEXT;
+    CASE(SC_LOWEST)
+        if (!lowest_codes(s, in->c, sp[-1].u.i, &sp[-1]))
+            goto oom;
+        NEXT;
+    CASE(SEG_MARK) s->seg_row[in->b] = (int32_t)in->c; NEXT;
+    CASE(TBL_START) s->tbl_count[in->c] = 0; NEXT;
+    CASE(TBL_MATCH) {
+        uint32_t k = s->tbl_count[in->b]++;
+        size_t at = (size_t)in->b * p->max_table_rows + k;
+        s->tbl_rows[at] = in->c;
+        s->tbl_vals[at] = *--sp;
+        NEXT;
+    }
+    CASE(TBL_END)
+        if (!table_end(s, in->c, sp, err, sizeof err))
+            goto fail;
+        sp++;
+        NEXT;
+    CASE(ADMISSION)
+        if (in->a == 0) {
+            if (!admission_codes(s, -1, sp))
+                goto oom;
+        } else {
+            *sp = cr_bool(admission_has(s, in->a == 1 ? RULE_REJECT : RULE_REFER));
+        }
+        sp++;
+        NEXT;
+    CASE(REASONS) {
+        uint32_t n = in->c;
+        sp -= n;
+        if (!flatten_reasons(s, sp, n, sp))
+            goto oom;
+        sp++;
+        NEXT;
+    }
+    CASE(DECIDE)
+        s->reasons = *--sp;
+        s->outcome = (cr_outcome_code)in->a;
+        s->decided = true;
+        goto done;
+    CASE(FAIL)
+        set_error(s, cur, depth, "%.*s", (int)consts[in->c].len, consts[in->c].u.s);
+        return false;
+    CASE(HALT)
+        goto done;
+#ifndef CR_COMPUTED_GOTO
+    default:
+        set_error(s, cur, depth, "bad instruction %u", in->op);
+        return false;
+    }
+#endif
+
+done:
+    s->executed = s->limits.max_instructions - budget;
+    if (!s->decided) {
+        /* the default rule: REJECT if any reject fired, else REFER if any
+         * refer fired, else APPROVE; reasons are that kind's codes */
+        bool rejected = false, referred = false;
+        for (uint32_t i = 0; i < s->nfired; i++) {
+            if (p->rules[s->fired[i]].kind == RULE_REJECT) rejected = true;
+            else referred = true;
+        }
+        s->outcome = rejected ? CR_REJECT : referred ? CR_REFER : CR_APPROVE;
+        if (!admission_codes(s, rejected ? RULE_REJECT : RULE_REFER, &s->reasons))
+            goto oom;
+        if (s->outcome == CR_APPROVE)
+            s->reasons = cr_list(NULL, 0);
+    }
+    return true;
+
+fail:
+    set_error(s, cur, depth, "%s", err);
+    return false;
+oom:
+    set_error(s, cur, depth, "out of memory for this application (limit %zu bytes)", s->limits.max_memory);
+    return false;
+out_of_budget:
+    set_error(s, cur, depth, "instruction budget of %llu exceeded", (unsigned long long)s->limits.max_instructions);
+    return false;
+}

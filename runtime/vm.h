@@ -1,0 +1,78 @@
+/* The virtual machine and its per-thread evaluation state.
+ *
+ * A session belongs to one thread and evaluates one application at a time
+ * against one program.  Everything an application needs is allocated once
+ * when the session is made (input slots, lets, locals, the value stack,
+ * the trace) or comes from the session's arena, which is reset, not freed,
+ * between applications: a steady stream of applications calls no malloc. */
+#ifndef CREDO_VM_H
+#define CREDO_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../lang/program.h"
+#include "arena.h"
+#include "value.h"
+
+typedef enum cr_outcome_code { CR_APPROVE = 0, CR_REFER = 1, CR_REJECT = 2 } cr_outcome_code;
+
+typedef struct cr_session_limits {
+    uint64_t max_instructions;  /* per application; default 1,000,000 */
+    size_t max_memory;          /* session arena bytes per application; default 64 MiB */
+    uint32_t regex_match_limit; /* PCRE2 match limit; default 100,000 */
+    uint32_t regex_depth_limit; /* PCRE2 depth limit; default 1,000 */
+} cr_session_limits;
+
+#define CR_SESSION_LIMITS_DEFAULT {1000000, 64u << 20, 100000, 1000}
+
+typedef struct cr_session {
+    const cr_program *prog;
+    cr_session_limits limits;
+    cr_arena arena;
+    int64_t today;              /* the as-of date, a day number */
+
+    cr_value *slots;            /* input fields, filled by the reader */
+    cr_value *lets;
+    uint8_t *let_state;         /* 0 not run, 1 running, 2 done */
+    cr_value *locals;
+    cr_value *stack;
+    uint32_t *ret;              /* return addresses of running lets */
+
+    /* what happened, for the decision record and explain */
+    uint32_t *fired;            /* rule numbers in firing order */
+    uint32_t nfired;
+    int32_t *sc_bin;            /* bin each characteristic took, -1 none */
+    cr_value *sc_points;
+    int32_t *seg_row;           /* row each segment chose, -1 none */
+    uint32_t *tbl_rows;         /* per table: the rows that matched (prog->max_table_rows each) */
+    cr_value *tbl_vals;         /* and their outputs */
+    uint32_t *tbl_count;
+
+    cr_outcome_code outcome;
+    cr_value reasons;           /* list of text */
+    bool decided;               /* by the decide block (else the default rule) */
+
+    void *match_data;           /* pcre2_match_data_8 * */
+    void *match_ctx;            /* pcre2_match_context_8 * */
+    uint64_t executed;          /* instructions run for the last application */
+
+    /* the last run's error */
+    char error[512];
+    cr_span error_span;
+    const char *error_in;       /* the let, rule or result it happened in */
+} cr_session;
+
+cr_session *cr_session_new(const cr_program *p, const cr_session_limits *limits);
+void cr_session_free(cr_session *s);
+
+/* Forgets the previous application: arena reset, slots and lets cleared. */
+void cr_session_begin(cr_session *s);
+
+/* Runs the program on s->slots.  Returns true with s->outcome and
+ * s->reasons set, or false with s->error ("file:line:col: what (in NAME)"). */
+bool cr_session_run(cr_session *s);
+
+const char *cr_outcome_name(cr_outcome_code o);
+
+#endif

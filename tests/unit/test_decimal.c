@@ -1,0 +1,455 @@
+/* Unit tests for runtime/decimal.c. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "runtime/decimal.h"
+
+#define MAX38 "99999999999999999999999999999999999999"
+
+/* Parses text that must be valid. */
+static cr_dec dec(const char *s)
+{
+    cr_dec d;
+    cr_dec_status st = cr_dec_parse(s, strlen(s), &d);
+    if (st != CR_DEC_OK)
+        fail_msg("cannot parse %s: %s", s, cr_dec_status_text(st));
+    return d;
+}
+
+static void expect_text(cr_dec d, const char *want)
+{
+    char buf[CR_DEC_FMT_MAX];
+    size_t n = cr_dec_format(d, buf);
+    assert_string_equal(buf, want);
+    assert_int_equal(n, strlen(want));
+}
+
+typedef cr_dec_status (*cr_binop)(cr_dec, cr_dec, cr_dec *);
+
+/* op(a, b) succeeds with exactly the text want. */
+static void expect_op(cr_binop op, const char *a, const char *b, const char *want)
+{
+    cr_dec r;
+    cr_dec_status st = op(dec(a), dec(b), &r);
+    if (st != CR_DEC_OK)
+        fail_msg("%s with %s: %s, want %s", a, b, cr_dec_status_text(st), want);
+    expect_text(r, want);
+}
+
+static void expect_op_fails(cr_binop op, const char *a, const char *b, cr_dec_status want)
+{
+    cr_dec r;
+    cr_dec_status st = op(dec(a), dec(b), &r);
+    if (st != want)
+        fail_msg("%s with %s: %s, want %s", a, b, cr_dec_status_text(st), cr_dec_status_text(want));
+}
+
+static void test_add_sub(void **state)
+{
+    cr_dec r;
+    assert_int_equal(cr_dec_add(dec("0.1"), dec("0.2"), &r), CR_DEC_OK);
+    assert_int_equal(cr_dec_cmp(r, dec("0.3")), 0);
+    expect_text(r, "0.3");
+    assert_int_equal(r.scale, 1);
+
+    /* Scales are aligned exactly; the result has the larger one. */
+    expect_op(cr_dec_add, "1.5", "2.25", "3.75");
+    expect_op(cr_dec_add, "12", "0.05", "12.05");
+    expect_op(cr_dec_add, "1.10", "2.20", "3.30");
+    expect_op(cr_dec_add, "-1.5", "1.50", "0.00");
+    expect_op(cr_dec_sub, "1", "0.01", "0.99");
+    expect_op(cr_dec_sub, "0.5", "0.75", "-0.25");
+    expect_op(cr_dec_sub, "-3", "-3.000", "0.000");
+    expect_op(cr_dec_add, "0.000000000000000001", "1000000000000000000", "1000000000000000000.000000000000000001");
+
+    /* The 38-digit bound. */
+    expect_op(cr_dec_add, MAX38, "-1", "99999999999999999999999999999999999998");
+    expect_op_fails(cr_dec_add, MAX38, "1", CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_add, "-" MAX38, "-1", CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_sub, MAX38, "-1", CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_sub, "-" MAX38, "1", CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_add, MAX38, "0.1", CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_add, "50000000000000000000000000000000000000",
+                    "50000000000000000000000000000000000000", CR_DEC_OVERFLOW);
+    /* Scaling 10^37 to one place leaves 38 digits, but the exact sum fits. */
+    expect_op(cr_dec_add, "10000000000000000000000000000000000000",
+              "-9999999999999999999999999999999999999.9", "0.1");
+}
+
+static void test_mul(void **state)
+{
+    expect_op(cr_dec_mul, "1.5", "2.25", "3.375");
+    expect_op(cr_dec_mul, "0.10", "0.20", "0.0200");
+    expect_op(cr_dec_mul, "-3", "0.5", "-1.5");
+    expect_op(cr_dec_mul, "-0.5", "-0.5", "0.25");
+    expect_op(cr_dec_mul, "-7", "0.00", "0.00");
+    expect_op(cr_dec_mul, "1000.00", "0.0525", "52.500000");
+
+    /* Scale 19 is rounded half-even to 18: 1.5e-18 -> 2e-18, 2.5e-18 -> 2e-18. */
+    expect_op(cr_dec_mul, "0.000000001", "0.0000000015", "0.000000000000000002");
+    expect_op(cr_dec_mul, "0.000000001", "0.0000000025", "0.000000000000000002");
+    expect_op(cr_dec_mul, "0.000000001", "-0.0000000035", "-0.000000000000000004");
+    expect_op(cr_dec_mul, "0.000000001", "0.0000000004", "0.000000000000000000");
+    expect_op(cr_dec_mul, "0.123456789012345678", "0.123456789012345678", "0.015241578753238837");
+    /* The exact product has 40 digits (wider than 128 bits); rounded to 18
+     * places it fits. */
+    expect_op(cr_dec_mul, "12345.6789012345678901", "9876.5432109876543210",
+              "121932631.137021795224734034");
+    expect_op(cr_dec_mul, "1.000000000000000000", "1000.000000000000000000",
+              "1000.000000000000000000");
+
+    /* The 38-digit bound. */
+    expect_op(cr_dec_mul, "10000000000000000000", "9999999999999999999",
+              "99999999999999999990000000000000000000");
+    expect_op_fails(cr_dec_mul, "10000000000000000000", "10000000000000000000", CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_mul, MAX38, "10", CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_mul, MAX38, "-1.1", CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_mul, MAX38, MAX38, CR_DEC_OVERFLOW);
+    expect_op(cr_dec_mul, MAX38, "-1", "-" MAX38);
+}
+
+static void test_div(void **state)
+{
+    expect_op(cr_dec_div, "1", "3", "0.3333333333333333");
+    expect_op(cr_dec_div, "2", "3", "0.6666666666666667");
+    expect_op(cr_dec_div, "-2", "3", "-0.6666666666666667");
+    expect_op(cr_dec_div, "10", "4", "2.5");
+    expect_op(cr_dec_div, "1234.56", "5000.00", "0.246912");
+    expect_op(cr_dec_div, "6", "3", "2");
+    expect_op(cr_dec_div, "6.00", "3", "2.00");
+    expect_op(cr_dec_div, "6", "3.0", "2.0");
+    expect_op(cr_dec_div, "-6.0", "0.5", "-12.0");
+    expect_op(cr_dec_div, "1", "0.00001", "100000.00000");
+    expect_op(cr_dec_div, "0", "-7", "0");
+    /* Ties at the 16th place go to even. */
+    expect_op(cr_dec_div, "0.0000000000000001", "2", "0.0000000000000000");
+    expect_op(cr_dec_div, "0.0000000000000003", "2", "0.0000000000000002");
+    expect_op(cr_dec_div, "0.0000000000000005", "-2", "-0.0000000000000002");
+    expect_op(cr_dec_div, "0.00000000000000005", "2", "0.00000000000000000");
+    /* Fewer than 16 places would be too small: rounds to zero. */
+    expect_op(cr_dec_div, "0.000000000000000007", "2", "0.000000000000000000");
+    /* a with 18 places over b with 1: the quotient is found at 17 places
+     * and rounded to 16, then padded back to 18. */
+    expect_op(cr_dec_div, "1.000000000000000005", "0.1", "10.000000000000000000");
+    expect_op(cr_dec_div, "1.000000000000000015", "0.1", "10.000000000000000200");
+    expect_op(cr_dec_div, "1.000000000000000050", "0.1", "10.000000000000000500");
+
+    /* Large coefficients: the dividend scaled to 16 places has 54 digits. */
+    expect_op(cr_dec_div, "1234567890123456789012.3456789012345678", "7.0000000000000001",
+              "176366841446208110196.5230763257747926");
+    expect_op(cr_dec_div, MAX38, "3", "33333333333333333333333333333333333333");
+    expect_op(cr_dec_div, MAX38, MAX38, "1");
+    expect_op(cr_dec_div, "1", MAX38, "0");
+    expect_op(cr_dec_div, "-" MAX38, "-1", MAX38);
+    /* An exact quotient that fits is not lost to its presentation scale. */
+    expect_op(cr_dec_div, "12345678901234567890123456789012345678", "0.2",
+              "61728394506172839450617283945061728390");
+    expect_op_fails(cr_dec_div, MAX38, "7", CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_div, MAX38, "0.1", CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_div, "1", "0", CR_DEC_DIVZERO);
+    expect_op_fails(cr_dec_div, "0", "0.00", CR_DEC_DIVZERO);
+}
+
+static void test_neg_abs(void **state)
+{
+    expect_text(cr_dec_neg(dec("1.50")), "-1.50");
+    expect_text(cr_dec_neg(dec("-0.05")), "0.05");
+    expect_text(cr_dec_neg(dec("0.00")), "0.00");
+    expect_text(cr_dec_abs(dec("-12.5")), "12.5");
+    expect_text(cr_dec_abs(dec("12.5")), "12.5");
+    expect_text(cr_dec_abs(dec("-" MAX38)), MAX38);
+    assert_int_equal(cr_dec_sign(dec("-0.01")), -1);
+    assert_int_equal(cr_dec_sign(dec("0.00")), 0);
+    assert_int_equal(cr_dec_sign(dec("3")), 1);
+}
+
+static void test_cmp(void **state)
+{
+    assert_int_equal(cr_dec_cmp(dec("1.0"), dec("1.00")), 0);
+    assert_int_equal(cr_dec_cmp(dec("1"), dec("1.000000000000000000")), 0);
+    assert_int_equal(cr_dec_cmp(dec("0"), dec("-0.00")), 0);
+    assert_int_equal(cr_dec_cmp(dec("1.01"), dec("1.1")), -1);
+    assert_int_equal(cr_dec_cmp(dec("1.1"), dec("1.01")), 1);
+    assert_int_equal(cr_dec_cmp(dec("-1"), dec("1")), -1);
+    assert_int_equal(cr_dec_cmp(dec("0"), dec("-0.01")), 1);
+    assert_int_equal(cr_dec_cmp(dec("-2.5"), dec("-2.45")), -1);
+    assert_int_equal(cr_dec_cmp(dec("-2.45"), dec("-2.5")), 1);
+    assert_int_equal(cr_dec_cmp(dec("-2.50"), dec("-2.5")), 0);
+    /* Rescaling MAX38 to 18 places would not fit 128 bits. */
+    assert_int_equal(cr_dec_cmp(dec(MAX38), dec("99999999999999999999.999999999999999999")), 1);
+    assert_int_equal(cr_dec_cmp(dec("99999999999999999999.999999999999999999"), dec(MAX38)), -1);
+    assert_int_equal(cr_dec_cmp(dec("-" MAX38), dec("-0.000000000000000001")), -1);
+    assert_int_equal(cr_dec_cmp(dec(MAX38), dec(MAX38)), 0);
+}
+
+struct round_case {
+    const char *in;
+    int n;
+    const char *half_up, *half_even, *floor, *ceil, *down;
+};
+
+static void test_round(void **state)
+{
+    static const struct round_case cases[] = {
+        {"2.345", 2, "2.35", "2.34", "2.34", "2.35", "2.34"},
+        {"2.355", 2, "2.36", "2.36", "2.35", "2.36", "2.35"},
+        {"-2.345", 2, "-2.35", "-2.34", "-2.35", "-2.34", "-2.34"},
+        {"-2.355", 2, "-2.36", "-2.36", "-2.36", "-2.35", "-2.35"},
+        {"2.341", 2, "2.34", "2.34", "2.34", "2.35", "2.34"},
+        {"-2.349", 2, "-2.35", "-2.35", "-2.35", "-2.34", "-2.34"},
+        {"-2.5", 0, "-3", "-2", "-3", "-2", "-2"},
+        {"-3.5", 0, "-4", "-4", "-4", "-3", "-3"},
+        {"-0.004", 2, "0.00", "0.00", "-0.01", "0.00", "0.00"},
+        {"0.005", 2, "0.01", "0.00", "0.00", "0.01", "0.00"},
+        {"-1.25", 1, "-1.3", "-1.2", "-1.3", "-1.2", "-1.2"},
+        {"7", 0, "7", "7", "7", "7", "7"},
+        {"2.5", 2, "2.50", "2.50", "2.50", "2.50", "2.50"},
+        {"-0.1", 18, "-0.100000000000000000", "-0.100000000000000000", "-0.100000000000000000",
+         "-0.100000000000000000", "-0.100000000000000000"},
+        {"99999999999999999999.999999999999999999", 0, "100000000000000000000",
+         "100000000000000000000", "99999999999999999999", "100000000000000000000",
+         "99999999999999999999"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct round_case *c = &cases[i];
+        const char *want[] = {c->half_up, c->half_even, c->floor, c->ceil, c->down};
+        for (int mode = CR_ROUND_HALF_UP; mode <= CR_ROUND_DOWN; mode++) {
+            cr_dec r;
+            assert_int_equal(cr_dec_round(dec(c->in), c->n, (cr_round_mode)mode, &r), CR_DEC_OK);
+            assert_int_equal(r.scale, c->n);
+            expect_text(r, want[mode]);
+        }
+    }
+    cr_dec r;
+    assert_int_equal(cr_dec_round(dec(MAX38), 1, CR_ROUND_HALF_EVEN, &r), CR_DEC_OVERFLOW);
+    assert_int_equal(cr_dec_round(dec("1"), 19, CR_ROUND_HALF_EVEN, &r), CR_DEC_DOMAIN);
+    assert_int_equal(cr_dec_round(dec("1"), -1, CR_ROUND_HALF_EVEN, &r), CR_DEC_DOMAIN);
+}
+
+static void test_floor_ceil_to(void **state)
+{
+    expect_op(cr_dec_floor_to, "12345.67", "1000", "12000");
+    expect_op(cr_dec_ceil_to, "12345.67", "1000", "13000");
+    expect_op(cr_dec_floor_to, "-12345.67", "1000", "-13000");
+    expect_op(cr_dec_ceil_to, "-12345.67", "1000", "-12000");
+    expect_op(cr_dec_floor_to, "2.347", "0.05", "2.30");
+    expect_op(cr_dec_ceil_to, "2.347", "0.05", "2.35");
+    expect_op(cr_dec_floor_to, "-2.347", "0.05", "-2.35");
+    expect_op(cr_dec_ceil_to, "-2.347", "0.05", "-2.30");
+    expect_op(cr_dec_floor_to, "2.35", "0.05", "2.35");
+    expect_op(cr_dec_ceil_to, "2.35", "0.05", "2.35");
+    expect_op(cr_dec_floor_to, "2.3500001", "0.05", "2.35");
+    expect_op(cr_dec_ceil_to, "2.3500001", "0.05", "2.40");
+    expect_op(cr_dec_floor_to, "-1.5", "1", "-2");
+    expect_op(cr_dec_ceil_to, "-1.5", "1", "-1");
+    expect_op(cr_dec_ceil_to, "-0.3", "1", "0");
+    expect_op(cr_dec_floor_to, "0.3", "1", "0");
+    expect_op(cr_dec_floor_to, "7", "0.25", "7.00");
+    expect_op(cr_dec_ceil_to, "7.1", "0.25", "7.25");
+    expect_op(cr_dec_floor_to, "1000", "300", "900");
+    expect_op(cr_dec_ceil_to, "1000", "300", "1200");
+    expect_op(cr_dec_floor_to, MAX38, "1000", "99999999999999999999999999999999999000");
+    expect_op_fails(cr_dec_ceil_to, MAX38, "1000", CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_floor_to, "-" MAX38, "1000", CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_floor_to, "100000000000000000000", "0.000000000000000001",
+                    CR_DEC_OVERFLOW);
+    expect_op_fails(cr_dec_floor_to, "1", "0", CR_DEC_DIVZERO);
+    expect_op_fails(cr_dec_ceil_to, "1", "0.00", CR_DEC_DIVZERO);
+    expect_op_fails(cr_dec_floor_to, "1", "-1", CR_DEC_DOMAIN);
+    expect_op_fails(cr_dec_ceil_to, "1", "-0.05", CR_DEC_DOMAIN);
+}
+
+static void expect_sqrt(const char *a, int scale, const char *want)
+{
+    cr_dec r;
+    assert_int_equal(cr_dec_sqrt(dec(a), scale, &r), CR_DEC_OK);
+    assert_int_equal(r.scale, scale);
+    expect_text(r, want);
+}
+
+static void test_sqrt(void **state)
+{
+    expect_sqrt("2.25", 2, "1.50");
+    expect_sqrt("2", 10, "1.4142135624");
+    expect_sqrt("2", 18, "1.414213562373095049");
+    expect_sqrt("2", 0, "1");
+    expect_sqrt("2.5", 0, "2");
+    expect_sqrt("4", 0, "2");
+    expect_sqrt("0", 3, "0.000");
+    expect_sqrt("0.0225", 1, "0.2"); /* exactly 0.15: tie to even */
+    expect_sqrt("0.0625", 1, "0.2"); /* exactly 0.25: tie to even */
+    expect_sqrt("0.000000000000000001", 9, "0.000000001");
+    expect_sqrt("0.00000000000000001", 0, "0");
+    expect_sqrt("144.000", 1, "12.0");
+    expect_sqrt(MAX38, 18, "10000000000000000000.000000000000000000");
+    expect_sqrt(MAX38, 0, "10000000000000000000");
+    cr_dec r;
+    assert_int_equal(cr_dec_sqrt(dec("-1"), 2, &r), CR_DEC_DOMAIN);
+    assert_int_equal(cr_dec_sqrt(dec("-0.01"), 2, &r), CR_DEC_DOMAIN);
+    assert_int_equal(cr_dec_sqrt(dec("4"), 19, &r), CR_DEC_DOMAIN);
+}
+
+struct parse_case {
+    const char *in;
+    cr_dec_status st;
+    const char *text; /* formatted result when st is CR_DEC_OK */
+    int scale;
+};
+
+static void test_parse(void **state)
+{
+    static const struct parse_case cases[] = {
+        {"0", CR_DEC_OK, "0", 0},
+        {"-0", CR_DEC_OK, "0", 0},
+        {"-0.00", CR_DEC_OK, "0.00", 2},
+        {"12", CR_DEC_OK, "12", 0},
+        {"-12.5", CR_DEC_OK, "-12.5", 1},
+        {"1.50", CR_DEC_OK, "1.50", 2},
+        {"0.001", CR_DEC_OK, "0.001", 3},
+        {"1.5e2", CR_DEC_OK, "150", 0},
+        {"1.5E+2", CR_DEC_OK, "150", 0},
+        {"1.25e1", CR_DEC_OK, "12.5", 1},
+        {"1e-3", CR_DEC_OK, "0.001", 3},
+        {"-25e-1", CR_DEC_OK, "-2.5", 1},
+        {"100e-2", CR_DEC_OK, "1.00", 2},
+        {"0e5", CR_DEC_OK, "0", 0},
+        {"0e-400", CR_DEC_OK, "0.000000000000000000", 18},
+        {"1e0", CR_DEC_OK, "1", 0},
+        {"1e37", CR_DEC_OK, "10000000000000000000000000000000000000", 0},
+        {MAX38, CR_DEC_OK, MAX38, 0},
+        {"-" MAX38, CR_DEC_OK, "-" MAX38, 0},
+        {"0.000000000000000001", CR_DEC_OK, "0.000000000000000001", 18},
+        {"1.0000000000000000000000", CR_DEC_OK, "1.000000000000000000", 18},
+        {"100e-20", CR_DEC_OK, "0.000000000000000001", 18},
+        {"00000", CR_DEC_SYNTAX, NULL, 0},
+        {"0.00000000000000000000000000000000000000000001e44", CR_DEC_OK, "1", 0},
+        {"1e38", CR_DEC_OVERFLOW, NULL, 0},
+        {"1e400", CR_DEC_OVERFLOW, NULL, 0},
+        {"-1e400", CR_DEC_OVERFLOW, NULL, 0},
+        {"1e999999999999999999999999", CR_DEC_OVERFLOW, NULL, 0},
+        {"100000000000000000000000000000000000000", CR_DEC_OVERFLOW, NULL, 0},
+        {"10000000000000000000000.000000000000000000", CR_DEC_OVERFLOW, NULL, 0},
+        {"0.1234567890123456789", CR_DEC_PRECISION, NULL, 0},
+        {"1e-19", CR_DEC_PRECISION, NULL, 0},
+        {"1e-999999999999999999999", CR_DEC_PRECISION, NULL, 0},
+        {"", CR_DEC_SYNTAX, NULL, 0},
+        {"-", CR_DEC_SYNTAX, NULL, 0},
+        {"+1", CR_DEC_SYNTAX, NULL, 0},
+        {"01", CR_DEC_SYNTAX, NULL, 0},
+        {"-01", CR_DEC_SYNTAX, NULL, 0},
+        {".5", CR_DEC_SYNTAX, NULL, 0},
+        {"5.", CR_DEC_SYNTAX, NULL, 0},
+        {"5.e3", CR_DEC_SYNTAX, NULL, 0},
+        {"1e", CR_DEC_SYNTAX, NULL, 0},
+        {"1e+", CR_DEC_SYNTAX, NULL, 0},
+        {"1.5x", CR_DEC_SYNTAX, NULL, 0},
+        {" 1", CR_DEC_SYNTAX, NULL, 0},
+        {"1 ", CR_DEC_SYNTAX, NULL, 0},
+        {"1,5", CR_DEC_SYNTAX, NULL, 0},
+        {"--1", CR_DEC_SYNTAX, NULL, 0},
+        {"1e400x", CR_DEC_SYNTAX, NULL, 0},
+        {"NaN", CR_DEC_SYNTAX, NULL, 0},
+        {"Infinity", CR_DEC_SYNTAX, NULL, 0},
+        {"0x10", CR_DEC_SYNTAX, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct parse_case *c = &cases[i];
+        cr_dec d;
+        cr_dec_status st = cr_dec_parse(c->in, strlen(c->in), &d);
+        if (st != c->st)
+            fail_msg("parse \"%s\": got %s, want %s", c->in, cr_dec_status_text(st),
+                     cr_dec_status_text(c->st));
+        if (st == CR_DEC_OK) {
+            expect_text(d, c->text);
+            assert_int_equal(d.scale, c->scale);
+        }
+    }
+    /* Exactly n bytes are read: a prefix parses, an embedded NUL does not. */
+    cr_dec d;
+    assert_int_equal(cr_dec_parse("12.5junk", 4, &d), CR_DEC_OK);
+    expect_text(d, "12.5");
+    assert_int_equal(cr_dec_parse("1\0" "2", 3, &d), CR_DEC_SYNTAX);
+}
+
+static void test_to_int(void **state)
+{
+    int64_t v = 0;
+    assert_int_equal(cr_dec_to_int(dec("42"), &v), CR_DEC_OK);
+    assert_int_equal(v, 42);
+    assert_int_equal(cr_dec_to_int(dec("-42.000"), &v), CR_DEC_OK);
+    assert_int_equal(v, -42);
+    assert_int_equal(cr_dec_to_int(dec("0.00"), &v), CR_DEC_OK);
+    assert_int_equal(v, 0);
+    assert_int_equal(cr_dec_to_int(dec("9223372036854775807"), &v), CR_DEC_OK);
+    assert_true(v == INT64_MAX);
+    assert_int_equal(cr_dec_to_int(dec("-9223372036854775808.0"), &v), CR_DEC_OK);
+    assert_true(v == INT64_MIN);
+    assert_int_equal(cr_dec_to_int(dec("9223372036854775808"), &v), CR_DEC_OVERFLOW);
+    assert_int_equal(cr_dec_to_int(dec("-9223372036854775809"), &v), CR_DEC_OVERFLOW);
+    assert_int_equal(cr_dec_to_int(dec(MAX38), &v), CR_DEC_OVERFLOW);
+    assert_int_equal(cr_dec_to_int(dec("1.5"), &v), CR_DEC_PRECISION);
+    assert_int_equal(cr_dec_to_int(dec("-0.000000000000000001"), &v), CR_DEC_PRECISION);
+    cr_dec d = cr_dec_from_int(INT64_MIN);
+    assert_int_equal(cr_dec_to_int(d, &v), CR_DEC_OK);
+    assert_true(v == INT64_MIN);
+    expect_text(d, "-9223372036854775808");
+}
+
+static void test_format(void **state)
+{
+    cr_dec d;
+    d.coef = 0, d.scale = 2;
+    expect_text(d, "0.00");
+    d.coef = 0, d.scale = 0;
+    expect_text(d, "0");
+    d.coef = -5, d.scale = 2;
+    expect_text(d, "-0.05");
+    d.coef = 630, d.scale = 2;
+    expect_text(d, "6.30");
+    d.coef = 1, d.scale = 3;
+    expect_text(d, "0.001");
+    d.coef = 12, d.scale = 0;
+    expect_text(d, "12");
+    d.coef = -125, d.scale = 1;
+    expect_text(d, "-12.5");
+    d.coef = -1, d.scale = 18;
+    expect_text(d, "-0.000000000000000001");
+    expect_text(dec("-" MAX38), "-" MAX38);
+    expect_text(dec("-99999999999999999999.999999999999999999"),
+                "-99999999999999999999.999999999999999999");
+    expect_text(cr_dec_from_int(-7), "-7");
+}
+
+static void test_status_text(void **state)
+{
+    assert_string_equal(cr_dec_status_text(CR_DEC_OK), "ok");
+    assert_string_equal(cr_dec_status_text(CR_DEC_OVERFLOW), "number is out of range");
+    assert_string_equal(cr_dec_status_text(CR_DEC_DIVZERO), "division by zero");
+    assert_string_equal(cr_dec_status_text(CR_DEC_SYNTAX), "not a number");
+    assert_string_equal(cr_dec_status_text(CR_DEC_PRECISION), "more than 18 fractional digits");
+    assert_string_equal(cr_dec_status_text(CR_DEC_DOMAIN), "outside the function's domain");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_add_sub),
+        cmocka_unit_test(test_mul),
+        cmocka_unit_test(test_div),
+        cmocka_unit_test(test_neg_abs),
+        cmocka_unit_test(test_cmp),
+        cmocka_unit_test(test_round),
+        cmocka_unit_test(test_floor_ceil_to),
+        cmocka_unit_test(test_sqrt),
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_to_int),
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_status_text),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
