@@ -59,7 +59,7 @@ static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t
     int num;
 }
 
-%token KW_POLICY "policy" KW_VERSION "version" KW_EFFECTIVE "effective" KW_OWNER "owner"
+%token KW_POLICY "policy"
 %token KW_INPUT "input" KW_CONST "const" KW_LET "let" KW_FN "fn"
 %token KW_ADMISSION "admission" KW_REJECT "reject" KW_REFER "refer" KW_APPROVE "approve"
 %token KW_WHEN "when" KW_AND "and" KW_OR "or" KW_NOT "not" KW_IN "in" KW_MATCHES "matches"
@@ -106,22 +106,16 @@ policy:
     header items
     ;
 
-/* policy NAME "title" version "v" effective DATE owner "team" */
+/* policy NAME "title", then `version "v"`, `effective DATE`, `owner "team"`
+ * (parsed as items, so these words stay free for field names) */
 header:
-    KW_POLICY T_IDENT opt_string attrs {
+    KW_POLICY T_IDENT opt_string {
         ctx->ast->name = $2.s;
         ctx->ast->name_span = @2;
         ctx->ast->title = $3.s;
         ctx->ast->header_span = @$;
     }
     ;
-
-attrs:
-    %empty
-  | attrs KW_VERSION T_STRING   { ctx->ast->version = $3.s; }
-  | attrs KW_EFFECTIVE T_DATE   { ctx->ast->effective = $3; ctx->ast->has_effective = true; }
-  | attrs KW_OWNER T_STRING     { ctx->ast->owner = $3.s; }
-  ;
 
 opt_string:
     %empty      { $$.s = NULL; $$.len = 0; }
@@ -135,7 +129,22 @@ items:
   ;
 
 item:
-    KW_INPUT T_IDENT '{' fields '}' {
+    T_IDENT T_STRING {
+        if (ctx->ast->items)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @1, "'%s' belongs in the policy header, before the first item", $1.s);
+        if (!strcmp($1.s, "version")) ctx->ast->version = $2.s;
+        else if (!strcmp($1.s, "owner")) ctx->ast->owner = $2.s;
+        else cr_diag(ctx->diags, CR_SEV_ERROR, @1, "unknown header attribute '%s' (version \"...\", effective DATE or owner \"...\")", $1.s);
+        ctx->ast->header_span.end = @2.end;
+    }
+  | T_IDENT T_DATE {
+        if (ctx->ast->items)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @1, "'%s' belongs in the policy header, before the first item", $1.s);
+        if (!strcmp($1.s, "effective")) { ctx->ast->effective = $2; ctx->ast->has_effective = true; }
+        else cr_diag(ctx->diags, CR_SEV_ERROR, @1, "unknown header attribute '%s' (version \"...\", effective DATE or owner \"...\")", $1.s);
+        ctx->ast->header_span.end = @2.end;
+    }
+  | KW_INPUT T_IDENT '{' fields '}' {
         cr_item *it = new_item(ctx, I_INPUT, @$);
         if (it) {
             it->name = $2.s; it->name_span = @2;

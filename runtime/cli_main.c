@@ -183,7 +183,7 @@ static int cmd_run(int argc, char **argv)
     if (nfiles == 0)
         return usage(usage_run, 2);
     int errors = 0;
-    cr_program *p = load_policy(files[0], false, &errors);
+    cr_program *p = load_policy(files[0], true, &errors);
     if (!p)
         return 1;
     FILE *in = stdin;

@@ -49,7 +49,8 @@ typedef struct jr {
     cr_json_result *res;
     bool failed;   /* an error is recorded: validate only, store nothing */
     bool str_esc;  /* the last string scanned has escapes */
-    bool str_bad;  /* the last string scanned has a content error */
+    bool str_bad;  /* the last string scanned has a content error: */
+    const char *bad_at, *bad_what; /* its first, and what is wrong */
 } jr;
 
 /* ---- errors ---------------------------------------------------------- */
@@ -263,23 +264,14 @@ static int escape_at(const unsigned char *p, const unsigned char *end, uint32_t 
     return 12;
 }
 
-/* Reports the first fault found inside a string, once the string is known
- * to be closed (a line cut off inside a string says so instead).  In a
- * value it is a field error and the scan goes on; in a key (path NULL) it
- * is a syntax error, since the key cannot be looked up. */
-static int string_fault(jr *j, const jpath *path, const unsigned char *at, const char *what)
-{
-    if (!path)
-        return syntax(j, (const char *)at, "%s in a key", what);
-    field_error(j, path, "%s at byte %zu", what, (size_t)((const char *)at - j->line));
-    return 0;
-}
-
 /* Scans the string whose opening quote is at j->p, leaving j->p after its
  * closing quote and setting j->str_esc and j->str_bad.  Checks UTF-8,
- * control characters and escapes; decoding is left to decode(), which only
- * strings with escapes need.  -1 on a syntax error. */
-static int scan_string(jr *j, const jpath *path)
+ * control characters and escapes; the first fault is kept in j->bad_at and
+ * j->bad_what for the caller to report, once the string is known to be
+ * closed (a line cut off inside a string is reported as that instead).
+ * Decoding is left to decode(), which only strings with escapes need.  -1
+ * on a syntax error. */
+static int scan_string(jr *j)
 {
     const unsigned char *p = (const unsigned char *)j->p + 1;
     const unsigned char *end = (const unsigned char *)j->end;
@@ -298,7 +290,9 @@ static int scan_string(jr *j, const jpath *path)
             j->p = (const char *)p + 1;
             j->str_esc = esc;
             j->str_bad = bad_at != NULL;
-            return bad_at ? string_fault(j, path, bad_at, bad_what) : 0;
+            j->bad_at = (const char *)bad_at;
+            j->bad_what = bad_what;
+            return 0;
         case S_ESC: {
             uint32_t cp;
             esc = true;
@@ -552,8 +546,10 @@ static int read_object(jr *j, const cr_record *rec, cr_value *slots, const jpath
             if (p == end || *p != '"')
                 return expected(j, p, want_key);
             j->p = p;
-            if (scan_string(j, NULL) < 0)
+            if (scan_string(j) < 0)
                 return -1;
+            if (j->str_bad) /* a key that cannot be looked up */
+                return syntax(j, j->bad_at, "%s in a key", j->bad_what);
             const char *key = p + 1;
             size_t klen = (size_t)(j->p - 1 - key);
             if (j->str_esc && !(key = decode(j, key, klen, &klen)))
@@ -699,42 +695,54 @@ static int read_value(jr *j, const cr_type *t, cr_value *out, const jpath *path,
     }
     if (j->failed)
         t = NULL;
-    if (t && !accepts(t, k)) {
-        type_error(j, path, t, k);
-        t = NULL;
-    }
+    /* A scalar is scanned before its type is checked, so a malformed one is
+     * a syntax error; a list or object of the wrong type is reported at
+     * once and then only validated. */
+    bool wrong = t && !accepts(t, k);
     switch (k) {
     case J_NULL:
-        if (scan_literal(j, "null", 4) < 0)
-            return -1;
-        if (t)
-            *out = cr_null();
-        return 0;
     case J_BOOL: {
         bool b = *v == 't';
-        if (scan_literal(j, b ? "true" : "false", b ? 4 : 5) < 0)
+        const char *word = k == J_NULL ? "null" : b ? "true" : "false";
+        if (scan_literal(j, word, strlen(word)) < 0)
             return -1;
-        if (t)
-            *out = cr_bool(b);
+        if (wrong)
+            type_error(j, path, t, k);
+        else if (t)
+            *out = k == J_NULL ? cr_null() : cr_bool(b);
         return 0;
     }
     case J_NUMBER: {
         bool plain = false;
         if (scan_number(j, &plain) < 0)
             return -1;
-        if (t)
+        if (wrong)
+            type_error(j, path, t, k);
+        else if (t)
             store_number(j, t, v, (size_t)(j->p - v), plain, out, path);
         return 0;
     }
     case J_TEXT:
-        if (scan_string(j, path) < 0)
+        if (scan_string(j) < 0)
             return -1;
-        if (t && !j->failed)
+        if (wrong) /* says more than a fault inside the text would */
+            type_error(j, path, t, k);
+        else if (j->str_bad)
+            field_error(j, path, "%s at byte %zu", j->bad_what, (size_t)(j->bad_at - j->line));
+        else if (t)
             return store_text(j, t, v + 1, (size_t)(j->p - v) - 2, out, path);
         return 0;
     case J_LIST:
+        if (wrong) {
+            type_error(j, path, t, k);
+            t = NULL;
+        }
         return read_list(j, t ? t->elem : NULL, out, path, depth + 1);
     default: { /* J_OBJECT */
+        if (wrong) {
+            type_error(j, path, t, k);
+            t = NULL;
+        }
         if (!t)
             return read_object(j, NULL, NULL, path, depth + 1, false);
         const cr_record *rec = t->rec;
