@@ -14,7 +14,7 @@ SAN      ?=
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS   ?=
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS)
-ALLCFLAGS = -std=c11 $(OPT) -g $(SAN) -pthread $(CFLAGS)
+ALLCFLAGS = -std=c11 $(OPT) -g -fPIC $(SAN) -pthread $(CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm -pthread
 
 LIB_SRC  := $(wildcard lang/*.c runtime/*.c stdlib/*.c)
@@ -26,8 +26,8 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit golden demo bench clean san-test
-all: $(BUILD)/credo $(BUILD)/libcredo.a
+.PHONY: all test unit golden demo bench fuzz clean san-test install
+all: $(BUILD)/credo $(BUILD)/libcredo.a $(BUILD)/libcredo.so
 
 $(BUILD)/gen/parser.c $(BUILD)/gen/parser.h &: lang/parser.y
 	@mkdir -p $(@D)
@@ -49,6 +49,9 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
 $(BUILD)/libcredo.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(BUILD)/libcredo.so: $(LIB_OBJ)
+	$(CC) $(ALLCFLAGS) -shared -Wl,-soname,libcredo.so.0 -o $@ $^ $(LDLIBS)
 
 $(BUILD)/credo: $(CLI_OBJ) $(BUILD)/libcredo.a
 	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcredo.a $(LDLIBS)
@@ -77,6 +80,19 @@ san-test: all
 
 demo: $(BUILD)/credo
 	@sh examples/demo.sh $(BUILD)/credo
+
+# Speed: never part of `make test`'s pass/fail.
+bench: all
+	@sh tests/bench/run.sh $(BUILD)
+
+# Fuzzing with libFuzzer (clang): FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+PREFIX ?= /usr/local
+install: all
+	@sh tools/install.sh $(BUILD) $(DESTDIR)$(PREFIX)
 
 clean:
 	rm -rf build
