@@ -463,6 +463,13 @@ static void compile_scorecard(comp *C, const cr_item *it)
         cr_charac_info *ci = &P->characs[c->index];
         ci->name = c->name;
         ci->code = c->code ? c->code : upper_code(C, "SC_", c->name);
+        if (c->ref->ref == REF_INPUT) {
+            ci->src_kind = 1;
+            ci->src_index = c->ref->ref_index;
+        } else if (c->ref->ref == REF_ITEM && c->ref->item) {
+            ci->src_kind = 2;
+            ci->src_index = c->ref->item->index;
+        }
         uint32_t nb = 0;
         for (const cr_bin *b = c->bins; b; b = b->next)
             nb++;
@@ -611,7 +618,17 @@ static void compile_rule(comp *C, const cr_rule_decl *r, bool in_admission)
 
 static void compile_decide(comp *C, const cr_item *it)
 {
-    for (const cr_decide_row *r = it->decide; r; r = r->next) {
+    cr_program *P = C->P;
+    uint32_t n = 0;
+    for (const cr_decide_row *r = it->decide; r; r = r->next)
+        n++;
+    P->decide_spans = palloc(C, (n ? n : 1) * sizeof *P->decide_spans);
+    if (!P->decide_spans)
+        return;
+    P->ndecide = n;
+    uint32_t row = 0;
+    for (const cr_decide_row *r = it->decide; r; r = r->next, row++) {
+        P->decide_spans[row] = r->span;
         uint32_t jf = UINT32_MAX;
         if (r->cond) {
             expr(C, r->cond);
@@ -620,7 +637,7 @@ static void compile_decide(comp *C, const cr_item *it)
         for (uint32_t i = 0; i < r->reasons.count; i++)
             expr(C, r->reasons.items[i]);
         emit(C, CR_OP_REASONS, 0, 0, r->reasons.count, r->span);
-        emit(C, CR_OP_DECIDE, (uint8_t)r->outcome, 0, 0, r->span);
+        emit(C, CR_OP_DECIDE, (uint8_t)r->outcome, 0, row, r->span);
         if (jf != UINT32_MAX)
             patch(C, jf);
     }

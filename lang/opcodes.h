@@ -59,7 +59,7 @@
     OP(TBL_END)      /* combine the rows of table c that matched by its hit policy */        \
     OP(ADMISSION)    /* push admission member a: 0 reasons, 1 rejected, 2 referred */       \
     OP(REASONS)      /* pop c values (codes or lists of codes); push them as one list */     \
-    OP(DECIDE)       /* pop reasons; the outcome is a (0 approve, 1 refer, 2 reject); halt */\
+    OP(DECIDE)       /* pop reasons; decide row c chose outcome a (0 approve, 1 refer, 2 reject); halt */\
     OP(FAIL)         /* stop this application with the error text consts[c] */              \
     OP(HALT)         /* the policy is done; the default outcome rule applies */
 

@@ -44,6 +44,8 @@ typedef struct cr_let_info {
 typedef struct cr_charac_info {
     const char *name;
     const char *code;          /* adverse-action reason code */
+    uint8_t src_kind;          /* where its value lives after a run: 1 input slot, 2 let, 0 neither */
+    uint32_t src_index;
     uint32_t nbins;
     cr_span *bin_spans;
 } cr_charac_info;
@@ -109,6 +111,8 @@ typedef struct cr_program {
     uint32_t max_stack;
     uint32_t max_table_rows;
     bool has_decide;
+    cr_span *decide_spans;     /* each decide row, for explain and coverage */
+    uint32_t ndecide;
 } cr_program;
 
 #endif

@@ -21,5 +21,6 @@ int64_t cr_cli_today(void);
 /* Each command: argv[0] is the first argument after the command's name. */
 int cr_cmd_check(int argc, char **argv);
 int cr_cmd_run(int argc, char **argv);
+int cr_cmd_test(int argc, char **argv);
 
 #endif

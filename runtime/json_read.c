@@ -27,7 +27,7 @@
  * the "given" flag, so duplicates and missing fields need no bitset. */
 #define UNSEEN 0xFF
 
-/* Numbers quoted in messages are cut to this many bytes. */
+/* Numbers and dates quoted in messages are cut to this many bytes. */
 #define QUOTE_MAX 40
 
 /* JSON kinds, named as messages name them. */
@@ -71,6 +71,7 @@ static void path_text(const jpath *path, char *buf, size_t size)
         }
         size_t dot = f->key && f->up;
         if ((size_t)(q - buf) < n + dot + 3) {
+            q += *q == '.'; /* "...name", not "....name" */
             q -= 3;
             memcpy(q, "...", 3);
             break;
@@ -376,9 +377,9 @@ static const char *decode(jr *j, const char *raw, size_t n, size_t *out_len)
     return (const char *)out;
 }
 
-/* Scans the number at j->p (JSON grammar, strictly); *plain is set when it
- * has neither fraction nor exponent. */
-static int scan_number(jr *j, bool *plain)
+/* Scans the number at j->p (JSON grammar, strictly); *nfrac gets the
+ * number of fraction digits, or -1 when there is an exponent. */
+static int scan_number(jr *j, int *nfrac)
 {
     const char *p = j->p, *end = j->end;
     if (*p == '-')
@@ -390,14 +391,14 @@ static int scan_number(jr *j, bool *plain)
     else
         while (p < end && is_digit(*p))
             p++;
-    *plain = true;
+    *nfrac = 0;
     if (p < end && *p == '.') {
-        p++;
+        const char *f = ++p;
         if (p == end || !is_digit(*p))
             return expected(j, p, "invalid number");
         while (p < end && is_digit(*p))
             p++;
-        *plain = false;
+        *nfrac = p - f > 99 ? 99 : (int)(p - f);
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
         p++;
@@ -407,7 +408,7 @@ static int scan_number(jr *j, bool *plain)
             return expected(j, p, "invalid number");
         while (p < end && is_digit(*p))
             p++;
-        *plain = false;
+        *nfrac = -1;
     }
     j->p = p;
     return 0;
@@ -451,16 +452,28 @@ static void type_error(jr *j, const jpath *path, const cr_type *t, int k)
 }
 
 /* Stores the number s[0..n) as an int or an exact decimal. */
-static void store_number(jr *j, const cr_type *t, const char *s, size_t n, bool plain, cr_value *out,
+static void store_number(jr *j, const cr_type *t, const char *s, size_t n, int nfrac, cr_value *out,
                          const jpath *path)
 {
+    /* The usual case, up to 18 digits and no exponent, fits an int64: the
+     * value is the digits and the scale the fraction's length, exactly what
+     * cr_dec_parse gives, without its general path. */
     bool neg = s[0] == '-';
-    /* Up to 18 digits always fit an int64: the usual case skips the decimal. */
-    if (t->kind == CR_T_INT && plain && n - neg <= 18) {
+    size_t ndigits = n - neg - (nfrac > 0);
+    if (nfrac >= 0 && ndigits <= 18 && (t->kind == CR_T_DEC || nfrac == 0)) {
         int64_t v = 0;
         for (size_t i = neg; i < n; i++)
-            v = v * 10 + (s[i] - '0');
-        *out = cr_int(neg ? -v : v);
+            if (s[i] != '.')
+                v = v * 10 + (s[i] - '0');
+        if (neg)
+            v = -v;
+        /* Compound literals rather than value.h's constructors here and
+         * for texts: gcc builds those in memory a byte at a time and copies
+         * them out, a store-forwarding stall per value on the hot path. */
+        if (t->kind == CR_T_INT)
+            *out = (cr_value){.tag = CR_INT, .u.i = v};
+        else
+            *out = (cr_value){.tag = CR_DEC, .scale = (uint8_t)nfrac, .u.coef = v};
         return;
     }
     cr_dec d;
@@ -517,7 +530,7 @@ static int store_text(jr *j, const cr_type *t, const char *raw, size_t n, cr_val
         field_error(j, path, "text is longer than %" PRIu32 " bytes", j->lim.max_text);
         return 0;
     }
-    *out = cr_text(s, (uint32_t)len);
+    *out = (cr_value){.tag = CR_TEXT, .len = (uint32_t)len, .u.s = s};
     return 0;
 }
 
@@ -531,12 +544,9 @@ static int read_object(jr *j, const cr_record *rec, cr_value *slots, const jpath
 {
     if (depth > j->lim.max_depth)
         return syntax(j, j->p, "nested deeper than %" PRIu32, j->lim.max_depth);
-    if (rec) {
-        cr_value unseen = {0};
-        unseen.tag = UNSEEN;
+    if (rec) /* the rest of an unseen slot is never read */
         for (uint32_t i = 0; i < rec->nfields; i++)
-            slots[i] = unseen;
-    }
+            slots[i].tag = UNSEEN;
     const char *end = j->end, *p = skip_ws(j->p + 1, end);
     if (p < end && *p == '}') {
         j->p = p + 1;
@@ -579,7 +589,10 @@ static int read_object(jr *j, const cr_record *rec, cr_value *slots, const jpath
                  * error, so a rejection can still name the application. */
                 const char *s = p;
                 size_t n = (size_t)(j->p - p);
-                if (*p == '"' && !j->str_bad) {
+                if (slot && slot->tag == CR_TEXT) { /* already decoded */
+                    s = slot->u.s;
+                    n = slot->len;
+                } else if (*p == '"' && !j->str_bad) {
                     s = p + 1;
                     n -= 2;
                     if (j->str_esc && !(s = decode(j, s, n, &n)))
@@ -713,13 +726,13 @@ static int read_value(jr *j, const cr_type *t, cr_value *out, const jpath *path,
         return 0;
     }
     case J_NUMBER: {
-        bool plain = false;
-        if (scan_number(j, &plain) < 0)
+        int nfrac = 0;
+        if (scan_number(j, &nfrac) < 0)
             return -1;
         if (wrong)
             type_error(j, path, t, k);
         else if (t)
-            store_number(j, t, v, (size_t)(j->p - v), plain, out, path);
+            store_number(j, t, v, (size_t)(j->p - v), nfrac, out, path);
         return 0;
     }
     case J_TEXT:

@@ -106,6 +106,7 @@ void cr_session_begin(cr_session *s)
     s->outcome = CR_APPROVE;
     s->reasons = cr_list(NULL, 0);
     s->decided = false;
+    s->decide_row = -1;
     s->error[0] = '\0';
     s->error_in = NULL;
     s->executed = 0;
@@ -602,6 +603,7 @@ dispatch:
         s->reasons = *--sp;
         s->outcome = (cr_outcome_code)in->a;
         s->decided = true;
+        s->decide_row = (int32_t)in->c;
         goto done;
     CASE(FAIL)
         set_error(s, cur, depth, "%.*s", (int)consts[in->c].len, consts[in->c].u.s);

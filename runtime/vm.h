@@ -52,6 +52,7 @@ typedef struct cr_session {
     cr_outcome_code outcome;
     cr_value reasons;           /* list of text */
     bool decided;               /* by the decide block (else the default rule) */
+    int32_t decide_row;         /* the decide row that chose, -1 none */
 
     void *match_data;           /* pcre2_match_data_8 * */
     void *match_ctx;            /* pcre2_match_context_8 * */

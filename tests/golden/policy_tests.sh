@@ -1,0 +1,35 @@
+#!/bin/sh
+# credo test: the policies' own tests pass with full coverage; a case file
+# passes; breaking one threshold makes a test fail with its name, the
+# expected and actual values and the trace.
+set -u
+credo=${CREDO:-build/credo}
+fail() { echo "FAIL: $*"; exit 1; }
+
+out=$("$credo" test --coverage --coverage-min 100 policies/) || { echo "$out"; fail "credo test policies/"; }
+echo "$out" | tail -1 | grep -q ' passed, 0 failed$' || fail "no summary line"
+echo "$out" | grep -q '100.0% covered' || fail "coverage not reported"
+
+out=$("$credo" test policies/sme_tax_loan.credo --cases tests/golden/reference_cases.jsonl) || { echo "$out"; fail "case file"; }
+echo "$out" | tail -1 | grep -q '^40 passed, 0 failed$' || fail "case file summary: $(echo "$out" | tail -1)"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sed 's/when dti > 0.6$/when dti > 0.7/' policies/sme_tax_loan.credo > "$tmp/sme_tax_loan.credo"
+cp policies/sme_tax_loan.test.credo "$tmp/"
+cmp -s policies/sme_tax_loan.credo "$tmp/sme_tax_loan.credo" && fail "the threshold was not changed"
+out=$("$credo" test "$tmp/sme_tax_loan.test.credo"); rc=$?
+[ "$rc" -eq 1 ] || fail "a broken threshold must exit 1, got $rc"
+echo "$out" | grep -q 'FAIL .*sme_tax_loan.test.credo:[0-9]*: debt payments above 60% of income are rejected' || { echo "$out"; fail "case name"; }
+echo "$out" | grep -q 'expected reasons == \["DTI"\]' || { echo "$out"; fail "expected value"; }
+echo "$out" | grep -q 'actual:   \[\]' || { echo "$out"; fail "actual value"; }
+echo "$out" | grep -q 'trace: {' || { echo "$out"; fail "trace"; }
+echo "$out" | tail -1 | grep -q ' passed, [1-9][0-9]* failed$' || fail "summary"
+
+# a test file with a mistake names its place
+printf 'fixture a = { age: 1 }\ntest "x" { given a expect age === 1 }\n' > "$tmp/bad.test.credo"
+printf 'policy "../../policies/sme_tax_loan.credo"\n' | cat - "$tmp/bad.test.credo" > "$tmp/bad2.test.credo"
+out=$("$credo" test "$tmp/bad2.test.credo"); rc=$?
+[ "$rc" -eq 1 ] || fail "a bad test file must exit 1"
+echo "$out" | grep -q 'bad2.test.credo:3:' || { echo "$out"; fail "bad test file position"; }
+exit 0

@@ -1,0 +1,521 @@
+/* Unit tests for the built-in functions (stdlib/), called directly through
+ * the one table: cr_builtins[cr_builtin_find("name")].fn with a cr_call_ctx.
+ *
+ * Results are compared as the JSON text the decision writer would print
+ * (decimals with their scale, dates as "YYYY-MM-DD", texts quoted) and by
+ * their kind: I int, R decimal, B bool, T text, D date, L list. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/date.h"
+#include "runtime/decision_json.h"
+#include "stdlib/stdlib.h"
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+static cr_arena g_arena;
+static char g_err[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    cr_arena_init(&g_arena, 4096, 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cr_arena_free(&g_arena);
+    return 0;
+}
+
+static cr_value I(int64_t i) { return cr_int(i); }
+
+static cr_value D(const char *s)
+{
+    cr_dec d;
+    assert_int_equal(cr_dec_parse(s, strlen(s), &d), CR_DEC_OK);
+    return cr_decv(d);
+}
+
+static cr_value T(const char *s) { return cr_text(s, (uint32_t)strlen(s)); }
+
+static cr_value DT(const char *s)
+{
+    int64_t days;
+    assert_true(cr_date_parse(s, strlen(s), &days));
+    return cr_date(days);
+}
+
+#define NARGS(...) ((uint32_t)(sizeof((cr_value[]){__VA_ARGS__}) / sizeof(cr_value)))
+#define ARGS(...) ((const cr_value[]){__VA_ARGS__}), NARGS(__VA_ARGS__)
+#define LIST(...) cr_list((const cr_value[]){__VA_ARGS__}, NARGS(__VA_ARGS__))
+#define EMPTY cr_list(NULL, 0)
+
+static char kind_of(cr_value v)
+{
+    switch ((cr_tag)v.tag) {
+    case CR_INT: return 'I';
+    case CR_DEC: return 'R';
+    case CR_BOOL: return 'B';
+    case CR_TEXT: return 'T';
+    case CR_DATE: return 'D';
+    case CR_LIST: return 'L';
+    default: return '?';
+    }
+}
+
+/* Calls the built-in; returns its result, with g_err holding the error. */
+static bool call(const char *name, const cr_value *args, uint32_t n, cr_value *out)
+{
+    int i = cr_builtin_find(name);
+    if (i < 0)
+        fail_msg("no built-in %s", name);
+    const cr_builtin *b = &cr_builtins[i];
+    assert_true(n >= b->min_args && n <= b->max_args);
+    cr_call_ctx cx = {&g_arena, g_err, sizeof g_err};
+    g_err[0] = '\0';
+    memset(out, 0x5A, sizeof *out);
+    return b->fn(&cx, args, n, out);
+}
+
+/* name(args) succeeds with a result of kind `kind` written as `want`. */
+static void ok(const char *want, char kind, const char *name, const cr_value *args, uint32_t n)
+{
+    cr_value r;
+    if (!call(name, args, n, &r))
+        fail_msg("%s: unexpected error: %s (wanted %s)", name, g_err, want);
+    cr_buf b = {0};
+    cr_buf_json_value(&b, r, NULL);
+    assert_false(b.failed);
+    char got[512];
+    snprintf(got, sizeof got, "%s", b.p ? b.p : "");
+    cr_buf_free(&b);
+    if (strcmp(got, want) != 0 || kind_of(r) != kind)
+        fail_msg("%s: got %s (kind %c), wanted %s (kind %c)", name, got, kind_of(r), want, kind);
+}
+
+/* name(args) fails with exactly the error `want`. */
+static void bad(const char *want, const char *name, const cr_value *args, uint32_t n)
+{
+    cr_value r;
+    if (call(name, args, n, &r)) {
+        cr_buf b = {0};
+        cr_buf_json_value(&b, r, NULL);
+        char got[512];
+        snprintf(got, sizeof got, "%s", b.p ? b.p : "");
+        cr_buf_free(&b);
+        fail_msg("%s: got %s, wanted the error \"%s\"", name, got, want);
+    }
+    assert_string_equal(g_err, want);
+}
+
+/* ---- the table ----------------------------------------------------------------- */
+
+static void test_table(void **state)
+{
+    (void)state;
+    static const char *const expected[] = {
+        "min", "max", "clamp", "abs", "sqrt", "round", "round_half_even", "floor_to", "ceil_to",
+        "floor", "ceil", "sum", "avg", "count", "stdev", "len", "upper", "lower", "starts_with",
+        "ends_with", "contains", "days_between", "months_between", "add_months", "add_days", "year",
+    };
+    size_t nexp = sizeof expected / sizeof expected[0];
+    assert_int_equal(cr_nbuiltins, nexp);
+    for (uint32_t i = 0; i < cr_nbuiltins; i++) {
+        const cr_builtin *b = &cr_builtins[i];
+        assert_non_null(b->name);
+        assert_true(b->name[0] != '\0');
+        assert_non_null(b->fn);
+        assert_true(b->min_args >= 1);
+        assert_true(b->min_args <= b->max_args);
+        assert_non_null(b->args);
+        size_t na = strlen(b->args);
+        assert_true(na >= 1);
+        /* one letter per argument, the last repeating: never more letters than arguments */
+        assert_true(na <= b->max_args);
+        for (size_t k = 0; k < na; k++)
+            if (!strchr("NITDLSXV", b->args[k]))
+                fail_msg("%s: argument kind '%c' is not one of NITDLSXV", b->name, b->args[k]);
+        if (b->ret == '\0' || !strchr("IRBTDPE", b->ret))
+            fail_msg("%s: result kind '%c' is not one of IRBTDPE", b->name, b->ret);
+        assert_non_null(b->doc);
+        assert_true(b->doc[0] != '\0');
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(cr_builtins[j].name, b->name) == 0)
+                fail_msg("built-in %s is registered twice", b->name);
+        /* find gives back this entry */
+        assert_int_equal(cr_builtin_find(b->name), (int)i);
+    }
+    for (size_t k = 0; k < nexp; k++)
+        if (cr_builtin_find(expected[k]) < 0)
+            fail_msg("built-in %s is missing", expected[k]);
+    assert_int_equal(cr_builtin_find("nope"), -1);
+    assert_int_equal(cr_builtin_find(""), -1);
+    assert_int_equal(cr_builtin_find("MIN"), -1);
+}
+
+/* ---- math ------------------------------------------------------------------------- */
+
+static void test_min_max(void **state)
+{
+    (void)state;
+    ok("1", 'I', "min", ARGS(I(3), I(1), I(2)));
+    ok("3", 'I', "max", ARGS(I(3), I(1), I(2)));
+    ok("5", 'I', "min", ARGS(I(5)));
+    ok("-7", 'I', "min", ARGS(I(-7), I(0)));
+    ok("1.50", 'R', "min", ARGS(I(2), D("1.50")));
+    ok("2.5", 'R', "max", ARGS(D("2.5"), D("2.50"), I(1)));   /* first of equals */
+    ok("2.50", 'R', "max", ARGS(D("2.50"), D("2.5"), I(1)));
+    /* one list */
+    ok("1", 'I', "min", ARGS(LIST(I(4), I(1), I(9))));
+    ok("9", 'I', "max", ARGS(LIST(I(4), I(1), I(9))));
+    ok("-0.05", 'R', "min", ARGS(LIST(D("0.10"), D("-0.05"), D("0"))));
+    ok("0.10", 'R', "max", ARGS(LIST(D("0.10"), D("-0.05"), D("0"))));
+    ok("42", 'I', "max", ARGS(LIST(I(42))));
+    bad("min of an empty list", "min", ARGS(EMPTY));
+    bad("max of an empty list", "max", ARGS(EMPTY));
+    /* INT64 extremes compare exactly */
+    ok("-9223372036854775808", 'I', "min", ARGS(I(INT64_MAX), I(INT64_MIN)));
+    ok("9223372036854775807", 'I', "max", ARGS(I(INT64_MAX), I(INT64_MIN)));
+}
+
+static void test_clamp(void **state)
+{
+    (void)state;
+    ok("5", 'I', "clamp", ARGS(I(5), I(1), I(10)));
+    ok("1", 'I', "clamp", ARGS(I(-5), I(1), I(10)));
+    ok("10", 'I', "clamp", ARGS(I(50), I(1), I(10)));
+    ok("7", 'I', "clamp", ARGS(I(7), I(7), I(7)));
+    /* a decimal anywhere makes the result decimal */
+    ok("5", 'R', "clamp", ARGS(I(5), D("1.0"), I(10)));
+    ok("1.5", 'R', "clamp", ARGS(I(0), D("1.5"), I(10)));
+    ok("10.25", 'R', "clamp", ARGS(I(20), I(1), D("10.25")));
+    ok("3.5", 'R', "clamp", ARGS(D("3.5"), I(1), I(10)));
+    ok("12.40", 'R', "clamp", ARGS(D("13.1"), D("3.10"), D("12.40")));
+    bad("clamp: the lower bound is above the upper bound", "clamp", ARGS(I(5), I(10), I(1)));
+    bad("clamp: the lower bound is above the upper bound", "clamp", ARGS(I(5), D("1.01"), I(1)));
+}
+
+static void test_abs(void **state)
+{
+    (void)state;
+    ok("5", 'I', "abs", ARGS(I(-5)));
+    ok("5", 'I', "abs", ARGS(I(5)));
+    ok("0", 'I', "abs", ARGS(I(0)));
+    ok("2.50", 'R', "abs", ARGS(D("-2.50")));
+    ok("0.00", 'R', "abs", ARGS(D("0.00")));
+    ok("9223372036854775807", 'I', "abs", ARGS(I(INT64_MIN + 1)));
+    /* |INT64_MIN| does not fit in an int: an overflow error, not a wrap */
+    bad("int overflow in -(-9223372036854775808)", "abs", ARGS(I(INT64_MIN)));
+    /* the largest decimal */
+    ok("99999999999999999999999999999999999999", 'R', "abs", ARGS(D("-99999999999999999999999999999999999999")));
+}
+
+static void test_sqrt(void **state)
+{
+    (void)state;
+    ok("1.4142135623730950", 'R', "sqrt", ARGS(I(2)));
+    ok("2.0000000000000000", 'R', "sqrt", ARGS(I(4)));
+    ok("0.5000000000000000", 'R', "sqrt", ARGS(D("0.25")));
+    ok("0.0000000000000000", 'R', "sqrt", ARGS(I(0)));
+    ok("0.0000000010000000", 'R', "sqrt", ARGS(D("0.000000000000000001")));
+    ok("3162277660168379331.9988935444327185", 'R', "sqrt", ARGS(D("1e37")));
+    ok("3037000499.9760496922867524", 'R', "sqrt", ARGS(I(INT64_MAX)));
+    bad("square root of a negative number", "sqrt", ARGS(I(-1)));
+    bad("square root of a negative number", "sqrt", ARGS(D("-0.0001")));
+}
+
+static void test_round(void **state)
+{
+    (void)state;
+    /* half away from zero vs half to even */
+    ok("2.35", 'R', "round", ARGS(D("2.345"), I(2)));
+    ok("2.34", 'R', "round_half_even", ARGS(D("2.345"), I(2)));
+    ok("2.36", 'R', "round", ARGS(D("2.355"), I(2)));
+    ok("2.36", 'R', "round_half_even", ARGS(D("2.355"), I(2)));
+    ok("-2.35", 'R', "round", ARGS(D("-2.345"), I(2)));
+    ok("-2.34", 'R', "round_half_even", ARGS(D("-2.345"), I(2)));
+    ok("3", 'R', "round", ARGS(D("2.5"), I(0)));
+    ok("2", 'R', "round_half_even", ARGS(D("2.5"), I(0)));
+    ok("-3", 'R', "round", ARGS(D("-2.5"), I(0)));
+    ok("2.3", 'R', "round", ARGS(D("2.3449"), I(1)));
+    /* the result has exactly the digits asked for */
+    ok("7.00", 'R', "round", ARGS(I(7), I(2)));
+    ok("2.50", 'R', "round_half_even", ARGS(D("2.5"), I(2)));
+    ok("0.333333333333333333", 'R', "round", ARGS(D("0.333333333333333333"), I(18)));
+    bad("round: 19 fractional digits; use 0 to 18", "round", ARGS(D("2.345"), I(19)));
+    bad("round: -1 fractional digits; use 0 to 18", "round", ARGS(D("2.345"), I(-1)));
+    bad("round: 19 fractional digits; use 0 to 18", "round_half_even", ARGS(D("2.345"), I(19)));
+    bad("round: -1 fractional digits; use 0 to 18", "round_half_even", ARGS(I(2), I(-1)));
+}
+
+static void test_floor_ceil_to(void **state)
+{
+    (void)state;
+    ok("123000", 'I', "floor_to", ARGS(I(123456), I(1000)));
+    ok("124000", 'I', "ceil_to", ARGS(I(123456), I(1000)));
+    ok("2000", 'I', "floor_to", ARGS(I(2000), I(1000)));
+    ok("2000", 'I', "ceil_to", ARGS(I(2000), I(1000)));
+    ok("-2000", 'I', "floor_to", ARGS(I(-1500), I(1000)));
+    ok("-1000", 'I', "ceil_to", ARGS(I(-1500), I(1000)));
+    ok("0", 'I', "floor_to", ARGS(I(999), I(1000)));
+    ok("1.20", 'R', "floor_to", ARGS(D("1.23"), D("0.05")));
+    ok("1.25", 'R', "ceil_to", ARGS(D("1.23"), D("0.05")));
+    ok("-1.25", 'R', "floor_to", ARGS(D("-1.23"), D("0.05")));
+    ok("-1.20", 'R', "ceil_to", ARGS(D("-1.23"), D("0.05")));
+    ok("1.25", 'R', "floor_to", ARGS(D("1.25"), D("0.05")));
+    ok("700", 'R', "floor_to", ARGS(D("700.100"), I(100)));
+    ok("123000", 'R', "floor_to", ARGS(D("123456.78"), I(1000)));
+    ok("124000", 'R', "ceil_to", ARGS(D("123456.78"), I(1000)));
+    ok("9223372036854775000", 'I', "floor_to", ARGS(I(INT64_MAX), I(1000)));
+    /* the int result would not fit */
+    bad("number is out of range", "ceil_to", ARGS(I(INT64_MAX), I(1000)));
+    bad("floor_to: the step must be above zero", "floor_to", ARGS(I(5), I(0)));
+    bad("floor_to: the step must be above zero", "floor_to", ARGS(I(5), D("-0.05")));
+    bad("ceil_to: the step must be above zero", "ceil_to", ARGS(I(5), I(-1000)));
+    bad("ceil_to: the step must be above zero", "ceil_to", ARGS(D("1.5"), D("0.00")));
+}
+
+static void test_floor_ceil(void **state)
+{
+    (void)state;
+    ok("2", 'I', "floor", ARGS(D("2.7")));
+    ok("-3", 'I', "floor", ARGS(D("-2.3")));
+    ok("3", 'I', "ceil", ARGS(D("2.1")));
+    ok("-2", 'I', "ceil", ARGS(D("-2.7")));
+    ok("2", 'I', "floor", ARGS(D("2.000")));
+    ok("2", 'I', "ceil", ARGS(D("2.000")));
+    ok("5", 'I', "floor", ARGS(I(5)));
+    ok("-5", 'I', "ceil", ARGS(I(-5)));
+    ok("0", 'I', "ceil", ARGS(D("-0.5")));
+    /* a decimal too big for an int */
+    bad("number is out of range", "floor", ARGS(D("1e30")));
+    bad("number is out of range", "ceil", ARGS(D("-1e30")));
+}
+
+/* ---- lists -------------------------------------------------------------------------- */
+
+static void test_sum(void **state)
+{
+    (void)state;
+    ok("6", 'I', "sum", ARGS(LIST(I(1), I(2), I(3))));
+    ok("0.30", 'R', "sum", ARGS(LIST(D("0.10"), D("0.20"))));
+    ok("0.3", 'R', "sum", ARGS(LIST(D("0.1"), D("0.2"))));
+    ok("1.5", 'R', "sum", ARGS(LIST(I(1), D("0.5"))));
+    ok("5.00", 'R', "sum", ARGS(LIST(D("2.00"), I(3))));
+    /* decimals that add up to a whole number stay decimal */
+    ok("0.0", 'R', "sum", ARGS(LIST(D("0.5"), D("-0.5"))));
+    ok("0", 'I', "sum", ARGS(EMPTY));
+    ok("-4", 'I', "sum", ARGS(LIST(I(-4))));
+    bad("int overflow in 9223372036854775807 + 1", "sum", ARGS(LIST(I(INT64_MAX), I(1))));
+    bad("int overflow in -9223372036854775808 + -1", "sum", ARGS(LIST(I(INT64_MIN), I(-1))));
+    bad("'+' overflows: the result needs more than 38 digits", "sum",
+        ARGS(LIST(D("99999999999999999999999999999999999999"), I(1))));
+    /* decimals go beyond int64 */
+    ok("18446744073709551614.0", 'R', "sum",
+       ARGS(LIST(D("9223372036854775807.0"), D("9223372036854775807"))));
+}
+
+static void test_avg(void **state)
+{
+    (void)state;
+    ok("1.5", 'R', "avg", ARGS(LIST(I(1), I(2))));
+    ok("3", 'R', "avg", ARGS(LIST(I(2), I(4))));
+    ok("1.6666666666666667", 'R', "avg", ARGS(LIST(I(1), I(2), I(2))));
+    ok("0.15", 'R', "avg", ARGS(LIST(D("0.10"), D("0.20"))));
+    ok("-2", 'R', "avg", ARGS(LIST(I(-2))));
+    bad("avg of an empty list", "avg", ARGS(EMPTY));
+    /* the sum of ints is exact or an error, never a wrap */
+    bad("int overflow in 9223372036854775807 + 9223372036854775807", "avg", ARGS(LIST(I(INT64_MAX), I(INT64_MAX))));
+    ok("9223372036854775807", 'R', "avg", ARGS(LIST(D("9223372036854775807"), D("9223372036854775807"))));
+}
+
+static void test_count(void **state)
+{
+    (void)state;
+    ok("3", 'I', "count", ARGS(LIST(I(1), I(2), I(3))));
+    ok("0", 'I', "count", ARGS(EMPTY));
+    ok("2", 'I', "count", ARGS(LIST(T("a"), T("b"))));
+}
+
+static void test_stdev(void **state)
+{
+    (void)state;
+    /* population standard deviation: mean 5, variance 4 */
+    ok("2.0000000000000000", 'R', "stdev", ARGS(LIST(I(2), I(4), I(4), I(4), I(5), I(5), I(7), I(9))));
+    ok("0.0000000000000000", 'R', "stdev", ARGS(LIST(I(5))));
+    ok("0.0000000000000000", 'R', "stdev", ARGS(LIST(D("1.5"), D("1.50"))));
+    ok("0.5000000000000000", 'R', "stdev", ARGS(LIST(I(1), I(2))));
+    /* variance 2/3 is rounded at 16 digits first (0.6666666666666667),
+     * whose root rounds to ...261 (the exact root of 2/3 is ...2603) */
+    ok("0.8164965809277261", 'R', "stdev", ARGS(LIST(I(1), I(2), I(3))));
+    bad("stdev of an empty list", "stdev", ARGS(EMPTY));
+}
+
+/* ---- text ------------------------------------------------------------------------- */
+
+static void test_len(void **state)
+{
+    (void)state;
+    ok("2", 'I', "len", ARGS(T("北京")));
+    ok("3", 'I', "len", ARGS(T("abc")));
+    ok("0", 'I', "len", ARGS(T("")));
+    ok("4", 'I', "len", ARGS(T("é€😀a")));
+    ok("3", 'I', "len", ARGS(LIST(I(1), I(2), I(3))));
+    ok("0", 'I', "len", ARGS(EMPTY));
+}
+
+static void test_case(void **state)
+{
+    (void)state;
+    ok("\"ABC-É1\"", 'T', "upper", ARGS(T("abc-É1")));
+    ok("\"ABC-é1\"", 'T', "upper", ARGS(T("aBc-é1")));
+    ok("\"àbc\"", 'T', "lower", ARGS(T("àBC")));
+    ok("\"K70\"", 'T', "upper", ARGS(T("k70")));
+    ok("\"k70\"", 'T', "lower", ARGS(T("K70")));
+    ok("\"\"", 'T', "upper", ARGS(T("")));
+    ok("\"\"", 'T', "lower", ARGS(T("")));
+    ok("\"北京\"", 'T', "upper", ARGS(T("北京")));
+    /* the argument is not changed */
+    char buf[] = "mixed";
+    cr_value r;
+    assert_true(call("upper", ARGS(cr_text(buf, 5)), &r));
+    assert_string_equal(buf, "mixed");
+    assert_int_equal(r.len, 5);
+    assert_memory_equal(r.u.s, "MIXED", 5);
+}
+
+static void test_affixes(void **state)
+{
+    (void)state;
+    ok("true", 'B', "starts_with", ARGS(T("abc"), T("ab")));
+    ok("true", 'B', "starts_with", ARGS(T("abc"), T("abc")));
+    ok("false", 'B', "starts_with", ARGS(T("abc"), T("abcd")));
+    ok("false", 'B', "starts_with", ARGS(T("abc"), T("b")));
+    ok("true", 'B', "starts_with", ARGS(T("abc"), T("")));
+    ok("true", 'B', "starts_with", ARGS(T(""), T("")));
+    ok("false", 'B', "starts_with", ARGS(T(""), T("a")));
+    ok("true", 'B', "starts_with", ARGS(T("北京市"), T("北京")));
+    ok("true", 'B', "ends_with", ARGS(T("abc"), T("bc")));
+    ok("false", 'B', "ends_with", ARGS(T("abc"), T("ab")));
+    ok("false", 'B', "ends_with", ARGS(T("bc"), T("abc")));
+    ok("true", 'B', "ends_with", ARGS(T("abc"), T("")));
+    ok("true", 'B', "ends_with", ARGS(T(""), T("")));
+    ok("true", 'B', "contains", ARGS(T("abc"), T("b")));
+    ok("true", 'B', "contains", ARGS(T("abc"), T("abc")));
+    ok("false", 'B', "contains", ARGS(T("abc"), T("bd")));
+    ok("false", 'B', "contains", ARGS(T("ab"), T("abc")));
+    ok("true", 'B', "contains", ARGS(T("abc"), T("")));
+    ok("true", 'B', "contains", ARGS(T(""), T("")));
+    ok("false", 'B', "contains", ARGS(T(""), T("a")));
+    ok("false", 'B', "contains", ARGS(T("ABC"), T("b")));
+    /* texts are not NUL terminated: only len bytes count */
+    ok("false", 'B', "contains", ARGS(cr_text("abcdef", 3), T("d")));
+    ok("true", 'B', "ends_with", ARGS(cr_text("abcdef", 3), T("c")));
+}
+
+/* ---- dates -------------------------------------------------------------------------- */
+
+static void test_days_between(void **state)
+{
+    (void)state;
+    ok("334", 'I', "days_between", ARGS(DT("2026-01-01"), DT("2026-12-01")));
+    ok("-334", 'I', "days_between", ARGS(DT("2026-12-01"), DT("2026-01-01")));
+    ok("0", 'I', "days_between", ARGS(DT("2026-12-01"), DT("2026-12-01")));
+    ok("1", 'I', "days_between", ARGS(DT("2028-02-28"), DT("2028-02-29")));
+    ok("2", 'I', "days_between", ARGS(DT("2026-02-28"), DT("2026-03-02")));
+    ok("366", 'I', "days_between", ARGS(DT("2028-01-01"), DT("2029-01-01")));
+    ok("1", 'I', "days_between", ARGS(DT("1969-12-31"), DT("1970-01-01")));
+}
+
+static void test_months_between(void **state)
+{
+    (void)state;
+    ok("0", 'I', "months_between", ARGS(DT("2026-01-31"), DT("2026-02-28")));
+    ok("1", 'I', "months_between", ARGS(DT("2026-01-31"), DT("2026-03-01")));
+    ok("-1", 'I', "months_between", ARGS(DT("2026-03-01"), DT("2026-01-31")));
+    ok("0", 'I', "months_between", ARGS(DT("2026-02-28"), DT("2026-01-31")));
+    ok("12", 'I', "months_between", ARGS(DT("2026-01-15"), DT("2027-01-15")));
+    ok("11", 'I', "months_between", ARGS(DT("2026-01-15"), DT("2027-01-14")));
+    ok("-12", 'I', "months_between", ARGS(DT("2027-01-15"), DT("2026-01-15")));
+    ok("0", 'I', "months_between", ARGS(DT("2026-05-05"), DT("2026-05-05")));
+    ok("431", 'I', "months_between", ARGS(DT("1990-12-02"), DT("2026-12-01")));
+    ok("432", 'I', "months_between", ARGS(DT("1990-12-01"), DT("2026-12-01")));
+}
+
+static void test_add_months(void **state)
+{
+    (void)state;
+    ok("\"2026-02-28\"", 'D', "add_months", ARGS(DT("2026-01-31"), I(1)));
+    ok("\"2028-02-29\"", 'D', "add_months", ARGS(DT("2028-01-31"), I(1)));
+    ok("\"2029-02-28\"", 'D', "add_months", ARGS(DT("2028-02-29"), I(12)));
+    ok("\"2032-02-29\"", 'D', "add_months", ARGS(DT("2028-02-29"), I(48)));
+    ok("\"2026-04-30\"", 'D', "add_months", ARGS(DT("2026-03-31"), I(1)));
+    ok("\"2026-02-28\"", 'D', "add_months", ARGS(DT("2026-03-31"), I(-1)));
+    ok("\"2024-12-15\"", 'D', "add_months", ARGS(DT("2026-01-15"), I(-13)));
+    ok("\"2027-01-15\"", 'D', "add_months", ARGS(DT("2026-12-15"), I(1)));
+    ok("\"2026-12-01\"", 'D', "add_months", ARGS(DT("2026-12-01"), I(0)));
+    ok("\"1969-12-31\"", 'D', "add_months", ARGS(DT("1970-01-31"), I(-1)));
+    bad("add_months: 120001 months is out of range", "add_months", ARGS(DT("2026-01-31"), I(120001)));
+    bad("add_months: -120001 months is out of range", "add_months", ARGS(DT("2026-01-31"), I(-120001)));
+}
+
+static void test_add_days(void **state)
+{
+    (void)state;
+    ok("\"2026-03-01\"", 'D', "add_days", ARGS(DT("2026-02-28"), I(1)));
+    ok("\"2028-02-29\"", 'D', "add_days", ARGS(DT("2028-02-28"), I(1)));
+    ok("\"2026-12-08\"", 'D', "add_days", ARGS(DT("2026-12-01"), I(7)));
+    ok("\"2025-12-31\"", 'D', "add_days", ARGS(DT("2026-01-01"), I(-1)));
+    ok("\"2027-12-01\"", 'D', "add_days", ARGS(DT("2026-12-01"), I(365)));
+    ok("\"2026-12-01\"", 'D', "add_days", ARGS(DT("2026-12-01"), I(0)));
+    bad("add_days: the date is out of range", "add_days", ARGS(DT("2026-12-01"), I(INT64_MAX)));
+    bad("add_days: the date is out of range", "add_days", ARGS(DT("2026-12-01"), I(-5000000)));
+}
+
+static void test_year(void **state)
+{
+    (void)state;
+    ok("2026", 'I', "year", ARGS(DT("2026-12-01")));
+    ok("2026", 'I', "year", ARGS(DT("2026-01-01")));
+    ok("2025", 'I', "year", ARGS(DT("2025-12-31")));
+    ok("1970", 'I', "year", ARGS(cr_date(0)));
+    ok("1969", 'I', "year", ARGS(cr_date(-1)));
+    ok("2028", 'I', "year", ARGS(DT("2028-02-29")));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table),
+        cmocka_unit_test_setup_teardown(test_min_max, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clamp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_abs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sqrt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_round, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_floor_ceil_to, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_floor_ceil, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sum, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_avg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_count, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stdev, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_len, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_case, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_affixes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_days_between, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_months_between, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_add_months, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_add_days, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_year, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
