@@ -176,6 +176,7 @@ typedef struct cr_param {
     const char *name;
     cr_span span;
     cr_type_expr *type;
+    const cr_type *resolved;   /* set by sema */
     struct cr_param *next;
 } cr_param;
 

@@ -158,6 +158,21 @@ static bool literal_value(comp *C, const cr_expr *e, cr_value *out)
 
 static void expr(comp *C, const cr_expr *e);
 
+/* An int where the type says decimal (an if branch, a ?? default, a
+ * min of int and decimal, a table row) becomes a decimal, so later
+ * arithmetic on it is decimal arithmetic with decimal limits. */
+static void widen(comp *C, const cr_type *want, const cr_type *got, cr_span sp)
+{
+    if (want && got && want->kind == CR_T_DEC && got->kind == CR_T_INT)
+        emit(C, CR_OP_TO_DEC, 0, 0, 0, sp);
+}
+
+static void expr_as(comp *C, const cr_expr *e, const cr_type *want)
+{
+    expr(C, e);
+    widen(C, want, e->type, e->span);
+}
+
 static void emit_let(comp *C, const cr_item *it, cr_span sp)
 {
     emit(C, CR_OP_LET, 0, 0, it->index, sp);
@@ -243,10 +258,15 @@ static void expr_binary(comp *C, const cr_expr *e)
     switch (op) {
     case OP_AND_:
     case OP_OR_:
-    case OP_COALESCE_:
         expr(C, e->u.bin.a);
-        j = emit(C, op == OP_AND_ ? CR_OP_AND_JUMP : op == OP_OR_ ? CR_OP_OR_JUMP : CR_OP_COALESCE, 0, 0, 0, e->span);
+        j = emit(C, op == OP_AND_ ? CR_OP_AND_JUMP : CR_OP_OR_JUMP, 0, 0, 0, e->span);
         expr(C, e->u.bin.b);
+        patch(C, j);
+        return;
+    case OP_COALESCE_:
+        expr_as(C, e->u.bin.a, e->type);
+        j = emit(C, CR_OP_COALESCE, 0, 0, 0, e->span);
+        expr_as(C, e->u.bin.b, e->type);
         patch(C, j);
         return;
     case OP_IN_:
@@ -350,15 +370,19 @@ static void expr(comp *C, const cr_expr *e)
         emit(C, CR_OP_SC_LOWEST, 0, 0, e->item->sub_index, e->span);
         return;
     case E_CALL:
-        for (uint32_t i = 0; i < e->u.call.args.count; i++)
-            expr(C, e->u.call.args.items[i]);
         if (e->ref == REF_FN) {
             /* inline: all arguments first, then into the parameter slots */
+            const cr_param *prm = e->item->params;
+            for (uint32_t i = 0; i < e->u.call.args.count; i++, prm = prm ? prm->next : NULL)
+                expr_as(C, e->u.call.args.items[i], prm ? prm->resolved : NULL);
             for (uint32_t i = e->u.call.args.count; i-- > 0;)
                 emit(C, CR_OP_STORE, 0, 0, e->item->param_slot + i, e->span);
-            expr(C, e->item->expr);
+            expr_as(C, e->item->expr, e->type);
         } else {
+            for (uint32_t i = 0; i < e->u.call.args.count; i++)
+                expr(C, e->u.call.args.items[i]);
             emit(C, CR_OP_CALL, (uint8_t)e->u.call.args.count, 0, (uint32_t)e->builtin, e->span);
+            widen(C, e->type, &cr_type_int, e->span);
         }
         return;
     case E_INDEX:
@@ -390,11 +414,11 @@ static void expr(comp *C, const cr_expr *e)
     case E_IF: {
         expr(C, e->u.tri.a);
         uint32_t jf = emit(C, CR_OP_JUMP_FALSE, 0, 0, 0, e->span);
-        expr(C, e->u.tri.b);
+        expr_as(C, e->u.tri.b, e->type);
         uint32_t je = emit(C, CR_OP_JUMP, 0, 0, 0, e->span);
         C->depth--; /* only one branch's value is on the stack */
         patch(C, jf);
-        expr(C, e->u.tri.c);
+        expr_as(C, e->u.tri.c, e->type);
         patch(C, je);
         return;
     }
@@ -405,7 +429,7 @@ static void expr(comp *C, const cr_expr *e)
             return;
         }
         for (uint32_t i = 0; i < e->u.list.count; i++)
-            expr(C, e->u.list.items[i]);
+            expr_as(C, e->u.list.items[i], e->type ? e->type->elem : NULL);
         emit(C, CR_OP_LIST, 0, 0, e->u.list.count, e->span);
         return;
     case E_AGG:
@@ -570,7 +594,10 @@ static void compile_table(comp *C, const cr_item *it)
         jumps fails = {{0}, 0};
         for (uint32_t i = 0; i < r->ncells && i < it->inputs.count; i++)
             cell_test(C, &r->cells[i], base + i, &fails);
-        expr(C, r->out);
+        const cr_type *out = it->value_type;
+        if (it->hit == HIT_COLLECT)
+            out = it->collect == COLLECT_LIST ? (out ? out->elem : NULL) : it->collect == COLLECT_COUNT ? NULL : out;
+        expr_as(C, r->out, out);
         emit(C, CR_OP_TBL_MATCH, 0, (uint16_t)it->sub_index, ri, r->span);
         if (it->hit == HIT_FIRST)
             add_jump(C, &done, emit(C, CR_OP_JUMP, 0, 0, 0, r->span));

@@ -23,6 +23,7 @@
     OP(DIV)          /* pop b, a; push a / b, always decimal (decimal.h gives the digits) */ \
     OP(MOD)          /* pop b, a; push a mod b, the sign of b (floored) */                   \
     OP(NEG)          /* pop a; push -a */                                                     \
+    OP(TO_DEC)       /* an int on top becomes the same exact decimal (scale 0) */             \
     OP(EQ)           /* pop b, a; push a == b by value */                                    \
     OP(NE)           /* pop b, a; push a != b */                                              \
     OP(LT)           /* pop b, a; push a < b (numbers, texts, dates) */                      \

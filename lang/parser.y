@@ -87,7 +87,7 @@ static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t
 %type <seg> seg_rows seg_row
 %type <row> rows row grid_rows grid_row
 %type <drow> decide_rows decide_row
-%type <str> opt_string opt_code
+%type <str> opt_string opt_code hit_word
 %type <num> outcome opt_q
 
 %precedence KW_ELSE KW_WHERE
@@ -193,7 +193,7 @@ item:
         if (it) { it->name = $2.s; it->name_span = @2; it->seg_rows = $4; add_item(ctx, it); }
     }
   /* table NAME(inputs) -> type hit POLICY { rows } */
-  | KW_TABLE T_IDENT '(' args ')' T_ARROW type T_IDENT T_IDENT opt_ident '{' rows '}' {
+  | KW_TABLE T_IDENT '(' args ')' T_ARROW type T_IDENT hit_word opt_ident '{' rows '}' {
         cr_item *it = new_item(ctx, I_TABLE, @$);
         if (it) {
             it->name = $2.s; it->name_span = @2; it->inputs = $4; it->type = $7; it->rows = $12;
@@ -232,6 +232,12 @@ item:
         cr_item *it = new_item(ctx, I_DECIDE, @$);
         if (it) { it->name = "decide"; it->name_span = @1; it->decide = $3; add_item(ctx, it); }
     }
+  ;
+
+/* `any` and `count` are keywords elsewhere; here they name hit policies */
+hit_word:
+    T_IDENT         { $$ = $1; }
+  | KW_ANY          { $$.s = "any"; $$.len = 3; }
   ;
 
 opt_ident:

@@ -1437,7 +1437,7 @@ static void check_table(sema *S, cr_item *it)
                 if (!cells_meet(&p->cells[i], &r->cells[i], numeric))
                     meets = false;
             }
-            if (covers && (it->hit == HIT_FIRST || it->hit == HIT_PRIORITY)) {
+            if (covers && it->hit == HIT_FIRST) {
                 warn(S, r->span, "row %u of table %s can never match: row %u matches everything it does", rowno, it->name, prevno);
                 break;
             }
@@ -1549,7 +1549,8 @@ static void check_item(sema *S, cr_item *it)
             for (cr_param *q = it->params; q != p; q = q->next)
                 if (strcmp(q->name, p->name) == 0)
                     err(S, p->span, "parameter '%s' is declared twice", p->name);
-            scope_push(S, p->name, type_from_expr(S, p->type, p->name), S->next_slot++);
+            p->resolved = type_from_expr(S, p->type, p->name);
+            scope_push(S, p->name, p->resolved, S->next_slot++);
         }
         const cr_type *want = type_from_expr(S, it->type, it->name);
         it->value_type = want;
@@ -1573,6 +1574,50 @@ static void check_item(sema *S, cr_item *it)
 /* Functions may not call themselves, directly or through another. */
 static bool fn_reaches(const cr_expr *e, const cr_item *target, int depth);
 
+static bool cell_reaches(const cr_cell *c, const cr_item *target, int depth)
+{
+    if (fn_reaches(c->a, target, depth) || fn_reaches(c->b, target, depth))
+        return true;
+    for (uint32_t i = 0; i < c->set.count; i++)
+        if (fn_reaches(c->set.items[i], target, depth))
+            return true;
+    return false;
+}
+
+static bool item_reaches(const cr_item *it, const cr_item *target, int depth)
+{
+    if (depth > 64)
+        return false;
+    switch (it->kind) {
+    case I_CONST: case I_LET: case I_RESULT:
+        return fn_reaches(it->expr, target, depth);
+    case I_SCORECARD:
+        for (const cr_charac *c = it->characs; c; c = c->next)
+            if (fn_reaches(c->ref, target, depth))
+                return true;
+        return false;
+    case I_SEGMENT:
+        for (const cr_seg_row *r = it->seg_rows; r; r = r->next)
+            if (fn_reaches(r->cond, target, depth))
+                return true;
+        return false;
+    case I_TABLE:
+        for (uint32_t i = 0; i < it->inputs.count; i++)
+            if (fn_reaches(it->inputs.items[i], target, depth))
+                return true;
+        for (const cr_table_row *r = it->rows; r; r = r->next) {
+            if (fn_reaches(r->out, target, depth))
+                return true;
+            for (uint32_t i = 0; i < r->ncells; i++)
+                if (cell_reaches(&r->cells[i], target, depth))
+                    return true;
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
 static bool list_reaches(const cr_expr_list *l, const cr_item *target, int depth)
 {
     for (uint32_t i = 0; i < l->count; i++)
@@ -1584,7 +1629,7 @@ static bool list_reaches(const cr_expr_list *l, const cr_item *target, int depth
 static bool fn_reaches(const cr_expr *e, const cr_item *target, int depth)
 {
     if (!e || depth > 64)
-        return depth > 64;
+        return false;
     switch (e->kind) {
     case E_CALL:
         if (e->ref == REF_FN && e->item) {
@@ -1594,6 +1639,10 @@ static bool fn_reaches(const cr_expr *e, const cr_item *target, int depth)
                 return true;
         }
         return list_reaches(&e->u.call.args, target, depth);
+    case E_NAME:
+        /* a let (or scorecard, segment, table) computed from inside the
+         * function may call it again: that is recursion too */
+        return e->ref == REF_ITEM && e->item && item_reaches(e->item, target, depth + 1);
     case E_METHOD: return fn_reaches(e->u.call.recv, target, depth) || list_reaches(&e->u.call.args, target, depth);
     case E_FIELD: return fn_reaches(e->u.call.recv, target, depth);
     case E_UNARY: case E_BINARY: return fn_reaches(e->u.bin.a, target, depth) || fn_reaches(e->u.bin.b, target, depth);

@@ -360,7 +360,8 @@ bool cr_session_run(cr_session *s)
 #define CASE(name) op_##name:
 #define NEXT                                  \
     do {                                      \
-        if (--budget == 0) goto out_of_budget; \
+        if (budget == 0) goto out_of_budget;  \
+        budget--;                             \
         cur = pc;                             \
         in = &code[pc++];                     \
         goto *labels[in->op];                 \
@@ -370,8 +371,9 @@ bool cr_session_run(cr_session *s)
 #define CASE(name) case CR_OP_##name:
 #define NEXT goto dispatch
 dispatch:
-    if (--budget == 0)
+    if (budget == 0)
         goto out_of_budget;
+    budget--;
     cur = pc;
     in = &code[pc++];
     switch ((cr_opcode)in->op) {
@@ -425,8 +427,13 @@ dispatch:
     }
     CASE(ADD)
         b = *--sp;
-        if (sp[-1].tag == CR_INT && b.tag == CR_INT && !__builtin_add_overflow(sp[-1].u.i, b.u.i, &sp[-1].u.i))
-            NEXT;
+        if (sp[-1].tag == CR_INT && b.tag == CR_INT) {
+            int64_t r;
+            if (!__builtin_add_overflow(sp[-1].u.i, b.u.i, &r)) {
+                sp[-1].u.i = r;
+                NEXT;
+            }
+        }
         if (!cr_num_add(&cx, sp[-1], b, &sp[-1]))
             goto fail;
         NEXT;
@@ -453,6 +460,10 @@ dispatch:
     CASE(NEG)
         if (!cr_num_neg(&cx, sp[-1], &sp[-1]))
             goto fail;
+        NEXT;
+    CASE(TO_DEC)
+        if (sp[-1].tag == CR_INT)
+            sp[-1] = cr_decv(cr_dec_from_int(sp[-1].u.i));
         NEXT;
     CASE(EQ) b = *--sp; sp[-1] = cr_bool(cr_value_eq(sp[-1], b)); NEXT;
     CASE(NE) b = *--sp; sp[-1] = cr_bool(!cr_value_eq(sp[-1], b)); NEXT;
@@ -642,6 +653,7 @@ oom:
     set_error(s, cur, depth, "out of memory for this application (limit %zu bytes)", s->limits.max_memory);
     return false;
 out_of_budget:
-    set_error(s, cur, depth, "instruction budget of %llu exceeded", (unsigned long long)s->limits.max_instructions);
+    s->executed = s->limits.max_instructions;
+    set_error(s, pc, depth, "instruction budget of %llu exceeded", (unsigned long long)s->limits.max_instructions);
     return false;
 }
