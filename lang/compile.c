@@ -43,32 +43,6 @@ static void *palloc(comp *C, size_t n)
     return p;
 }
 
-/* Net effect of each opcode on the stack depth (CALL, LIST and REASONS
- * depend on their operand). */
-static int stack_effect(const cr_ins *in)
-{
-    switch ((cr_opcode)in->op) {
-    case CR_OP_CONST: case CR_OP_INPUT: case CR_OP_LET: case CR_OP_LOCAL: case CR_OP_DUP:
-    case CR_OP_TODAY: case CR_OP_ADMISSION: case CR_OP_SC_POINTS: case CR_OP_COMP_NEW: case CR_OP_TBL_END:
-        return 1;
-    case CR_OP_STORE: case CR_OP_POP: case CR_OP_INDEX: case CR_OP_ADD: case CR_OP_SUB: case CR_OP_MUL:
-    case CR_OP_DIV: case CR_OP_MOD: case CR_OP_EQ: case CR_OP_NE: case CR_OP_LT: case CR_OP_LE:
-    case CR_OP_GT: case CR_OP_GE: case CR_OP_JUMP_FALSE: case CR_OP_JUMP_TRUE: case CR_OP_AND_JUMP:
-    case CR_OP_OR_JUMP: case CR_OP_COALESCE: case CR_OP_IN: case CR_OP_FIRE: case CR_OP_ITER_INIT:
-    case CR_OP_AGG_COUNT: case CR_OP_AGG_ANY: case CR_OP_AGG_ALL: case CR_OP_COMP_ADD: case CR_OP_TBL_MATCH:
-    case CR_OP_DECIDE: case CR_OP_LET_END:
-        return -1;
-    case CR_OP_SLICE:
-        return -2;
-    case CR_OP_CALL:
-        return 1 - (int)in->a;
-    case CR_OP_LIST: case CR_OP_REASONS:
-        return 1 - (int)in->c;
-    default:
-        return 0;
-    }
-}
-
 static uint32_t emit(comp *C, cr_opcode op, uint8_t a, uint16_t b, uint32_t c, cr_span sp)
 {
     if (C->n == C->cap) {
@@ -89,7 +63,7 @@ static uint32_t emit(comp *C, cr_opcode op, uint8_t a, uint16_t b, uint32_t c, c
     in->b = b;
     in->c = c;
     C->spans[C->n] = sp;
-    C->depth += stack_effect(in);
+    C->depth += cr_op_stack_effect(in);
     if (C->depth > C->max_depth)
         C->max_depth = C->depth;
     return C->n++;
@@ -181,16 +155,23 @@ static void emit_let(comp *C, const cr_item *it, cr_span sp)
 /* Jumps to a failure label when the value in local `slot` does not pass
  * the cell; falls through when it does.  `fails` collects the jumps. */
 typedef struct jumps {
-    uint32_t at[64];
-    uint32_t n;
+    uint32_t *at;
+    uint32_t n, cap;
 } jumps;
 
 static void add_jump(comp *C, jumps *j, uint32_t at)
 {
-    if (j->n < 64)
-        j->at[j->n++] = at;
-    else
-        C->oom = true; /* a cell never needs more than a few */
+    if (j->n == j->cap) {
+        uint32_t cap = j->cap ? j->cap * 2 : 16;
+        uint32_t *n = realloc(j->at, cap * sizeof *n);
+        if (!n) {
+            C->oom = true;
+            return;
+        }
+        j->at = n;
+        j->cap = cap;
+    }
+    j->at[j->n++] = at;
 }
 
 static void cell_test(comp *C, const cr_cell *cell, uint32_t slot, jumps *fails)
@@ -239,11 +220,14 @@ static void cell_test(comp *C, const cr_cell *cell, uint32_t slot, jumps *fails)
     }
 }
 
+/* Points every collected jump here and forgets them. */
 static void patch_all(comp *C, jumps *j)
 {
     for (uint32_t i = 0; i < j->n; i++)
         patch(C, j->at[i]);
-    j->n = 0;
+    free(j->at);
+    j->at = NULL;
+    j->n = j->cap = 0;
 }
 
 static void expr_binary(comp *C, const cr_expr *e)
@@ -501,12 +485,12 @@ static void compile_scorecard(comp *C, const cr_item *it)
         ci->bin_spans = palloc(C, (nb ? nb : 1) * sizeof *ci->bin_spans);
         expr(C, c->ref);
         emit(C, CR_OP_STORE, 0, 0, slot, c->name_span);
-        jumps done = {{0}, 0};
+        jumps done = {NULL, 0, 0};
         uint32_t bi = 0;
         for (const cr_bin *b = c->bins; b; b = b->next, bi++) {
             if (ci->bin_spans)
                 ci->bin_spans[bi] = b->span;
-            jumps fails = {{0}, 0};
+            jumps fails = {NULL, 0, 0};
             cell_test(C, &b->cell, slot, &fails);
             cr_value pts;
             literal_value(C, b->points, &pts);
@@ -537,7 +521,7 @@ static void compile_segment(comp *C, const cr_item *it)
     si->row_spans = palloc(C, (n ? n : 1) * sizeof *si->row_spans);
     if (!si->labels || !si->row_spans)
         return;
-    jumps done = {{0}, 0};
+    jumps done = {NULL, 0, 0};
     uint32_t i = 0;
     for (const cr_seg_row *r = it->seg_rows; r; r = r->next, i++) {
         si->labels[i] = r->label;
@@ -586,12 +570,12 @@ static void compile_table(comp *C, const cr_item *it)
         emit(C, CR_OP_STORE, 0, 0, base + i, it->inputs.items[i]->span);
     }
     emit(C, CR_OP_TBL_START, 0, 0, it->sub_index, it->name_span);
-    jumps done = {{0}, 0};
+    jumps done = {NULL, 0, 0};
     uint32_t ri = 0;
     for (const cr_table_row *r = it->rows; r; r = r->next, ri++) {
         if (ti->row_spans)
             ti->row_spans[ri] = r->span;
-        jumps fails = {{0}, 0};
+        jumps fails = {NULL, 0, 0};
         for (uint32_t i = 0; i < r->ncells && i < it->inputs.count; i++)
             cell_test(C, &r->cells[i], base + i, &fails);
         const cr_type *out = it->value_type;
@@ -776,6 +760,8 @@ cr_program *cr_compile(const char *file, const char *src, size_t len, cr_diags *
     memset(&so, 0, sizeof so);
     bool ok = cr_sema(ast, &P->arena, diags, &so);
     P->regex = so.regex;
+    P->regex_src = so.regex_src;
+    P->regex_len = so.regex_len;
     P->nregex = so.nregex;
     if (!ok) {
         cr_program_free(P);

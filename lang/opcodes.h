@@ -73,4 +73,11 @@ typedef enum cr_opcode {
 
 extern const char *const cr_opcode_names[CR_OP__COUNT];
 
+/* Net effect of one instruction on the value stack depth (CALL, LIST and
+ * REASONS depend on their operand).  The compiler sizes the stack with it
+ * and the .credoc verifier (lang/credoc_verify.c) checks loaded code with
+ * it, so both agree on what every instruction pushes and pops. */
+struct cr_ins;
+int cr_op_stack_effect(const struct cr_ins *in);
+
 #endif

@@ -20,6 +20,7 @@ typedef struct cr_parse_ctx {
     /* scanner state */
     uint32_t offset;       /* byte offset of the next token */
     bool prev_ends_expr;   /* decides whether '/' starts a regex */
+    bool keep_comments;    /* '#' comments become T_COMMENT tokens (credo fmt) */
     bool oom;
     /* the optional word after `hit collect`, handed to the table's action */
     const char *pending_ident;

@@ -73,6 +73,8 @@ static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t
 %token <ival> T_DATE "date" T_INT "integer"
 %token <dval> T_DEC "decimal number"
 %token T_BAD "invalid character"
+/* Only when cr_parse_ctx.keep_comments is set (credo fmt); never in the grammar. */
+%token T_COMMENT "comment"
 
 %type <expr> expr primary value operand opt_when
 %type <list> args opt_args reasons opt_reasons operands

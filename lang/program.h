@@ -106,6 +106,8 @@ typedef struct cr_program {
     uint32_t ntables;
 
     void **regex;              /* pcre2_code_8 *, compiled (and JIT-compiled) at load */
+    const char **regex_src;    /* each pattern's text (NUL-terminated), kept so a .credoc can */
+    uint32_t *regex_len;       /* store it and compile it again when loaded; its length */
     uint32_t nregex;
     uint32_t nlocals;
     uint32_t max_stack;

@@ -42,9 +42,13 @@ typedef struct sema {
     uint32_t next_slot;
     uint32_t nlets, nscorecards, nsegments, ntables, ncharacs;
     void **regex;
+    const char **regex_src;          /* pattern texts, kept for .credoc files */
+    uint32_t *regex_len;
     uint32_t nregex, regex_cap;
     cr_item *fn_stack[32];           /* functions being checked: recursion is an error */
     uint32_t nfn;
+    uint32_t depth;                  /* of check() calls, see CR_MAX_NESTING */
+    bool too_deep;
     bool oom;
 } sema;
 
@@ -282,8 +286,7 @@ static bool all_caps(const char *s)
 static bool path_of(const cr_expr *e, char *buf, size_t size)
 {
     if (e->kind == E_NAME) {
-        if (e->ref == REF_LOCAL)
-            return false; /* loop variables are not narrowed by path */
+        /* loop variables too: the narrowing ends with their scope */
         snprintf(buf, size, "%s", e->u.str.s);
         return true;
     }
@@ -403,19 +406,35 @@ static int compile_regex(sema *S, const char *pat, uint32_t len, cr_span sp)
         return -1;
     }
     pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* a failure just means no JIT */
+    /* the text too: a compiled policy (.credoc) stores it, not the code */
+    char *text = cr_arena_strndup(S->arena, pat, len);
     if (S->nregex == S->regex_cap) {
         uint32_t cap = S->regex_cap ? S->regex_cap * 2 : 8;
         void **n = alloc(S, cap * sizeof *n);
-        if (!n) {
+        const char **ns = alloc(S, cap * sizeof *ns);
+        uint32_t *nl = alloc(S, cap * sizeof *nl);
+        if (!n || !ns || !nl) {
             pcre2_code_free(re);
             return -1;
         }
-        if (S->nregex)
+        if (S->nregex) {
             memcpy(n, S->regex, S->nregex * sizeof *n);
+            memcpy(ns, S->regex_src, S->nregex * sizeof *ns);
+            memcpy(nl, S->regex_len, S->nregex * sizeof *nl);
+        }
         S->regex = n;
+        S->regex_src = ns;
+        S->regex_len = nl;
         S->regex_cap = cap;
     }
+    if (!text) {
+        S->oom = true;
+        pcre2_code_free(re);
+        return -1;
+    }
     S->regex[S->nregex] = re;
+    S->regex_src[S->nregex] = text;
+    S->regex_len[S->nregex] = len;
     return (int)S->nregex++;
 }
 
@@ -1056,11 +1075,24 @@ static const cr_type *check_expr(sema *S, cr_expr *e)
     return &cr_type_error;
 }
 
+/* Deeper than this, an expression is refused rather than risk the
+ * stack (see the limits table in the README). */
+#define CR_MAX_NESTING 1000
+
 static const cr_type *check(sema *S, cr_expr *e)
 {
     if (!e)
         return &cr_type_error;
+    if (S->depth >= CR_MAX_NESTING) {
+        if (!S->too_deep)
+            err(S, e->span, "this expression is nested more than %d levels deep", CR_MAX_NESTING);
+        S->too_deep = true;
+        e->type = &cr_type_error;
+        return e->type;
+    }
+    S->depth++;
     const cr_type *t = check_expr(S, e);
+    S->depth--;
     e->type = t ? t : &cr_type_error;
     return e->type;
 }
@@ -1317,7 +1349,8 @@ static void check_scorecard(sema *S, cr_item *it)
             err(S, c->name_span, "a characteristic must be a number, text, bool or label, but '%s' is %s", c->name, tname(t, (char[96]){0}));
         bool has_else = false;
         for (cr_bin *b = c->bins; b; b = b->next) {
-            if (has_else)
+            bool after_else = has_else;
+            if (after_else)
                 warn(S, b->span, "this bin can never match: an earlier 'else' catches everything");
             if (b->cell.kind == CELL_ANY)
                 has_else = true;
@@ -1327,7 +1360,7 @@ static void check_scorecard(sema *S, cr_item *it)
                 all_int = false;
             if (b->points && b->points->kind != E_INT && b->points->kind != E_DEC)
                 err(S, b->points->span, "points must be a number written out");
-            for (cr_bin *p = c->bins; p != b; p = p->next)
+            for (cr_bin *p = c->bins; p != b && !after_else; p = p->next)
                 if (b->cell.kind != CELL_ANY && cell_covers(&p->cell, &b->cell, numeric)) {
                     warn(S, b->cell.span, "this bin can never match: an earlier bin of '%s' catches all its values", c->name);
                     break;
@@ -1410,8 +1443,19 @@ static void check_table(sema *S, cr_item *it)
             err(S, r->span, "this row has %u cells but table %s has %u inputs", r->ncells, it->name, n);
             continue;
         }
-        for (uint32_t i = 0; i < n; i++)
+        for (uint32_t i = 0; i < n; i++) {
+            /* a grid's row test and column test are shared by many rows */
+            bool seen = false;
+            for (cr_table_row *p = it->rows; p != r && !seen; p = p->next)
+                seen = p->ncells == n && p->cells[i].span.start == r->cells[i].span.start &&
+                       p->cells[i].span.end == r->cells[i].span.end;
+            if (seen) {
+                if (r->cells[i].a && !r->cells[i].a->type)
+                    r->cells[i].a->type = &cr_type_error;
+                continue;
+            }
             check_cell(S, &r->cells[i], in[i]);
+        }
         const cr_type *to;
         if (!resolve_label_against(S, r->out, out))
             to = check(S, r->out);
@@ -1569,6 +1613,267 @@ static void check_item(sema *S, cr_item *it)
     S->nnarrow = saved_narrow;
     it->resolving = false;
     it->resolved = true;
+}
+
+/* ---- static policy checks: warnings an author and a reviewer want ---- */
+
+/* The value of a condition known when compiling: literals and consts
+ * combined with and/or/not and comparisons of numbers or texts. */
+static bool const_value(const cr_expr *e, cr_dec *num, const char **txt, uint32_t *tlen, int *kind)
+{
+    if (!e)
+        return false;
+    switch (e->kind) {
+    case E_INT: *num = cr_dec_from_int(e->u.ival); *kind = 1; return true;
+    case E_DEC: *num = e->u.dval; *kind = 1; return true;
+    case E_STR: *txt = e->u.str.s; *tlen = e->u.str.len; *kind = 2; return true;
+    case E_NAME:
+        if (e->ref == REF_ITEM && e->item && e->item->kind == I_CONST)
+            return const_value(e->item->expr, num, txt, tlen, kind);
+        return false;
+    default:
+        return false;
+    }
+}
+
+static bool const_bool(const cr_expr *e, bool *out)
+{
+    if (!e)
+        return false;
+    bool a, b;
+    switch (e->kind) {
+    case E_BOOL: *out = e->u.ival != 0; return true;
+    case E_NAME:
+        if (e->ref == REF_ITEM && e->item && e->item->kind == I_CONST)
+            return const_bool(e->item->expr, out);
+        return false;
+    case E_UNARY:
+        if (e->u.bin.op == OP_NOT_ && const_bool(e->u.bin.a, &a)) { *out = !a; return true; }
+        return false;
+    case E_BINARY: {
+        cr_op op = e->u.bin.op;
+        if (op == OP_AND_) {
+            bool ka = const_bool(e->u.bin.a, &a), kb = const_bool(e->u.bin.b, &b);
+            if ((ka && !a) || (kb && !b)) { *out = false; return true; }
+            if (ka && kb) { *out = true; return true; }
+            return false;
+        }
+        if (op == OP_OR_) {
+            bool ka = const_bool(e->u.bin.a, &a), kb = const_bool(e->u.bin.b, &b);
+            if ((ka && a) || (kb && b)) { *out = true; return true; }
+            if (ka && kb) { *out = false; return true; }
+            return false;
+        }
+        if (op < OP_EQ_ || op > OP_GE_)
+            return false;
+        cr_dec x, y;
+        const char *s1 = NULL, *s2 = NULL;
+        uint32_t l1 = 0, l2 = 0;
+        int k1 = 0, k2 = 0;
+        if (!const_value(e->u.bin.a, &x, &s1, &l1, &k1) || !const_value(e->u.bin.b, &y, &s2, &l2, &k2) || k1 != k2)
+            return false;
+        int c;
+        if (k1 == 1)
+            c = cr_dec_cmp(x, y);
+        else {
+            uint32_t n = l1 < l2 ? l1 : l2;
+            c = n ? memcmp(s1, s2, n) : 0;
+            if (c == 0)
+                c = (l1 > l2) - (l1 < l2);
+        }
+        switch (op) {
+        case OP_EQ_: *out = c == 0; break;
+        case OP_NE_: *out = c != 0; break;
+        case OP_LT_: *out = c < 0; break;
+        case OP_LE_: *out = c <= 0; break;
+        case OP_GT_: *out = c > 0; break;
+        default: *out = c >= 0; break;
+        }
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+/* One `path op number` test of an and-chain, as an interval on the path. */
+typedef struct bound {
+    char path[128];
+    interval iv;
+    cr_span span;
+} bound;
+
+static void collect_bounds(const cr_expr *e, bound *out, uint32_t *n, uint32_t max)
+{
+    if (!e || *n >= max)
+        return;
+    if (e->kind == E_BINARY && e->u.bin.op == OP_AND_) {
+        collect_bounds(e->u.bin.a, out, n, max);
+        collect_bounds(e->u.bin.b, out, n, max);
+        return;
+    }
+    if (e->kind != E_BINARY || e->u.bin.op < OP_EQ_ || e->u.bin.op > OP_GE_ || e->u.bin.op == OP_NE_)
+        return;
+    const cr_expr *lhs = e->u.bin.a, *rhs = e->u.bin.b;
+    cr_op op = e->u.bin.op;
+    cr_dec v;
+    const char *t;
+    uint32_t tl;
+    int k = 0;
+    bool flipped = false;
+    if (!const_value(rhs, &v, &t, &tl, &k)) {
+        if (!const_value(lhs, &v, &t, &tl, &k))
+            return;
+        const cr_expr *tmp = lhs; lhs = rhs; rhs = tmp;
+        flipped = true;
+    }
+    if (k != 1)
+        return;
+    bound *b = &out[*n];
+    if (!path_of(lhs, b->path, sizeof b->path))
+        return;
+    if (flipped)
+        op = op == OP_LT_ ? OP_GT_ : op == OP_LE_ ? OP_GE_ : op == OP_GT_ ? OP_LT_ : op == OP_GE_ ? OP_LE_ : op;
+    memset(&b->iv, 0, sizeof b->iv);
+    b->iv.known = true;
+    b->span = e->span;
+    switch (op) {
+    case OP_EQ_: b->iv.lo = b->iv.hi = v; break;
+    case OP_LT_: b->iv.lo_inf = true; b->iv.hi = v; b->iv.hi_open = true; break;
+    case OP_LE_: b->iv.lo_inf = true; b->iv.hi = v; break;
+    case OP_GT_: b->iv.hi_inf = true; b->iv.lo = v; b->iv.lo_open = true; break;
+    default: b->iv.hi_inf = true; b->iv.lo = v; break;
+    }
+    (*n)++;
+}
+
+/* Can every test of an and-chain hold at once?  False when two tests on
+ * one path leave no value (age < 18 and age > 65); names that path. */
+static bool and_chain_satisfiable(const cr_expr *e, char *path, size_t size)
+{
+    bound b[32];
+    uint32_t n = 0;
+    collect_bounds(e, b, &n, 32);
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = i + 1; j < n; j++)
+            if (strcmp(b[i].path, b[j].path) == 0 && !interval_meets(&b[i].iv, &b[j].iv)) {
+                snprintf(path, size, "%s", b[i].path);
+                return false;
+            }
+    return true;
+}
+
+/* Source text of a span with runs of white space made one space. */
+static void span_text(const sema *S, cr_span sp, char *buf, size_t size)
+{
+    size_t o = 0;
+    bool space = false;
+    for (uint32_t i = sp.start; i < sp.end && i < S->diags->len && o + 1 < size; i++) {
+        char c = S->diags->src[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            space = true;
+            continue;
+        }
+        if (space && o && o + 2 < size)
+            buf[o++] = ' ';
+        space = false;
+        buf[o++] = c;
+    }
+    buf[o] = '\0';
+}
+
+/* Warns about `x == x`, `a < a` and the like anywhere in e. */
+static void self_comparisons(sema *S, const cr_expr *e)
+{
+    if (!e)
+        return;
+    switch (e->kind) {
+    case E_BINARY:
+        if (e->u.bin.op >= OP_EQ_ && e->u.bin.op <= OP_GE_ && e->u.bin.a && e->u.bin.b) {
+            char a[256], b[256];
+            span_text(S, e->u.bin.a->span, a, sizeof a);
+            span_text(S, e->u.bin.b->span, b, sizeof b);
+            bool a_const = e->u.bin.a->kind == E_INT || e->u.bin.a->kind == E_DEC || e->u.bin.a->kind == E_STR;
+            if (!a_const && a[0] && strcmp(a, b) == 0)
+                warn(S, e->span, "this compares '%s' with itself, so it is always %s", a,
+                     (e->u.bin.op == OP_EQ_ || e->u.bin.op == OP_LE_ || e->u.bin.op == OP_GE_) ? "true" : "false");
+        }
+        self_comparisons(S, e->u.bin.a);
+        self_comparisons(S, e->u.bin.b);
+        return;
+    case E_UNARY:
+        self_comparisons(S, e->u.bin.a);
+        return;
+    case E_IF: case E_INDEX: case E_SLICE: case E_MATCHES: case E_ISNULL:
+        self_comparisons(S, e->u.tri.a);
+        self_comparisons(S, e->u.tri.b);
+        self_comparisons(S, e->u.tri.c);
+        return;
+    case E_CALL: case E_METHOD:
+        for (uint32_t i = 0; i < e->u.call.args.count; i++)
+            self_comparisons(S, e->u.call.args.items[i]);
+        return;
+    case E_AGG: case E_COMP:
+        self_comparisons(S, e->u.loop.cond);
+        self_comparisons(S, e->u.loop.body);
+        return;
+    default:
+        return;
+    }
+}
+
+static void check_condition(sema *S, const cr_expr *cond, const char *what)
+{
+    bool v;
+    char path[128];
+    self_comparisons(S, cond);
+    if (const_bool(cond, &v))
+        warn(S, cond->span, "%s: the condition is always %s", what, v ? "true" : "false");
+    else if (!and_chain_satisfiable(cond, path, sizeof path))
+        warn(S, cond->span, "%s can never hold: its tests of '%s' contradict each other", what, path);
+}
+
+static void static_checks(sema *S)
+{
+    char what[160];
+    for (cr_item *it = S->ast->items; it; it = it->next) {
+        switch (it->kind) {
+        case I_ADMISSION:
+        case I_RULE:
+            for (cr_rule_decl *r = it->rules; r; r = r->next) {
+                snprintf(what, sizeof what, "rule %s", r->code);
+                check_condition(S, r->cond, what);
+            }
+            break;
+        case I_SEGMENT: {
+            bool always = false;
+            for (cr_seg_row *r = it->seg_rows; r; r = r->next) {
+                if (!r->cond)
+                    continue;
+                if (always) {
+                    warn(S, r->span, "segment %s: row %s can never be chosen: an earlier row always matches", it->name, r->label);
+                    continue;
+                }
+                bool v;
+                snprintf(what, sizeof what, "segment %s, row %s", it->name, r->label);
+                check_condition(S, r->cond, what);
+                if (const_bool(r->cond, &v) && v)
+                    always = true;
+            }
+            break;
+        }
+        case I_DECIDE:
+            for (cr_decide_row *r = it->decide; r; r = r->next)
+                if (r->cond)
+                    check_condition(S, r->cond, "this decide row");
+            break;
+        case I_LET: case I_RESULT: case I_CONST: case I_FN:
+            self_comparisons(S, it->expr);
+            break;
+        default:
+            break;
+        }
+    }
 }
 
 /* Functions may not call themselves, directly or through another. */
@@ -1730,8 +2035,11 @@ bool cr_sema(cr_policy_ast *ast, cr_arena *arena, cr_diags *diags, cr_sema_out *
         }
     }
     for (cr_item *it = ast->items; it; it = it->next)
-        if ((it->kind == I_LET || it->kind == I_FN) && !it->used)
-            warn(S, it->name_span, "%s '%s' is never used", it->kind == I_FN ? "function" : "let", it->name);
+        if ((it->kind == I_LET || it->kind == I_FN || it->kind == I_CONST || it->kind == I_TABLE) && !it->used)
+            warn(S, it->name_span, "%s '%s' is never used",
+                 it->kind == I_FN ? "function" : it->kind == I_CONST ? "const" : it->kind == I_TABLE ? "table" : "let", it->name);
+    if (diags->errors == errors_before)
+        static_checks(S);
 
     out->input = S->rec;
     out->input_name = S->input ? S->input->name : "input";
@@ -1742,6 +2050,8 @@ bool cr_sema(cr_policy_ast *ast, cr_arena *arena, cr_diags *diags, cr_sema_out *
     out->ncharacs = S->ncharacs;
     out->nlocals = S->next_slot;
     out->regex = S->regex;
+    out->regex_src = S->regex_src;
+    out->regex_len = S->regex_len;
     out->nregex = S->nregex;
     if (S->oom)
         cr_diag(diags, CR_SEV_ERROR, ast->header_span, "out of memory while checking the policy");

@@ -20,6 +20,8 @@ typedef struct cr_sema_out {
     uint32_t nlets, nscorecards, nsegments, ntables, ncharacs;
     uint32_t nlocals;
     void **regex;              /* compiled patterns, pcre2_code_8 * */
+    const char **regex_src;    /* their texts, for .credoc files */
+    uint32_t *regex_len;
     uint32_t nregex;
 } cr_sema_out;
 

@@ -1,0 +1,62 @@
+/* Compiled policies: a program (lang/program.h) written to a binary
+ * .credoc file and read back.
+ *
+ * A .credoc carries the policy's identity, the SHA-256 and the full text of
+ * its source (for audit: what ran is what was approved) and the complete
+ * program, so `credo run FILE.credoc` decides exactly like the source did
+ * when it was compiled, without compiling it again.
+ *
+ * Layout (every integer little-endian; a string is a u32 length and its
+ * bytes, length 0xFFFFFFFF for an absent one; every count is a u32):
+ *   "CREDOC", u16 format version, 32 bytes SHA-256 of the source,
+ *   file, name, title, version, owner, u8 has_effective, i64 effective,
+ *   source text, type graph (label sets, records, types: each refers only
+ *   to entries before it, so there are no cycles), input record and name,
+ *   code (op, a, b, c, span), constants, lets, results, rules, scorecards,
+ *   characteristics, segments, tables, regex patterns, nlocals, max_stack,
+ *   max_table_rows, has_decide.  Nothing may follow.
+ *
+ * A .credoc is untrusted input: cr_credoc_read checks every length, count,
+ * index, opcode, operand, jump, value and type, and verifies the code
+ * (cr_program_verify) before returning a program, so a file that reads
+ * back is one the VM can run without going out of bounds. */
+#ifndef CREDO_CREDOC_H
+#define CREDO_CREDOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "program.h"
+
+#define CR_CREDOC_MAGIC "CREDOC"
+#define CR_CREDOC_MAGIC_LEN 6
+#define CR_CREDOC_VERSION 1
+
+/* The bytes of p's .credoc in a malloc'd buffer (*len bytes); NULL when
+ * out of memory. */
+void *cr_credoc_encode(const cr_program *p, size_t *len);
+
+/* Writes p's .credoc to out.  False when out of memory or when writing
+ * fails (errno says why). */
+bool cr_credoc_write(const cr_program *p, FILE *out);
+
+/* Do these bytes start like a .credoc (its magic)? */
+bool cr_credoc_is(const void *data, size_t len);
+
+/* Reads a .credoc.  Returns a program that owns everything it points to
+ * (free it with cr_program_free), or NULL with a message in err
+ * ("credoc: jump at instruction 57 goes to 9000, past the end (412
+ * instructions)").  Nothing in data is trusted. */
+cr_program *cr_credoc_read(const void *data, size_t len, char *err, size_t errsize);
+
+/* Checks that p's code is safe to run: opcodes and operands in range,
+ * jumps inside their own let or the main code, each let ending in its
+ * LET_END, the stack never below its start, above max_stack or at two
+ * depths at one instruction, and every value used as the VM expects
+ * (conditions are bools, only lists are indexed, records have the field
+ * asked for...).  True when it is; else false with a message in err.
+ * cr_credoc_read runs it on every program it reads. */
+bool cr_program_verify(const cr_program *p, char *err, size_t errsize);
+
+#endif
