@@ -22,5 +22,6 @@ int64_t cr_cli_today(void);
 int cr_cmd_check(int argc, char **argv);
 int cr_cmd_run(int argc, char **argv);
 int cr_cmd_test(int argc, char **argv);
+int cr_cmd_explain(int argc, char **argv);
 
 #endif

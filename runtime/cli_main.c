@@ -20,6 +20,7 @@ static const char usage_main[] =
     "  check FILE...           compile policies and report every error\n"
     "  run POLICY [INPUT]      decide each application (JSON lines) of INPUT or stdin\n"
     "  test PATH...            run policy tests (NAME.test.credo) with coverage\n"
+    "  explain POLICY APP      why one application got its decision\n"
     "  help [COMMAND]          show help for a command\n"
     "\n"
     "exit status: 0 success, 1 policy errors or unreadable input, 2 usage,\n"
@@ -32,6 +33,7 @@ static const struct command {
     {"check", cr_cmd_check},
     {"run", cr_cmd_run},
     {"test", cr_cmd_test},
+    {"explain", cr_cmd_explain},
 };
 
 int main(int argc, char **argv)

@@ -335,325 +335,38 @@ static bool slice(cr_session *s, cr_value xs, int64_t i, int64_t j, cr_value *ou
 #define CR_COMPUTED_GOTO 1
 #endif
 
+static void trace_add(cr_session *s, uint32_t pc, cr_value x, cr_value y, cr_value r)
+{
+    cr_trace *t = s->trace;
+    if (t->count == t->cap) {
+        t->dropped++;
+        return;
+    }
+    cr_trace_entry *e = &t->items[t->count++];
+    e->pc = pc;
+    e->a = x;
+    e->b = y;
+    e->r = r;
+}
+
+#define CR_LOOP_NAME run_plain
+#define CR_TRACING 0
+#include "vm_loop.h"
+#undef CR_LOOP_NAME
+#undef CR_TRACING
+
+#define CR_LOOP_NAME run_traced
+#define CR_TRACING 1
+#include "vm_loop.h"
+#undef CR_LOOP_NAME
+#undef CR_TRACING
+
 bool cr_session_run(cr_session *s)
 {
-    const cr_program *p = s->prog;
-    const cr_ins *code = p->code;
-    const cr_value *consts = p->consts;
-    cr_value *sp = s->stack;        /* next free */
-    cr_value *locals = s->locals;
-    uint32_t pc = 0, cur = 0;
-    uint32_t depth = 0;             /* running lets */
-    uint64_t budget = s->limits.max_instructions;
-    char err[384];
-    err[0] = '\0';
-    cr_call_ctx cx = {&s->arena, err, sizeof err};
-    const cr_ins *in;
-    cr_value a, b;
-
-#ifdef CR_COMPUTED_GOTO
-    static void *const labels[CR_OP__COUNT] = {
-#define CR_OP_LABEL(name) &&op_##name,
-        CR_OPCODES(CR_OP_LABEL)
-#undef CR_OP_LABEL
-    };
-#define CASE(name) op_##name:
-#define NEXT                                  \
-    do {                                      \
-        if (budget == 0) goto out_of_budget;  \
-        budget--;                             \
-        cur = pc;                             \
-        in = &code[pc++];                     \
-        goto *labels[in->op];                 \
-    } while (0)
-    NEXT;
-#else
-#define CASE(name) case CR_OP_##name:
-#define NEXT goto dispatch
-dispatch:
-    if (budget == 0)
-        goto out_of_budget;
-    budget--;
-    cur = pc;
-    in = &code[pc++];
-    switch ((cr_opcode)in->op) {
-#endif
-
-    CASE(CONST) *sp++ = consts[in->c]; NEXT;
-    CASE(INPUT) *sp++ = s->slots[in->c]; NEXT;
-    CASE(LET)
-        if (s->let_state[in->c] == 2) {
-            *sp++ = s->lets[in->c];
-            NEXT;
-        }
-        if (s->let_state[in->c] == 1) {
-            set_error(s, cur, depth, "'%s' depends on itself", p->lets[in->c].name);
-            return false;
-        }
-        s->let_state[in->c] = 1;
-        s->ret[depth++] = pc;
-        pc = p->lets[in->c].pc;
-        NEXT;
-    CASE(LET_END)
-        s->lets[in->c] = sp[-1];
-        s->let_state[in->c] = 2;
-        pc = s->ret[--depth];
-        NEXT;
-    CASE(LOCAL) *sp++ = locals[in->c]; NEXT;
-    CASE(STORE) locals[in->c] = *--sp; NEXT;
-    CASE(POP) sp--; NEXT;
-    CASE(DUP) sp[0] = sp[-1]; sp++; NEXT;
-    CASE(FIELD)
-        a = sp[-1];
-        sp[-1] = a.tag == CR_RECORD ? a.u.items[in->c] : cr_null();
-        NEXT;
-    CASE(INDEX) {
-        b = *--sp;
-        a = sp[-1];
-        int64_t i = b.u.i < 0 ? (int64_t)a.len + b.u.i : b.u.i;
-        if (i < 0 || i >= (int64_t)a.len) {
-            set_error(s, cur, depth, "position %lld is outside a list of %u items", (long long)b.u.i, a.len);
-            return false;
-        }
-        sp[-1] = a.u.items[i];
-        NEXT;
+    if (s->trace) {
+        s->trace->count = 0;
+        s->trace->dropped = 0;
+        return run_traced(s);
     }
-    CASE(SLICE) {
-        cr_value j = *--sp;
-        b = *--sp;
-        if (!slice(s, sp[-1], b.u.i, j.u.i, &sp[-1], err, sizeof err))
-            goto fail;
-        NEXT;
-    }
-    CASE(ADD)
-        b = *--sp;
-        if (sp[-1].tag == CR_INT && b.tag == CR_INT) {
-            int64_t r;
-            if (!__builtin_add_overflow(sp[-1].u.i, b.u.i, &r)) {
-                sp[-1].u.i = r;
-                NEXT;
-            }
-        }
-        if (!cr_num_add(&cx, sp[-1], b, &sp[-1]))
-            goto fail;
-        NEXT;
-    CASE(SUB)
-        b = *--sp;
-        if (!cr_num_sub(&cx, sp[-1], b, &sp[-1]))
-            goto fail;
-        NEXT;
-    CASE(MUL)
-        b = *--sp;
-        if (!cr_num_mul(&cx, sp[-1], b, &sp[-1]))
-            goto fail;
-        NEXT;
-    CASE(DIV)
-        b = *--sp;
-        if (!cr_num_div(&cx, sp[-1], b, &sp[-1]))
-            goto fail;
-        NEXT;
-    CASE(MOD)
-        b = *--sp;
-        if (!cr_num_mod(&cx, sp[-1], b, &sp[-1]))
-            goto fail;
-        NEXT;
-    CASE(NEG)
-        if (!cr_num_neg(&cx, sp[-1], &sp[-1]))
-            goto fail;
-        NEXT;
-    CASE(TO_DEC)
-        if (sp[-1].tag == CR_INT)
-            sp[-1] = cr_decv(cr_dec_from_int(sp[-1].u.i));
-        NEXT;
-    CASE(EQ) b = *--sp; sp[-1] = cr_bool(cr_value_eq(sp[-1], b)); NEXT;
-    CASE(NE) b = *--sp; sp[-1] = cr_bool(!cr_value_eq(sp[-1], b)); NEXT;
-    CASE(LT) b = *--sp; sp[-1] = cr_bool(cr_value_cmp(sp[-1], b) < 0); NEXT;
-    CASE(LE) b = *--sp; sp[-1] = cr_bool(cr_value_cmp(sp[-1], b) <= 0); NEXT;
-    CASE(GT) b = *--sp; sp[-1] = cr_bool(cr_value_cmp(sp[-1], b) > 0); NEXT;
-    CASE(GE) b = *--sp; sp[-1] = cr_bool(cr_value_cmp(sp[-1], b) >= 0); NEXT;
-    CASE(NOT) sp[-1].u.b = !sp[-1].u.b; NEXT;
-    CASE(JUMP) pc = in->c; NEXT;
-    CASE(JUMP_FALSE) if (!(--sp)->u.b) pc = in->c; NEXT;
-    CASE(JUMP_TRUE) if ((--sp)->u.b) pc = in->c; NEXT;
-    CASE(AND_JUMP) if (!sp[-1].u.b) pc = in->c; else sp--; NEXT;
-    CASE(OR_JUMP) if (sp[-1].u.b) pc = in->c; else sp--; NEXT;
-    CASE(COALESCE) if (sp[-1].tag != CR_NULL) pc = in->c; else sp--; NEXT;
-    CASE(IS_NULL) sp[-1] = cr_bool((sp[-1].tag == CR_NULL) != (in->a != 0)); NEXT;
-    CASE(IN) {
-        b = *--sp;
-        a = sp[-1];
-        bool found = false;
-        for (uint32_t i = 0; i < b.len && !found; i++)
-            found = cr_value_eq(a, b.u.items[i]);
-        sp[-1] = cr_bool(found != (in->a != 0));
-        NEXT;
-    }
-    CASE(MATCH) {
-        a = sp[-1];
-        pcre2_code *re = p->regex[in->c];
-        int rc = pcre2_match(re, (PCRE2_SPTR)a.u.s, a.len, 0, 0, s->match_data, s->match_ctx);
-        if (rc >= 0) {
-            sp[-1] = cr_bool(true);
-        } else if (rc == PCRE2_ERROR_NOMATCH) {
-            sp[-1] = cr_bool(false);
-        } else {
-            char msg[128];
-            pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof msg);
-            set_error(s, cur, depth, "regular expression failed: %s", msg);
-            return false;
-        }
-        NEXT;
-    }
-    CASE(CALL) {
-        uint32_t n = in->a;
-        sp -= n;
-        cr_value r;
-        if (!cr_builtins[in->c].fn(&cx, sp, n, &r))
-            goto fail;
-        *sp++ = r;
-        NEXT;
-    }
-    CASE(LIST) {
-        uint32_t n = in->c;
-        cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
-        if (!items)
-            goto oom;
-        sp -= n;
-        memcpy(items, sp, n * sizeof *items);
-        *sp++ = cr_list(items, n);
-        NEXT;
-    }
-    CASE(TODAY) *sp++ = cr_date(s->today); NEXT;
-    CASE(FIRE)
-        if ((--sp)->u.b)
-            s->fired[s->nfired++] = in->c;
-        NEXT;
-    CASE(ITER_INIT)
-        locals[in->b] = *--sp;
-        locals[in->b + 1] = cr_int(0);
-        NEXT;
-    CASE(ITER_NEXT) {
-        cr_value *xs = &locals[in->b];
-        int64_t i = locals[in->b + 1].u.i;
-        if (i >= (int64_t)xs->len) {
-            pc = in->c;
-            NEXT;
-        }
-        locals[in->b + 2] = xs->u.items[i];
-        locals[in->b + 1].u.i = i + 1;
-        NEXT;
-    }
-    CASE(AGG_COUNT) if ((--sp)->u.b) sp[-1].u.i++; NEXT;
-    CASE(AGG_ANY)
-        if ((--sp)->u.b) {
-            sp[-1] = cr_bool(true);
-            pc = in->c;
-        }
-        NEXT;
-    CASE(AGG_ALL)
-        if (!(--sp)->u.b) {
-            sp[-1] = cr_bool(false);
-            pc = in->c;
-        }
-        NEXT;
-    CASE(COMP_NEW) {
-        uint32_t n = locals[in->b].len;
-        cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
-        if (!items)
-            goto oom;
-        *sp++ = cr_list(items, 0);
-        NEXT;
-    }
-    CASE(COMP_ADD) {
-        a = *--sp;
-        cr_value *list = &sp[-1];
-        ((cr_value *)list->u.items)[list->len++] = a;
-        NEXT;
-    }
-    CASE(SC_MARK)
-        s->sc_bin[in->b] = (int32_t)in->c;
-        s->sc_points[in->b] = sp[-1];
-        NEXT;
-    CASE(SC_POINTS) *sp++ = s->sc_points[in->c]; NEXT;
-    CASE(SC_LOWEST)
-        if (!lowest_codes(s, in->c, sp[-1].u.i, &sp[-1]))
-            goto oom;
-        NEXT;
-    CASE(SEG_MARK) s->seg_row[in->b] = (int32_t)in->c; NEXT;
-    CASE(TBL_START) s->tbl_count[in->c] = 0; NEXT;
-    CASE(TBL_MATCH) {
-        uint32_t k = s->tbl_count[in->b]++;
-        size_t at = (size_t)in->b * p->max_table_rows + k;
-        s->tbl_rows[at] = in->c;
-        s->tbl_vals[at] = *--sp;
-        NEXT;
-    }
-    CASE(TBL_END)
-        if (!table_end(s, in->c, sp, err, sizeof err))
-            goto fail;
-        sp++;
-        NEXT;
-    CASE(ADMISSION)
-        if (in->a == 0) {
-            if (!admission_codes(s, -1, sp))
-                goto oom;
-        } else {
-            *sp = cr_bool(admission_has(s, in->a == 1 ? RULE_REJECT : RULE_REFER));
-        }
-        sp++;
-        NEXT;
-    CASE(REASONS) {
-        uint32_t n = in->c;
-        sp -= n;
-        if (!flatten_reasons(s, sp, n, sp))
-            goto oom;
-        sp++;
-        NEXT;
-    }
-    CASE(DECIDE)
-        s->reasons = *--sp;
-        s->outcome = (cr_outcome_code)in->a;
-        s->decided = true;
-        s->decide_row = (int32_t)in->c;
-        goto done;
-    CASE(FAIL)
-        set_error(s, cur, depth, "%.*s", (int)consts[in->c].len, consts[in->c].u.s);
-        return false;
-    CASE(HALT)
-        goto done;
-#ifndef CR_COMPUTED_GOTO
-    default:
-        set_error(s, cur, depth, "bad instruction %u", in->op);
-        return false;
-    }
-#endif
-
-done:
-    s->executed = s->limits.max_instructions - budget;
-    if (!s->decided) {
-        /* the default rule: REJECT if any reject fired, else REFER if any
-         * refer fired, else APPROVE; reasons are that kind's codes */
-        bool rejected = false, referred = false;
-        for (uint32_t i = 0; i < s->nfired; i++) {
-            if (p->rules[s->fired[i]].kind == RULE_REJECT) rejected = true;
-            else referred = true;
-        }
-        s->outcome = rejected ? CR_REJECT : referred ? CR_REFER : CR_APPROVE;
-        if (!admission_codes(s, rejected ? RULE_REJECT : RULE_REFER, &s->reasons))
-            goto oom;
-        if (s->outcome == CR_APPROVE)
-            s->reasons = cr_list(NULL, 0);
-    }
-    return true;
-
-fail:
-    set_error(s, cur, depth, "%s", err);
-    return false;
-oom:
-    set_error(s, cur, depth, "out of memory for this application (limit %zu bytes)", s->limits.max_memory);
-    return false;
-out_of_budget:
-    s->executed = s->limits.max_instructions;
-    set_error(s, pc, depth, "instruction budget of %llu exceeded", (unsigned long long)s->limits.max_instructions);
-    return false;
+    return run_plain(s);
 }

@@ -26,6 +26,20 @@ typedef struct cr_session_limits {
 
 #define CR_SESSION_LIMITS_DEFAULT {1000000, 64u << 20, 100000, 1000}
 
+/* What the tracing loop records (credo explain): the instruction and the
+ * values it compared, tested or produced.  Values point into the
+ * application's memory and live until the next cr_session_begin. */
+typedef struct cr_trace_entry {
+    uint32_t pc;
+    cr_value a, b, r;
+} cr_trace_entry;
+
+typedef struct cr_trace {
+    cr_trace_entry *items;
+    uint32_t count, cap;
+    uint32_t dropped;           /* entries past cap */
+} cr_trace;
+
 typedef struct cr_session {
     const cr_program *prog;
     cr_session_limits limits;
@@ -57,6 +71,7 @@ typedef struct cr_session {
     void *match_data;           /* pcre2_match_data_8 * */
     void *match_ctx;            /* pcre2_match_context_8 * */
     uint64_t executed;          /* instructions run for the last application */
+    cr_trace *trace;            /* non-NULL: run the tracing loop and record here */
 
     /* the last run's error */
     char error[512];
