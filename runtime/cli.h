@@ -23,5 +23,6 @@ int cr_cmd_check(int argc, char **argv);
 int cr_cmd_run(int argc, char **argv);
 int cr_cmd_test(int argc, char **argv);
 int cr_cmd_explain(int argc, char **argv);
+int cr_cmd_match(int argc, char **argv);
 
 #endif

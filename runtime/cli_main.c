@@ -21,6 +21,7 @@ static const char usage_main[] =
     "  run POLICY [INPUT]      decide each application (JSON lines) of INPUT or stdin\n"
     "  test PATH...            run policy tests (NAME.test.credo) with coverage\n"
     "  explain POLICY APP      why one application got its decision\n"
+    "  match DIR APP           the products an applicant qualifies for, best first\n"
     "  help [COMMAND]          show help for a command\n"
     "\n"
     "exit status: 0 success, 1 policy errors or unreadable input, 2 usage,\n"
@@ -34,6 +35,7 @@ static const struct command {
     {"run", cr_cmd_run},
     {"test", cr_cmd_test},
     {"explain", cr_cmd_explain},
+    {"match", cr_cmd_match},
 };
 
 int main(int argc, char **argv)
