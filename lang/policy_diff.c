@@ -603,8 +603,6 @@ static const cr_field_decl *find_field(const cr_field_decl *f, const char *name)
     return NULL;
 }
 
-static cr_span field_span(const cr_field_decl *f) { return span2(f->span, f->type->span); }
-
 static void diff_input(dctx *D)
 {
     const cr_item *ia = find_kind(&D->a->ast, I_INPUT), *ib = find_kind(&D->b->ast, I_INPUT);
@@ -621,13 +619,13 @@ static void diff_input(dctx *D)
     for (const cr_field_decl *f = fa; f; f = f->next) {
         const cr_field_decl *g = find_field(fb, f->name);
         if (!g)
-            one_side(D, false, "input", str_printf("field %s", f->name), field_span(f), false);
+            one_side(D, false, "input", str_printf("field %s", f->name), f->type->span, false);
         else
             both_sides(D, "input", str_printf("field %s", f->name), f->type->span, g->type->span);
     }
     for (const cr_field_decl *g = fb; g; g = g->next)
         if (!find_field(fa, g->name))
-            one_side(D, true, "input", str_printf("field %s", g->name), field_span(g), false);
+            one_side(D, true, "input", str_printf("field %s", g->name), g->type->span, false);
 }
 
 /* ---- consts, lets, results, functions --------------------------------- */
@@ -673,6 +671,10 @@ static void diff_named_pair(dctx *D, const cr_item *x, const cr_item *y)
     both_sides(D, sec, what, x->expr->span, y->expr->span);
 }
 
+/* What a reader needs of a const, let or result on one side only: its
+ * expression; of a function, the whole definition (parameters too). */
+static cr_span named_span(const cr_item *it) { return it->kind == I_FN ? it->span : it->expr->span; }
+
 static void diff_named(dctx *D, cr_item_kind kind)
 {
     for (const cr_item *it = D->a->ast.items; it; it = it->next) {
@@ -682,11 +684,11 @@ static void diff_named(dctx *D, cr_item_kind kind)
         if (jt)
             diff_named_pair(D, it, jt);
         else
-            one_side(D, false, kind_word(kind), str_printf("%s %s", kind_word(kind), it->name), it->span, true);
+            one_side(D, false, kind_word(kind), str_printf("%s %s", kind_word(kind), it->name), named_span(it), true);
     }
     for (const cr_item *jt = D->b->ast.items; jt; jt = jt->next)
         if (jt->kind == kind && !find_named(&D->a->ast, jt->name))
-            one_side(D, true, kind_word(kind), str_printf("%s %s", kind_word(kind), jt->name), jt->span, true);
+            one_side(D, true, kind_word(kind), str_printf("%s %s", kind_word(kind), jt->name), named_span(jt), true);
 }
 
 /* ---- rules -------------------------------------------------------------- */
@@ -753,8 +755,30 @@ static void diff_rule_pair(dctx *D, const cr_rule_decl *x, bool xa, const cr_rul
     both_sides(D, sec, str_printf("rule %s", x->code), x->cond->span, y->cond->span);
 }
 
+/* Moves the changes from `start` on that are in section `first` ahead of
+ * the others, keeping each group's order, so a section prints once. */
+static void group_section(dctx *D, uint32_t start, const char *first)
+{
+    cr_policy_diff *d = D->out;
+    uint32_t n = d->count - start, k = 0;
+    if (n < 2)
+        return;
+    cr_change *tmp = malloc(n * sizeof *tmp);
+    if (!tmp) {
+        d->oom = true;
+        return;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = start; i < d->count; i++)
+            if ((strcmp(d->items[i].section, first) == 0) == (pass == 0))
+                tmp[k++] = d->items[i];
+    memcpy(d->items + start, tmp, n * sizeof *tmp);
+    free(tmp);
+}
+
 static void diff_rules(dctx *D)
 {
+    uint32_t start = D->out->count;
     rule_list A, B;
     bool ok_a = collect_rules(&D->a->ast, &A);   /* both run: both need freeing */
     bool ok_b = collect_rules(&D->b->ast, &B);
@@ -785,6 +809,7 @@ static void diff_rules(dctx *D)
                 ia ? line_at(D->a, ia->span.start) : 0, ib ? line_at(D->b, ib->span.start) : 0);
     rule_list_free(&A);
     rule_list_free(&B);
+    group_section(D, start, "admission");
 }
 
 /* ---- scorecards ------------------------------------------------------------ */

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "date.h"
+#include "../lang/credoc.h"
 
 int cr_cli_usage(const char *text, int code)
 {
@@ -22,7 +23,23 @@ bool cr_cli_want_help(int argc, char **argv)
     return false;
 }
 
-/* Compiles one policy file, printing diagnostics to stderr. */
+/* A compiled policy (.credoc, known by its magic bytes, not its name):
+ * read and verified, never compiled again. */
+static cr_program *load_compiled(const char *path, const char *data, size_t len, int *errors)
+{
+    char err[512];
+    cr_program *p = cr_credoc_read(data, len, err, sizeof err);
+    if (!p) {
+        fprintf(stderr, "credo: cannot load %s: %s\n", path, err);
+        *errors = 1;
+        return NULL;
+    }
+    *errors = 0;
+    return p;
+}
+
+/* Compiles one policy file, printing diagnostics to stderr; a .credoc is
+ * read instead. */
 cr_program *cr_cli_load_policy(const char *path, bool warnings, int *errors)
 {
     size_t len;
@@ -31,6 +48,11 @@ cr_program *cr_cli_load_policy(const char *path, bool warnings, int *errors)
         fprintf(stderr, "credo: cannot read %s: %s\n", path, strerror(errno));
         *errors = 1;
         return NULL;
+    }
+    if (cr_credoc_is(src, len)) {
+        cr_program *p = load_compiled(path, src, len, errors);
+        free(src);
+        return p;
     }
     cr_diags d;
     cr_diags_init(&d, path, src, len);

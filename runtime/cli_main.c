@@ -2,8 +2,9 @@
  *
  * Exit status (also in `credo --help`):
  *   0  success (check: no errors; run: every line got a decision)
- *   1  check: the policy has errors; run: the policy does not compile or
- *      the input cannot be read
+ *   1  check: the policy has errors; run: the policy does not compile,
+ *      the input cannot be read or the decision log cannot be written;
+ *      audit: the log is altered, a replay differs or the log cannot be read
  *   2  usage error
  *   3  run: finished, but at least one line was an ERROR */
 #include <stdio.h>
@@ -19,13 +20,21 @@ static const char usage_main[] =
     "commands:\n"
     "  check FILE...           compile policies and report every error\n"
     "  run POLICY [INPUT]      decide each application (JSON lines) of INPUT or stdin\n"
+    "  audit LOG verify|show APP_ID|stats\n"
+    "                          check a decision log (run --log) and read it\n"
     "  test PATH...            run policy tests (NAME.test.credo) with coverage\n"
     "  explain POLICY APP      why one application got its decision\n"
     "  match DIR APP           the products an applicant qualifies for, best first\n"
+    "  diff OLD NEW [INPUT]    champion/challenger over applications, or what changed in the policy\n"
+    "  fmt [--check] FILE...   rewrite policies in the canonical layout (--check: only list)\n"
+    "  compile POLICY -o FILE.credoc\n"
+    "                          compile a policy to a file `run` and the others load as is\n"
+    "  disasm POLICY|FILE.credoc\n"
+    "                          print the bytecode with the source lines, for review\n"
     "  help [COMMAND]          show help for a command\n"
     "\n"
-    "exit status: 0 success, 1 policy errors or unreadable input, 2 usage,\n"
-    "3 run finished with at least one ERROR line.\n";
+    "exit status: 0 success, 1 policy errors, unreadable input, an unwritable\n"
+    "or altered decision log, 2 usage, 3 run finished with at least one ERROR line.\n";
 
 static const struct command {
     const char *name;
@@ -33,9 +42,14 @@ static const struct command {
 } commands[] = {
     {"check", cr_cmd_check},
     {"run", cr_cmd_run},
+    {"audit", cr_cmd_audit},
     {"test", cr_cmd_test},
     {"explain", cr_cmd_explain},
     {"match", cr_cmd_match},
+    {"diff", cr_cmd_diff},
+    {"fmt", cr_cmd_fmt},
+    {"compile", cr_cmd_compile},
+    {"disasm", cr_cmd_disasm},
 };
 
 int main(int argc, char **argv)

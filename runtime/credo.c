@@ -1,0 +1,911 @@
+/* The public API (credo.h) over the internal one: cr_compile for
+ * policies, cr_session with the JSON reader and the decision writer for
+ * deciding, exactly the pieces `credo run` uses, so a decision made here
+ * is byte for byte the line credo run writes.
+ *
+ * The opaque credo_policy wraps the immutable cr_program plus what the
+ * API adds once at load (the effective date as text, one-field records
+ * for credo_set_json); nothing in it changes afterwards, which is what
+ * lets threads share it.  A credo_session wraps a cr_session plus the
+ * state of field-by-field building and the last decision's output. */
+#include "credo.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../lang/compile.h"
+#include "../lang/credoc.h"
+#include "date.h"
+#include "decision_json.h"
+#include "json_read.h"
+#include "vm.h"
+
+#if defined(__GNUC__)
+#define CREDO_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CREDO_PRINTF(f, a)
+#endif
+
+/* Values quoted in messages are cut to this many bytes, as the reader does. */
+#define QUOTE_MAX 40
+
+struct credo_policy {
+    cr_program *prog;
+    char effective[16];        /* "YYYY-MM-DD", or "" */
+    /* Per input field, a record holding that field alone: credo_set_json
+     * reads {"field":<json>} against it with the same reader as a whole
+     * application, so a field's value is checked exactly the same way. */
+    cr_record *alone;
+    cr_record none;            /* no fields: "app_id" when the input has no such field */
+};
+
+typedef enum session_state {
+    ST_IDLE,                   /* nothing decided, not building */
+    ST_BUILDING,               /* after credo_begin */
+    ST_DECIDED,
+    ST_FAILED                  /* the last decision is an ERROR line */
+} session_state;
+
+struct credo_session {
+    const credo_policy *policy;
+    cr_session *vm;
+    session_state state;
+    bool *given;               /* per input field: set since credo_begin */
+    credo_error pending;       /* the first setter error since credo_begin */
+    const char *app_id;        /* in line, or the vm arena; NULL when none */
+    size_t app_id_len;
+    char *line;                /* our copy of the JSON application: slots point into it */
+    size_t line_cap;
+    cr_buf out;                /* the decision or ERROR line, without its newline */
+    const char **reasons;      /* the decision's reasons, NUL-terminated, in the vm arena */
+    size_t nreasons;
+    unsigned long long decisions;  /* numbers ERROR lines as credo run numbers lines */
+};
+
+static const cr_json_limits json_limits = CR_JSON_LIMITS_DEFAULT;
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static void clear_error(credo_error *err)
+{
+    if (err)
+        memset(err, 0, sizeof *err);
+}
+
+CREDO_PRINTF(6, 7)
+static int set_error(credo_error *err, int code, const char *file, unsigned line, unsigned column,
+                     const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    err->code = code;
+    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+    err->line = line;
+    err->column = column;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* Records a setter's error: the first one since credo_begin is kept for
+ * credo_decide, so a caller may set every field and check once. */
+CREDO_PRINTF(3, 4)
+static int note(credo_session *s, int code, const char *fmt, ...)
+{
+    if (s->pending.code != CREDO_OK)
+        return code;
+    s->pending.code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->pending.message, sizeof s->pending.message, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* ---- policies -------------------------------------------------------------- */
+
+/* The first error in source order, as `credo check` lists them. */
+static const cr_diagnostic *first_error(const cr_diags *d)
+{
+    const cr_diagnostic *best = NULL;
+    for (uint32_t i = 0; i < d->count; i++) {
+        const cr_diagnostic *g = &d->items[i];
+        if (g->severity == CR_SEV_ERROR && (!best || g->span.start < best->span.start))
+            best = g;
+    }
+    return best;
+}
+
+static int compile_error(const cr_diags *d, const char *name, credo_error *err)
+{
+    const cr_diagnostic *g = first_error(d);
+    if (!g)   /* no diagnostic, no program: the compiler ran out of memory */
+        return set_error(err, CREDO_E_MEMORY, name, 0, 0, "out of memory compiling the policy");
+    uint32_t line, col;
+    cr_source_linecol(d->src, d->len, g->span.start, &line, &col);
+    return set_error(err, CREDO_E_COMPILE, name, line, col, "%s", g->msg);
+}
+
+static void *index_calloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    return calloc(1, n);
+}
+
+static bool build_alone(credo_policy *p)
+{
+    const cr_record *in = p->prog->input;
+    p->none.name = in->name;
+    p->alone = calloc(in->nfields ? in->nfields : 1, sizeof *p->alone);
+    if (!p->alone)
+        return false;
+    for (uint32_t i = 0; i < in->nfields; i++) {
+        p->alone[i].name = in->name;
+        p->alone[i].nfields = 1;
+        p->alone[i].fields = &in->fields[i];
+        if (!cr_record_build_index(&p->alone[i], index_calloc, NULL))
+            return false;
+    }
+    return true;
+}
+
+/* The API's policy around a program (which it then owns). */
+static credo_policy *wrap_program(cr_program *prog, const char *name, credo_error *err)
+{
+    credo_policy *p = calloc(1, sizeof *p);
+    if (!p) {
+        cr_program_free(prog);
+        set_error(err, CREDO_E_MEMORY, name, 0, 0, "out of memory");
+        return NULL;
+    }
+    p->prog = prog;
+    if (prog->has_effective)
+        cr_date_format(prog->effective, p->effective);
+    if (!build_alone(p)) {
+        credo_policy_free(p);
+        set_error(err, CREDO_E_MEMORY, name, 0, 0, "out of memory");
+        return NULL;
+    }
+    return p;
+}
+
+void credo_policy_free(credo_policy *p)
+{
+    if (!p)
+        return;
+    if (p->alone)
+        for (uint32_t i = 0; i < p->prog->input->nfields; i++)
+            free(p->alone[i].index);
+    free(p->alone);
+    cr_program_free(p->prog);
+    free(p);
+}
+
+credo_policy *credo_policy_compile(const char *name, const char *src, size_t len, credo_error *err)
+{
+    clear_error(err);
+    if (!name)
+        name = "<policy>";
+    if (!src) {
+        if (len) {
+            set_error(err, CREDO_E_USAGE, name, 0, 0, "credo_policy_compile: src is NULL");
+            return NULL;
+        }
+        src = "";
+    }
+    cr_diags d;
+    cr_diags_init(&d, name, src, len);
+    cr_program *prog = cr_compile(name, src, len, &d);
+    if (!prog || d.errors) {
+        compile_error(&d, name, err);
+        cr_diags_free(&d);
+        cr_program_free(prog);
+        return NULL;
+    }
+    cr_diags_free(&d);
+    return wrap_program(prog, name, err);
+}
+
+/* A .credoc from `credo compile`: read and verified, not compiled, as
+ * every credo command loads one.  A damaged one cannot be used, like a
+ * policy that does not compile. */
+static credo_policy *load_compiled(const char *path, const char *data, size_t len, credo_error *err)
+{
+    char why[400];
+    cr_program *prog = cr_credoc_read(data, len, why, sizeof why);
+    if (!prog) {
+        set_error(err, CREDO_E_COMPILE, path, 0, 0, "cannot load %s: %s", path, why);
+        return NULL;
+    }
+    return wrap_program(prog, path, err);
+}
+
+credo_policy *credo_policy_load(const char *path, credo_error *err)
+{
+    clear_error(err);
+    if (!path) {
+        set_error(err, CREDO_E_USAGE, NULL, 0, 0, "credo_policy_load: path is NULL");
+        return NULL;
+    }
+    size_t len;
+    char *src = cr_read_file(path, &len);
+    if (!src) {
+        int e = errno;
+        set_error(err, e == ENOMEM ? CREDO_E_MEMORY : CREDO_E_IO, path, 0, 0, "cannot read %s: %s", path,
+                  strerror(e));
+        return NULL;
+    }
+    credo_policy *p = cr_credoc_is(src, len) ? load_compiled(path, src, len, err)
+                                              : credo_policy_compile(path, src, len, err);
+    free(src);   /* the program keeps its own copy */
+    return p;
+}
+
+const char *credo_policy_name(const credo_policy *p) { return p ? p->prog->name : NULL; }
+const char *credo_policy_version(const credo_policy *p) { return p ? p->prog->version : NULL; }
+const char *credo_policy_owner(const credo_policy *p) { return p ? p->prog->owner : NULL; }
+const char *credo_policy_sha256(const credo_policy *p) { return p ? p->prog->sha256 : NULL; }
+
+const char *credo_policy_effective(const credo_policy *p)
+{
+    return p && p->effective[0] ? p->effective : NULL;
+}
+
+/* ---- sessions -------------------------------------------------------------- */
+
+/* The current date, UTC: what credo run's --as-of defaults to. */
+static int64_t today_utc(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    return cr_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+}
+
+credo_session *credo_session_new(const credo_policy *p, credo_error *err)
+{
+    clear_error(err);
+    if (!p) {
+        set_error(err, CREDO_E_USAGE, NULL, 0, 0, "credo_session_new: policy is NULL");
+        return NULL;
+    }
+    credo_session *s = calloc(1, sizeof *s);
+    uint32_t nfields = p->prog->input->nfields;
+    if (s) {
+        s->policy = p;
+        s->vm = cr_session_new(p->prog, NULL);
+        s->given = calloc(nfields ? nfields : 1, sizeof *s->given);
+    }
+    if (!s || !s->vm || !s->given) {
+        credo_session_free(s);
+        set_error(err, CREDO_E_MEMORY, NULL, 0, 0, "out of memory making a session");
+        return NULL;
+    }
+    s->vm->today = today_utc();
+    return s;
+}
+
+void credo_session_free(credo_session *s)
+{
+    if (!s)
+        return;
+    cr_session_free(s->vm);
+    free(s->given);
+    free(s->line);
+    cr_buf_free(&s->out);
+    free(s);
+}
+
+int credo_session_set_as_of(credo_session *s, const char *date)
+{
+    int64_t days;
+    if (!s || !date || !cr_date_parse(date, strlen(date), &days))
+        return CREDO_E_USAGE;
+    s->vm->today = days;
+    return CREDO_OK;
+}
+
+/* ---- deciding -------------------------------------------------------------- */
+
+/* Forgets the previous application and its decision. */
+static void start_application(credo_session *s)
+{
+    cr_session_begin(s->vm);
+    s->out.len = 0;
+    s->out.failed = false;
+    s->reasons = NULL;
+    s->nreasons = 0;
+    s->app_id = NULL;
+    s->app_id_len = 0;
+    s->state = ST_IDLE;
+}
+
+/* The ERROR line for the current application, as credo run writes it. */
+static void write_error_line(credo_session *s, const char *error)
+{
+    s->out.len = 0;
+    cr_write_error(&s->out, s->app_id, s->app_id_len, s->decisions, error);
+    if (s->out.failed) {   /* as credo run: a shorter line that still says ERROR */
+        s->out.failed = false;
+        s->out.len = 0;
+        cr_write_error(&s->out, NULL, 0, s->decisions, "out of memory writing the decision");
+    }
+    if (s->out.len && !s->out.failed)
+        s->out.p[--s->out.len] = '\0';   /* the API's lines have no newline */
+    else
+        s->out.len = 0;
+}
+
+/* Ends the application as an ERROR: its line is written with `line_text`
+ * (what credo run would say), the caller's err gets code and message. */
+static int fail_decision(credo_session *s, credo_error *err, int code, const char *line_text,
+                         const char *file, unsigned line, unsigned col, const char *message)
+{
+    write_error_line(s, line_text);
+    s->state = ST_FAILED;
+    return set_error(err, code, file, line, col, "%s", message);
+}
+
+/* A run-time error: the vm says "file:line:col: what (in NAME)"; err
+ * gets the place in its fields and the rest as the message. */
+static int fail_runtime(credo_session *s, credo_error *err)
+{
+    const cr_program *prog = s->vm->prog;
+    uint32_t line, col;
+    cr_source_linecol(prog->src, prog->len, s->vm->error_span.start, &line, &col);
+    char prefix[320];
+    snprintf(prefix, sizeof prefix, "%s:%u:%u: ", prog->file, line, col);
+    const char *what = s->vm->error;
+    if (strncmp(what, prefix, strlen(prefix)) == 0)
+        what += strlen(prefix);
+    return fail_decision(s, err, CREDO_E_RUNTIME, s->vm->error, prog->file, line, col, what);
+}
+
+/* NUL-terminated copies of the reasons, for credo_reason. */
+static bool collect_reasons(credo_session *s)
+{
+    cr_value r = s->vm->reasons;
+    if (r.tag != CR_LIST || r.len == 0)
+        return true;
+    s->reasons = cr_arena_alloc(&s->vm->arena, r.len * sizeof *s->reasons);
+    if (!s->reasons)
+        return false;
+    for (uint32_t i = 0; i < r.len; i++) {
+        cr_value v = r.u.items[i];
+        bool text = v.tag == CR_TEXT;
+        if (!(s->reasons[i] = cr_arena_strndup(&s->vm->arena, text ? v.u.s : "", text ? v.len : 0)))
+            return false;
+    }
+    s->nreasons = r.len;
+    return true;
+}
+
+/* Runs the program on the filled slots and writes the decision line. */
+static int run_and_write(credo_session *s, credo_error *err)
+{
+    if (!cr_session_run(s->vm))
+        return fail_runtime(s, err);
+    s->out.len = 0;
+    cr_write_decision(&s->out, s->vm, s->app_id, s->app_id_len, false);
+    if (s->out.failed || !collect_reasons(s)) {
+        s->reasons = NULL;
+        s->nreasons = 0;
+        const char *m = "out of memory writing the decision";
+        return fail_decision(s, err, CREDO_E_MEMORY, m, NULL, 0, 0, m);
+    }
+    s->out.p[--s->out.len] = '\0';
+    s->state = ST_DECIDED;
+    return CREDO_OK;
+}
+
+/* Keeps a copy of the application: texts without escapes stay pointers
+ * into it, and the caller's buffer may be gone before the results are read. */
+static bool copy_line(credo_session *s, const char *json, size_t len)
+{
+    if (len + 1 > s->line_cap) {
+        size_t cap = s->line_cap ? s->line_cap : 4096;
+        while (cap < len + 1)
+            cap *= 2;
+        char *p = realloc(s->line, cap);
+        if (!p)
+            return false;
+        s->line = p;
+        s->line_cap = cap;
+    }
+    if (len)
+        memcpy(s->line, json, len);
+    s->line[len] = '\0';
+    return true;
+}
+
+int credo_decide_json(credo_session *s, const char *json, size_t len, credo_error *err)
+{
+    clear_error(err);
+    if (!s)
+        return set_error(err, CREDO_E_USAGE, NULL, 0, 0, "credo_decide_json: session is NULL");
+    start_application(s);
+    s->decisions++;
+    if (!json)
+        len = 0;
+    if (!copy_line(s, json, len)) {
+        const char *m = "out of memory for the application";
+        return fail_decision(s, err, CREDO_E_MEMORY, m, NULL, 0, 0, m);
+    }
+    cr_json_result res;
+    int rc = cr_json_read(s->policy->prog->input, s->line, len, &s->vm->arena, &json_limits, s->vm->slots, &res);
+    s->app_id = res.app_id;
+    s->app_id_len = res.app_id_len;
+    if (rc != 0)
+        return fail_decision(s, err, CREDO_E_INPUT, res.error, NULL, 0, 0, res.error);
+    return run_and_write(s, err);
+}
+
+void credo_begin(credo_session *s)
+{
+    if (!s)
+        return;
+    start_application(s);
+    memset(s->given, 0, s->policy->prog->input->nfields * sizeof *s->given);
+    memset(&s->pending, 0, sizeof s->pending);
+    s->state = ST_BUILDING;
+}
+
+int credo_decide(credo_session *s, credo_error *err)
+{
+    clear_error(err);
+    if (!s || s->state != ST_BUILDING)
+        return set_error(err, CREDO_E_USAGE, NULL, 0, 0,
+                         "credo_decide: call credo_begin and set the fields first");
+    s->decisions++;
+    if (s->pending.code != CREDO_OK)
+        return fail_decision(s, err, s->pending.code, s->pending.message, NULL, 0, 0, s->pending.message);
+    const cr_record *in = s->policy->prog->input;
+    for (uint32_t i = 0; i < in->nfields; i++) {
+        if (s->given[i] || in->fields[i].type->optional)
+            continue;   /* an optional field never set is null: begin cleared its slot */
+        char m[320];
+        snprintf(m, sizeof m, "%s: required field is missing", in->fields[i].name);
+        return fail_decision(s, err, CREDO_E_INPUT, m, NULL, 0, 0, m);
+    }
+    return run_and_write(s, err);
+}
+
+/* ---- setters --------------------------------------------------------------- */
+
+static bool is_app_id(const char *field) { return strcmp(field, "app_id") == 0; }
+
+/* The input field's number into *f, -1 for an "app_id" the input does not
+ * declare; or CREDO_E_USAGE. */
+static int find_field(credo_session *s, const char *setter, const char *field, int *f)
+{
+    if (!s)
+        return CREDO_E_USAGE;
+    if (s->state != ST_BUILDING)
+        return note(s, CREDO_E_USAGE, "%s: call credo_begin before setting fields", setter);
+    if (!field)
+        return note(s, CREDO_E_USAGE, "%s: the field name is NULL", setter);
+    const cr_record *in = s->policy->prog->input;
+    *f = cr_record_find(in, field, strlen(field));
+    if (*f < 0 && !is_app_id(field))
+        return note(s, CREDO_E_USAGE, "%s: the policy's input %s has no field '%s'", setter,
+                    s->policy->prog->input_name ? s->policy->prog->input_name : "", field);
+    return CREDO_OK;
+}
+
+static const cr_type *field_type(const credo_session *s, int f)
+{
+    return s->policy->prog->input->fields[f].type;
+}
+
+static int wrong_type(credo_session *s, const char *setter, const char *field, int f, const char *takes)
+{
+    char name[128];
+    return note(s, CREDO_E_USAGE, "%s: field '%s' is %s; %s takes %s", setter, field,
+                cr_type_name(field_type(s, f), name, sizeof name), setter, takes);
+}
+
+/* The "app_id" of the application: the decision line names it. */
+static int keep_app_id(credo_session *s, const char *field, const char *text, size_t n, bool copy)
+{
+    if (!is_app_id(field))
+        return CREDO_OK;
+    if (copy && !(text = cr_arena_strndup(&s->vm->arena, text, n)))
+        return note(s, CREDO_E_MEMORY, "%s: out of memory for this application", field);
+    s->app_id = text;
+    s->app_id_len = n;
+    return CREDO_OK;
+}
+
+static void store(credo_session *s, int f, cr_value v)
+{
+    s->vm->slots[f] = v;
+    s->given[f] = true;
+}
+
+int credo_set_int(credo_session *s, const char *field, int64_t value)
+{
+    int f, rc = find_field(s, "credo_set_int", field, &f);
+    if (rc)
+        return rc;
+    if (f >= 0) {
+        cr_kind k = field_type(s, f)->kind;
+        if (k != CR_T_INT && k != CR_T_DEC)
+            return wrong_type(s, "credo_set_int", field, f, "int and decimal fields");
+        store(s, f, k == CR_T_INT ? cr_int(value) : cr_decv(cr_dec_from_int(value)));
+    }
+    char text[24];   /* as a JSON app_id 17 is named "17" */
+    int n = snprintf(text, sizeof text, "%lld", (long long)value);
+    return keep_app_id(s, field, text, (size_t)n, true);
+}
+
+/* A decimal's text as the reader reports numbers: the first QUOTE_MAX bytes. */
+static int bad_number(credo_session *s, const char *field, const char *text, size_t n, const char *what)
+{
+    int q = n > QUOTE_MAX ? QUOTE_MAX : (int)n;
+    return note(s, CREDO_E_INPUT, "%s: number %.*s%s %s", field, q, text, (size_t)q < n ? "..." : "", what);
+}
+
+int credo_set_decimal(credo_session *s, const char *field, const char *text)
+{
+    int f, rc = find_field(s, "credo_set_decimal", field, &f);
+    if (rc)
+        return rc;
+    if (!text)
+        return note(s, CREDO_E_USAGE, "credo_set_decimal: the text is NULL (use credo_set_null)");
+    cr_kind k = f >= 0 ? field_type(s, f)->kind : CR_T_DEC;
+    if (k != CR_T_INT && k != CR_T_DEC)
+        return wrong_type(s, "credo_set_decimal", field, f, "int and decimal fields");
+    size_t n = strlen(text);
+    cr_dec d;
+    cr_dec_status st = cr_dec_parse(text, n, &d);
+    if (st == CR_DEC_SYNTAX) {
+        int q = n > QUOTE_MAX ? QUOTE_MAX : (int)n;
+        return note(s, CREDO_E_INPUT, "%s: expected a number, got \"%.*s%s\"", field, q, text,
+                    (size_t)q < n ? "..." : "");
+    }
+    int64_t i = 0;
+    if (st == CR_DEC_OK && k == CR_T_INT)
+        st = cr_dec_to_int(d, &i);   /* 1.0 and 1e2 are integral, 5.5 is not: as the reader */
+    if (st == CR_DEC_OVERFLOW)
+        return bad_number(s, field, text, n, "is out of range");
+    if (st == CR_DEC_PRECISION && k == CR_T_INT) {
+        int q = n > QUOTE_MAX ? QUOTE_MAX : (int)n;
+        return note(s, CREDO_E_INPUT, "%s: expected int, got number %.*s%s", field, q, text,
+                    (size_t)q < n ? "..." : "");
+    }
+    if (st == CR_DEC_PRECISION)
+        return bad_number(s, field, text, n, "has more than 18 fractional digits");
+    if (st != CR_DEC_OK)
+        return bad_number(s, field, text, n, cr_dec_status_text(st));
+    if (f >= 0)
+        store(s, f, k == CR_T_INT ? cr_int(i) : cr_decv(d));
+    return keep_app_id(s, field, text, n, true);
+}
+
+/* Offset of the first byte of s[0..n) that is not well-formed UTF-8
+ * (overlong, a surrogate, above U+10FFFF, cut short), or n.  The same
+ * rules as the JSON reader (Unicode table 3-7). */
+static size_t utf8_invalid_at(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        unsigned char lo = 0x80, hi = 0xBF;
+        size_t len;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            lo = c == 0xE0 ? 0xA0 : 0x80;
+            hi = c == 0xED ? 0x9F : 0xBF;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            lo = c == 0xF0 ? 0x90 : 0x80;
+            hi = c == 0xF4 ? 0x8F : 0xBF;
+        } else {
+            return i;
+        }
+        if (n - i < len || s[i + 1] < lo || s[i + 1] > hi)
+            return i;
+        for (size_t k = 2; k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+        i += len;
+    }
+    return n;
+}
+
+static int set_date_field(credo_session *s, const char *field, int f, const char *text)
+{
+    size_t n = strlen(text);
+    int64_t days;
+    if (!cr_date_parse(text, n, &days)) {
+        int q = n > QUOTE_MAX ? QUOTE_MAX : (int)n;
+        return note(s, CREDO_E_INPUT, "%s: expected a date YYYY-MM-DD, got \"%.*s%s\"", field, q, text,
+                    (size_t)q < n ? "..." : "");
+    }
+    store(s, f, cr_date(days));
+    return CREDO_OK;
+}
+
+int credo_set_text(credo_session *s, const char *field, const char *text)
+{
+    int f, rc = find_field(s, "credo_set_text", field, &f);
+    if (rc)
+        return rc;
+    if (!text)
+        return note(s, CREDO_E_USAGE, "credo_set_text: the text is NULL (use credo_set_null)");
+    cr_kind k = f >= 0 ? field_type(s, f)->kind : CR_T_TEXT;
+    if (k == CR_T_DATE)   /* JSON has no dates either: a date field takes text */
+        return set_date_field(s, field, f, text);
+    if (k != CR_T_TEXT)
+        return wrong_type(s, "credo_set_text", field, f, "text and date fields");
+    size_t n = strlen(text);
+    size_t bad = utf8_invalid_at((const unsigned char *)text, n);
+    if (bad < n)
+        return note(s, CREDO_E_INPUT, "%s: invalid UTF-8 at byte %zu", field, bad);
+    if (n > json_limits.max_text)
+        return note(s, CREDO_E_INPUT, "%s: text is longer than %u bytes", field, (unsigned)json_limits.max_text);
+    char *copy = cr_arena_strndup(&s->vm->arena, text, n);
+    if (!copy)
+        return note(s, CREDO_E_MEMORY, "%s: out of memory for this application", field);
+    if (f >= 0)
+        store(s, f, cr_text(copy, (uint32_t)n));
+    return keep_app_id(s, field, copy, n, false);
+}
+
+int credo_set_bool(credo_session *s, const char *field, int value)
+{
+    int f, rc = find_field(s, "credo_set_bool", field, &f);
+    if (rc)
+        return rc;
+    if (f < 0)
+        return note(s, CREDO_E_USAGE, "credo_set_bool: app_id is a text or a number");
+    if (field_type(s, f)->kind != CR_T_BOOL)
+        return wrong_type(s, "credo_set_bool", field, f, "bool fields");
+    store(s, f, cr_bool(value != 0));
+    return CREDO_OK;
+}
+
+int credo_set_date(credo_session *s, const char *field, const char *date)
+{
+    int f, rc = find_field(s, "credo_set_date", field, &f);
+    if (rc)
+        return rc;
+    if (f < 0)
+        return note(s, CREDO_E_USAGE, "credo_set_date: app_id is a text or a number");
+    if (field_type(s, f)->kind != CR_T_DATE)
+        return wrong_type(s, "credo_set_date", field, f, "date fields");
+    if (!date)
+        return note(s, CREDO_E_USAGE, "credo_set_date: the date is NULL (use credo_set_null)");
+    return set_date_field(s, field, f, date);
+}
+
+int credo_set_null(credo_session *s, const char *field)
+{
+    int f, rc = find_field(s, "credo_set_null", field, &f);
+    if (rc)
+        return rc;
+    if (is_app_id(field)) {
+        s->app_id = NULL;
+        s->app_id_len = 0;
+    }
+    if (f < 0)
+        return CREDO_OK;
+    const cr_type *t = field_type(s, f);
+    if (!t->optional) {   /* the reader's words for a null where a value is required */
+        cr_type plain = *t;
+        plain.optional = false;
+        char name[128];
+        return note(s, CREDO_E_INPUT, "%s: expected %s, got null", field, cr_type_name(&plain, name, sizeof name));
+    }
+    store(s, f, cr_null());
+    return CREDO_OK;
+}
+
+/* ---- credo_set_json -------------------------------------------------------- */
+
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* Where the first JSON value in s[0..n) ends, by strings and brackets
+ * alone (the reader checks the rest).  Text after it would otherwise be
+ * read as more members of the {"field":...} wrapper: "1, \"other\": 2". */
+static size_t value_end(const char *s, size_t n)
+{
+    size_t i = 0;
+    int depth = 0;
+    bool in_text = false;
+    while (i < n && is_ws(s[i]))
+        i++;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (in_text) {
+            if (c == '\\') {
+                i++;
+            } else if (c == '"') {
+                in_text = false;
+                if (depth == 0)
+                    return i + 1;
+            }
+        } else if (c == '"') {
+            in_text = true;
+        } else if (c == '[' || c == '{') {
+            depth++;
+        } else if (c == ']' || c == '}') {
+            if (depth == 0)
+                return i;   /* closes nothing of the value: what follows it */
+            if (--depth == 0)
+                return i + 1;
+        } else if (depth == 0 && (c == ',' || c == ':' || is_ws(c))) {
+            return i;
+        }
+    }
+    return n;
+}
+
+/* The reader's message for the wrapper line, told in the caller's terms:
+ * byte offsets ("json: byte 17", "at byte 17") shifted back by the
+ * wrapper's prefix, and a syntax error named after the field. */
+static void unwrap_message(const char *in, size_t shift, const char *field, char *out, size_t size)
+{
+    size_t o = 0;
+    if (strncmp(in, "json: ", 6) == 0)
+        o = (size_t)snprintf(out, size, "%s: ", field);
+    while (*in && o + 1 < size) {
+        if (strncmp(in, "byte ", 5) == 0 && in[5] >= '0' && in[5] <= '9') {
+            char *end;
+            unsigned long long b = strtoull(in + 5, &end, 10);
+            int k = snprintf(out + o, size - o, "byte %llu", b >= shift ? b - shift : 0);
+            o += k > 0 ? (size_t)k : 0;
+            in = end;
+            continue;
+        }
+        out[o++] = *in++;
+    }
+    out[o < size ? o : size - 1] = '\0';
+}
+
+int credo_set_json(credo_session *s, const char *field, const char *json)
+{
+    int f, rc = find_field(s, "credo_set_json", field, &f);
+    if (rc)
+        return rc;
+    if (!json)
+        return note(s, CREDO_E_USAGE, "credo_set_json: the JSON text is NULL");
+    size_t n = strlen(json), end = value_end(json, n);
+    for (size_t i = end; i < n; i++)
+        if (!is_ws(json[i]))
+            return note(s, CREDO_E_INPUT, "%s: json: byte %zu: unexpected data after the value", field, i);
+    /* {"field":<json>}: the same reader, limits and messages as a whole
+     * application; it lives in the arena because texts point into it. */
+    size_t klen = strlen(field), prefix = klen + 4, total = prefix + n + 1;
+    char *line = cr_arena_alloc(&s->vm->arena, total);
+    if (!line)
+        return note(s, CREDO_E_MEMORY, "%s: out of memory for this application", field);
+    memcpy(line, "{\"", 2);
+    memcpy(line + 2, field, klen);
+    memcpy(line + 2 + klen, "\":", 2);
+    memcpy(line + prefix, json, n);
+    line[total - 1] = '}';
+    const cr_record *rec = f >= 0 ? &s->policy->alone[f] : &s->policy->none;
+    cr_value v = cr_null();
+    cr_json_result res;
+    if (cr_json_read(rec, line, total, &s->vm->arena, &json_limits, &v, &res) != 0) {
+        char m[sizeof res.error + 64];
+        unwrap_message(res.error, prefix, field, m, sizeof m);
+        return note(s, strstr(m, "out of memory") ? CREDO_E_MEMORY : CREDO_E_INPUT, "%s", m);
+    }
+    if (f >= 0)
+        store(s, f, v);
+    if (is_app_id(field)) {   /* a text or a number names the application */
+        s->app_id = res.app_id;
+        s->app_id_len = res.app_id_len;
+    }
+    return CREDO_OK;
+}
+
+/* ---- reading the decision -------------------------------------------------- */
+
+const char *credo_outcome(const credo_session *s)
+{
+    if (!s)
+        return NULL;
+    if (s->state == ST_DECIDED)
+        return cr_outcome_name(s->vm->outcome);
+    return s->state == ST_FAILED ? "ERROR" : NULL;
+}
+
+size_t credo_reason_count(const credo_session *s)
+{
+    return s && s->state == ST_DECIDED ? s->nreasons : 0;
+}
+
+const char *credo_reason(const credo_session *s, size_t i)
+{
+    return i < credo_reason_count(s) ? s->reasons[i] : NULL;
+}
+
+/* The named result's let number, or -1. */
+static int find_result(const credo_session *s, const char *name)
+{
+    if (!s || !name || s->state != ST_DECIDED)
+        return -1;
+    const cr_program *p = s->vm->prog;
+    for (uint32_t i = 0; i < p->nresults; i++)
+        if (strcmp(p->lets[p->results[i]].name, name) == 0)
+            return (int)p->results[i];
+    return -1;
+}
+
+/* snprintf's contract for bytes that are already formatted. */
+static int put_text(char *buf, size_t size, const char *text, size_t n)
+{
+    if (size) {
+        size_t k = n < size - 1 ? n : size - 1;
+        memcpy(buf, text, k);
+        buf[k] = '\0';
+    }
+    return n > 0x7fffffff ? 0x7fffffff : (int)n;
+}
+
+int credo_result_text(const credo_session *s, const char *name, char *buf, size_t size)
+{
+    int r = find_result(s, name);
+    if (size && buf)
+        buf[0] = '\0';
+    else
+        size = 0;
+    if (r < 0)
+        return CREDO_NO_RESULT;
+    cr_value v = s->vm->lets[r];
+    char tmp[CR_DEC_FMT_MAX];
+    switch ((cr_tag)v.tag) {
+    case CR_NULL: return CREDO_NULL_RESULT;
+    case CR_BOOL: return put_text(buf, size, v.u.b ? "true" : "false", v.u.b ? 4 : 5);
+    case CR_INT: return put_text(buf, size, tmp, (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)v.u.i));
+    case CR_DEC: return put_text(buf, size, tmp, cr_dec_format(cr_value_dec(v), tmp));
+    case CR_TEXT: return put_text(buf, size, v.u.s, v.len);
+    case CR_DATE: return put_text(buf, size, tmp, cr_date_format(v.u.i, tmp));
+    default: {   /* lists and records: as JSON, as in the decision line */
+        cr_buf b = {0};
+        cr_buf_json_value(&b, v, s->vm->prog->lets[r].type);
+        int n = b.failed ? CREDO_NO_RESULT : put_text(buf, size, b.p ? b.p : "", b.len);
+        cr_buf_free(&b);
+        return n;
+    }
+    }
+}
+
+int credo_result_int(const credo_session *s, const char *name, int64_t *out)
+{
+    int r = find_result(s, name);
+    if (r < 0 || !out)
+        return CREDO_E_USAGE;
+    cr_value v = s->vm->lets[r];
+    if (v.tag == CR_INT) {
+        *out = v.u.i;
+        return CREDO_OK;
+    }
+    if (v.tag == CR_DEC && cr_dec_to_int(cr_value_dec(v), out) == CR_DEC_OK)
+        return CREDO_OK;
+    return CREDO_E_USAGE;
+}
+
+const char *credo_decision_json(const credo_session *s, size_t *len)
+{
+    bool have = s && (s->state == ST_DECIDED || s->state == ST_FAILED) && s->out.len;
+    if (len)
+        *len = have ? s->out.len : 0;
+    return have ? s->out.p : NULL;
+}

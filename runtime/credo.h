@@ -1,0 +1,186 @@
+/* credo.h: the library's one public header.
+ *
+ * Embeds credo in a decision system: load (compile) a policy once, then
+ * decide applications against it, each as a JSON line (exactly what
+ * `credo run` reads) or field by field from C values.
+ *
+ *     credo_error err;
+ *     credo_policy *p = credo_policy_load("sme_tax_loan.credo", &err);
+ *     credo_session *s = credo_session_new(p, &err);
+ *     credo_session_set_as_of(s, "2026-12-01");
+ *     if (credo_decide_json(s, line, len, &err) == CREDO_OK)
+ *         printf("%s\n", credo_outcome(s));          // APPROVE, REFER, REJECT
+ *     size_t n;
+ *     const char *json = credo_decision_json(s, &n); // the line credo run writes
+ *     credo_session_free(s);
+ *     credo_policy_free(p);
+ *
+ * Build with `pkg-config --cflags --libs credo`.  Linking libcredo.a
+ * instead of the shared library also needs what it uses, which
+ * `pkg-config --static --libs credo` lists (PCRE2, SQLite, libmd, libm,
+ * pthreads).
+ *
+ * Threads.  A compiled credo_policy is immutable: any number of threads
+ * may share one and call the credo_policy_* getters and
+ * credo_session_new on it at the same time.  A credo_session is not
+ * shared: it belongs to one thread at a time (make one per thread; it may
+ * move between threads with proper synchronisation, never be used by two
+ * at once).  Free every session of a policy before the policy.
+ *
+ * Memory.  A session allocates what it needs when it is made, and its
+ * buffers grow to the largest application seen; after that, deciding
+ * allocates nothing (credo_result_text of a list or record excepted).
+ * Strings a function returns belong to the library: a policy's stay
+ * valid until credo_policy_free, a session's until the session's next
+ * credo_begin, credo_decide or credo_decide_json (or credo_session_free).
+ *
+ * Errors.  Functions that can fail return CREDO_OK (0) or an error code
+ * and, when given a credo_error, fill it in; err may be NULL. */
+#ifndef CREDO_H
+#define CREDO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+    CREDO_OK = 0,
+    CREDO_E_IO,       /* a file cannot be read: message says why, file names it */
+    CREDO_E_COMPILE,  /* the policy does not compile: the first error, at file:line:column */
+    CREDO_E_INPUT,    /* a bad application: message is "<field>: <what>", as credo run writes it */
+    CREDO_E_RUNTIME,  /* evaluation failed (division by zero, overflow, budget...):
+                       * the policy's file:line:column and what */
+    CREDO_E_MEMORY,   /* out of memory */
+    CREDO_E_USAGE     /* a call that cannot be right: an unknown field, a setter of the
+                       * wrong type for the field, deciding without credo_begin... */
+};
+
+typedef struct credo_error {
+    int code;            /* one of the codes above */
+    char message[512];   /* what went wrong, without the position */
+    char file[256];      /* the policy file (IO, COMPILE, RUNTIME); "" otherwise */
+    unsigned line, column;  /* 1-based place in that file; 0 when none */
+} credo_error;
+
+typedef struct credo_policy credo_policy;
+typedef struct credo_session credo_session;
+
+/* ---- policies --------------------------------------------------------------- */
+
+/* Reads and compiles a policy file.  NULL on failure: CREDO_E_IO,
+ * CREDO_E_COMPILE (the first error in source order) or CREDO_E_MEMORY.
+ * Warnings do not fail; `credo check` shows them.  A .credoc written by
+ * `credo compile` is read and verified instead of compiled (a damaged
+ * one is CREDO_E_COMPILE, without a line). */
+credo_policy *credo_policy_load(const char *path, credo_error *err);
+/* Compiles the policy source src[0..len); name is the file name that
+ * diagnostics and run-time errors give. */
+credo_policy *credo_policy_compile(const char *name, const char *src, size_t len, credo_error *err);
+void credo_policy_free(credo_policy *p);
+
+/* The policy's identity, from its header.  NULL when the header has no
+ * version, effective date or owner. */
+const char *credo_policy_name(const credo_policy *p);
+const char *credo_policy_version(const credo_policy *p);
+const char *credo_policy_effective(const credo_policy *p);   /* "YYYY-MM-DD" */
+const char *credo_policy_owner(const credo_policy *p);
+const char *credo_policy_sha256(const credo_policy *p);      /* of the source, 64 hex digits */
+
+/* ---- sessions --------------------------------------------------------------- */
+
+/* A session decides one application at a time against p.  Its as-of date
+ * (what `today` means) starts as the current date, UTC. */
+credo_session *credo_session_new(const credo_policy *p, credo_error *err);
+void credo_session_free(credo_session *s);
+/* Sets the as-of date for the following decisions, like credo run
+ * --as-of: CREDO_OK, or CREDO_E_USAGE when date is not a valid
+ * "YYYY-MM-DD". */
+int credo_session_set_as_of(credo_session *s, const char *date);
+
+/* ---- deciding --------------------------------------------------------------- */
+
+/* Decides one application given as a JSON object (json[0..len), no
+ * trailing newline needed; the library copies what it keeps).  Returns
+ * CREDO_OK with a decision, or CREDO_E_INPUT, CREDO_E_RUNTIME or
+ * CREDO_E_MEMORY; credo_decision_json then gives the ERROR line. */
+int credo_decide_json(credo_session *s, const char *json, size_t len, credo_error *err);
+
+/* Field by field: credo_begin forgets the previous application, each
+ * credo_set_* gives one input field (by its name in the policy's input
+ * block), credo_decide decides.  Setting a field again replaces its
+ * value; optional fields never set are null; a required one never set
+ * is CREDO_E_INPUT "<field>: required field is missing".
+ *
+ * A setter returns CREDO_OK or its error code; the first error is also
+ * kept and returned (with its message) by credo_decide, so a caller may
+ * check once.  CREDO_E_USAGE: no credo_begin, an unknown field, or a
+ * setter that does not fit the field's type (credo_set_int on a text
+ * field).  CREDO_E_INPUT: a value the field cannot take (a decimal text
+ * that is not a number, invalid UTF-8, null for a required field, JSON of
+ * the wrong shape), with the same message credo run would give.
+ *
+ * "app_id" is always accepted: as in a JSON application it names the
+ * application in the decision line, and also fills the field when the
+ * input declares one. */
+void credo_begin(credo_session *s);
+/* An int or decimal field. */
+int credo_set_int(credo_session *s, const char *field, int64_t value);
+/* An int or decimal field from the number's text, exactly ("1234.50"
+ * keeps its scale); an int field takes integral values ("12", "1e2"). */
+int credo_set_decimal(credo_session *s, const char *field, const char *text);
+/* A text field (UTF-8), or a date field ("YYYY-MM-DD"). */
+int credo_set_text(credo_session *s, const char *field, const char *text);
+/* A bool field: 0 is false, anything else true. */
+int credo_set_bool(credo_session *s, const char *field, int value);
+/* A date field, "YYYY-MM-DD". */
+int credo_set_date(credo_session *s, const char *field, const char *date);
+/* An optional field (T?): null. */
+int credo_set_null(credo_session *s, const char *field);
+/* The field's value as JSON text (NUL-terminated), exactly as it would
+ * appear in a JSON application: for lists and records, or any field. */
+int credo_set_json(credo_session *s, const char *field, const char *json);
+/* Decides the application given field by field. */
+int credo_decide(credo_session *s, credo_error *err);
+
+/* ---- reading the decision --------------------------------------------------- */
+
+/* "APPROVE", "REFER" or "REJECT"; "ERROR" when the last decision failed;
+ * NULL when nothing was decided since credo_session_new or credo_begin. */
+const char *credo_outcome(const credo_session *s);
+/* The decision's reasons (codes and texts), in order; 0 and NULL when
+ * there is no decision or i is out of range. */
+size_t credo_reason_count(const credo_session *s);
+const char *credo_reason(const credo_session *s, size_t i);
+
+/* Returned by credo_result_text for a result that is not there. */
+#define CREDO_NO_RESULT (-1)   /* no such named result, or no decision */
+#define CREDO_NULL_RESULT (-2) /* the result is null (buf gets "") */
+
+/* A named result (`limit = ...` in the policy; also each scorecard total
+ * and segment label) as text: decimals exactly with their scale
+ * ("4.20"), texts and labels as they are, dates "YYYY-MM-DD", bools
+ * true/false, lists and records as JSON.  Like snprintf: writes at most
+ * size - 1 bytes and a NUL, returns the full length (>= size: cut
+ * short); or CREDO_NO_RESULT or CREDO_NULL_RESULT. */
+int credo_result_text(const credo_session *s, const char *name, char *buf, size_t size);
+/* A named result that is an int, or a decimal with no fraction (300000.00):
+ * CREDO_OK and *out, or CREDO_E_USAGE (no such result, no decision, null,
+ * not integral or out of range). */
+int credo_result_int(const credo_session *s, const char *name, int64_t *out);
+
+/* The decision exactly as `credo run` writes it, without the newline:
+ * {"app_id":...,"decision":...,"reasons":[...],<results>}, or after a
+ * failed decision {"app_id":...,"line":N,"decision":"ERROR","error":"..."}
+ * where N counts the decisions made on this session, from 1 (credo run's
+ * line number when each input line is decided in order).  *len gets its
+ * length (len may be NULL).  NULL when nothing was decided. */
+const char *credo_decision_json(const credo_session *s, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,415 @@
+/* credo's speed, through the library (build/libcredo.a).
+ *
+ *   bench_credo e2e POLICY FILE [REPS]     like `credo run`: getline, cr_json_read,
+ *                                          cr_session_run, cr_write_decision, write to /dev/null
+ *   bench_credo decide POLICY FILE [REPS]  every application read into its own slots
+ *                                          first (untimed); then only the runs are timed
+ *   bench_credo json POLICY FILE [REPS]    cr_json_read alone, lines already in memory
+ *   bench_credo compile POLICY [REPS]      cr_compile of the policy's text, in process
+ *
+ * Timed modes print one line
+ *   RESULT engine=credo mode=... n=... best_s=... approve=... refer=... reject=... error=... reasons=... rss_kb=...
+ * with best_s the fastest of REPS passes over the whole file; compile prints
+ *   RESULT engine=credo mode=compile reps=... best_ms=... median_ms=... rules=... code=... rss_kb=...
+ *
+ * decide, honestly: a session reads its input from s->slots and keeps
+ * lets, trace and per-run allocations in its own arena, which
+ * cr_session_begin resets.  So every line is first read (cr_json_read)
+ * into a slot array of its own, allocated, with its decoded texts and
+ * lists, from one loader arena that is never reset, while the file stays
+ * in memory because undecoded texts point into it.  Each timed decision
+ * is then exactly what `credo run` does per line minus reading and
+ * writing: cr_session_begin on the session's own slots (its memset, the
+ * arena reset, the trace cleared), then s->slots pointed at the
+ * application's pre-read slots (no copy; the VM only reads slots), then
+ * cr_session_run.  The outcomes are counted in every mode, so run.sh can
+ * check that decide-only decided the same as end-to-end.  decide also
+ * prints a DETAIL line: the time of n cr_session_begin calls alone (part
+ * of the decide-only time, shown for scale) and the VM instructions the
+ * last pass executed. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "lang/compile.h"
+#include "runtime/date.h"
+#include "runtime/decision_json.h"
+#include "runtime/json_read.h"
+#include "runtime/vm.h"
+
+typedef struct tally {
+    uint64_t n, by[4], reasons; /* by: APPROVE, REFER, REJECT, ERROR */
+} tally;
+
+static void count_ok(tally *t, const cr_session *s)
+{
+    t->n++;
+    t->by[s->outcome]++;
+    t->reasons += s->reasons.tag == CR_LIST ? s->reasons.len : 0;
+}
+
+static void count_error(tally *t)
+{
+    t->n++;
+    t->by[3]++;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static void report(const char *mode, const tally *t, double best)
+{
+    printf("RESULT engine=credo mode=%s n=%llu best_s=%.6f approve=%llu refer=%llu reject=%llu error=%llu reasons=%llu rss_kb=%ld\n",
+           mode, (unsigned long long)t->n, best, (unsigned long long)t->by[0], (unsigned long long)t->by[1],
+           (unsigned long long)t->by[2], (unsigned long long)t->by[3], (unsigned long long)t->reasons, peak_rss_kb());
+}
+
+static cr_program *load(const char *path)
+{
+    size_t len;
+    char *src = cr_read_file(path, &len);
+    if (!src) {
+        fprintf(stderr, "bench_credo: cannot read %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    cr_diags d;
+    cr_diags_init(&d, path, src, len);
+    cr_program *p = cr_compile(path, src, len, &d);
+    if (!p || d.errors) {
+        cr_diags_print(&d, stderr);
+        cr_program_free(p);
+        p = NULL;
+    }
+    cr_diags_free(&d);
+    free(src);
+    return p;
+}
+
+static cr_session *new_session(const cr_program *p)
+{
+    cr_session *s = cr_session_new(p, NULL);
+    if (!s) {
+        fprintf(stderr, "bench_credo: out of memory\n");
+        return NULL;
+    }
+    if (!cr_date_parse("2026-12-01", 10, &s->today)) /* --as-of 2026-12-01 */
+        s->today = 0;
+    return s;
+}
+
+static size_t trim(const char *line, size_t len)
+{
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        len--;
+    return len;
+}
+
+/* The loop of runtime/cli_run.c, output to /dev/null. */
+static int run_e2e(const cr_program *p, const char *path, int reps)
+{
+    cr_session *s = new_session(p);
+    FILE *sink = fopen("/dev/null", "wb");
+    if (!s || !sink)
+        return 1;
+    cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
+    cr_buf out = {0};
+    char *line = NULL;
+    size_t cap = 0;
+    tally t = {0};
+    double best = 1e300;
+    for (int r = 0; r < reps; r++) {
+        FILE *in = fopen(path, "rb");
+        if (!in) {
+            fprintf(stderr, "bench_credo: cannot read %s: %s\n", path, strerror(errno));
+            return 1;
+        }
+        memset(&t, 0, sizeof t);
+        uint64_t lineno = 0;
+        double t0 = now();
+        ssize_t got;
+        while ((got = getline(&line, &cap, in)) >= 0) {
+            lineno++;
+            size_t len = trim(line, (size_t)got);
+            cr_session_begin(s);
+            cr_json_result res;
+            out.len = 0;
+            if (cr_json_read(p->input, line, len, &s->arena, &jl, s->slots, &res) != 0) {
+                cr_write_error(&out, res.app_id, res.app_id_len, lineno, res.error);
+                count_error(&t);
+            } else if (!cr_session_run(s)) {
+                cr_write_error(&out, res.app_id, res.app_id_len, lineno, s->error);
+                count_error(&t);
+            } else {
+                cr_write_decision(&out, s, res.app_id, res.app_id_len, false);
+                count_ok(&t, s);
+            }
+            fwrite(out.p, 1, out.len, sink);
+        }
+        fflush(sink);
+        double el = now() - t0;
+        if (el < best)
+            best = el;
+        fclose(in);
+    }
+    report("e2e", &t, best);
+    free(line);
+    cr_buf_free(&out);
+    fclose(sink);
+    cr_session_free(s);
+    return 0;
+}
+
+/* The whole file in memory, split into lines (not NUL-terminated). */
+static char *slurp_lines(const char *path, size_t **starts, size_t **lens, size_t *count)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "bench_credo: cannot read %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            char *p = realloc(buf, cap *= 2);
+            if (!p)
+                free(buf);
+            buf = p;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        return NULL;
+    size_t n = 0, c = 1024;
+    size_t *st = malloc(c * sizeof *st), *ln = malloc(c * sizeof *ln);
+    for (size_t i = 0; i < len && st && ln;) {
+        char *nl = memchr(buf + i, '\n', len - i);
+        size_t e = nl ? (size_t)(nl - buf) : len;
+        if (n == c) {
+            c *= 2;
+            st = realloc(st, c * sizeof *st);
+            ln = realloc(ln, c * sizeof *ln);
+            if (!st || !ln)
+                break;
+        }
+        st[n] = i;
+        ln[n++] = trim(buf + i, e - i);
+        i = e + 1;
+    }
+    if (!st || !ln) {
+        fprintf(stderr, "bench_credo: out of memory\n");
+        return NULL;
+    }
+    *starts = st;
+    *lens = ln;
+    *count = n;
+    return buf;
+}
+
+static int run_decide(const cr_program *p, const char *path, int reps)
+{
+    size_t *st, *ln, n;
+    char *buf = slurp_lines(path, &st, &ln, &n);
+    cr_session *s = new_session(p);
+    if (!buf || !s)
+        return 1;
+    /* every application in its own slots, from a loader arena never reset */
+    cr_arena loader;
+    cr_arena_init(&loader, 1u << 20, 0);
+    cr_value **slots = malloc((n ? n : 1) * sizeof *slots);
+    if (!slots)
+        return 1;
+    uint32_t nfields = p->input->nfields;
+    cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
+    unsigned complaints = 0; /* the first few errors go to stderr */
+    for (size_t i = 0; i < n; i++) {
+        cr_json_result res;
+        slots[i] = cr_arena_alloc(&loader, (nfields ? nfields : 1) * sizeof **slots);
+        if (!slots[i]) {
+            fprintf(stderr, "bench_credo: out of memory\n");
+            return 1;
+        }
+        if (cr_json_read(p->input, buf + st[i], ln[i], &loader, &jl, slots[i], &res) != 0) {
+            if (++complaints <= 5)
+                fprintf(stderr, "bench_credo: line %zu: %s\n", i + 1, res.error);
+            slots[i] = NULL; /* an ERROR line: counted, not run */
+        }
+    }
+    cr_value *own = s->slots;
+    tally t = {0};
+    double best = 1e300, best_begin = 1e300;
+    uint64_t executed = 0;
+    for (int r = 0; r < reps; r++) {
+        memset(&t, 0, sizeof t);
+        executed = 0;
+        double t0 = now();
+        for (size_t i = 0; i < n; i++) {
+            if (!slots[i]) {
+                count_error(&t);
+                continue;
+            }
+            s->slots = own;
+            cr_session_begin(s);
+            s->slots = slots[i];
+            if (cr_session_run(s)) {
+                count_ok(&t, s);
+            } else {
+                count_error(&t);
+                if (++complaints <= 5)
+                    fprintf(stderr, "bench_credo: pass %d, line %zu: %s\n", r + 1, i + 1, s->error);
+            }
+            executed += s->executed;
+        }
+        double el = now() - t0;
+        if (el < best)
+            best = el;
+        /* cr_session_begin alone, for scale, on the session's own slots
+         * (it clears them: never on an application's) */
+        s->slots = own;
+        t0 = now();
+        for (size_t i = 0; i < n; i++)
+            cr_session_begin(s);
+        el = now() - t0;
+        if (el < best_begin)
+            best_begin = el;
+    }
+    s->slots = own;
+    report("decide", &t, best);
+    printf("DETAIL engine=credo mode=decide begin_s=%.6f vm_instructions=%llu\n", best_begin,
+           (unsigned long long)executed);
+    cr_session_free(s);
+    cr_arena_free(&loader);
+    free(slots);
+    free(st);
+    free(ln);
+    free(buf);
+    return 0;
+}
+
+static int run_json(const cr_program *p, const char *path, int reps)
+{
+    size_t *st, *ln, n;
+    char *buf = slurp_lines(path, &st, &ln, &n);
+    cr_session *s = new_session(p);
+    if (!buf || !s)
+        return 1;
+    cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
+    tally t = {0};
+    double best = 1e300;
+    for (int r = 0; r < reps; r++) {
+        memset(&t, 0, sizeof t);
+        double t0 = now();
+        for (size_t i = 0; i < n; i++) {
+            cr_json_result res;
+            cr_arena_reset(&s->arena);
+            if (cr_json_read(p->input, buf + st[i], ln[i], &s->arena, &jl, s->slots, &res) != 0) {
+                count_error(&t);
+            } else {
+                t.n++;
+                t.by[0]++; /* read: counted as decided for the tally's sake */
+            }
+        }
+        double el = now() - t0;
+        if (el < best)
+            best = el;
+    }
+    report("json", &t, best);
+    cr_session_free(s);
+    free(st);
+    free(ln);
+    free(buf);
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int run_compile(const char *path, int reps)
+{
+    size_t len;
+    char *src = cr_read_file(path, &len);
+    if (!src) {
+        fprintf(stderr, "bench_credo: cannot read %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    double *ms = malloc((size_t)reps * sizeof *ms);
+    if (!ms)
+        return 1;
+    uint32_t rules = 0, ncode = 0;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        cr_diags d;
+        cr_diags_init(&d, path, src, len);
+        cr_program *p = cr_compile(path, src, len, &d);
+        bool bad = !p || d.errors;
+        if (bad)
+            cr_diags_print(&d, stderr);
+        cr_diags_free(&d);
+        if (p) {
+            rules = p->nrules;
+            ncode = p->ncode;
+        }
+        cr_program_free(p);
+        ms[r] = (now() - t0) * 1e3;
+        if (bad)
+            return 1;
+    }
+    qsort(ms, (size_t)reps, sizeof *ms, cmp_double);
+    printf("RESULT engine=credo mode=compile reps=%d best_ms=%.3f median_ms=%.3f rules=%u code=%u rss_kb=%ld\n", reps,
+           ms[0], ms[reps / 2], rules, ncode, peak_rss_kb());
+    free(ms);
+    free(src);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 3 && strcmp(argv[1], "compile") == 0) {
+        int reps = argc >= 4 ? atoi(argv[3]) : 20;
+        return run_compile(argv[2], reps < 1 ? 1 : reps);
+    }
+    if (argc < 4) {
+        fprintf(stderr, "usage: bench_credo e2e|decide|json POLICY FILE [REPS] | bench_credo compile POLICY [REPS]\n");
+        return 2;
+    }
+    int reps = argc >= 5 ? atoi(argv[4]) : 3;
+    if (reps < 1)
+        reps = 1;
+    cr_program *p = load(argv[2]);
+    if (!p)
+        return 1;
+    int rc;
+    if (strcmp(argv[1], "e2e") == 0)
+        rc = run_e2e(p, argv[3], reps);
+    else if (strcmp(argv[1], "decide") == 0)
+        rc = run_decide(p, argv[3], reps);
+    else if (strcmp(argv[1], "json") == 0)
+        rc = run_json(p, argv[3], reps);
+    else {
+        fprintf(stderr, "bench_credo: unknown mode %s\n", argv[1]);
+        rc = 2;
+    }
+    cr_program_free(p);
+    return rc;
+}

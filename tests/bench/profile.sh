@@ -1,0 +1,69 @@
+#!/bin/sh
+# Profiles credo's decide-only path: sh tests/bench/profile.sh [BUILD [POLICY]]
+# (run `make bench` first: it builds BUILD/bench/bench_credo and gen).
+#
+# perf: 20,000 applicants decided 10 times (the untimed reading before is a
+# small share of the samples), flat profile by symbol.
+# callgrind: 2,000 applicants decided once, counting only inside
+# cr_session_begin and cr_session_run (--toggle-collect), so the totals are
+# exactly the decide-only path; exclusive and inclusive costs, and the calls
+# per decision of the decimal routines.
+# $PIN is split into words on purpose.
+# shellcheck disable=SC2086
+set -u
+BUILD=${1:-build}
+POLICY=${2:-policies/sme_tax_loan.credo}
+OUT=$BUILD/bench
+B=$OUT/bench_credo
+if [ ! -x "$B" ] || [ ! -x "$OUT/gen" ]; then
+    echo "profile: run make bench first (needs $B and $OUT/gen)" >&2
+    exit 1
+fi
+PIN=
+if command -v taskset > /dev/null 2>&1 && taskset -c 0 true 2> /dev/null; then
+    PIN="taskset -c 0"
+fi
+"$OUT/gen" 20000 > "$OUT/profile-20000.jsonl" || exit 1
+head -2000 "$OUT/profile-20000.jsonl" > "$OUT/profile-2000.jsonl"
+
+if command -v perf > /dev/null 2>&1; then
+    echo "== perf: decide-only, $POLICY, 20,000 applicants x 10 =="
+    if perf record -q -o "$OUT/perf.data" $PIN "$B" decide "$POLICY" "$OUT/profile-20000.jsonl" 10 > /dev/null 2>&1; then
+        perf report -i "$OUT/perf.data" --stdio --no-children --sort symbol 2> /dev/null | grep -v '^#' | grep -v '^$' | head -40
+    else
+        echo "(perf record failed: perf_event_paranoid is $(cat /proc/sys/kernel/perf_event_paranoid 2> /dev/null))"
+    fi
+    echo
+fi
+
+if command -v valgrind > /dev/null 2>&1; then
+    echo "== callgrind: decide-only, $POLICY, 2,000 applicants, only cr_session_begin + cr_session_run =="
+    valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
+        --toggle-collect=cr_session_run --toggle-collect=cr_session_begin \
+        "$B" decide "$POLICY" "$OUT/profile-2000.jsonl" 1 > /dev/null 2> "$OUT/callgrind.log"
+    total=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$OUT/callgrind.log")
+    echo "instructions per decision: $((${total:-0} / 2000))"
+    echo "-- exclusive --"
+    callgrind_annotate "$OUT/callgrind.out" 2> /dev/null | sed -n '/file:function/,$p' | grep '^ *[0-9,]* (' |
+        sed -n '2,21p'
+    echo "-- inclusive --"
+    callgrind_annotate --inclusive=yes "$OUT/callgrind.out" 2> /dev/null | sed -n '/file:function/,$p' | grep '\[' |
+        grep -v -e 'libc-start' -e 'below main' -e 'bench_credo.c' -e 'ld-linux' | sed -n '1,20p'
+    echo "-- calls per decision --"
+    # straight from the profile: "cfn=(id) name" then "calls=N ..."
+    awk '/^c?fn=/ {
+            s = $0; sub(/^c?fn=/, "", s)
+            if (match(s, /^\([0-9]+\)/)) {
+                id = substr(s, 1, RLENGTH)
+                if (length(s) > RLENGTH + 1) name[id] = substr(s, RLENGTH + 2)
+            } else { id = s; name[id] = s }
+            if ($0 ~ /^cfn=/) cur = id
+            next
+        }
+        /^calls=/ { split(substr($0, 7), a, " "); calls[cur] += a[1] }
+        END {
+            for (id in calls)
+                if (name[id] ~ /^(cr_dec_|cr_fn_|cr_num_|cr_value_|pcre2_match|__udivmodti4)/)
+                    printf "  %-24s %8.1f\n", name[id], calls[id] / 2000
+        }' "$OUT/callgrind.out" | sort -k2 -rn | head -20
+fi

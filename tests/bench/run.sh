@@ -1,0 +1,273 @@
+#!/bin/sh
+# make bench: credo against a hand-written C implementation of the reference
+# policy (tests/reference/POLICY.md).  Usage: sh tests/bench/run.sh BUILD
+#
+# Builds the bench programs against BUILD/libcredo.a, generates the
+# population once into BUILD/bench/, runs everything pinned to one core and
+# prints a table.  It reports times, it never fails on one; it exits
+# non-zero only when something cannot be built or run.
+#
+# Knobs (environment): BENCH_N applicants (100000), BENCH_REPS passes per
+# measurement, best kept (3), BENCH_STREAM_N streamed applicants (1000000),
+# BENCH_RULES rules of the generated policy (1000).
+# $PIN and $CFLAGS are split into words on purpose.
+# shellcheck disable=SC2086,SC2046
+set -u
+BUILD=${1:-build}
+OUT=$BUILD/bench
+N=${BENCH_N:-100000}
+REPS=${BENCH_REPS:-3}
+STREAM_N=${BENCH_STREAM_N:-1000000}
+RULES=${BENCH_RULES:-1000}
+CC=${CC:-cc}
+POLICY=policies/sme_tax_loan.credo
+REF=tests/reference/applicants.jsonl
+EXPECTED=tests/reference/expected.tsv
+ASOF=2026-12-01
+
+mkdir -p "$OUT" || exit 1
+CFLAGS="-std=c11 -O2 -g -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter"
+
+# ---- build ----
+if [ ! -f "$BUILD/libcredo.a" ] || [ ! -x "$BUILD/credo" ]; then
+    echo "bench: $BUILD/libcredo.a or $BUILD/credo missing; run make first" >&2
+    exit 1
+fi
+$CC $CFLAGS -o "$OUT/gen" tests/bench/gen.c || exit 1
+$CC $CFLAGS -o "$OUT/peakrss" tests/bench/peakrss.c || exit 1
+CREDO_PKGS="libpcre2-8 sqlite3 libmd"
+$CC $CFLAGS -I. -I"$BUILD/gen" $(pkg-config --cflags $CREDO_PKGS) -o "$OUT/bench_credo" tests/bench/bench_credo.c \
+    "$BUILD/libcredo.a" $(pkg-config --libs $CREDO_PKGS) -lm -pthread || exit 1
+HAVE_HW=0
+if pkg-config --exists libcjson; then
+    $CC $CFLAGS $(pkg-config --cflags libcjson) -o "$OUT/handwritten" tests/bench/handwritten.c \
+        $(pkg-config --libs libcjson) -lm || exit 1
+    HAVE_HW=1
+else
+    echo "bench: cJSON not found (apt-get install libcjson-dev): no hand-written rows"
+fi
+
+# ---- one core ----
+PIN=
+PIN_OTHER=
+if command -v taskset > /dev/null 2>&1 && taskset -c 0 true 2> /dev/null; then
+    PIN="taskset -c 0"
+    if taskset -c 1 true 2> /dev/null; then
+        PIN_OTHER="taskset -c 1"
+    fi
+fi
+
+# rss_run FILE CMD...: runs CMD; its peak RSS in KiB goes into FILE.
+rss_run() {
+    f=$1
+    shift
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -v -o "$f.v" "$@"
+        rc=$?
+        sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$f.v" > "$f"
+    else
+        "$OUT/peakrss" "$f" "$@"
+        rc=$?
+    fi
+    return $rc
+}
+
+now_ns() { date +%s%N; }
+
+# ---- inputs ----
+POP=$OUT/population-$N.jsonl
+if [ ! -s "$POP" ] || [ -n "$(find tests/bench/gen.c "$REF" -newer "$POP" 2> /dev/null)" ]; then
+    "$OUT/gen" "$N" "$REF" > "$POP.tmp" && mv "$POP.tmp" "$POP" || exit 1
+fi
+RULES_POLICY=$OUT/rules-$RULES.credo
+"$OUT/gen" --policy "$RULES" > "$RULES_POLICY" || exit 1
+
+echo "credo bench: $N applicants ($POP), best of $REPS passes, ${PIN:-not pinned}"
+if [ -r /proc/cpuinfo ]; then
+    sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1 | sed 's/^/cpu: /'
+fi
+echo "rss: $([ -x /usr/bin/time ] && echo '/usr/bin/time -v' || echo 'getrusage (peakrss)')"
+echo
+
+# ---- correctness first ----
+if [ "$HAVE_HW" = 1 ]; then
+    "$OUT/handwritten" tsv "$REF" > "$OUT/handwritten-reference.tsv"
+    total=$(wc -l < "$EXPECTED")
+    same=$(paste -d '\n' "$OUT/handwritten-reference.tsv" "$EXPECTED" |
+        awk 'NR % 2 == 1 { a = $0; next } a == $0 { n++ } END { print n + 0 }')
+    if cmp -s "$OUT/handwritten-reference.tsv" "$EXPECTED"; then
+        echo "hand-written vs expected.tsv: MATCH ($same of $total decision lines)"
+    else
+        echo "hand-written vs expected.tsv: MISMATCH ($same of $total decision lines identical)"
+        diff "$OUT/handwritten-reference.tsv" "$EXPECTED" | head -10
+    fi
+    # The same on the whole population, against credo run (its decision
+    # JSON mapped to expected.tsv's format, as tests/golden/reference_policy.sh does).
+    "$BUILD/credo" run --as-of $ASOF $POLICY "$POP" |
+    sed -e 's/^{"app_id":"\([^"]*\)","decision":"\([A-Z]*\)","reasons":\[\([^]]*\)\],"score":\([-0-9]*\),"tier":"\([A-Z]*\)","limit":\([-0-9.]*\),"rate":\([-0-9.]*\)}$/\1	\2	\4	\5	\6	\7	\3/' |
+    awk -F '\t' 'BEGIN { OFS = "\t" }
+        NF != 7 { print "unexpected line: " $0; next }
+        {
+            reasons = $7; gsub(/"/, "", reasons); if (reasons == "") reasons = "-"
+            if ($2 == "REJECT") { $4 = "-" }
+            if ($2 != "APPROVE") { $5 = "-"; $6 = "-" }
+            print $1, $2, $3, $4, $5, $6, reasons
+        }' > "$OUT/credo-population.tsv"
+    "$OUT/handwritten" tsv "$POP" > "$OUT/handwritten-population.tsv"
+    if cmp -s "$OUT/credo-population.tsv" "$OUT/handwritten-population.tsv"; then
+        echo "hand-written vs credo run on the $N-applicant population: MATCH (every decision line identical)"
+    else
+        echo "hand-written vs credo run on the $N-applicant population: MISMATCH"
+        diff "$OUT/credo-population.tsv" "$OUT/handwritten-population.tsv" | head -10
+    fi
+    echo
+fi
+
+# ---- the measurements ----
+# bench ENGINE MODE: runs one measurement in its own process, its RESULT
+# line (with the peak RSS from rss_run replacing the program's own) into
+# $OUT/result-ENGINE-MODE.
+bench() {
+    engine=$1
+    mode=$2
+    res=$OUT/result-$engine-$mode
+    if [ "$engine" = credo ]; then
+        rss_run "$res.rss" $PIN "$OUT/bench_credo" "$mode" $POLICY "$POP" "$REPS" > "$res.out"
+    else
+        rss_run "$res.rss" $PIN "$OUT/handwritten" "$mode" "$POP" "$REPS" > "$res.out"
+    fi
+    rc=$?
+    if [ $rc -ne 0 ]; then
+        echo "bench: $engine $mode failed (exit $rc)" >&2
+        : > "$res"
+        return
+    fi
+    rss=$(cat "$res.rss" 2> /dev/null)
+    grep '^RESULT' "$res.out" | sed "s/rss_kb=[0-9]*/rss_kb=${rss:-0}/" > "$res"
+}
+
+bench credo e2e
+bench credo decide
+bench credo json
+if [ "$HAVE_HW" = 1 ]; then
+    bench handwritten e2e
+    bench handwritten decide
+    bench handwritten json
+fi
+
+cat "$OUT"/result-credo-e2e "$OUT"/result-credo-decide "$OUT"/result-credo-json \
+    "$OUT"/result-handwritten-e2e "$OUT"/result-handwritten-decide "$OUT"/result-handwritten-json 2> /dev/null |
+awk '
+function field(line, k,    i, n, kv) {
+    n = split(line, kv, " ")
+    for (i = 1; i <= n; i++)
+        if (index(kv[i], k "=") == 1) return substr(kv[i], length(k) + 2)
+    return ""
+}
+{
+    e = field($0, "engine"); m = field($0, "mode")
+    n[e, m] = field($0, "n"); t[e, m] = field($0, "best_s"); r[e, m] = field($0, "rss_kb")
+    tally[e, m] = "approve=" field($0, "approve") " refer=" field($0, "refer") " reject=" field($0, "reject") \
+                  " error=" field($0, "error") " reasons=" field($0, "reasons")
+}
+function row(label, e, m) {
+    if (!((e, m) in t)) { printf "%-36s %14s %12s %14s\n", label, "-", "-", "-"; return }
+    printf "%-36s %14.0f %12.3f %10.1f MiB\n", label, n[e, m] / t[e, m], t[e, m] * 1e6 / n[e, m], r[e, m] / 1024
+}
+END {
+    printf "%-36s %14s %12s %14s\n", "", "decisions/s", "us/decision", "peak RSS"
+    row("credo end-to-end", "credo", "e2e")
+    row("credo decide-only", "credo", "decide")
+    row("credo JSON reading (cr_json_read)", "credo", "json")
+    row("hand-written end-to-end", "handwritten", "e2e")
+    row("hand-written decide-only", "handwritten", "decide")
+    row("hand-written JSON reading (cJSON)", "handwritten", "json")
+    print ""
+    if (("credo", "e2e") in t && ("handwritten", "e2e") in t)
+        printf "credo / hand-written, end-to-end:  %.2fx the time per decision\n", \
+            (t["credo", "e2e"] / n["credo", "e2e"]) / (t["handwritten", "e2e"] / n["handwritten", "e2e"])
+    if (("credo", "decide") in t && ("handwritten", "decide") in t)
+        printf "credo / hand-written, decide-only: %.2fx the time per decision\n", \
+            (t["credo", "decide"] / n["credo", "decide"]) / (t["handwritten", "decide"] / n["handwritten", "decide"])
+    ok = 1
+    ref = tally["credo", "e2e"]
+    split("credo,decide handwritten,e2e handwritten,decide", others, " ")
+    for (i = 1; i <= 3; i++) {
+        split(others[i], em, ",")
+        if ((em[1], em[2]) in tally && tally[em[1], em[2]] != ref) ok = 0
+    }
+    printf "outcomes of the timed runs (%s): %s\n", ref, ok ? "the same in every row" : "DIFFER between rows"
+}'
+echo "(decide-only RSS includes the whole population read in first: lines and slots, or structs)"
+grep -h '^DETAIL' "$OUT/result-credo-decide.out" 2> /dev/null | awk -v n="$N" '
+function field(line, k,    i, m, kv) {
+    m = split(line, kv, " ")
+    for (i = 1; i <= m; i++)
+        if (index(kv[i], k "=") == 1) return substr(kv[i], length(k) + 2)
+    return ""
+}
+{
+    printf "credo decide-only per decision: %.0f VM instructions; cr_session_begin alone %.3f us of it\n", \
+        field($0, "vm_instructions") / n, field($0, "begin_s") * 1e6 / n
+}'
+echo
+
+# ---- a long stream: constant memory ----
+if date +%N | grep -q '^[0-9]*$'; then
+    t0=$(now_ns)
+    { $PIN_OTHER "$OUT/gen" "$STREAM_N" "$REF"; } |
+        { rss_run "$OUT/stream.rss" $PIN "$BUILD/credo" run --as-of $ASOF $POLICY -; echo $? > "$OUT/stream.rc"; } |
+        $PIN_OTHER awk '/"decision":"ERROR"/ { e++ } END { print NR, e + 0 }' > "$OUT/stream.count"
+    t1=$(now_ns)
+    read -r lines errors < "$OUT/stream.count"
+    rss=$(cat "$OUT/stream.rss" 2> /dev/null)
+    awk -v n="$STREAM_N" -v lines="$lines" -v errors="$errors" -v rc="$(cat "$OUT/stream.rc")" \
+        -v ns=$((t1 - t0)) -v rss="${rss:-0}" 'BEGIN {
+        s = ns / 1e9
+        printf "credo run, %d applicants streamed through a pipe (generator on another core):\n", n
+        printf "  %d decision lines, %d ERROR, exit %d; %.2f s, %.0f decisions/s, %.3f us/decision\n", lines, errors, rc, s, n / s, s * 1e6 / n
+        printf "  peak RSS %.1f MiB (target < 20 MiB: %s)\n", rss / 1024, rss / 1024 < 20 ? "met" : "MISSED"
+    }'
+    echo
+fi
+
+# ---- a 1,000-rule policy ----
+"$OUT/bench_credo" compile "$RULES_POLICY" 20 > "$OUT/result-compile" || echo "bench: compiling $RULES_POLICY failed" >&2
+# best_wall CMD...: the shortest of 10 wall times of CMD, in ns.
+best_wall() {
+    best=
+    i=0
+    while [ $i -lt 10 ]; do
+        t0=$(now_ns)
+        "$@" > /dev/null 2>&1 || { echo "bench: $* failed" >&2; break; }
+        t1=$(now_ns)
+        d=$((t1 - t0))
+        if [ -z "$best" ] || [ $d -lt "$best" ]; then best=$d; fi
+        i=$((i + 1))
+    done
+    echo "${best:-0}"
+}
+best_check=$(best_wall $PIN "$BUILD/credo" check "$RULES_POLICY")
+best_spawn=$(best_wall $PIN /bin/true)
+rss_run "$OUT/rules-check.rss" $PIN "$BUILD/credo" check "$RULES_POLICY" 2> /dev/null
+rss_run "$OUT/result-rules-e2e.rss" $PIN "$OUT/bench_credo" e2e "$RULES_POLICY" "$POP" "$REPS" > "$OUT/result-rules-e2e"
+rss_run "$OUT/result-rules-decide.rss" $PIN "$OUT/bench_credo" decide "$RULES_POLICY" "$POP" "$REPS" > "$OUT/result-rules-decide"
+awk -v rules="$RULES" -v check_ns="${best_check:-0}" -v spawn_ns="${best_spawn:-0}" -v check_rss="$(cat "$OUT/rules-check.rss" 2> /dev/null)" '
+function field(line, k,    i, n, kv) {
+    n = split(line, kv, " ")
+    for (i = 1; i <= n; i++)
+        if (index(kv[i], k "=") == 1) return substr(kv[i], length(k) + 2)
+    return ""
+}
+FILENAME ~ /compile$/ && /^RESULT/ { best = field($0, "best_ms"); median = field($0, "median_ms"); code = field($0, "code") }
+FILENAME ~ /e2e$/ && /^RESULT/ { e2e = field($0, "best_s") / field($0, "n"); tally = $0 }
+FILENAME ~ /decide$/ && /^RESULT/ { dec = field($0, "best_s") / field($0, "n"); n = field($0, "n") }
+FILENAME ~ /decide$/ && /^DETAIL/ { vmi = field($0, "vm_instructions") }
+END {
+    printf "generated %d-rule admission policy over the reference input (%d instructions):\n", rules, code
+    printf "  compile (cr_compile in process): best %.2f ms, median %.2f ms (target < 20 ms: %s)\n", best, median, median + 0 < 20 ? "met" : "MISSED"
+    printf "  credo check, whole process:      best %.2f ms, peak RSS %.1f MiB (starting /bin/true measured the same way: %.2f ms)\n", check_ns / 1e6, check_rss / 1024, spawn_ns / 1e6
+    printf "  per decision: end-to-end %.3f us (%.0f/s), decide-only %.3f us (%.0f/s), %.0f VM instructions\n", e2e * 1e6, 1 / e2e, dec * 1e6, 1 / dec, vmi / n
+    printf "  outcomes: approve=%s refer=%s reject=%s error=%s\n", field(tally, "approve"), field(tally, "refer"), field(tally, "reject"), field(tally, "error")
+}' "$OUT/result-compile" "$OUT/result-rules-e2e" "$OUT/result-rules-decide"
+exit 0

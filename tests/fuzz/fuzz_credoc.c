@@ -1,0 +1,70 @@
+/* libFuzzer target for the .credoc reader (lang/credoc.c): any bytes go to
+ * cr_credoc_read, which must refuse them or return a program the VM can
+ * run; an accepted program is run once, with explain output, on a fixed
+ * application, so a hole in the verifier shows up as a crash here.
+ *
+ * Build from the project root, after `make`, with the library's sources
+ * (every .c of lang, runtime and stdlib except runtime's cli_ files):
+ *   SRC=$(ls lang/[a-z]*.c runtime/[a-z]*.c stdlib/[a-z]*.c | grep -v runtime/cli_)
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+ *     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -Ibuild/gen \
+ *     $(pkg-config --cflags libpcre2-8 libmd sqlite3) tests/fuzz/fuzz_credoc.c $SRC \
+ *     build/gen/parser.c build/gen/lexer.c $(pkg-config --libs libpcre2-8 libmd sqlite3) \
+ *     -lm -pthread -o build/fuzz_credoc
+ * Seed it with compiled policies (`credo compile policies/X.credo -o corpus/X.credoc`). */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lang/compile.h"
+#include "lang/credoc.h"
+#include "runtime/decision_json.h"
+#include "runtime/json_read.h"
+#include "runtime/vm.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The first applicant of tests/reference/applicants.jsonl: the seeds'
+ * policy reads it, so mutated programs get as far as running. */
+static const char app[] =
+    "{\"app_id\":\"APP00000001\",\"age\":47,\"business_years\":9.6,\"industry\":\"F51\","
+    "\"uscc\":\"91110108MAD272HD3U\",\"annual_revenue\":496586.6,\"tax_paid_12m\":8222.02,\"tax_grade\":\"M\","
+    "\"pos_flow_12m\":312128.62,\"monthly_income\":4090.08,\"monthly_debt_payment\":1852.54,\"credit_score\":634,"
+    "\"overdue_count_24m\":0,\"max_overdue_days_24m\":0,\"inquiries_3m\":0,\"blacklisted\":false,"
+    "\"requested_amount\":79000.0,\"requested_term\":12,\"collateral_value\":700068.36,"
+    "\"monthly_sales\":[37729.36,33308.63,30801.9,32050.41,33549.72,40084.68,40882.45,44554.48,45883.7,"
+    "43879.53,40210.32,36301.2]}";
+
+static void run_once(const cr_program *p)
+{
+    cr_session_limits lim = CR_SESSION_LIMITS_DEFAULT;
+    lim.max_instructions = 100000;  /* loops are allowed; keep each run short */
+    lim.max_memory = 16u << 20;
+    cr_session *s = cr_session_new(p, &lim);
+    if (!s)
+        return;
+    s->today = 20788; /* 2026-12-01 */
+    cr_session_begin(s);
+    cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
+    cr_json_result res;
+    cr_buf out = {0};
+    if (cr_json_read(p->input, app, sizeof app - 1, &s->arena, &jl, s->slots, &res) == 0) {
+        if (cr_session_run(s))
+            cr_write_decision(&out, s, res.app_id, res.app_id_len, true);
+        else
+            cr_write_error(&out, res.app_id, res.app_id_len, 1, s->error);
+    }
+    cr_buf_free(&out);
+    cr_session_free(s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char err[512];
+    cr_program *p = cr_credoc_read(data, size, err, sizeof err);
+    if (!p)
+        return 0;
+    run_once(p);
+    cr_program_free(p);
+    return 0;
+}

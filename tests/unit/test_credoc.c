@@ -1,0 +1,651 @@
+/* Unit tests for compiled policies (lang/credoc.c, lang/credoc_verify.c).
+ *
+ * The round trip: the reference policy written to a .credoc and read back
+ * decides the first 200 reference applicants exactly as the compiled
+ * source does.  Then corruption: every truncation, a changed byte of the
+ * source, instructions changed in the file's bytes (jumps, constant and
+ * let indexes, opcodes, stack and type misuse the verifier must catch) and
+ * a lying count are each refused with their message.  Every read is of a
+ * buffer of exactly the file's length, so AddressSanitizer sees any read
+ * past its end. */
+#define _GNU_SOURCE /* memmem */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lang/compile.h"
+#include "lang/credoc.h"
+#include "runtime/date.h"
+#include "runtime/decision_json.h"
+#include "runtime/json_read.h"
+#include "runtime/vm.h"
+
+#define REFERENCE "policies/sme_tax_loan.credo"
+#define APPLICANTS "tests/reference/applicants.jsonl"
+#define TODAY "2026-12-01"
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static cr_program *compile_file(const char *path)
+{
+    size_t len;
+    char *src = cr_read_file(path, &len);
+    if (!src)
+        fail_msg("cannot read %s", path);
+    cr_diags d;
+    cr_diags_init(&d, path, src, len);
+    cr_program *p = cr_compile(path, src, len, &d);
+    if (!p)
+        cr_diags_print(&d, stderr);
+    cr_diags_free(&d);
+    free(src);
+    return p;
+}
+
+static cr_program *compile_text(const char *src)
+{
+    cr_diags d;
+    cr_diags_init(&d, "t.credo", src, strlen(src));
+    cr_program *p = cr_compile("t.credo", src, strlen(src), &d);
+    if (!p)
+        cr_diags_print(&d, stderr);
+    cr_diags_free(&d);
+    assert_non_null(p);
+    return p;
+}
+
+typedef struct file {
+    uint8_t *p;
+    size_t len;
+} file;
+
+static file encode(const cr_program *p)
+{
+    file f;
+    f.p = cr_credoc_encode(p, &f.len);
+    assert_non_null(f.p);
+    return f;
+}
+
+/* Reads bytes[0..len) from a copy of exactly that size; returns the
+ * program or NULL with the message in err. */
+static cr_program *read_exact(const uint8_t *bytes, size_t len, char *err, size_t errsize)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    if (len)
+        memcpy(copy, bytes, len);
+    cr_program *p = cr_credoc_read(len ? copy : NULL, len, err, errsize);
+    free(copy);
+    return p;
+}
+
+/* Reads f and expects a refusal whose message is exactly `want`. */
+static void expect_refused(const file *f, const char *want)
+{
+    char err[512];
+    cr_program *p = read_exact(f->p, f->len, err, sizeof err);
+    if (p) {
+        cr_program_free(p);
+        fail_msg("accepted a file that should be refused with: %s", want);
+    }
+    if (strcmp(err, want) != 0)
+        fail_msg("refused with\n  %s\nnot\n  %s", err, want);
+}
+
+static void put32(uint8_t *at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        at[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Where the code section starts in f: the instruction count, then 16
+ * bytes per instruction (op, a, b, c, span start, span end). */
+static size_t code_offset(const file *f, const cr_program *p)
+{
+    uint8_t pat[20];
+    put32(pat, p->ncode);
+    const cr_ins *in = &p->code[0];
+    pat[4] = in->op;
+    pat[5] = in->a;
+    pat[6] = (uint8_t)in->b;
+    pat[7] = (uint8_t)(in->b >> 8);
+    put32(pat + 8, in->c);
+    put32(pat + 12, p->spans[0].start);
+    put32(pat + 16, p->spans[0].end);
+    for (size_t o = 0; o + sizeof pat <= f->len; o++)
+        if (memcmp(f->p + o, pat, sizeof pat) == 0)
+            return o;
+    fail_msg("the code section is not where it should be");
+    return 0;
+}
+
+static uint8_t *ins_at(const file *f, size_t code_off, uint32_t pc) { return f->p + code_off + 4 + 16 * (size_t)pc; }
+
+/* The first instruction at or after `from` with opcode op. */
+static uint32_t find_op(const cr_program *p, uint32_t from, uint8_t op)
+{
+    for (uint32_t pc = from; pc < p->ncode; pc++)
+        if (p->code[pc].op == op)
+            return pc;
+    fail_msg("no %s in the program", cr_opcode_names[op]);
+    return 0;
+}
+
+static void session_today(cr_session *s)
+{
+    assert_true(cr_date_parse(TODAY, strlen(TODAY), &s->today));
+}
+
+/* One application decided as `credo run` does: the JSON line it writes. */
+static void decide(cr_session *s, const char *line, size_t len, uint64_t lineno, bool explain, cr_buf *out)
+{
+    const cr_program *p = s->prog;
+    cr_session_begin(s);
+    cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
+    cr_json_result res;
+    out->len = 0;
+    if (cr_json_read(p->input, line, len, &s->arena, &jl, s->slots, &res) != 0)
+        cr_write_error(out, res.app_id, res.app_id_len, lineno, res.error);
+    else if (!cr_session_run(s))
+        cr_write_error(out, res.app_id, res.app_id_len, lineno, s->error);
+    else
+        cr_write_decision(out, s, res.app_id, res.app_id_len, explain);
+    assert_false(out->failed);
+}
+
+/* ---- the round trip ------------------------------------------------------------ */
+
+static void test_round_trip_identity(void **state)
+{
+    (void)state;
+    cr_program *p = compile_file(REFERENCE);
+    assert_non_null(p);
+    file f = encode(p);
+    char err[512];
+    cr_program *q = read_exact(f.p, f.len, err, sizeof err);
+    if (!q)
+        fail_msg("the reference policy's .credoc is refused: %s", err);
+    assert_string_equal(q->file, p->file);
+    assert_string_equal(q->name, p->name);
+    assert_string_equal(q->title, p->title);
+    assert_string_equal(q->version, p->version);
+    assert_string_equal(q->owner, p->owner);
+    assert_int_equal(q->has_effective, p->has_effective);
+    assert_int_equal(q->effective, p->effective);
+    assert_string_equal(q->sha256, p->sha256);
+    assert_int_equal(q->len, p->len);
+    assert_memory_equal(q->src, p->src, p->len);
+    assert_int_equal(q->ncode, p->ncode);
+    assert_memory_equal(q->code, p->code, p->ncode * sizeof *p->code);
+    assert_int_equal(q->nconsts, p->nconsts);
+    assert_int_equal(q->nlets, p->nlets);
+    assert_int_equal(q->nregex, p->nregex);
+    assert_int_equal(q->max_stack, p->max_stack);
+    assert_int_equal(q->input->nfields, p->input->nfields);
+    /* writing what was read gives the same bytes */
+    file g = encode(q);
+    assert_int_equal(g.len, f.len);
+    assert_memory_equal(g.p, f.p, f.len);
+    free(g.p);
+    free(f.p);
+    cr_program_free(q);
+    cr_program_free(p);
+}
+
+static void test_round_trip_decisions(void **state)
+{
+    (void)state;
+    cr_program *p = compile_file(REFERENCE);
+    assert_non_null(p);
+    file f = encode(p);
+    char err[512];
+    cr_program *q = read_exact(f.p, f.len, err, sizeof err);
+    if (!q)
+        fail_msg("refused: %s", err);
+    cr_session *sp = cr_session_new(p, NULL), *sq = cr_session_new(q, NULL);
+    assert_non_null(sp);
+    assert_non_null(sq);
+    session_today(sp);
+    session_today(sq);
+    FILE *in = fopen(APPLICANTS, "rb");
+    assert_non_null(in);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    uint64_t lineno = 0;
+    cr_buf a = {0}, b = {0};
+    while (lineno < 200 && (n = getline(&line, &cap, in)) >= 0) {
+        lineno++;
+        size_t len = (size_t)n;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        for (int explain = 0; explain < 2; explain++) {
+            decide(sp, line, len, lineno, explain, &a);
+            decide(sq, line, len, lineno, explain, &b);
+            if (a.len != b.len || memcmp(a.p, b.p, a.len) != 0)
+                fail_msg("line %llu decided differently:\n  source: %.*s  credoc: %.*s", (unsigned long long)lineno,
+                         (int)a.len, a.p, (int)b.len, b.p);
+        }
+    }
+    assert_int_equal(lineno, 200);
+    free(line);
+    fclose(in);
+    cr_buf_free(&a);
+    cr_buf_free(&b);
+    cr_session_free(sp);
+    cr_session_free(sq);
+    cr_program_free(q);
+    cr_program_free(p);
+    free(f.p);
+}
+
+/* Every policy that compiles also verifies: the verifier accepts what the
+ * compiler makes. */
+static void test_compiled_policies_verify(void **state)
+{
+    (void)state;
+    DIR *d = opendir("policies");
+    assert_non_null(d);
+    struct dirent *e;
+    int checked = 0;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 6, ".credo") != 0 || strstr(e->d_name, ".test.credo"))
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "policies/%s", e->d_name);
+        cr_program *p = compile_file(path);
+        if (!p)
+            continue;
+        char err[512];
+        if (!cr_program_verify(p, err, sizeof err))
+            fail_msg("%s compiles but does not verify: %s", path, err);
+        file f = encode(p);
+        cr_program *q = read_exact(f.p, f.len, err, sizeof err);
+        if (!q)
+            fail_msg("%s's .credoc is refused: %s", path, err);
+        cr_program_free(q);
+        free(f.p);
+        cr_program_free(p);
+        checked++;
+    }
+    closedir(d);
+    assert_true(checked >= 1);
+}
+
+/* ---- corrupt files -------------------------------------------------------------- */
+
+typedef struct fixture {
+    cr_program *p;     /* the reference policy, compiled */
+    file f;            /* its .credoc */
+    size_t code;       /* offset of the code section in f */
+} fixture;
+
+static int fixture_setup(void **state)
+{
+    fixture *x = calloc(1, sizeof *x);
+    if (!x)
+        return -1;
+    x->p = compile_file(REFERENCE);
+    if (!x->p)
+        return -1;
+    x->f.p = cr_credoc_encode(x->p, &x->f.len);
+    if (!x->f.p)
+        return -1;
+    x->code = code_offset(&x->f, x->p);
+    *state = x;
+    return 0;
+}
+
+static int fixture_teardown(void **state)
+{
+    fixture *x = *state;
+    free(x->f.p);
+    cr_program_free(x->p);
+    free(x);
+    return 0;
+}
+
+/* A copy of the fixture's file to damage. */
+static file copy_of(const fixture *x)
+{
+    file c;
+    c.len = x->f.len;
+    c.p = malloc(c.len);
+    assert_non_null(c.p);
+    memcpy(c.p, x->f.p, c.len);
+    return c;
+}
+
+static void test_truncated_everywhere(void **state)
+{
+    fixture *x = *state;
+    char err[512];
+    for (size_t len = 0; len < x->f.len; len++) {
+        cr_program *p = read_exact(x->f.p, len, err, sizeof err);
+        if (p) {
+            cr_program_free(p);
+            fail_msg("a file cut to %zu of %zu bytes was accepted", len, x->f.len);
+        }
+        if (strncmp(err, "credoc: truncated", 17) != 0)
+            fail_msg("cut to %zu bytes: %s", len, err);
+    }
+    /* and one byte too many */
+    file c;
+    c.len = x->f.len + 1;
+    c.p = calloc(1, c.len);
+    assert_non_null(c.p);
+    memcpy(c.p, x->f.p, x->f.len);
+    char want[128];
+    snprintf(want, sizeof want, "credoc: 1 bytes follow the end of the program (byte %zu)", x->f.len);
+    expect_refused(&c, want);
+    free(c.p);
+}
+
+static void test_not_a_credoc(void **state)
+{
+    (void)state;
+    file f = {(uint8_t *)"policy x\n", 9};
+    expect_refused(&f, "credoc: not a compiled policy (it does not start with CREDOC)");
+    file g = {(uint8_t *)"CREDOC\x02\x00", 8};
+    char want[96];
+    snprintf(want, sizeof want, "credoc: format version 2; this credo reads version %d", CR_CREDOC_VERSION);
+    expect_refused(&g, want);
+}
+
+static void test_source_byte_flipped(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    /* the source text is stored whole: change one letter of it */
+    uint8_t *src = memmem(c.p, c.len, x->p->src, x->p->len);
+    assert_non_null(src);
+    size_t at = (size_t)(strstr(x->p->src, "reject AGE") - x->p->src);
+    src[at] = 'R';
+    char err[512];
+    cr_program *p = read_exact(c.p, c.len, err, sizeof err);
+    assert_null(p);
+    assert_non_null(strstr(err, "credoc: the source text does not match its SHA-256"));
+    assert_non_null(strstr(err, "the file was changed after it was compiled"));
+    free(c.p);
+}
+
+static void test_jump_out_of_range(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    uint32_t pc = find_op(x->p, 0, CR_OP_OR_JUMP);
+    put32(ins_at(&c, x->code, pc) + 4, 9000);
+    char want[160];
+    snprintf(want, sizeof want, "credoc: jump at instruction %u goes to 9000, past the end (%u instructions)", pc,
+             x->p->ncode);
+    expect_refused(&c, want);
+    /* inside the code but into a let's code: still refused */
+    put32(ins_at(&c, x->code, pc) + 4, x->p->lets[0].pc);
+    char err[512];
+    assert_null(read_exact(c.p, c.len, err, sizeof err));
+    assert_non_null(strstr(err, "outside the main code"));
+    free(c.p);
+}
+
+static void test_bad_constant_index(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    uint32_t pc = find_op(x->p, 0, CR_OP_CONST);
+    put32(ins_at(&c, x->code, pc) + 4, x->p->nconsts + 5);
+    char want[160];
+    snprintf(want, sizeof want, "credoc: instruction %u (CONST) uses constant %u, past the end (%u constants)", pc,
+             x->p->nconsts + 5, x->p->nconsts);
+    expect_refused(&c, want);
+    free(c.p);
+}
+
+static void test_bad_opcode(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    ins_at(&c, x->code, 5)[0] = 200;
+    char want[160];
+    snprintf(want, sizeof want, "credoc: instruction 5 has opcode 200, which does not exist (the last is %d)",
+             CR_OP__COUNT - 1);
+    expect_refused(&c, want);
+    free(c.p);
+}
+
+static void test_let_index_out_of_range(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    uint32_t pc = find_op(x->p, 0, CR_OP_LET);
+    put32(ins_at(&c, x->code, pc) + 4, x->p->nlets + 3);
+    char want[160];
+    snprintf(want, sizeof want, "credoc: instruction %u (LET) uses let %u, past the end (%u lets)", pc,
+             x->p->nlets + 3, x->p->nlets);
+    expect_refused(&c, want);
+    free(c.p);
+}
+
+static void test_lying_count(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    /* the constant count follows the last instruction */
+    size_t at = x->code + 4 + 16 * (size_t)x->p->ncode;
+    put32(c.p + at, 1u << 31);
+    char want[200];
+    snprintf(want, sizeof want,
+             "credoc: truncated or corrupt: 2147483648 constants need at least 2147483648 bytes, but only %zu are "
+             "left (byte %zu)", c.len - at - 4, at);
+    expect_refused(&c, want);
+    /* and 2^31 instructions */
+    file d = copy_of(x);
+    put32(d.p + x->code, 1u << 31);
+    snprintf(want, sizeof want,
+             "credoc: truncated or corrupt: 2147483648 instructions need at least 34359738368 bytes, but only %zu "
+             "are left (byte %zu)", d.len - x->code - 4, x->code);
+    expect_refused(&d, want);
+    free(c.p);
+    free(d.p);
+}
+
+/* ---- what the verifier catches beyond ranges -------------------------------------- */
+
+/* The reference policy's main code starts:
+ *   0 INPUT age  1 CONST 18  2 LT  3 OR_JUMP 7  4 INPUT age  5 CONST 65  6 GT  7 FIRE AGE */
+static void test_main_code_shape(void **state)
+{
+    fixture *x = *state;
+    const cr_ins *c = x->p->code;
+    assert_int_equal(c[0].op, CR_OP_INPUT);
+    assert_int_equal(c[1].op, CR_OP_CONST);
+    assert_int_equal(c[2].op, CR_OP_LT);
+    assert_int_equal(c[3].op, CR_OP_OR_JUMP);
+    assert_int_equal(c[3].c, 7);
+    assert_int_equal(c[6].op, CR_OP_GT);
+    assert_int_equal(c[7].op, CR_OP_FIRE);
+}
+
+static void test_stack_underflow(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    uint8_t *in = ins_at(&c, x->code, 1); /* CONST 18 -> POP */
+    in[0] = CR_OP_POP;
+    put32(in + 4, 0);
+    expect_refused(&c, "credoc: instruction 2 (LT) takes 2 values but the stack holds 0 there");
+    free(c.p);
+}
+
+static void test_two_depths_at_one_instruction(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    put32(ins_at(&c, x->code, 3) + 4, 6); /* OR_JUMP to the GT: 1 value by the jump, 2 falling through */
+    expect_refused(&c, "credoc: two paths reach instruction 6 with different stack depths (1 and 2)");
+    free(c.p);
+}
+
+static void test_condition_not_bool(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    ins_at(&c, x->code, 2)[0] = CR_OP_ADD; /* age + 18 as the OR_JUMP's condition */
+    expect_refused(&c, "credoc: instruction 3 (OR_JUMP) needs a bool, but the value may be int");
+    free(c.p);
+}
+
+static void test_rule_fired_twice(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    uint32_t second = find_op(x->p, 8, CR_OP_FIRE);
+    put32(ins_at(&c, x->code, second) + 4, 0);
+    char want[160];
+    snprintf(want, sizeof want,
+             "credoc: instruction %u fires rule 0 after rule 0 may have fired; rules fire once, in order", second);
+    expect_refused(&c, want);
+    free(c.p);
+}
+
+static void test_text_indexed(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    /* the SLICE of monthly_sales, given uscc (a text) instead */
+    uint32_t slice = find_op(x->p, 0, CR_OP_SLICE);
+    int uscc = cr_record_find(x->p->input, "uscc", 4);
+    assert_true(uscc >= 0);
+    uint32_t list = slice - 3;
+    assert_int_equal(x->p->code[list].op, CR_OP_INPUT);
+    put32(ins_at(&c, x->code, list) + 4, (uint32_t)uscc);
+    char want[160];
+    snprintf(want, sizeof want, "credoc: instruction %u (SLICE) needs a list, but the value may be text", slice);
+    expect_refused(&c, want);
+    free(c.p);
+}
+
+static void test_result_not_computed(void **state)
+{
+    fixture *x = *state;
+    const cr_program *p = x->p;
+    /* the main code asks for each result then pops it: ask for a const instead of `limit` */
+    uint32_t limit = UINT32_MAX, other = UINT32_MAX;
+    for (uint32_t i = 0; i < p->nlets; i++) {
+        if (strcmp(p->lets[i].name, "limit") == 0)
+            limit = i;
+        if (p->lets[i].kind == LET_CONST)
+            other = i;
+    }
+    assert_true(limit != UINT32_MAX && other != UINT32_MAX);
+    uint32_t pc = 0;
+    while (!(p->code[pc].op == CR_OP_LET && p->code[pc].c == limit && p->code[pc + 1].op == CR_OP_POP))
+        pc++;
+    file c = copy_of(x);
+    put32(ins_at(&c, x->code, pc) + 4, other);
+    expect_refused(&c, "credoc: result limit is not computed on every path to a decision");
+    free(c.p);
+}
+
+/* Small policies for what the reference policy has no instance of. */
+static void test_comprehension_overflow(void **state)
+{
+    (void)state;
+    cr_program *p = compile_text("policy t\n"
+                                 "input app { xs: list of int }\n"
+                                 "doubled = [x * 2 for x in xs]\n");
+    file f = encode(p);
+    size_t code = code_offset(&f, p);
+    /* the loop's back jump goes to ITER_NEXT; send it past it, to the body */
+    uint32_t next = find_op(p, 0, CR_OP_ITER_NEXT);
+    uint32_t add = find_op(p, next, CR_OP_COMP_ADD);
+    assert_int_equal(p->code[add + 1].op, CR_OP_JUMP);
+    put32(ins_at(&f, code, add + 1) + 4, next + 1);
+    char want[200];
+    snprintf(want, sizeof want,
+             "credoc: instruction %u (COMP_ADD) appends to a list that has no room for it (only a comprehension's "
+             "list may take one item per item walked)", add);
+    expect_refused(&f, want);
+    free(f.p);
+    cr_program_free(p);
+}
+
+static void test_local_read_before_written(void **state)
+{
+    (void)state;
+    cr_program *p = compile_text("policy t\n"
+                                 "input app { a: int }\n"
+                                 "table t(a) -> int hit first {\n"
+                                 "  < 5 -> 1\n"
+                                 "  -   -> 2\n"
+                                 "}\n"
+                                 "r = t\n");
+    file f = encode(p);
+    size_t code = code_offset(&f, p);
+    uint32_t store = find_op(p, 0, CR_OP_STORE); /* the table's input, into its local */
+    uint32_t local = p->code[store].c;
+    ins_at(&f, code, store)[0] = CR_OP_POP;
+    put32(ins_at(&f, code, store) + 4, 0);
+    uint32_t read = find_op(p, store, CR_OP_LOCAL);
+    char want[200];
+    snprintf(want, sizeof want,
+             "credoc: instruction %u reads local %u, which this code has not written on every path to it (it may "
+             "hold a value of an earlier application)", read, local);
+    expect_refused(&f, want);
+    free(f.p);
+    cr_program_free(p);
+}
+
+static void test_record_field_out_of_range(void **state)
+{
+    (void)state;
+    cr_program *p = compile_text("policy t\n"
+                                 "input app { owner: { name: text, share: number } }\n"
+                                 "s = owner.share\n");
+    file f = encode(p);
+    size_t code = code_offset(&f, p);
+    uint32_t field = find_op(p, 0, CR_OP_FIELD);
+    put32(ins_at(&f, code, field) + 4, 2);
+    char want[160];
+    snprintf(want, sizeof want, "credoc: instruction %u (FIELD) reads field 2 of a record that may have only 2 fields",
+             field);
+    expect_refused(&f, want);
+    free(f.p);
+    cr_program_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_identity),
+        cmocka_unit_test(test_round_trip_decisions),
+        cmocka_unit_test(test_compiled_policies_verify),
+        cmocka_unit_test(test_not_a_credoc),
+        cmocka_unit_test_setup_teardown(test_truncated_everywhere, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_source_byte_flipped, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_jump_out_of_range, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_constant_index, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_opcode, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_let_index_out_of_range, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_lying_count, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_main_code_shape, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_stack_underflow, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_two_depths_at_one_instruction, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_condition_not_bool, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_rule_fired_twice, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_text_indexed, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_result_not_computed, fixture_setup, fixture_teardown),
+        cmocka_unit_test(test_comprehension_overflow),
+        cmocka_unit_test(test_local_read_before_written),
+        cmocka_unit_test(test_record_field_out_of_range),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

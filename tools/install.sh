@@ -1,0 +1,68 @@
+#!/bin/sh
+# Installs credo: the command, the library (static and shared), its one
+# public header, a pkg-config file and the man pages.  `make install`
+# runs it as
+#     sh tools/install.sh BUILD DESTDIR+PREFIX
+# from the project root, after building.  The pkg-config file must name
+# the final prefix, not the staging directory: make passes a DESTDIR given
+# on its command line in the environment, and it is taken off here.
+#
+# Layout under PREFIX:
+#   bin/credo
+#   lib/libcredo.a, lib/libcredo.so.0 (the soname) and lib/libcredo.so -> libcredo.so.0
+#   include/credo.h                  (#include <credo.h>; Cflags: -I${includedir})
+#   lib/pkgconfig/credo.pc
+#   share/man/man1/credo.1, share/man/man5/credo.5
+set -eu
+if [ $# -ne 2 ]; then
+    echo "usage: sh tools/install.sh BUILD PREFIX" >&2
+    exit 2
+fi
+build=$1
+dest=$2
+for f in "$build/credo" "$build/libcredo.a" "$build/libcredo.so" runtime/credo.h runtime/credo.1 lang/credo.5; do
+    [ -f "$f" ] || { echo "install: $f is missing (run make first, from the project root)" >&2; exit 1; }
+done
+
+# The prefix the installed files will live under, for credo.pc.
+prefix=$dest
+destdir=${DESTDIR:-}
+if [ -n "$destdir" ]; then
+    case $dest in
+    "$destdir"/*) prefix=${dest#"$destdir"} ;;
+    esac
+fi
+case $prefix in
+/*) ;;
+*) prefix=$(pwd)/$prefix ;;
+esac
+
+install -d "$dest/bin" "$dest/lib/pkgconfig" "$dest/include" "$dest/share/man/man1" "$dest/share/man/man5"
+install -m 755 "$build/credo" "$dest/bin/credo"
+install -m 644 "$build/libcredo.a" "$dest/lib/libcredo.a"
+# The real file carries the soname (-Wl,-soname,libcredo.so.0), as
+# ldconfig expects; libcredo.so is the link-time name.
+install -m 755 "$build/libcredo.so" "$dest/lib/libcredo.so.0"
+ln -sf libcredo.so.0 "$dest/lib/libcredo.so"
+install -m 644 runtime/credo.h "$dest/include/credo.h"
+install -m 644 runtime/credo.1 "$dest/share/man/man1/credo.1"
+install -m 644 lang/credo.5 "$dest/share/man/man5/credo.5"
+
+# Static linking needs what libcredo itself links: PCRE2, SQLite, libmd
+# (Requires.private), libm and pthreads (Libs.private).
+cat > "$dest/lib/pkgconfig/credo.pc" <<PC
+prefix=$prefix
+exec_prefix=\${prefix}
+libdir=\${exec_prefix}/lib
+includedir=\${prefix}/include
+
+Name: credo
+Description: credit-policy language: compile policies, decide loan applications
+Version: 0
+Requires.private: libpcre2-8 sqlite3 libmd
+Cflags: -I\${includedir}
+Libs: -L\${libdir} -lcredo
+Libs.private: -lm -pthread
+PC
+chmod 644 "$dest/lib/pkgconfig/credo.pc"
+echo "installed credo in $dest"
