@@ -448,9 +448,12 @@ static char *upper_code(comp *C, const char *prefix, const char *name)
     if (!s)
         return (char *)"";
     snprintf(s, n + 1, "%s%s", prefix, name);
-    for (char *p = s; *p; p++)
+    for (char *p = s; *p; p++) {
         if (*p >= 'a' && *p <= 'z')
             *p = (char)(*p - 'a' + 'A');
+        else if (*p == '.')
+            *p = '_';
+    }
     return s;
 }
 

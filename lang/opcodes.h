@@ -58,7 +58,7 @@
     OP(TBL_START)    /* table c starts: no rows matched yet */                                \
     OP(TBL_MATCH)    /* row c of table b matched; its output is the top (kept) */            \
     OP(TBL_END)      /* combine the rows of table c that matched by its hit policy */        \
-    OP(ADMISSION)    /* push admission member a: 0 reasons, 1 rejected, 2 referred */       \
+    OP(ADMISSION)    /* push admission member a: 0 reasons, 1 rejected, 2 referred, 3 rejections, 4 referrals */ \
     OP(REASONS)      /* pop c values (codes or lists of codes); push them as one list */     \
     OP(DECIDE)       /* pop reasons; decide row c chose outcome a (0 approve, 1 refer, 2 reject); halt */\
     OP(FAIL)         /* stop this application with the error text consts[c] */              \

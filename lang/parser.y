@@ -76,7 +76,7 @@ static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t
 /* Only when cr_parse_ctx.keep_comments is set (credo fmt); never in the grammar. */
 %token T_COMMENT "comment"
 
-%type <expr> expr primary value operand opt_when
+%type <expr> expr primary value operand opt_when charac_ref
 %type <list> args opt_args reasons opt_reasons operands
 %type <type> type
 %type <field> fields field
@@ -330,11 +330,21 @@ characs:
 
 /* credit_score [as CODE]: < 600 -> -40 | < 650 -> -10 | else -> 55 */
 charac:
-    T_IDENT opt_code ':' bins {
+    charac_ref opt_code ':' bins {
         $$ = cr_ast_alloc(ctx, sizeof *$$);
         if (!$$) YYNOMEM;
-        $$->name = $1.s; $$->name_span = @1; $$->code = $2.s; $$->bins = $4;
-        $$->ref = name_expr(ctx, $1.s, $1.len, @1);
+        $$->name = cr_ast_strndup(ctx, ctx->src + @1.start, @1.end - @1.start);
+        $$->name_span = @1; $$->code = $2.s; $$->bins = $4;
+        $$->ref = $1;
+    }
+  ;
+
+/* what a characteristic bins: a name or a nested field (residence.kind) */
+charac_ref:
+    T_IDENT                 { $$ = name_expr(ctx, $1.s, $1.len, @1); }
+  | charac_ref '.' T_IDENT {
+        $$ = cr_ast_expr(ctx, E_FIELD, @$);
+        if ($$) { $$->u.call.recv = $1; $$->u.call.name = $3.s; $$->u.call.name_span = @3; }
     }
   ;
 

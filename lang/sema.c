@@ -336,9 +336,8 @@ static void push_facts(sema *S, const cr_expr *e, bool truth)
 
 /* An operand that must not be null: an optional one is an error unless a
  * guard has narrowed it. */
-static const cr_type *need(sema *S, cr_expr *e)
+static const cr_type *need_typed(sema *S, cr_expr *e, const cr_type *t)
 {
-    const cr_type *t = check(S, e);
     if (t->kind == CR_T_NULL) {
         err(S, e->span, "null cannot be used here");
         return &cr_type_error;
@@ -354,6 +353,8 @@ static const cr_type *need(sema *S, cr_expr *e)
     }
     return t;
 }
+
+static const cr_type *need(sema *S, cr_expr *e) { return need_typed(S, e, check(S, e)); }
 
 static void expect_bool(sema *S, cr_expr *e, const char *what)
 {
@@ -908,7 +909,23 @@ static const cr_type *check_binary(sema *S, cr_expr *e)
     }
     case OP_ADD_: case OP_SUB_: case OP_MUL_: case OP_DIV_: case OP_MOD_: {
         static const char *names[] = {"'+'", "'-'", "'*'", "'/'", "'%'"};
-        const cr_type *ta = expect_num(S, e->u.bin.a, names[op - OP_ADD_]);
+        const cr_type *ta;
+        if (op == OP_ADD_) {
+            /* text + text joins them */
+            ta = need_typed(S, e->u.bin.a, check(S, e->u.bin.a));
+            if (!is_err(ta) && (ta->kind == CR_T_TEXT || ta->kind == CR_T_LABEL)) {
+                const cr_type *tb = need(S, e->u.bin.b);
+                if (!is_err(tb) && tb->kind != CR_T_TEXT && tb->kind != CR_T_LABEL)
+                    err(S, e->u.bin.b->span, "'+' joins text to text, but this is %s", tname(tb, y));
+                return &cr_type_text;
+            }
+            if (!is_err(ta) && !is_num(ta)) {
+                err(S, e->u.bin.a->span, "'+' needs numbers (or texts to join), but this is %s", tname(ta, x));
+                ta = &cr_type_error;
+            }
+        } else {
+            ta = expect_num(S, e->u.bin.a, names[op - OP_ADD_]);
+        }
         const cr_type *tb = expect_num(S, e->u.bin.b, names[op - OP_ADD_]);
         if (is_err(ta) || is_err(tb))
             return &cr_type_error;
@@ -1068,7 +1085,9 @@ static const cr_type *check_expr(sema *S, cr_expr *e)
         if (strcmp(m, "reasons") == 0) { e->ref_index = 0; return &cr_type_text_list; }
         if (strcmp(m, "rejected") == 0) { e->ref_index = 1; return &cr_type_bool; }
         if (strcmp(m, "referred") == 0) { e->ref_index = 2; return &cr_type_bool; }
-        err(S, e->span, "admission has reasons, rejected and referred, not '%s'", m);
+        if (strcmp(m, "rejections") == 0) { e->ref_index = 3; return &cr_type_text_list; }
+        if (strcmp(m, "referrals") == 0) { e->ref_index = 4; return &cr_type_text_list; }
+        err(S, e->span, "admission has reasons, rejections, referrals, rejected and referred, not '%s'", m);
         return &cr_type_error;
     }
     }
@@ -1366,7 +1385,17 @@ static void check_scorecard(sema *S, cr_item *it)
                     break;
                 }
         }
-        if (!has_else && !is_err(t)) {
+        bool both_bools = false;
+        if (t->kind == CR_T_BOOL) {
+            bool seen_true = false, seen_false = false;
+            for (cr_bin *b = c->bins; b; b = b->next)
+                if (b->cell.kind == CELL_EQ && b->cell.a && b->cell.a->kind == E_BOOL) {
+                    if (b->cell.a->u.ival) seen_true = true;
+                    else seen_false = true;
+                }
+            both_bools = seen_true && seen_false;
+        }
+        if (!has_else && !both_bools && !is_err(t)) {
             char gap[160];
             if (!numeric)
                 err(S, c->name_span, "characteristic '%s' has no 'else' bin, so some values of it get no points", c->name);
@@ -1833,6 +1862,82 @@ static void check_condition(sema *S, const cr_expr *cond, const char *what)
         warn(S, cond->span, "%s can never hold: its tests of '%s' contradict each other", what, path);
 }
 
+/* Does e read the admission outcome (admission.reasons, .rejected, ...),
+ * directly or through lets, scorecards, segments, tables or functions?
+ * *via names the first item it went through. */
+static bool uses_admission(const cr_expr *e, int depth, const char **via);
+
+static bool list_uses_admission(const cr_expr_list *l, int depth, const char **via)
+{
+    for (uint32_t i = 0; i < l->count; i++)
+        if (uses_admission(l->items[i], depth, via))
+            return true;
+    return false;
+}
+
+static bool item_uses_admission(const cr_item *it, int depth, const char **via)
+{
+    if (depth > 64)
+        return false;
+    bool hit = false;
+    switch (it->kind) {
+    case I_CONST: case I_LET: case I_RESULT: case I_FN:
+        hit = uses_admission(it->expr, depth, via);
+        break;
+    case I_SCORECARD:
+        for (const cr_charac *c = it->characs; c && !hit; c = c->next)
+            hit = uses_admission(c->ref, depth, via);
+        break;
+    case I_SEGMENT:
+        for (const cr_seg_row *r = it->seg_rows; r && !hit; r = r->next)
+            hit = uses_admission(r->cond, depth, via);
+        break;
+    case I_TABLE:
+        hit = list_uses_admission(&it->inputs, depth, via);
+        for (const cr_table_row *r = it->rows; r && !hit; r = r->next)
+            hit = uses_admission(r->out, depth, via);
+        break;
+    default:
+        break;
+    }
+    if (hit && !*via)
+        *via = it->name;
+    return hit;
+}
+
+static bool uses_admission(const cr_expr *e, int depth, const char **via)
+{
+    if (!e || depth > 64)
+        return false;
+    switch (e->kind) {
+    case E_ADMISSION: return true;
+    case E_NAME:
+        return e->ref == REF_ITEM && e->item && item_uses_admission(e->item, depth + 1, via);
+    case E_CALL:
+        if (e->ref == REF_FN && e->item && item_uses_admission(e->item, depth + 1, via))
+            return true;
+        return list_uses_admission(&e->u.call.args, depth, via);
+    case E_METHOD:
+        return (e->item && item_uses_admission(e->item, depth + 1, via)) || list_uses_admission(&e->u.call.args, depth, via);
+    case E_FIELD:
+        if (e->ref == REF_CHARAC && e->item)
+            return item_uses_admission(e->item, depth + 1, via);
+        return uses_admission(e->u.call.recv, depth, via);
+    case E_UNARY: case E_BINARY:
+        return uses_admission(e->u.bin.a, depth, via) || uses_admission(e->u.bin.b, depth, via);
+    case E_INDEX: case E_SLICE: case E_IF: case E_MATCHES: case E_ISNULL:
+        return uses_admission(e->u.tri.a, depth, via) || uses_admission(e->u.tri.b, depth, via) ||
+               uses_admission(e->u.tri.c, depth, via);
+    case E_LIST: case E_SET:
+        return list_uses_admission(&e->u.list, depth, via);
+    case E_AGG: case E_COMP:
+        return uses_admission(e->u.loop.src, depth, via) || uses_admission(e->u.loop.cond, depth, via) ||
+               uses_admission(e->u.loop.body, depth, via);
+    default:
+        return false;
+    }
+}
+
 static void static_checks(sema *S)
 {
     char what[160];
@@ -2023,6 +2128,13 @@ bool cr_sema(cr_policy_ast *ast, cr_arena *arena, cr_diags *diags, cr_sema_out *
                 if (!all_caps(r->code))
                     err(S, r->code_span, "rule code '%s' must be written in capitals, like AGE or DTI_HIGH", r->code);
                 expect_bool(S, r->cond, "a rule's condition");
+                const char *via = NULL;
+                if (it->kind == I_ADMISSION && uses_admission(r->cond, 0, &via)) {
+                    if (via)
+                        err(S, r->cond->span, "admission rule %s depends on the admission's own outcome (through '%s')", r->code, via);
+                    else
+                        err(S, r->cond->span, "admission rule %s depends on the admission's own outcome", r->code);
+                }
             }
             break;
         case I_DECIDE:

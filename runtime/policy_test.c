@@ -719,11 +719,11 @@ static void print_expectation_source(const cr_test_options *opt, const char *src
 }
 
 /* The trace printed with a failing case: the decision and why. */
-static void print_trace(const cr_test_options *opt, const cr_session *s, bool ok)
+static void print_trace(const cr_test_options *opt, const cr_session *s, bool ok, const cr_json_result *res)
 {
     cr_buf b = {0};
     if (ok)
-        cr_write_decision(&b, s, NULL, 0, true);
+        cr_write_decision(&b, s, res ? res->app_id : NULL, res ? res->app_id_len : 0, true);
     fprintf(opt->out, "  trace: %s", ok ? (b.p ? b.p : "\n") : "(the application stopped with an error)\n");
     cr_buf_free(&b);
 }
@@ -869,7 +869,7 @@ static void run_case(const char *test_path, const test_file *tf, const test_case
                 print_expectation_source(opt, r->src, e->span);
                 fprintf(opt->out, "    %s\n", msg);
                 if (!error)
-                    print_trace(opt, s, true);
+                    print_trace(opt, s, true, &res);
                 ok = false;
             }
             continue;
@@ -884,7 +884,7 @@ static void run_case(const char *test_path, const test_file *tf, const test_case
             print_failure(opt, test_path, r->src, r->len, t->span, t->name, NULL);
             print_expectation_source(opt, r->src, e->span);
             fprintf(opt->out, "    %s\n", msg);
-            print_trace(opt, s, true);
+            print_trace(opt, s, true, &res);
             ok = false;
         }
     }
@@ -1161,7 +1161,7 @@ void cr_test_cases(const char *policy_path, const char *cases_path, const cr_tes
                 tot->failed++;
                 fprintf(opt->out, "FAIL %s:%llu: %s\n    %s\n", cases_path, (unsigned long long)lineno, name, msg);
                 if (ran)
-                    print_trace(opt, s, true);
+                    print_trace(opt, s, true, &res);
             }
         }
         free(line);

@@ -200,7 +200,9 @@ static bool flatten_reasons(cr_session *s, const cr_value *vals, uint32_t n, cr_
     return true;
 }
 
-static bool admission_codes(cr_session *s, int kind, cr_value *out)
+/* Codes of the rules that fired, in order: of the admission block only
+ * (or every rule) and of one kind (or both, kind < 0). */
+static bool admission_codes(cr_session *s, bool only_admission, int kind, cr_value *out)
 {
     const cr_program *p = s->prog;
     cr_value *items = cr_arena_alloc(&s->arena, (s->nfired ? s->nfired : 1) * sizeof *items);
@@ -209,7 +211,7 @@ static bool admission_codes(cr_session *s, int kind, cr_value *out)
     uint32_t o = 0;
     for (uint32_t i = 0; i < s->nfired; i++) {
         const cr_rule_info *r = &p->rules[s->fired[i]];
-        if ((kind < 0 && r->in_admission) || (kind >= 0 && r->kind == kind))
+        if ((!only_admission || r->in_admission) && (kind < 0 || r->kind == kind))
             items[o++] = cr_text(r->code, (uint32_t)strlen(r->code));
     }
     *out = cr_list(items, o);

@@ -102,6 +102,17 @@ dispatch:
     }
     CASE(ADD)
         b = *--sp;
+        if (sp[-1].tag == CR_TEXT) {
+            /* text + text (the compiler allows nothing else with text) */
+            a = sp[-1];
+            char *t = cr_arena_alloc(&s->arena, (size_t)a.len + b.len + 1);
+            if (!t)
+                goto oom;
+            memcpy(t, a.u.s, a.len);
+            memcpy(t + a.len, b.u.s, b.len);
+            sp[-1] = cr_text(t, a.len + b.len);
+            NEXT;
+        }
         if (sp[-1].tag == CR_INT && b.tag == CR_INT) {
             int64_t r;
             if (!__builtin_add_overflow(sp[-1].u.i, b.u.i, &r)) {
@@ -274,8 +285,8 @@ dispatch:
         sp++;
         NEXT;
     CASE(ADMISSION)
-        if (in->a == 0) {
-            if (!admission_codes(s, -1, sp))
+        if (in->a == 0 || in->a >= 3) {
+            if (!admission_codes(s, true, in->a == 0 ? -1 : in->a == 3 ? RULE_REJECT : RULE_REFER, sp))
                 goto oom;
         } else {
             *sp = cr_bool(admission_has(s, in->a == 1 ? RULE_REJECT : RULE_REFER));
@@ -319,7 +330,7 @@ done:
             else referred = true;
         }
         s->outcome = rejected ? CR_REJECT : referred ? CR_REFER : CR_APPROVE;
-        if (!admission_codes(s, rejected ? RULE_REJECT : RULE_REFER, &s->reasons))
+        if (!admission_codes(s, false, rejected ? RULE_REJECT : RULE_REFER, &s->reasons))
             goto oom;
         if (s->outcome == CR_APPROVE)
             s->reasons = cr_list(NULL, 0);

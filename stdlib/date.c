@@ -12,8 +12,9 @@ CR_BUILTIN(cr_fn_days_between)
     return true;
 }
 
-/* Whole months from a to b: 2026-01-31 to 2026-02-28 is 0 months,
- * to 2026-03-01 is 1.  Negative when b is before a. */
+/* Whole months from a to b: 2026-01-15 to 2026-02-14 is 0 months, to
+ * 2026-02-15 is 1; 2026-01-31 to 2026-02-28 (the month's end) is 1.
+ * Negative when b is before a. */
 CR_BUILTIN(cr_fn_months_between)
 {
     (void)cx;
@@ -29,7 +30,10 @@ CR_BUILTIN(cr_fn_months_between)
     cr_civil_from_days(a, &y1, &m1, &d1);
     cr_civil_from_days(b, &y2, &m2, &d2);
     int64_t months = (y2 - y1) * 12 + ((int64_t)m2 - (int64_t)m1);
-    if (d2 < d1)
+    /* the last day of a shorter month completes the month, so that
+     * months_between(d, add_months(d, n)) is n: 01-31 to 02-28 is 1 */
+    bool month_end = !cr_date_valid(y2, m2, d2 + 1);
+    if (d2 < d1 && !month_end)
         months--;
     *out = cr_int(sign * months);
     return true;
@@ -60,6 +64,28 @@ CR_BUILTIN(cr_fn_add_days)
     if (__builtin_add_overflow(args[0].u.i, args[1].u.i, &r) || r > 3000000 || r < -3000000)
         return cr_call_fail(cx, "add_days: the date is out of range");
     *out = cr_date(r);
+    return true;
+}
+
+CR_BUILTIN(cr_fn_month)
+{
+    (void)cx;
+    (void)n;
+    int64_t y;
+    unsigned m, d;
+    cr_civil_from_days(args[0].u.i, &y, &m, &d);
+    *out = cr_int(m);
+    return true;
+}
+
+CR_BUILTIN(cr_fn_day)
+{
+    (void)cx;
+    (void)n;
+    int64_t y;
+    unsigned m, d;
+    cr_civil_from_days(args[0].u.i, &y, &m, &d);
+    *out = cr_int(d);
     return true;
 }
 

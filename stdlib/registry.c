@@ -37,6 +37,8 @@ const cr_builtin cr_builtins[] = {
     {"add_months", cr_fn_add_months, 2, 2, "DI", 'D', "date n months later, clamped to the month's end"},
     {"add_days", cr_fn_add_days, 2, 2, "DI", 'D', "date n days later"},
     {"year", cr_fn_year, 1, 1, "D", 'I', "the date's year"},
+    {"month", cr_fn_month, 1, 1, "D", 'I', "the date's month, 1 to 12"},
+    {"day", cr_fn_day, 1, 1, "D", 'I', "the date's day of the month, 1 to 31"},
 };
 
 const uint32_t cr_nbuiltins = sizeof cr_builtins / sizeof cr_builtins[0];

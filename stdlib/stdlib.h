@@ -76,6 +76,6 @@ CR_BUILTIN(cr_fn_sum); CR_BUILTIN(cr_fn_avg); CR_BUILTIN(cr_fn_count); CR_BUILTI
 CR_BUILTIN(cr_fn_len); CR_BUILTIN(cr_fn_upper); CR_BUILTIN(cr_fn_lower);
 CR_BUILTIN(cr_fn_starts_with); CR_BUILTIN(cr_fn_ends_with); CR_BUILTIN(cr_fn_contains);
 CR_BUILTIN(cr_fn_days_between); CR_BUILTIN(cr_fn_months_between); CR_BUILTIN(cr_fn_add_months);
-CR_BUILTIN(cr_fn_add_days); CR_BUILTIN(cr_fn_year);
+CR_BUILTIN(cr_fn_add_days); CR_BUILTIN(cr_fn_year); CR_BUILTIN(cr_fn_month); CR_BUILTIN(cr_fn_day);
 
 #endif

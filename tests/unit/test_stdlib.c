@@ -126,7 +126,7 @@ static void test_table(void **state)
     static const char *const expected[] = {
         "min", "max", "clamp", "abs", "sqrt", "round", "round_half_even", "floor_to", "ceil_to",
         "floor", "ceil", "sum", "avg", "count", "stdev", "len", "upper", "lower", "starts_with",
-        "ends_with", "contains", "days_between", "months_between", "add_months", "add_days", "year",
+        "ends_with", "contains", "days_between", "months_between", "add_months", "add_days", "year", "month", "day",
     };
     size_t nexp = sizeof expected / sizeof expected[0];
     assert_int_equal(cr_nbuiltins, nexp);
@@ -440,10 +440,13 @@ static void test_days_between(void **state)
 static void test_months_between(void **state)
 {
     (void)state;
-    ok("0", 'I', "months_between", ARGS(DT("2026-01-31"), DT("2026-02-28")));
+    ok("1", 'I', "months_between", ARGS(DT("2026-01-31"), DT("2026-02-28")));
     ok("1", 'I', "months_between", ARGS(DT("2026-01-31"), DT("2026-03-01")));
     ok("-1", 'I', "months_between", ARGS(DT("2026-03-01"), DT("2026-01-31")));
-    ok("0", 'I', "months_between", ARGS(DT("2026-02-28"), DT("2026-01-31")));
+    ok("-1", 'I', "months_between", ARGS(DT("2026-02-28"), DT("2026-01-31")));
+    ok("0", 'I', "months_between", ARGS(DT("2026-01-15"), DT("2026-02-14")));
+    ok("1", 'I', "months_between", ARGS(DT("2028-01-31"), DT("2028-02-29")));
+    ok("0", 'I', "months_between", ARGS(DT("2028-01-31"), DT("2028-02-28")));
     ok("12", 'I', "months_between", ARGS(DT("2026-01-15"), DT("2027-01-15")));
     ok("11", 'I', "months_between", ARGS(DT("2026-01-15"), DT("2027-01-14")));
     ok("-12", 'I', "months_between", ARGS(DT("2027-01-15"), DT("2026-01-15")));
