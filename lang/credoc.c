@@ -416,8 +416,8 @@ static bool need(rd *r, size_t n)
         return false;
     if (left(r) >= n)
         return true;
-    return fail(r, "truncated: %s needs %zu bytes at byte %zu, but the file ends at byte %zu", r->what, n,
-                offset(r), (size_t)(r->end - r->base));
+    return fail(r, "truncated at byte %zu of %zu: %zu more byte%s needed for %s", offset(r),
+                (size_t)(r->end - r->base), n, n == 1 ? "" : "s", r->what);
 }
 
 static uint64_t r_uint(rd *r, unsigned size)
@@ -440,7 +440,7 @@ static bool r_bool(rd *r, const char *what)
 {
     uint32_t v = r_u8(r);
     if (v > 1)
-        fail(r, "%s is %u, not 0 or 1 (byte %zu)", what, v, offset(r) - 1);
+        fail(r, "%s: %s is %u, not 0 or 1 (byte %zu)", r->what, what, v, offset(r) - 1);
     return v == 1;
 }
 
@@ -517,13 +517,13 @@ static const char *r_str_len(rd *r, bool optional, uint32_t *len_out)
         return NULL;
     if (n == NONE) {
         if (!optional)
-            fail(r, "%s is missing (byte %zu)", r->what, at);
+            fail(r, "%s: a text is missing (byte %zu)", r->what, at);
         return NULL;
     }
     if (!need(r, n))
         return NULL;
     if (memchr(r->p, 0, n) || !utf8_valid(r->p, n)) {
-        fail(r, "%s is not valid UTF-8 text (byte %zu)", r->what, at);
+        fail(r, "%s: a text that is not valid UTF-8 (byte %zu)", r->what, at);
         return NULL;
     }
     char *s = cr_arena_strndup(&r->P->arena, (const char *)r->p, n);
@@ -544,7 +544,7 @@ static const char *r_name(rd *r)
 {
     const char *s = r_str(r, false);
     if (s && !*s)
-        fail(r, "%s is empty (byte %zu)", r->what, offset(r) - 4);
+        fail(r, "%s: an empty name (byte %zu)", r->what, offset(r) - 4);
     return s;
 }
 
@@ -555,7 +555,7 @@ static cr_span r_span(rd *r)
     sp.start = r_u32(r);
     sp.end = r_u32(r);
     if (!r->failed && (sp.start > sp.end || sp.end > r->P->len))
-        fail(r, "%s has source span %u..%u outside the source (%zu bytes) (byte %zu)", r->what, sp.start, sp.end,
+        fail(r, "%s: source span %u..%u is outside the source of %zu bytes (byte %zu)", r->what, sp.start, sp.end,
              r->P->len, at);
     return sp;
 }
@@ -579,7 +579,7 @@ static bool r_header(rd *r)
     if (len < CR_CREDOC_MAGIC_LEN || memcmp(r->p, CR_CREDOC_MAGIC, CR_CREDOC_MAGIC_LEN) != 0) {
         size_t k = len < CR_CREDOC_MAGIC_LEN ? len : CR_CREDOC_MAGIC_LEN;
         if (memcmp(r->p, CR_CREDOC_MAGIC, k) == 0)
-            return fail(r, "truncated: %zu bytes, not even the CREDOC magic", len);
+            return fail(r, "truncated: %zu byte%s, not even the CREDOC magic", len, len == 1 ? "" : "s");
         return fail(r, "not a compiled policy (it does not start with CREDOC)");
     }
     r->p += CR_CREDOC_MAGIC_LEN;
@@ -648,11 +648,11 @@ static uint32_t r_node_ref(rd *r, uint32_t self, uint8_t kind, bool optional)
         return NONE;
     if (i == NONE) {
         if (!optional)
-            fail(r, "%s has no %s (byte %zu)", r->what, names[kind] + 2, at);
+            fail(r, "%s: no %s where one is needed (byte %zu)", r->what, names[kind] + 2, at);
         return NONE;
     }
     if (i >= self || r->node_kind[i] != kind) {
-        fail(r, "%s refers to entry %u, which is not %s before it (byte %zu)", r->what, i, names[kind], at);
+        fail(r, "%s: entry %u of the type table is not %s before this one (byte %zu)", r->what, i, names[kind], at);
         return NONE;
     }
     return i;
@@ -1067,7 +1067,8 @@ static bool r_tail(rd *r)
     if (r->failed)
         return false;
     if (r->p != r->end)
-        return fail(r, "%zu bytes follow the end of the program (byte %zu)", left(r), offset(r));
+        return fail(r, "the program ends at byte %zu but the file goes on for %zu more byte%s", offset(r), left(r),
+                    left(r) == 1 ? "" : "s");
     return true;
 }
 

@@ -600,13 +600,13 @@ static bool check_static(ver *V)
 
 /* ---- lets: who asks for whom, and which locals each may write ------------- */
 
-static bool add_write(ver *V, uint32_t *buf, uint32_t *n, uint32_t *stamp, uint32_t mark, uint32_t slot_no)
+/* Adds a local to a let's write set once (stamp marks who has it). */
+static void add_write(uint32_t *buf, uint32_t *n, uint32_t *stamp, uint32_t mark, uint32_t slot_no)
 {
     if (stamp[slot_no] == mark)
-        return true;
+        return;
     stamp[slot_no] = mark;
     buf[(*n)++] = slot_no;
-    return true;
 }
 
 /* Orders the lets callees first (a cycle is refused: the compiler's lets
@@ -707,10 +707,10 @@ static bool write_sets(ver *V, const uint32_t *order)
             uint32_t w[3], nw;
             if (direct_writes(in, w, &nw))
                 for (uint32_t k = 0; k < nw; k++)
-                    add_write(V, buf, &n, stamp, mark, w[k]);
+                    add_write(buf, &n, stamp, mark, w[k]);
             if (in->op == CR_OP_LET) /* callees come earlier in the order */
                 for (uint32_t k = 0; k < V->nwrites[in->c]; k++)
-                    add_write(V, buf, &n, stamp, mark, V->writes[in->c][k]);
+                    add_write(buf, &n, stamp, mark, V->writes[in->c][k]);
         }
         V->write_total += n;
         if (V->write_total > MAX_WRITE_SETS)

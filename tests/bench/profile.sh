@@ -38,14 +38,14 @@ fi
 
 if command -v valgrind > /dev/null 2>&1; then
     echo "== callgrind: decide-only, $POLICY, 2,000 applicants, only cr_session_begin + cr_session_run =="
-    valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
+    BENCH_MIN_SECONDS=0 valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
         --toggle-collect=cr_session_run --toggle-collect=cr_session_begin \
         "$B" decide "$POLICY" "$OUT/profile-2000.jsonl" 1 > /dev/null 2> "$OUT/callgrind.log"
     total=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$OUT/callgrind.log")
     echo "instructions per decision: $((${total:-0} / 2000))"
     echo "-- exclusive --"
     callgrind_annotate "$OUT/callgrind.out" 2> /dev/null | sed -n '/file:function/,$p' | grep '^ *[0-9,]* (' |
-        sed -n '2,21p'
+        sed -n '1,20p'
     echo "-- inclusive --"
     callgrind_annotate --inclusive=yes "$OUT/callgrind.out" 2> /dev/null | sed -n '/file:function/,$p' | grep '\[' |
         grep -v -e 'libc-start' -e 'below main' -e 'bench_credo.c' -e 'ld-linux' | sed -n '1,20p'

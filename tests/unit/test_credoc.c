@@ -345,7 +345,7 @@ static void test_truncated_everywhere(void **state)
     assert_non_null(c.p);
     memcpy(c.p, x->f.p, x->f.len);
     char want[128];
-    snprintf(want, sizeof want, "credoc: 1 bytes follow the end of the program (byte %zu)", x->f.len);
+    snprintf(want, sizeof want, "credoc: the program ends at byte %zu but the file goes on for 1 more byte", x->f.len);
     expect_refused(&c, want);
     free(c.p);
 }
