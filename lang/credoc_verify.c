@@ -495,8 +495,8 @@ static bool check_operands(ver *V, const region *R, uint32_t pc)
         return true;
     }
     case CR_OP_ADMISSION:
-        if (in->a > 2)
-            return fail(V, "instruction %u (ADMISSION) asks for member %u; there are 3", pc, in->a);
+        if (in->a > 4)
+            return fail(V, "instruction %u (ADMISSION) asks for member %u; there are 5", pc, in->a);
         return true;
     case CR_OP_DECIDE: case CR_OP_HALT:
         if (R->let >= 0)
@@ -974,6 +974,19 @@ static bool call(ver *V, uint32_t pc, state *s, const cr_ins *in)
     return push(V, pc, s, r, 0);
 }
 
+/* ADD of texts: the VM copies both operands' bytes (text + text is all
+ * the compiler makes; a null, as the verifier cannot see a guard, reads as
+ * no bytes or as a number). */
+static bool concat(ver *V, uint32_t pc, state *s)
+{
+    const uint16_t texty = TAG(CR_TEXT) | TAG(CR_NULL);
+    if (!expect(V, pc, s, 1, texty, "a text") || !expect(V, pc, s, 0, texty, "a text"))
+        return false;
+    bool may_be_null = s->stack[s->depth - 2].sh->tags & TAG(CR_NULL);
+    s->depth -= 2;
+    return push(V, pc, s, may_be_null ? join(V, &s_text, &s_num) : &s_text, 0);
+}
+
 static const shape *table_result(ver *V, const cr_table_info *t, const shape *rows)
 {
     if (t->hit != HIT_COLLECT)
@@ -1067,7 +1080,11 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         return push(V, pc, s, list_of(V, e), 0);
     }
     case CR_OP_ADD: case CR_OP_SUB: case CR_OP_MUL: case CR_OP_DIV: case CR_OP_MOD: {
-        if (!need(V, pc, s, 2) || !NUMBER(1) || !NUMBER(0))
+        if (!need(V, pc, s, 2))
+            return false;
+        if (in->op == CR_OP_ADD && ((s->stack[s->depth - 1].sh->tags | s->stack[s->depth - 2].sh->tags) & TAG(CR_TEXT)))
+            return concat(V, pc, s);
+        if (!NUMBER(1) || !NUMBER(0))
             return false;
         /* int op int stays int (runtime/../stdlib/num.c); / is always decimal */
         bool ints = !((s->stack[s->depth - 1].sh->tags | s->stack[s->depth - 2].sh->tags) & ~TAG(CR_INT));
@@ -1271,7 +1288,8 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         s->tbl_open = -1;
         return push(V, pc, s, table_result(V, t, s->tbl_sh), 0);
     }
-    case CR_OP_ADMISSION: return push(V, pc, s, in->a == 0 ? &s_texts : &s_bool, 0);
+    case CR_OP_ADMISSION: /* reasons, rejections, referrals are codes; rejected, referred bools */
+        return push(V, pc, s, in->a == 1 || in->a == 2 ? &s_bool : &s_texts, 0);
     case CR_OP_REASONS:
         if (!need(V, pc, s, in->c))
             return false;

@@ -18,6 +18,13 @@ bool cr_cli_want_help(int argc, char **argv);
  * compiled policy (.credoc, by its magic bytes) is read and verified
  * instead of compiled. */
 cr_program *cr_cli_load_policy(const char *path, bool warnings, int *errors);
+/* As cr_cli_load_policy; a folder holds versions of one policy and the
+ * one in effect on as_of (the latest effective date not after it) is
+ * loaded.  A single file taking effect after as_of gets a warning. */
+cr_program *cr_cli_load_policy_at(const char *path, int64_t as_of, bool warnings, int *errors);
+/* False (with the reason on stderr) when the header lacks a version,
+ * effective date or owner; `why` says what needs them. */
+bool cr_cli_require_identity(const cr_program *p, const char *why);
 /* Today's date (UTC) as a day number. */
 int64_t cr_cli_today(void);
 
@@ -45,5 +52,6 @@ int cr_cmd_diff(int argc, char **argv);
 int cr_cmd_fmt(int argc, char **argv);
 int cr_cmd_compile(int argc, char **argv);
 int cr_cmd_disasm(int argc, char **argv);
+int cr_cmd_serve(int argc, char **argv);
 
 #endif

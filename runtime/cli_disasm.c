@@ -25,7 +25,7 @@ static const char usage_disasm[] =
 
 static const char *const let_kinds[] = {"let", "const", "result", "scorecard", "segment", "table"};
 static const char *const outcomes[] = {"approve", "refer", "reject"};
-static const char *const members[] = {"reasons", "rejected", "referred"};
+static const char *const members[] = {"reasons", "rejected", "referred", "rejections", "referrals"};
 
 /* A value as in a decision record, cut to a readable length. */
 static void put_value(cr_buf *b, cr_value v)
@@ -88,7 +88,7 @@ static void operands(cr_buf *b, const cr_program *p, const cr_ins *in)
         return;
     case CR_OP_TBL_START: case CR_OP_TBL_END: put_name(b, "", p->tables[in->c].name); return;
     case CR_OP_TBL_MATCH: cr_buf_printf(b, "%s row %u", p->tables[in->b].name, in->c + 1); return;
-    case CR_OP_ADMISSION: cr_buf_puts(b, in->a < 3 ? members[in->a] : "?"); return;
+    case CR_OP_ADMISSION: cr_buf_puts(b, in->a < 5 ? members[in->a] : "?"); return;
     case CR_OP_DECIDE: cr_buf_printf(b, "%s (row %u)", in->a < 3 ? outcomes[in->a] : "?", in->c + 1); return;
     case CR_OP_FAIL: put_value(b, p->consts[in->c]); return;
     default: return;

@@ -31,6 +31,8 @@ static const char usage_main[] =
     "                          compile a policy to a file `run` and the others load as is\n"
     "  disasm POLICY|FILE.credoc\n"
     "                          print the bytecode with the source lines, for review\n"
+    "  serve [--port N] DIR    the policies of DIR as an HTTP JSON service, reloaded\n"
+    "                          when their files change\n"
     "  help [COMMAND]          show help for a command\n"
     "\n"
     "exit status: 0 success, 1 policy errors, unreadable input, an unwritable\n"
@@ -50,6 +52,7 @@ static const struct command {
     {"fmt", cr_cmd_fmt},
     {"compile", cr_cmd_compile},
     {"disasm", cr_cmd_disasm},
+    {"serve", cr_cmd_serve},
 };
 
 int main(int argc, char **argv)

@@ -32,6 +32,10 @@
 static const char usage_run[] =
     "usage: credo run [options] POLICY [INPUT]\n"
     "\n"
+    "POLICY is a policy file, a compiled .credoc, or a folder holding versions\n"
+    "of one policy: the version in effect on the as-of date (the latest\n"
+    "effective date not after it) decides.\n"
+    "\n"
     "Reads applications as JSON lines (one object per line) from INPUT or\n"
     "stdin and writes one decision per line, in input order:\n"
     "  {\"app_id\":...,\"decision\":\"APPROVE|REFER|REJECT\",\"reasons\":[...],<results>}\n"
@@ -989,9 +993,12 @@ static bool setup(runner *r, const run_opts *o)
     int errors = 0;
     r->o = o;
     cr_date_format(o->today, r->as_of);
-    if (!(r->champion = cr_cli_load_policy(o->files[0], true, &errors)))
+    if (!(r->champion = cr_cli_load_policy_at(o->files[0], o->today, true, &errors)))
         return false;
-    if (o->second && !(r->second = cr_cli_load_policy(o->second, true, &errors)))
+    if (o->second && !(r->second = cr_cli_load_policy_at(o->second, o->today, true, &errors)))
+        return false;
+    if (o->log && (!cr_cli_require_identity(r->champion, "the decision log records it") ||
+                   (r->second && !cr_cli_require_identity(r->second, "the decision log records it"))))
         return false;
     r->ndeciders = o->jobs > 0 ? o->jobs : 1;
     r->deciders = calloc((size_t)r->ndeciders, sizeof *r->deciders);

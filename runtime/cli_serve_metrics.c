@@ -128,8 +128,8 @@ static void write_errors(cr_serve_metrics *m, cr_buf *out)
 
 static void write_latency(cr_serve_metrics *m, cr_buf *out)
 {
-    cr_buf_puts(out, "# HELP credo_request_duration_seconds Decide requests, from their headers to the"
-                     " response sent.\n"
+    cr_buf_puts(out, "# HELP credo_request_duration_seconds Requests to /v1/decide/ (refused ones too), from"
+                     " their headers to the response sent.\n"
                      "# TYPE credo_request_duration_seconds histogram\n");
     unsigned long long total = 0;
     for (int i = 0; i <= NBUCKETS; i++) {

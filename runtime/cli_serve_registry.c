@@ -37,7 +37,7 @@ typedef struct policy_file {
     char *path;                  /* DIR/NAME.credo */
     file_key seen;               /* at the last poll */
     bool tried;                  /* `seen` was loaded, or failed to */
-    bool blocked;                /* it compiled, but another file serves its policy name */
+    char *blocked;               /* it compiled to this policy name, which another file serves */
     cr_policy_version *current;  /* NULL: nothing served from it */
 } policy_file;
 
@@ -314,15 +314,23 @@ static policy_file *serving(cr_registry *r, const char *name, const policy_file 
     return NULL;
 }
 
-/* A policy name became free: files that compiled but were turned away
- * for it are loaded again at the next poll. */
-static void unblock(cr_registry *r)
+static void clear_blocked(policy_file *f)
 {
-    for (size_t i = 0; i < r->nfiles; i++)
-        if (r->files[i]->blocked) {
-            r->files[i]->blocked = false;
-            r->files[i]->tried = false;
+    free(f->blocked);
+    f->blocked = NULL;
+}
+
+/* Policy `name` is no longer served: a file that compiled to it but was
+ * turned away is loaded again at the next poll. */
+static void unblock(cr_registry *r, const char *name)
+{
+    for (size_t i = 0; i < r->nfiles; i++) {
+        policy_file *f = r->files[i];
+        if (f->blocked && strcmp(f->blocked, name) == 0) {
+            clear_blocked(f);
+            f->tried = false;
         }
+    }
 }
 
 /* Makes v the version f serves; the old one goes when its last request
@@ -341,7 +349,7 @@ static void publish(cr_registry *r, policy_file *f, cr_policy_version *v)
         fprintf(stderr, "credo serve: %s: serving %s version %s (sha256 %.12s)\n", f->path, p->name,
                 version_text(p), p->sha256);
     if (old && strcmp(old->prog->name, p->name) != 0)
-        unblock(r);
+        unblock(r, old->prog->name);
     cr_version_release(old);
 }
 
@@ -387,8 +395,9 @@ static void load(cr_registry *r, policy_file *f)
         char why[600];
         snprintf(why, sizeof why, "not loaded: policy %s is already served from %s", p->name, other->path);
         load_failed(r, f, why);
+        clear_blocked(f);
+        f->blocked = strdup(p->name);   /* out of memory: it waits for its file to change */
         cr_program_free(p);
-        f->blocked = true;
         return;
     }
     cr_policy_version *v = version_new(p, &r->limits);
@@ -467,9 +476,10 @@ static void drop_file(cr_registry *r, size_t i)
     pthread_mutex_unlock(&r->lock);
     if (f->current) {
         fprintf(stderr, "credo serve: %s: removed; %s is no longer served\n", f->path, f->current->prog->name);
+        unblock(r, f->current->prog->name);
         cr_version_release(f->current);
-        unblock(r);
     }
+    clear_blocked(f);
     free(f->path);
     free(f);
 }
@@ -490,7 +500,7 @@ static void check_file(cr_registry *r, policy_file *f, bool settle)
     if (!same_key(&k, &f->seen)) {
         f->seen = k;
         f->tried = false;
-        f->blocked = false;
+        clear_blocked(f);
         if (settle)
             return;
     }
@@ -626,6 +636,7 @@ void cr_registry_free(cr_registry *r)
     }
     for (size_t i = 0; i < r->nfiles; i++) {
         cr_version_release(r->files[i]->current);
+        clear_blocked(r->files[i]);
         free(r->files[i]->path);
         free(r->files[i]);
     }

@@ -1,5 +1,5 @@
-/* The policies `credo serve` answers for: every DIR/*.credo file (not
- * *.test.credo), each served by the policy name its header declares, and
+/* The policies `credo serve` answers for: every DIR/NAME.credo file (not
+ * NAME.test.credo), each served by the policy name its header declares, and
  * compiled again when the file changes.  Part of the command, not of the
  * library (the file is a cli_*.c one, so the Makefile keeps it out of
  * libcredo).

@@ -337,6 +337,24 @@ static bool slice(cr_session *s, cr_value xs, int64_t i, int64_t j, cr_value *ou
 #define CR_COMPUTED_GOTO 1
 #endif
 
+/* Comparison in the loop: ints, and decimals of one scale, compared
+ * here without a call; everything else by cr_value_cmp (equality of
+ * lists, texts and the rest by cr_value_eq, whose 0 means equal). */
+static inline int vm_cmp(const cr_value *a, const cr_value *b)
+{
+    if (a->tag == CR_INT && b->tag == CR_INT)
+        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    if (a->tag == CR_DEC && b->tag == CR_DEC && a->scale == b->scale)
+        return (a->u.coef > b->u.coef) - (a->u.coef < b->u.coef);
+    if (a->tag == CR_DEC && b->tag == CR_INT && a->scale == 0)
+        return (a->u.coef > b->u.i) - (a->u.coef < b->u.i);
+    if ((a->tag == CR_INT || a->tag == CR_DEC) && (b->tag == CR_INT || b->tag == CR_DEC))
+        return cr_num_cmp(*a, *b);
+    if (a->tag == CR_TEXT && b->tag == CR_TEXT)
+        return cr_value_cmp(*a, *b);
+    return cr_value_eq(*a, *b) ? 0 : cr_value_cmp(*a, *b) == 0 ? 1 : cr_value_cmp(*a, *b);
+}
+
 static void trace_add(cr_session *s, uint32_t pc, cr_value x, cr_value y, cr_value r)
 {
     cr_trace *t = s->trace;

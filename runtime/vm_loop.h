@@ -151,12 +151,12 @@ dispatch:
         if (sp[-1].tag == CR_INT)
             sp[-1] = cr_decv(cr_dec_from_int(sp[-1].u.i));
         NEXT;
-    CASE(EQ) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(cr_value_eq(a, b)); TRACE(a, b, sp[-1]); NEXT;
-    CASE(NE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(!cr_value_eq(a, b)); TRACE(a, b, sp[-1]); NEXT;
-    CASE(LT) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(cr_value_cmp(a, b) < 0); TRACE(a, b, sp[-1]); NEXT;
-    CASE(LE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(cr_value_cmp(a, b) <= 0); TRACE(a, b, sp[-1]); NEXT;
-    CASE(GT) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(cr_value_cmp(a, b) > 0); TRACE(a, b, sp[-1]); NEXT;
-    CASE(GE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(cr_value_cmp(a, b) >= 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(EQ) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) == 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(NE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) != 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(LT) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) < 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(LE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) <= 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(GT) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) > 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(GE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) >= 0); TRACE(a, b, sp[-1]); NEXT;
     CASE(NOT) sp[-1].u.b = !sp[-1].u.b; NEXT;
     CASE(JUMP) pc = in->c; NEXT;
     CASE(JUMP_FALSE) if (!(--sp)->u.b) pc = in->c; NEXT;
