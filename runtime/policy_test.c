@@ -85,6 +85,7 @@ typedef struct record {
 
 typedef struct fixture {
     const char *name;
+    cr_span span;
     record rec;
     struct fixture *next;
 } fixture;
@@ -515,6 +516,7 @@ static bool read_test_file(reader *r, test_file *tf, const char *path)
                 break;
             }
             f->name = r->cur.val.str.s;
+            f->span = r->cur.sp;
             advance(r);
             expect_tok(r, '=', "'='");
             buf_record(r, NULL, &f->rec);
@@ -944,6 +946,18 @@ void cr_test_file(const char *test_path, const cr_test_options *opt, cr_test_tot
         parsed = read_test_file(&r, &tf, test_path) && r.diags.errors == 0;
         yy_delete_buffer(buf, r.scanner);
         yylex_destroy(r.scanner);
+    }
+    if (parsed) {
+        /* a fixture no test uses is dead weight, or a test lost its data */
+        for (fixture *f = tf.fixtures; f; f = f->next) {
+            bool used = false;
+            for (test_case *t = tf.tests; t && !used; t = t->next)
+                used = t->fixture && strcmp(t->fixture, f->name) == 0;
+            if (!used)
+                cr_diag(&r.diags, CR_SEV_WARNING, f->span, "fixture '%s' is never used", f->name);
+        }
+        if (r.diags.warnings)
+            cr_diags_print(&r.diags, opt->out);
     }
     if (!parsed) {
         cr_diags_print(&r.diags, opt->out);
