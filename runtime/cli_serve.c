@@ -650,17 +650,24 @@ static bool start_daemon(server *sv, const struct sockaddr_storage *addr, bool v
 }
 
 /* Stops accepting connections, then waits (at most --timeout) for the
- * requests in flight to be answered. */
+ * requests in flight to be answered.  "None in flight" must hold for a
+ * little while: a keep-alive client answered just before the stop (so
+ * without "Connection: close") may already be sending its next request
+ * on the open connection, and that one is answered too, with a close. */
 static void drain(server *sv)
 {
     atomic_store(&sv->stopping, true);
     MHD_socket fd = MHD_quiesce_daemon(sv->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
-    struct timespec start, tick = {0, 10 * 1000000L};
+    enum { TICK_MS = 10, QUIET_TICKS = 20 };
+    struct timespec start, tick = {0, TICK_MS * 1000000L};
     clock_gettime(CLOCK_MONOTONIC, &start);
-    while (atomic_load(&sv->inflight) > 0 && seconds_since(&start) < (double)sv->o->timeout)
+    int quiet = 0;
+    while (quiet < QUIET_TICKS && seconds_since(&start) < (double)sv->o->timeout) {
         nanosleep(&tick, NULL);
+        quiet = atomic_load(&sv->inflight) > 0 ? 0 : quiet + 1;
+    }
 }
 
 /* SIGINT and SIGTERM are blocked in every thread (set before any thread

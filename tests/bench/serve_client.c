@@ -5,8 +5,13 @@
  * it is installed; this one needs nothing but libc, and it can check
  * every response, which the reload test (tests/golden/serve.sh) needs.
  *
- *   serve_client -p PORT [-a ADDR] [-c CONNS] [-d SECONDS | -s STOPFILE] [-C]
+ *   serve_client -p PORT [-a ADDR] [-c CONNS] [-d SECONDS | -s STOPFILE] [-C] [-X]
  *                [-e EXPECTED] PATH BODYFILE
+ *
+ * -X: a connection the server closes ("Connection: close", as credo
+ * serve answers once it is stopping) is not opened again: its thread
+ * ends.  So a client stopped with the server fails only if a request it
+ * sent was not answered.
  *
  * -e EXPECTED: every response must be 200 with the body EXPECTED's first
  * line (a decision as `credo run` writes it) followed by the "policy",
@@ -39,6 +44,7 @@ typedef struct options {
     double seconds;
     const char *stopfile;
     bool close_each;
+    bool once;                   /* -X */
     const char *path;
     char *request;               /* the whole request, headers and body */
     size_t request_len;
@@ -56,7 +62,9 @@ typedef struct worker {
     pthread_t thread;
     uint64_t *lat_ns;            /* one per successful request */
     size_t nlat, cap;
-    uint64_t failures;
+    uint64_t failures;           /* all of them: */
+    uint64_t refused;            /* could not connect */
+    uint64_t dropped;            /* sent, and the connection failed before the whole response */
     version_count versions[MAX_VERSIONS];
     int nversions;
     char *buf;                   /* the response being read */
@@ -245,6 +253,7 @@ static void *worker_main(void *arg)
     while (!atomic_load(&stop_flag)) {
         if (fd < 0 && (fd = connect_to(o)) < 0) {
             w->failures++;
+            w->refused++;
             report("cannot connect", strerror(errno), strlen(strerror(errno)));
             usleep(10000);
             continue;
@@ -253,6 +262,7 @@ static void *worker_main(void *arg)
         response r;
         if (!send_all(fd, o->request, o->request_len) || !read_response(w, fd, &r)) {
             w->failures++;
+            w->dropped++;
             report("connection failed", "", 0);
             close(fd);
             fd = -1;
@@ -263,6 +273,8 @@ static void *worker_main(void *arg)
             record(w, t1 - t0);
         else
             w->failures++;
+        if (r.close && o->once)
+            break;
         if (r.close || o->close_each) {
             close(fd);
             fd = -1;
@@ -368,10 +380,12 @@ static void add_versions(version_count *all, int *nall, const worker *w)
 static int summarize(worker *ws, int n, double elapsed)
 {
     size_t total = 0;
-    uint64_t failures = 0;
+    uint64_t failures = 0, refused = 0, dropped = 0;
     for (int i = 0; i < n; i++) {
         total += ws[i].nlat;
         failures += ws[i].failures;
+        refused += ws[i].refused;
+        dropped += ws[i].dropped;
     }
     uint64_t *all = malloc((total ? total : 1) * sizeof *all);
     if (!all)
@@ -387,6 +401,10 @@ static int summarize(worker *ws, int n, double elapsed)
     qsort(all, total, sizeof *all, compare_u64);
     printf("requests %zu failures %llu seconds %.2f req/s %.0f\n", total, (unsigned long long)failures, elapsed,
            (double)total / elapsed);
+    if (failures)
+        printf("failures: %llu could not connect, %llu connections failed mid-request, %llu bad responses\n",
+               (unsigned long long)refused, (unsigned long long)dropped,
+               (unsigned long long)(failures - refused - dropped));
     printf("latency ms p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n", pct_ms(all, total, 0.5),
            pct_ms(all, total, 0.9), pct_ms(all, total, 0.99), pct_ms(all, total, 0.999),
            pct_ms(all, total, 1.0));
@@ -408,7 +426,7 @@ static void wait_for_stop(const options *o)
 
 static int usage(void)
 {
-    fputs("usage: serve_client -p PORT [-a ADDR] [-c CONNS] [-d SECONDS | -s STOPFILE] [-C] [-e EXPECTED]"
+    fputs("usage: serve_client -p PORT [-a ADDR] [-c CONNS] [-d SECONDS | -s STOPFILE] [-C] [-X] [-e EXPECTED]"
           " PATH BODYFILE\n",
           stderr);
     return 2;
@@ -419,8 +437,11 @@ static int parse_args(int argc, char **argv, options *o, const char **bodyfile, 
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "-C") == 0) {
-            o->close_each = true;
+        if (strcmp(a, "-C") == 0 || strcmp(a, "-X") == 0) {
+            if (a[1] == 'C')
+                o->close_each = true;
+            else
+                o->once = true;
             continue;
         }
         if (i + 1 >= argc)
