@@ -270,4 +270,7 @@ END {
     printf "  per decision: end-to-end %.3f us (%.0f/s), decide-only %.3f us (%.0f/s), %.0f VM instructions\n", e2e * 1e6, 1 / e2e, dec * 1e6, 1 / dec, vmi / n
     printf "  outcomes: approve=%s refer=%s reject=%s error=%s\n", field(tally, "approve"), field(tally, "refer"), field(tally, "reject"), field(tally, "error")
 }' "$OUT/result-compile" "$OUT/result-rules-e2e" "$OUT/result-rules-decide"
+echo
+echo "credo serve over loopback (client and server share this machine's cores):"
+sh tests/bench/serve_bench.sh "$BUILD" || echo "  (serve bench did not run)"
 exit 0
