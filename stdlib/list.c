@@ -1,11 +1,82 @@
 /* Aggregates over lists: sum, avg, count, stdev (population).  Loops over
  * lists are only these and the language's bounded `count/any/all ... where`
- * and comprehensions, so every run ends. */
+ * and comprehensions, so every run ends.
+ *
+ * sum and stdev have a fast path in 64-bit integers that gives exactly what
+ * the general path (one cr_num_* call per step) gives; it is taken only
+ * when nothing in it can overflow, so every error, and every result near
+ * the limits, comes from the general path. */
 #include "stdlib.h"
+
+typedef unsigned __int128 cr_u128;
+
+static const int64_t pow10_64[19] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+    10000000000, 100000000000, 1000000000000, 10000000000000, 100000000000000,
+    1000000000000000, 10000000000000000, 100000000000000000, 1000000000000000000,
+};
+
+/* 10^n for 0 <= n <= 36. */
+static cr_i128 pow10_128(int n)
+{
+    return n <= 18 ? (cr_i128)pow10_64[n] : (cr_i128)pow10_64[n - 18] * pow10_64[18];
+}
+
+/* The largest coefficient magnitude, 10^38 - 1. */
+#define MAX_COEF ((cr_i128)1000000000000000000 * 1000000000000000000 * 100 - 1)
+
+/* sum in one pass, in int64.  The general path adds item by item: int +
+ * int stays int (an int64 overflow is an error) until the first decimal,
+ * then exact decimals, each partial sum at the largest scale so far.  Here
+ * the partial sums are those same coefficients, kept in int64: when none
+ * overflows (and every item is a number with a coefficient in int64), the
+ * general path, whose limit is 38 digits, cannot fail either and gives this
+ * sum, at the list's largest scale (*scale), or an int when every item is
+ * one.  Otherwise false: take the general path. */
+static bool sum_fast(const cr_value *items, uint32_t len, cr_value *out, int *scale)
+{
+    int64_t acc = 0, x;
+    int s = 0;
+    bool ints = true;
+    for (uint32_t i = 0; i < len; i++) {
+        cr_value v = items[i];
+        if (v.tag == CR_INT) {
+            x = v.u.i;
+            if (!ints && __builtin_mul_overflow(v.u.i, pow10_64[s], &x))
+                return false;
+        } else if (v.tag == CR_DEC && v.scale <= CR_DEC_MAX_SCALE && (int64_t)v.u.coef == v.u.coef) {
+            ints = false;
+            if (v.scale > s) {
+                /* the partial sum moves to the larger scale */
+                if (__builtin_mul_overflow(acc, pow10_64[v.scale - s], &acc))
+                    return false;
+                s = v.scale;
+                x = (int64_t)v.u.coef;
+            } else if (__builtin_mul_overflow((int64_t)v.u.coef, pow10_64[s - v.scale], &x)) {
+                return false;
+            }
+        } else {
+            return false;
+        }
+        if (__builtin_add_overflow(acc, x, &acc))
+            return false;
+    }
+    if (ints) {
+        *out = cr_int(acc);
+    } else {
+        cr_dec d = {acc, s};
+        *out = cr_decv(d);
+    }
+    *scale = s;
+    return true;
+}
 
 CR_BUILTIN(cr_fn_sum)
 {
     (void)n;
+    int s;
+    if (sum_fast(args[0].u.items, args[0].len, out, &s))
+        return true;
     cr_value acc = cr_int(0);
     bool any_dec = false;
     for (uint32_t i = 0; i < args[0].len; i++) {
@@ -38,20 +109,125 @@ CR_BUILTIN(cr_fn_count)
     return true;
 }
 
-/* sqrt(sum((x - mean)^2) / n), with the mean and the sum exact. */
+/* An item of a list that sum_fast accepted, at scale s >= its own, in
+ * int64; false if that overflows. */
+static bool item_at(cr_value v, int s, int64_t *x)
+{
+    if (v.tag == CR_INT)
+        return !__builtin_mul_overflow(v.u.i, pow10_64[s], x);
+    return !__builtin_mul_overflow((int64_t)v.u.coef, pow10_64[s - v.scale], x);
+}
+
+static cr_u128 square(int64_t a)
+{
+    uint64_t m = a < 0 ? 0 - (uint64_t)a : (uint64_t)a;
+    return (cr_u128)m * m;
+}
+
+/* The general path's sum of squares, sum over the items of (x - mean)^2,
+ * exactly as it forms it, without forming each step as a decimal.  The
+ * items are those of a list sum_fast accepted, s its largest scale.
+ *
+ * With k the mean's scale, each x - mean has scale k (k >= s: the mean
+ * keeps at least the sum's scale) and its square scale 2k.  When 2k <= 18
+ * the squares are exact: their sum is formed directly.  When 2k > 18 each
+ * square is rounded half-even to 18 places, dividing by 10^j, j = 2k - 18.
+ * Write the mean at scale k as M = Q * 10^g + R with g = k - s and
+ * 0 <= R < 10^g (Q is the mean floored to scale s).  Then x - mean at scale
+ * k is a * 10^g - R, with a = x - Q an integer at scale s, and its square
+ * over 10^j is
+ *     a^2 * 10^(2g - j) - 2aR * 10^(g - j) + R^2 / 10^j.
+ * When g >= j (that is k + s <= 18, always so for s <= 2) the first two
+ * terms are even integers, so the square rounds to them plus
+ * rho = R^2 / 10^j rounded half-even on its own: the same rho for every
+ * item.  The sum is then
+ *     10^(2g - j) * sum(a^2) - 2R * 10^(g - j) * sum(a) + n * rho.
+ * Every square and partial sum of the general path is at most this sum, so
+ * when it fits 38 digits nothing there overflowed either.  False (take the
+ * general path) when g < j or anything here would not fit. */
+static bool stdev_sum_sq(const cr_value *items, uint32_t len, int s, cr_dec mean, cr_dec *acc)
+{
+    int k = mean.scale;
+    if (k < s || k > CR_DEC_MAX_SCALE)
+        return false;
+    int64_t x, a;
+    cr_u128 sumsq = 0;
+    if (2 * k <= CR_DEC_MAX_SCALE) {
+        /* (a square within 38 digits has a root below 10^19: int64 loses
+         * nothing that could fit) */
+        if ((int64_t)mean.coef != mean.coef)
+            return false;
+        for (uint32_t i = 0; i < len; i++)
+            if (!item_at(items[i], k, &x) || __builtin_sub_overflow(x, (int64_t)mean.coef, &a) ||
+                __builtin_add_overflow(sumsq, square(a), &sumsq))
+                return false;
+        if (sumsq > (cr_u128)MAX_COEF)
+            return false;
+        acc->coef = (cr_i128)sumsq;
+        acc->scale = 2 * k;
+        return true;
+    }
+    int j = 2 * k - CR_DEC_MAX_SCALE, g = k - s;
+    if (g < j)
+        return false;
+    cr_i128 pg = pow10_128(g), q = mean.coef / pg, r = mean.coef % pg;
+    if (r < 0) {
+        r += pg;
+        q--;
+    }
+    if ((int64_t)q != q)
+        return false;
+    /* R < 10^g <= 10^18, so R^2 < 10^36 fits. */
+    cr_i128 pj = pow10_128(j), rr = r * r, rho = rr / pj, rest = rr % pj, half = pj / 2;
+    rho += rest > half || (rest == half && (rho & 1));
+    /* |a| < 2^64, so sum(a) over fewer than 2^32 items cannot overflow. */
+    cr_i128 suma = 0;
+    for (uint32_t i = 0; i < len; i++) {
+        if (!item_at(items[i], s, &x) || __builtin_sub_overflow(x, (int64_t)q, &a) ||
+            __builtin_add_overflow(sumsq, square(a), &sumsq))
+            return false;
+        suma += a;
+    }
+    cr_u128 t1;
+    cr_i128 t2, t3, sum;
+    if (__builtin_mul_overflow(sumsq, (cr_u128)pow10_128(2 * g - j), &t1) || t1 > (((cr_u128)1 << 127) - 1) ||
+        __builtin_mul_overflow(2 * r * pow10_128(g - j), suma, &t2) ||
+        __builtin_mul_overflow((cr_i128)len, rho, &t3) || __builtin_sub_overflow((cr_i128)t1, t2, &sum) ||
+        __builtin_add_overflow(sum, t3, &sum))
+        return false;
+    if (sum < 0 || sum > MAX_COEF)
+        return false;
+    acc->coef = sum;
+    acc->scale = CR_DEC_MAX_SCALE;
+    return true;
+}
+
+/* sqrt(sum((x - mean)^2) / n), with the mean rounded at 16 places (avg),
+ * each square rounded at 18 places (*), the sum exact, the quotient
+ * rounded at 16 places (/) and the root at 16 places. */
 CR_BUILTIN(cr_fn_stdev)
 {
     (void)n;
+    const cr_value *items = args[0].u.items;
     uint32_t len = args[0].len;
     if (len == 0)
         return cr_call_fail(cx, "stdev of an empty list");
-    cr_value mean, acc = cr_int(0), d, sq, var;
-    if (!cr_fn_avg(cx, args, 1, &mean))
+    cr_value total, mean, acc = cr_int(0), d, sq, var;
+    cr_dec sum;
+    int s;
+    /* The mean as avg forms it: sum (here sum_fast, or else the general
+     * path through avg itself) over n. */
+    bool fast = sum_fast(items, len, &total, &s);
+    if (fast ? !cr_num_div(cx, total, cr_int(len), &mean) : !cr_fn_avg(cx, args, 1, &mean))
         return false;
-    for (uint32_t i = 0; i < len; i++) {
-        if (!cr_num_sub(cx, args[0].u.items[i], mean, &d) || !cr_num_mul(cx, d, d, &sq) ||
-            !cr_num_add(cx, acc, sq, &acc))
-            return false;
+    if (fast && stdev_sum_sq(items, len, s, cr_value_dec(mean), &sum)) {
+        acc = cr_decv(sum);
+    } else {
+        for (uint32_t i = 0; i < len; i++) {
+            if (!cr_num_sub(cx, items[i], mean, &d) || !cr_num_mul(cx, d, d, &sq) ||
+                !cr_num_add(cx, acc, sq, &acc))
+                return false;
+        }
     }
     if (!cr_num_div(cx, acc, cr_int(len), &var))
         return false;

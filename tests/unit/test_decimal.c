@@ -294,6 +294,57 @@ static void test_sqrt(void **state)
     assert_int_equal(cr_dec_sqrt(dec("4"), 19, &r), CR_DEC_DOMAIN);
 }
 
+/* Each path of the arithmetic, with results the bit-at-a-time division
+ * and square root gave before the fast paths existed. */
+static void test_paths(void **state)
+{
+    /* Division: a 128-bit dividend over a 64-bit divisor, over a 128-bit
+     * divisor; a 256-bit dividend over a 64-bit divisor (a limb at a time)
+     * and over a 128-bit one (algorithm D); the integer quotient rounded
+     * down to 16 places (e < 0). */
+    expect_op(cr_dec_div, "1234.56", "0.07", "17636.5714285714285714");
+    expect_op(cr_dec_div, "12345678901234567890.12", "98765432109876543210.98", "0.1249999988609375");
+    expect_op(cr_dec_div, "340282366920938463463374607431768211", "18446744073709551616",
+              "18446744073709551.616");
+    expect_op(cr_dec_div, "12345678901234567890123.45", "3.7", "3336669973306639970303.6351351351351351");
+    expect_op(cr_dec_div, "-99999999999999999999999.99", "18446744073709551617", "-5421.0108624275221697");
+    expect_op(cr_dec_div, "1234567890123456789012345.67", "98765432109876543210.123",
+              "12499.9998860937500015");
+    expect_op(cr_dec_div, "7", "0.000000000000000003", "2333333333333333333.333333333333333300");
+    expect_op(cr_dec_div, "0.000000000000000001", "99999999999999999999.999999999999999999",
+              "0.000000000000000000");
+
+    /* Square roots: radicands of 64, 128 and 256 bits, exact squares and
+     * one below. */
+    expect_sqrt("4", 18, "2.000000000000000000");
+    expect_sqrt("18446744073709551616", 18, "4294967296.000000000000000000");
+    expect_sqrt("0.000000000000000002", 18, "0.000000001414213562");
+    expect_sqrt("99999999999999999999.999999999999999999", 18, "10000000000.000000000000000000");
+    expect_sqrt("12345678901234567890123456789", 18, "111111110611111.109936111105818556");
+    expect_sqrt("1524157875323883675019051998750190521", 0, "1234567890123456789");
+    expect_sqrt("1524157875323883675019051998750190521", 18, "1234567890123456789.000000000000000000");
+    expect_sqrt("1524157875323883675019051998750190520", 0, "1234567890123456789");
+    expect_sqrt("1524157875323883675019051998750190520", 18, "1234567890123456789.000000000000000000");
+
+    /* add, mul, floor_to and ceil_to in 128 bits and beyond. */
+    expect_op(cr_dec_add, "99999999999999999999.999999999999999999", "-99999999999999999999.99999999999999999",
+              "0.000000000000000009");
+    expect_op_fails(cr_dec_sub, "12345678901234567890123456789012345678", "0.1", CR_DEC_OVERFLOW);
+    expect_op(cr_dec_mul, "123456789.123456789", "987654321.987654321", "121932631356500531.347203169112635269");
+    expect_op(cr_dec_mul, "0.000000000123456789", "0.00000000987654321", "0.000000000000000001");
+    expect_op(cr_dec_ceil_to, "123456789012345678901.5", "0.00000000000000007",
+              "123456789012345678901.50000000000000002");
+    expect_op(cr_dec_floor_to, "-98765.4321", "0.25", "-98765.50");
+    expect_op_fails(cr_dec_floor_to, "12345678901234567890123456789.5", "0.0000000007", CR_DEC_OVERFLOW);
+
+    /* Comparisons across scales: in 128 bits, and where a rescaled
+     * coefficient would pass 38 digits. */
+    assert_int_equal(cr_dec_cmp(dec("-0.5"), dec("0.25")), -1);
+    assert_int_equal(cr_dec_cmp(dec("0.25"), dec("-0.5")), 1);
+    assert_int_equal(cr_dec_cmp(dec("-" MAX38), dec("-99999999999999999999.999999999999999999")), -1);
+    assert_int_equal(cr_dec_cmp(dec("12345678901234567890"), dec("12345678901234567890.000000000000000000")), 0);
+}
+
 struct parse_case {
     const char *in;
     cr_dec_status st;
@@ -446,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_round),
         cmocka_unit_test(test_floor_ceil_to),
         cmocka_unit_test(test_sqrt),
+        cmocka_unit_test(test_paths),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_to_int),
         cmocka_unit_test(test_format),

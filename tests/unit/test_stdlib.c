@@ -323,6 +323,11 @@ static void test_sum(void **state)
     /* decimals go beyond int64 */
     ok("18446744073709551614.0", 'R', "sum",
        ARGS(LIST(D("9223372036854775807.0"), D("9223372036854775807"))));
+    ok("92233720368547758.08", 'R', "sum", ARGS(LIST(D("92233720368547758.07"), D("0.01"))));
+    /* mixed scales; an int before or after a decimal */
+    ok("6.875", 'R', "sum", ARGS(LIST(D("1.5"), D("2.25"), I(3), D("0.125"))));
+    ok("9223372036854775807.5", 'R', "sum", ARGS(LIST(I(INT64_MAX), D("0.5"))));
+    ok("9223372036854775807.5", 'R', "sum", ARGS(LIST(D("0.5"), I(INT64_MAX))));
 }
 
 static void test_avg(void **state)
@@ -359,6 +364,24 @@ static void test_stdev(void **state)
      * whose root rounds to ...261 (the exact root of 2/3 is ...2603) */
     ok("0.8164965809277261", 'R', "stdev", ARGS(LIST(I(1), I(2), I(3))));
     bad("stdev of an empty list", "stdev", ARGS(EMPTY));
+    /* Twelve months of sales: the mean has 16 places, so each square was
+     * rounded at 18 (list.c forms the same sum without the squares). */
+    ok("4901.8131040086132149", 'R', "stdev",
+       ARGS(LIST(D("37729.36"), D("33308.63"), D("30801.9"), D("32050.41"), D("33549.72"), D("40084.68"),
+                 D("40882.45"), D("44554.48"), D("45883.7"), D("43879.53"), D("40210.32"), D("36301.2"))));
+    /* exact squares (a mean of 2 places) */
+    ok("1.1180339887498948", 'R', "stdev", ARGS(LIST(D("1.00"), D("2.00"), D("3.00"), D("4.00"))));
+    /* 3 places and a mean of 16: squares rounded item by item */
+    ok("0.0012472191289425", 'R', "stdev", ARGS(LIST(D("0.001"), D("0.002"), D("0.004"))));
+    ok("1.1642460006373224", 'R', "stdev", ARGS(LIST(I(1), D("2.5"), I(3), D("4.25"))));
+    ok("3.7987571066804937", 'R', "stdev", ARGS(LIST(D("-1.5"), D("2.25"), I(-7))));
+    ok("0.0000000000000000", 'R', "stdev", ARGS(LIST(D("0.000000000000000001"), D("0.000000000000000002"))));
+    /* beyond int64 */
+    ok("43479392751109274.0317371489383544", 'R', "stdev",
+       ARGS(LIST(D("92233720368547758.07"), D("92233720368547758.07"), D("0.01"))));
+    bad("'*' overflows: the result needs more than 38 digits", "stdev",
+        ARGS(LIST(D("99999999999999999999.99"), D("-99999999999999999999.99"))));
+    bad("'+' overflows: the result needs more than 38 digits", "stdev", ARGS(LIST(I(INT64_MAX), I(INT64_MIN + 1))));
 }
 
 /* ---- text ------------------------------------------------------------------------- */
