@@ -20,7 +20,7 @@ typedef enum cr_expr_kind {
     E_INT, E_DEC, E_STR, E_BOOL, E_NULL, E_DATE, E_REGEX, E_TODAY,
     E_NAME,     /* name */
     E_FIELD,    /* a.name */
-    E_INDEX,    /* a[b] */
+    E_INDEX,    /* a[b]: an item of a list, or the row of a lookup (a names it) */
     E_SLICE,    /* a[b..c] */
     E_CALL,     /* name(args) */
     E_METHOD,   /* a.name(args) */
@@ -33,7 +33,8 @@ typedef enum cr_expr_kind {
     E_SET,      /* {args} */
     E_AGG,      /* count|any|all var in a where b */
     E_COMP,     /* [b for var in a where c] */
-    E_ADMISSION /* admission.reasons / .rejected / .referred: str = member */
+    E_ADMISSION,/* admission.reasons / .rejected / .referred: str = member */
+    E_HAS       /* lookup has key: tri.a names the lookup, tri.b is the key */
 } cr_expr_kind;
 
 typedef enum cr_op {
@@ -65,7 +66,7 @@ struct cr_expr {
         cr_dec dval;      /* E_DEC */
         struct { const char *s; uint32_t len; } str;   /* E_STR, E_REGEX (pattern), E_NAME */
         struct { cr_op op; cr_expr *a, *b; } bin;      /* E_UNARY (a), E_BINARY */
-        struct { cr_expr *a, *b, *c; bool negate; } tri; /* E_INDEX, E_SLICE, E_IF, E_MATCHES, E_ISNULL */
+        struct { cr_expr *a, *b, *c; bool negate; } tri; /* E_INDEX, E_SLICE, E_IF, E_MATCHES, E_ISNULL, E_HAS */
         struct { cr_expr *recv; const char *name; cr_span name_span; cr_expr_list args; } call; /* E_CALL, E_METHOD, E_FIELD (recv, name) */
         cr_expr_list list;                              /* E_LIST, E_SET */
         struct { cr_agg_kind agg; const char *var; cr_span var_span; cr_expr *src, *cond, *body; uint32_t var_slot; } loop; /* E_AGG, E_COMP */
@@ -180,9 +181,26 @@ typedef struct cr_param {
     struct cr_param *next;
 } cr_param;
 
+/* A reference table read once when the policy loads:
+ *   lookup NAME from csv "path" key COLUMN { columns }
+ *   lookup NAME from sqlite "path" table TABLE key COLUMN { columns }
+ * The path is relative to the policy file's folder. */
+typedef enum cr_lookup_source { LOOKUP_CSV, LOOKUP_SQLITE } cr_lookup_source;
+
+typedef struct cr_lookup_decl {
+    cr_lookup_source source;
+    const char *path;
+    cr_span path_span;
+    const char *table;          /* LOOKUP_SQLITE only */
+    cr_span table_span;
+    const char *key;            /* the key column (keys are texts) */
+    cr_span key_span;
+    cr_field_decl *columns;     /* the value columns and their types */
+} cr_lookup_decl;
+
 typedef enum cr_item_kind {
     I_INPUT, I_CONST, I_LET, I_RESULT, I_ADMISSION, I_RULE, I_FN,
-    I_SCORECARD, I_SEGMENT, I_TABLE, I_DECIDE
+    I_SCORECARD, I_SEGMENT, I_TABLE, I_DECIDE, I_LOOKUP
 } cr_item_kind;
 
 typedef struct cr_item {
@@ -202,13 +220,14 @@ typedef struct cr_item {
     cr_collect collect;
     cr_table_row *rows;         /* I_TABLE */
     cr_decide_row *decide;      /* I_DECIDE */
+    cr_lookup_decl *lookup;     /* I_LOOKUP (its row type is value_type, its number sub_index) */
     const cr_type *value_type;  /* type of the item's value, set by sema */
     bool used;                  /* referenced somewhere (sema) */
     bool resolving;             /* on the current let-dependency path */
     bool resolved;
     struct cr_item *next;
     uint32_t index;             /* let number (lets, results, consts, scorecards, segments, tables) */
-    uint32_t sub_index;         /* scorecard, segment or table number */
+    uint32_t sub_index;         /* scorecard, segment, table or lookup number */
     cr_labels *labels;          /* I_SEGMENT: its labels */
     uint32_t param_slot;        /* I_FN: first local slot of its parameters */
 } cr_item;

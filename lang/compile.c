@@ -13,11 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <sha2.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "lookup.h"
 #include "parse.h"
 #include "sema.h"
 
@@ -370,9 +373,18 @@ static void expr(comp *C, const cr_expr *e)
         }
         return;
     case E_INDEX:
+        if (e->u.tri.a->item && e->u.tri.a->item->kind == I_LOOKUP) {
+            expr(C, e->u.tri.b);
+            emit(C, CR_OP_LOOKUP, 0, 0, e->ref_index, e->span);
+            return;
+        }
         expr(C, e->u.tri.a);
         expr(C, e->u.tri.b);
         emit(C, CR_OP_INDEX, 0, 0, 0, e->span);
+        return;
+    case E_HAS:
+        expr(C, e->u.tri.b);
+        emit(C, CR_OP_HAS, 0, 0, e->ref_index, e->span);
         return;
     case E_SLICE:
         expr(C, e->u.tri.a);
@@ -732,6 +744,12 @@ static bool generate(comp *C, cr_policy_ast *ast, const cr_sema_out *so)
 
 cr_program *cr_compile(const char *file, const char *src, size_t len, cr_diags *diags)
 {
+    if (len > CR_MAX_SOURCE) {
+        cr_span sp = {0, 0};
+        cr_diag(diags, CR_SEV_ERROR, sp, "the policy is %zu bytes, more than the maximum policy size, 16 MiB (%zu bytes)",
+                len, CR_MAX_SOURCE);
+        return NULL;
+    }
     cr_program *P = calloc(1, sizeof *P);
     if (!P)
         return NULL;
@@ -766,6 +784,16 @@ cr_program *cr_compile(const char *file, const char *src, size_t len, cr_diags *
     P->regex_src = so.regex_src;
     P->regex_len = so.regex_len;
     P->nregex = so.nregex;
+    /* the lookups' data is read even after an error elsewhere, so one
+     * `credo check` reports a bad table along with the policy's mistakes */
+    P->nlookups = so.nlookups;
+    P->lookups = cr_arena_calloc(&P->arena, (so.nlookups ? so.nlookups : 1) * sizeof *P->lookups);
+    if (!P->lookups) {
+        cr_diag(diags, CR_SEV_ERROR, ast->header_span, "out of memory while reading the lookups");
+        ok = false;
+    } else if (!cr_lookups_load(P, ast, diags)) {
+        ok = false;
+    }
     if (!ok) {
         cr_program_free(P);
         return NULL;
@@ -831,6 +859,15 @@ char *cr_read_file(const char *path, size_t *len)
     if (!f)
         return NULL;
     size_t cap = 4096, n = 0;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        if ((uint64_t)st.st_size > CR_MAX_FILE) {
+            fclose(f);
+            errno = EFBIG;
+            return NULL;
+        }
+        cap = (size_t)st.st_size + 2;   /* the whole file at once, and room to see its end */
+    }
     char *buf = malloc(cap);
     while (buf) {
         size_t got = fread(buf + n, 1, cap - n - 1, f);
@@ -842,7 +879,13 @@ char *cr_read_file(const char *path, size_t *len)
             }
             break;
         }
-        cap *= 2;
+        if (n > CR_MAX_FILE) {
+            free(buf);
+            buf = NULL;
+            errno = EFBIG;
+            break;
+        }
+        cap = cap > (CR_MAX_FILE + 2) / 2 ? CR_MAX_FILE + 2 : cap * 2;
         char *nb = realloc(buf, cap);
         if (!nb) {
             free(buf);

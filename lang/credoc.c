@@ -20,6 +20,7 @@
 #include <pcre2.h>
 
 #include "compile.h"
+#include "lookup.h"
 #include "../runtime/date.h"
 
 #define NONE 0xFFFFFFFFu
@@ -311,6 +312,30 @@ static void w_sha(wbuf *w, const char *hex)
     w_bytes(w, raw, sizeof raw);
 }
 
+/* The reference tables: what identifies each, its row type and every
+ * row.  The index is not written: a reader builds its own. */
+static void w_lookups(wbuf *w, const cr_program *p, const graph *g)
+{
+    w_u32(w, p->nlookups);
+    for (uint32_t i = 0; i < p->nlookups; i++) {
+        const cr_lookup_info *lk = &p->lookups[i];
+        w_str(w, lk->name);
+        w_u8(w, lk->source);
+        w_str(w, lk->path);
+        w_str(w, lk->table);
+        w_str(w, lk->key);
+        w_sha(w, lk->sha256);
+        w_ref(w, g, lk->row);
+        w_span(w, lk->span);
+        w_u32(w, lk->nrows);
+        for (uint32_t r = 0; r < lk->nrows; r++) {
+            w_value(w, lk->keys[r]);
+            for (uint32_t f = 0; f < lk->rows[r].len; f++)
+                w_value(w, lk->rows[r].u.items[f]);
+        }
+    }
+}
+
 void *cr_credoc_encode(const cr_program *p, size_t *len)
 {
     graph g;
@@ -320,6 +345,8 @@ void *cr_credoc_encode(const cr_program *p, size_t *len)
         g_type(&g, p->lets[i].type);
     for (uint32_t i = 0; i < p->ntables; i++)
         g_type(&g, p->tables[i].out);
+    for (uint32_t i = 0; i < p->nlookups; i++)
+        g_type(&g, p->lookups[i].row);
     wbuf w;
     memset(&w, 0, sizeof w);
     w_bytes(&w, CR_CREDOC_MAGIC, CR_CREDOC_MAGIC_LEN);
@@ -341,6 +368,7 @@ void *cr_credoc_encode(const cr_program *p, size_t *len)
     w_u32(&w, p->nregex);
     for (uint32_t i = 0; i < p->nregex; i++)
         w_strn(&w, p->regex_src[i], p->regex_len[i]);
+    w_lookups(&w, p, &g);
     w_u32(&w, p->nlocals);
     w_u32(&w, p->max_stack);
     w_u32(&w, p->max_table_rows);
@@ -1056,6 +1084,150 @@ static bool r_regex(rd *r)
     return !r->failed;
 }
 
+/* ---- lookups ---- */
+
+/* Is t what a lookup's row is: an optional record of int, number, text,
+ * bool and date columns (the values r_cell can read)? */
+static bool lookup_row_ok(const cr_type *t)
+{
+    if (!t || t->kind != CR_T_RECORD || !t->optional || !t->rec)
+        return false;
+    for (uint32_t f = 0; f < t->rec->nfields; f++) {
+        cr_kind k = t->rec->fields[f].type->kind;
+        if (k != CR_T_INT && k != CR_T_DEC && k != CR_T_TEXT && k != CR_T_BOOL && k != CR_T_DATE)
+            return false;
+    }
+    return true;
+}
+
+static uint8_t tag_of(cr_kind k)
+{
+    switch (k) {
+    case CR_T_INT: return CR_INT;
+    case CR_T_DEC: return CR_DEC;
+    case CR_T_BOOL: return CR_BOOL;
+    case CR_T_DATE: return CR_DATE;
+    default: return CR_TEXT;
+    }
+}
+
+/* One cell of lookup `name` (or its key, t text): a value of t, or null
+ * when t is optional. */
+static bool r_cell(rd *r, const cr_type *t, cr_value *v, const char *name, uint32_t row)
+{
+    size_t at = offset(r);
+    uint32_t tag = r_u8(r);
+    memset(v, 0, sizeof *v);
+    if (r->failed)
+        return false;
+    if (tag != tag_of(t->kind) && !(tag == CR_NULL && t->optional))
+        return fail(r, "lookup %s row %u holds a value of tag %u in a column of type %s (byte %zu)", name, row, tag,
+                    t->spelling ? t->spelling : "?", at);
+    v->tag = (uint8_t)tag;
+    switch (tag) {
+    case CR_NULL: break;
+    case CR_BOOL: v->u.b = r_bool(r, "a bool cell"); break;
+    case CR_INT: v->u.i = r_i64(r); break;
+    case CR_DATE:
+        v->u.i = r_i64(r);
+        if (!r->failed && !valid_day(v->u.i))
+            return fail(r, "lookup %s row %u holds day %lld, not a date between years 1 and 9999 (byte %zu)", name, row,
+                        (long long)v->u.i, at);
+        break;
+    case CR_DEC: {
+        uint32_t scale = r_u8(r);
+        uint64_t lo = r_uint(r, 8), hi = r_uint(r, 8);
+        cr_i128 coef = (cr_i128)(((unsigned __int128)hi << 64) | lo);
+        if (!r->failed && !dec_ok(coef, scale))
+            return fail(r, "lookup %s row %u holds a decimal with scale %u or more than 38 digits (byte %zu)", name, row,
+                        scale, at);
+        v->scale = (uint8_t)scale;
+        v->u.coef = coef;
+        break;
+    }
+    default: { /* CR_TEXT: any UTF-8, NUL included, as the CSV or database had it */
+        uint32_t n = r_u32(r);
+        if (!need(r, n))
+            return false;
+        if (!utf8_valid(r->p, n))
+            return fail(r, "lookup %s row %u holds a text that is not valid UTF-8 (byte %zu)", name, row, at);
+        char *s = cr_arena_strndup(&r->P->arena, (const char *)r->p, n);
+        if (!s)
+            return fail(r, "out of memory reading %s", r->what);
+        r->p += n;
+        v->len = n;
+        v->u.s = s;
+    }
+    }
+    return !r->failed;
+}
+
+/* A lookup's rows, and the index built over their keys (a file's
+ * duplicate key is refused: one key, one row). */
+static bool r_lookup_rows(rd *r, cr_lookup_info *lk)
+{
+    static const cr_type key_type = {CR_T_TEXT, false, "text", NULL, NULL, NULL};
+    uint32_t nf = lk->row->rec->nfields;
+    lk->nrows = r_count(r, 5 + (size_t)nf, "lookup rows");
+    cr_value *keys = r_alloc(r, lk->nrows * sizeof *keys);
+    cr_value *rows = r_alloc(r, lk->nrows * sizeof *rows);
+    cr_value *cells = r_alloc(r, (size_t)lk->nrows * nf * sizeof *cells);
+    for (uint32_t i = 0; cells && i < lk->nrows && !r->failed; i++) {
+        r_cell(r, &key_type, &keys[i], lk->name, i + 1);
+        for (uint32_t f = 0; f < nf && !r->failed; f++)
+            r_cell(r, lk->row->rec->fields[f].type, &cells[(size_t)i * nf + f], lk->name, i + 1);
+        rows[i].tag = CR_RECORD;
+        rows[i].len = nf;
+        rows[i].u.items = &cells[(size_t)i * nf];
+    }
+    if (r->failed)
+        return false;
+    lk->keys = keys;
+    lk->rows = rows;
+    uint32_t a = 0, b = 0;
+    switch (cr_lookup_index(lk, &r->P->arena, &a, &b)) {
+    case CR_LOOKUP_INDEX_OK: return true;
+    case CR_LOOKUP_INDEX_OOM: return fail(r, "out of memory reading %s", r->what);
+    default:
+        return fail(r, "lookup %s has rows %u and %u with one key, %.*s", lk->name, a + 1, b + 1, (int)keys[a].len,
+                    keys[a].u.s);
+    }
+}
+
+static bool r_lookup(rd *r, cr_lookup_info *lk)
+{
+    lk->name = r_name(r);
+    lk->source = (uint8_t)r_u8(r);
+    lk->path = r_str(r, false);
+    lk->table = r_str(r, true);
+    lk->key = r_name(r);
+    if (!need(r, 32))
+        return false;
+    sha256_hex(r->p, lk->sha256);
+    r->p += 32;
+    lk->row = r_node(r, r->nnodes, NODE_TYPE, false);
+    lk->span = r_span(r);
+    if (r->failed)
+        return false;
+    if (lk->source > LOOKUP_SQLITE || (lk->source == LOOKUP_SQLITE) != (lk->table != NULL))
+        return fail(r, "lookup %s has source %u %s a table", lk->name, lk->source, lk->table ? "with" : "without");
+    if (!lookup_row_ok(lk->row))
+        return fail(r, "lookup %s: its rows are not of an optional record of int, number, text, bool and date columns",
+                    lk->name);
+    return r_lookup_rows(r, lk);
+}
+
+static bool r_lookups(rd *r)
+{
+    cr_program *P = r->P;
+    r->what = "the lookups";
+    P->nlookups = r_count(r, 64, "lookups");
+    P->lookups = r_alloc(r, P->nlookups * sizeof *P->lookups);
+    for (uint32_t i = 0; P->lookups && i < P->nlookups && !r->failed; i++)
+        r_lookup(r, &P->lookups[i]);
+    return !r->failed;
+}
+
 static bool r_tail(rd *r)
 {
     cr_program *P = r->P;
@@ -1116,7 +1288,7 @@ cr_program *cr_credoc_read(const void *data, size_t len, char *err, size_t errsi
     r.errsize = errsize;
     r.what = "the header";
     bool ok = r_header(&r) && r_graph(&r) && r_code(&r) && r_lets(&r) && r_rules(&r) && r_scorecards(&r) &&
-              r_segments(&r) && r_tables(&r) && r_regex(&r) && r_tail(&r) && cross_check(&r) &&
+              r_segments(&r) && r_tables(&r) && r_regex(&r) && r_lookups(&r) && r_tail(&r) && cross_check(&r) &&
               cr_program_verify(P, err, errsize);
     if (!ok) {
         if (!r.failed && errsize && !err[0])

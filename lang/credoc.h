@@ -13,8 +13,11 @@
  *   source text, type graph (label sets, records, types: each refers only
  *   to entries before it, so there are no cycles), input record and name,
  *   code (op, a, b, c, span), constants, lets, results, rules, scorecards,
- *   characteristics, segments, tables, regex patterns, nlocals, max_stack,
- *   max_table_rows, has_decide.  Nothing may follow.
+ *   characteristics, segments, tables, regex patterns, lookups (name,
+ *   source, path, table, key column, 32 bytes SHA-256 of the data file, row
+ *   type, span, then each row: its key and one value per column; no index,
+ *   the reader builds one), nlocals, max_stack, max_table_rows, has_decide.
+ *   Nothing may follow.
  *
  * A .credoc is untrusted input: cr_credoc_read checks every length, count,
  * index, opcode, operand, jump, value and type, and verifies the code
@@ -31,7 +34,8 @@
 
 #define CR_CREDOC_MAGIC "CREDOC"
 #define CR_CREDOC_MAGIC_LEN 6
-#define CR_CREDOC_VERSION 1
+/* 2: lookups (reference tables) after the regex patterns. */
+#define CR_CREDOC_VERSION 2
 
 /* The bytes of p's .credoc in a malloc'd buffer (*len bytes); NULL when
  * out of memory. */

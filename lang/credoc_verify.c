@@ -26,7 +26,10 @@
  *    COMP_NEW made has room for exactly that many), and a count starts from
  *    a small constant;
  *  - every named result is computed on every path that reaches a decision
- *    (the decision record reads it).
+ *    (the decision record reads it);
+ *  - LOOKUP and HAS name a lookup that exists; a LOOKUP gives a row of that
+ *    table's record type or null, and every stored row is such a row under
+ *    a text key (FIELD then reads its columns as the type says).
  *
  * Lets are verified callees first (the compiler's lets never call each
  * other in a cycle), so a LET's result has the shape its code produces. */
@@ -116,6 +119,7 @@ typedef struct ver {
     const shape **let_shape;
     const shape **const_shape;
     const shape **input_shape;
+    const shape **lookup_shape; /* per lookup: its row, or null */
     uint32_t **writes;      /* per let: every local it or a let it asks for may write */
     uint32_t *nwrites;
     uint64_t write_total;
@@ -455,6 +459,7 @@ static bool check_operands(ver *V, const region *R, uint32_t pc)
             return fail(V, "instruction %u (%s) has a=%u; it takes 0 or 1", pc, op_name(in->op), in->a);
         return true;
     case CR_OP_MATCH: return check_index(V, pc, "regular expression", in->c, P->nregex, "regular expressions");
+    case CR_OP_LOOKUP: case CR_OP_HAS: return check_index(V, pc, "lookup", in->c, P->nlookups, "lookups");
     case CR_OP_CALL: {
         if (!check_index(V, pc, "built-in", in->c, cr_nbuiltins, "built-ins"))
             return false;
@@ -1158,6 +1163,12 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
             return false;
         s->depth--;
         return push(V, pc, s, &s_bool, 0);
+    case CR_OP_LOOKUP: case CR_OP_HAS:
+        /* a key that is not a text finds nothing (vm_loop.h) */
+        if (!need(V, pc, s, 1))
+            return false;
+        s->depth--;
+        return push(V, pc, s, in->op == CR_OP_HAS ? &s_bool : V->lookup_shape[in->c], 0);
     case CR_OP_CALL:
         return call(V, pc, s, in);
     case CR_OP_LIST: {
@@ -1436,6 +1447,33 @@ static bool results_forced(ver *V)
     return true;
 }
 
+/* ---- lookups ------------------------------------------------------------------ */
+
+/* What LOOKUP pushes: a row of the lookup's record type, or null; and
+ * every stored row must be such a row (FIELD reads them as the type says)
+ * with a text key. */
+static bool lookup_shapes(ver *V)
+{
+    const cr_program *P = V->P;
+    V->lookup_shape = v_alloc(V, P->nlookups * sizeof *V->lookup_shape);
+    for (uint32_t i = 0; i < P->nlookups && !V->failed; i++) {
+        const cr_lookup_info *lk = &P->lookups[i];
+        if (!lk->row || lk->row->kind != CR_T_RECORD || !lk->row->rec)
+            return fail(V, "lookup %s has no row type", lk->name);
+        const shape *row = record_shape(V, lk->row->rec, 0);
+        if (V->failed)
+            return false;
+        V->lookup_shape[i] = mk(V, TAG(CR_RECORD) | TAG(CR_NULL), NULL, row->nfields, row->fields);
+        for (uint32_t r = 0; r < lk->nrows && !V->failed; r++) {
+            if (lk->keys[r].tag != CR_TEXT)
+                return fail(V, "lookup %s: the key of row %u is not a text", lk->name, r + 1);
+            if (lk->rows[r].len != row->nfields || !shape_le(value_shape(V, lk->rows[r], 0), row))
+                return fail(V, "lookup %s: row %u does not have the columns its type declares", lk->name, r + 1);
+        }
+    }
+    return !V->failed;
+}
+
 /* ---- the whole program ------------------------------------------------------ */
 
 static bool verify(ver *V)
@@ -1470,6 +1508,8 @@ static bool verify(ver *V)
         V->const_shape[i] = value_shape(V, P->consts[i], 0);
     for (uint32_t i = 0; i < P->input->nfields && !V->failed; i++)
         V->input_shape[i] = type_shape(V, P->input->fields[i].type, 0);
+    if (!V->failed && !lookup_shapes(V))
+        return false;
     for (uint32_t i = 0; i < P->nlets; i++)
         V->let_shape[i] = &bottom;
     if (V->failed)

@@ -222,11 +222,10 @@ static bool scan(const char *src, size_t len, cr_diags *diags, toklist *out)
     ctx.len = len;
     ctx.keep_comments = true;
     yyscan_t scanner;
-    if (yylex_init_extra(&ctx, &scanner) != 0) {
+    if (!cr_lex_begin(&ctx, src, len, &scanner)) {
         cr_arena_free(&arena);
         return false;
     }
-    YY_BUFFER_STATE buf = yy_scan_bytes(src, (int)len, scanner);
     bool ok = true;
     uint32_t prev_end = 0, col = indent_at(src, len, 0);
     YYSTYPE val;
@@ -254,8 +253,7 @@ static bool scan(const char *src, size_t len, cr_diags *diags, toklist *out)
         t->col = col;
         prev_end = sp.end;
     }
-    yy_delete_buffer(buf, scanner);
-    yylex_destroy(scanner);
+    cr_lex_end(scanner);
     cr_arena_free(&arena);
     return ok && !ctx.oom;
 }
@@ -349,7 +347,7 @@ static bool stops_expr(const fmt *f, uint32_t first, uint32_t j)
     int next = kind(f, j + 1);
     switch (kind(f, j)) {
     case KW_INPUT: case KW_CONST: case KW_LET: case KW_FN: case KW_REJECT: case KW_REFER:
-    case KW_APPROVE: case KW_SCORECARD: case KW_SEGMENT: case KW_TABLE: case KW_DECIDE:
+    case KW_APPROVE: case KW_SCORECARD: case KW_SEGMENT: case KW_TABLE: case KW_DECIDE: case KW_LOOKUP:
     case KW_WHEN: case KW_OTHERWISE: case KW_POLICY: case T_ARROW: case '|':
         return true;
     case KW_ADMISSION:
@@ -1052,9 +1050,9 @@ static uint32_t emit_fields(fmt *f, uint32_t j, uint32_t indent)
     return j;
 }
 
-static uint32_t item_input(fmt *f, uint32_t j)
+/* head { fields }: an input block, or a lookup's columns */
+static uint32_t item_fields(fmt *f, uint32_t j, uint32_t brace)
 {
-    uint32_t brace = j + 2;
     begin_line(f, j, 0);
     emit_head(f, j, j, brace);
     f->depth++;
@@ -1087,8 +1085,14 @@ static uint32_t item(fmt *f, uint32_t j)
     switch (kind(f, j)) {
     case KW_INPUT:
         if (kind(f, j + 2) == '{')
-            return item_input(f, j);
+            return item_fields(f, j, j + 2);
         break;
+    case KW_LOOKUP: {
+        uint32_t brace = find_top(f, j, '{');
+        if (kind(f, brace) == '{')
+            return item_fields(f, j, brace);
+        break;
+    }
     case KW_ADMISSION:
         if (next == '{')
             return item_block(f, j, j, j + 1, rows_admission);

@@ -40,6 +40,8 @@
     OP(IS_NULL)      /* pop a; push a is null (a=1: is not null) */                           \
     OP(IN)           /* pop set, x; push x in set (a=1: not in) */                            \
     OP(MATCH)        /* pop text; push whether regex c matches it */                         \
+    OP(LOOKUP)       /* pop key; push the row of lookup c with that key, or null */          \
+    OP(HAS)          /* pop key; push whether lookup c has a row with that key */            \
     OP(CALL)         /* pop a arguments; push builtin c of them */                           \
     OP(LIST)         /* pop c values; push a list of them */                                 \
     OP(TODAY)        /* push the evaluation's as-of date */                                   \

@@ -54,17 +54,18 @@ void cr_ast_list_push(cr_parse_ctx *ctx, cr_expr_list *l, cr_expr *e)
 bool cr_parse(cr_parse_ctx *ctx)
 {
     yyscan_t scanner;
-    if (yylex_init_extra(ctx, &scanner) != 0)
+    if (!cr_lex_begin(ctx, ctx->src, ctx->len, &scanner)) {
+        cr_span sp = {0, 0};
+        cr_diag(ctx->diags, CR_SEV_ERROR, sp, "out of memory while parsing");
         return false;
+    }
     ctx->offset = 0;
     ctx->prev_ends_expr = false;
     ctx->tail = &ctx->ast->items;
     ctx->ast->effective = INT64_MIN;
     uint32_t errors_before = ctx->diags->errors;
-    YY_BUFFER_STATE buf = yy_scan_bytes(ctx->src, (int)ctx->len, scanner);
     int rc = yyparse(scanner, ctx);
-    yy_delete_buffer(buf, scanner);
-    yylex_destroy(scanner);
+    cr_lex_end(scanner);
     if (ctx->oom) {
         cr_span sp = {0, 0};
         cr_diag(ctx->diags, CR_SEV_ERROR, sp, "out of memory while parsing");

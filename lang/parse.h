@@ -25,7 +25,17 @@ typedef struct cr_parse_ctx {
     /* the optional word after `hit collect`, handed to the table's action */
     const char *pending_ident;
     cr_span pending_span;
+    /* the scanner's own memory (lexer.l), so that running out of it while
+     * the scanner is set up is an error, not an abort */
+    void *lex_mem[8];
+    void *lex_fatal;       /* jmp_buf * while cr_lex_begin runs */
 } cr_parse_ctx;
+
+/* A scanner over src[0..len) with ctx as its context: true and *scanner,
+ * or false when out of memory (nothing is left allocated).  End it with
+ * cr_lex_end.  Defined in lexer.l. */
+bool cr_lex_begin(cr_parse_ctx *ctx, const char *src, size_t len, void **scanner);
+void cr_lex_end(void *scanner);
 
 /* Parses ctx->src into ctx->ast; syntax errors go to ctx->diags.
  * Returns false when the tree is unusable (any syntax error). */

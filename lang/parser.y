@@ -17,6 +17,11 @@ struct cr_parse_ctx;
 #include "lexer.h"
 
 static void yyerror(cr_span *loc, yyscan_t scanner, struct cr_parse_ctx *ctx, const char *msg);
+/* The parser's stack: a block's rows, fields and rules stay on it until
+ * the block ends, so it must hold the largest table (bison's default,
+ * 10,000, refused a 10,000-row table); deeper, "memory exhausted" is
+ * reported as the policy nesting too deeply (README.md, "Limits"). */
+#define YYMAXDEPTH 200000
 static cr_span join(cr_span a, cr_span b) { cr_span s = {a.start, b.end}; return s; }
 static cr_expr *bin(struct cr_parse_ctx *ctx, cr_op op, cr_expr *a, cr_expr *b, cr_span sp);
 static cr_expr *name_expr(struct cr_parse_ctx *ctx, const char *s, uint32_t len, cr_span sp);
@@ -56,6 +61,7 @@ static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t
     cr_seg_row *seg;
     cr_table_row *row;
     cr_decide_row *drow;
+    cr_lookup_decl *lookup;
     int num;
 }
 
@@ -67,7 +73,7 @@ static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t
 %token KW_FOR "for" KW_WHERE "where" KW_COUNT "count" KW_ANY "any" KW_ALL "all"
 %token KW_NULL "null" KW_TRUE "true" KW_FALSE "false" KW_TODAY "today"
 %token KW_SCORECARD "scorecard" KW_SEGMENT "segment" KW_OTHERWISE "otherwise"
-%token KW_TABLE "table" KW_DECIDE "decide" KW_AS "as"
+%token KW_TABLE "table" KW_DECIDE "decide" KW_AS "as" KW_LOOKUP "lookup" KW_HAS "has"
 %token T_EQ "==" T_NE "!=" T_LE "<=" T_GE ">=" T_ARROW "->" T_COALESCE "??" T_DOTDOT ".."
 %token <str> T_REGEX "regular expression" T_IDENT "name" T_STRING "text"
 %token <ival> T_DATE "date" T_INT "integer"
@@ -91,12 +97,13 @@ static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t
 %type <drow> decide_rows decide_row
 %type <str> opt_string opt_code hit_word
 %type <num> outcome opt_q
+%type <lookup> lookup_key
 
 %precedence KW_ELSE KW_WHERE
 %left KW_OR
 %left KW_AND
 %right KW_NOT
-%nonassoc T_EQ T_NE '<' T_LE '>' T_GE KW_IN KW_MATCHES KW_IS
+%nonassoc T_EQ T_NE '<' T_LE '>' T_GE KW_IN KW_MATCHES KW_IS KW_HAS
 %right T_COALESCE
 %left '+' '-'
 %left '*' '/' '%'
@@ -233,6 +240,45 @@ item:
   | KW_DECIDE '{' decide_rows '}' {
         cr_item *it = new_item(ctx, I_DECIDE, @$);
         if (it) { it->name = "decide"; it->name_span = @1; it->decide = $3; add_item(ctx, it); }
+    }
+  /* lookup NAME from csv|sqlite "path" [table TABLE] key COLUMN { columns } */
+  | KW_LOOKUP T_IDENT T_IDENT T_IDENT T_STRING lookup_key '{' fields '}' {
+        cr_item *it = new_item(ctx, I_LOOKUP, @$);
+        cr_lookup_decl *lk = $6;
+        if (strcmp($3.s, "from") != 0)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @3, "expected 'from' after the lookup's name");
+        if (!strcmp($4.s, "csv")) {
+            lk->source = LOOKUP_CSV;
+            if (lk->table)
+                cr_diag(ctx->diags, CR_SEV_ERROR, lk->table_span, "a csv lookup has no table: write key COLUMN after its path");
+        } else if (!strcmp($4.s, "sqlite")) {
+            lk->source = LOOKUP_SQLITE;
+            if (!lk->table)
+                cr_diag(ctx->diags, CR_SEV_ERROR, lk->key_span, "a sqlite lookup names its table: table TABLE key COLUMN");
+        } else {
+            cr_diag(ctx->diags, CR_SEV_ERROR, @4, "unknown lookup source '%s' (csv or sqlite)", $4.s);
+        }
+        lk->path = $5.s; lk->path_span = @5; lk->columns = $8;
+        if (it) { it->name = $2.s; it->name_span = @2; it->lookup = lk; add_item(ctx, it); }
+    }
+  ;
+
+/* `key COLUMN` or `table TABLE key COLUMN`; `key` stays free for field names */
+lookup_key:
+    T_IDENT T_IDENT {
+        $$ = cr_ast_alloc(ctx, sizeof *$$);
+        if (!$$) YYNOMEM;
+        if (strcmp($1.s, "key") != 0)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @1, "expected 'key' and the key column after the lookup's path");
+        $$->key = $2.s; $$->key_span = @2;
+    }
+  | KW_TABLE T_IDENT T_IDENT T_IDENT {
+        $$ = cr_ast_alloc(ctx, sizeof *$$);
+        if (!$$) YYNOMEM;
+        if (strcmp($3.s, "key") != 0)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @3, "expected 'key' and the key column after the table");
+        $$->table = $2.s; $$->table_span = @2;
+        $$->key = $4.s; $$->key_span = @4;
     }
   ;
 
@@ -568,6 +614,10 @@ expr:
         $$ = cr_ast_expr(ctx, E_MATCHES, @$);
         if ($$) { $$->u.tri.a = $1; $$->u.tri.b = $3; }
     }
+  | expr KW_HAS expr {
+        $$ = cr_ast_expr(ctx, E_HAS, @$);
+        if ($$) { $$->u.tri.a = $1; $$->u.tri.b = $3; }
+    }
   | expr KW_IS KW_NULL {
         $$ = cr_ast_expr(ctx, E_ISNULL, @$);
         if ($$) { $$->u.tri.a = $1; $$->u.tri.negate = false; }
@@ -666,6 +716,12 @@ static void yyerror(cr_span *loc, yyscan_t scanner, struct cr_parse_ctx *ctx, co
     /* bison says "syntax error, unexpected X, expecting Y": keep the useful part */
     if (strncmp(msg, "syntax error, ", 14) == 0)
         msg += 14;
+    if (strcmp(msg, "memory exhausted") == 0) {
+        cr_diag(ctx->diags, CR_SEV_ERROR, *loc,
+                "the policy is nested too deeply to parse: more than %d brackets, operators and block rows"
+                " open at once (an expression may nest at most 1000 levels)", YYMAXDEPTH);
+        return;
+    }
     cr_diag(ctx->diags, CR_SEV_ERROR, *loc, "%s", msg);
 }
 

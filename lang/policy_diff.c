@@ -91,6 +91,7 @@ static bool opens_operand(const char *w, size_t n)
         "policy", "input", "const", "let", "fn", "admission", "reject", "refer", "when", "and",
         "or", "not", "in", "matches", "is", "if", "then", "else", "list", "of", "for", "where",
         "count", "any", "all", "approve", "scorecard", "segment", "otherwise", "table", "decide", "as",
+        "lookup", "has",
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strlen(words[i]) == n && memcmp(words[i], w, n) == 0)
@@ -1075,6 +1076,15 @@ static void diff_decide(dctx *D, const cr_item *x, const cr_item *y)
     entries_free(&b);
 }
 
+/* ---- lookups ---------------------------------------------------------------- */
+
+/* A lookup's declaration, as a whole: where its data comes from and its
+ * columns.  (The data itself is not in the policy's text.) */
+static void diff_lookup(dctx *D, const cr_item *x, const cr_item *y)
+{
+    both_sides(D, "lookup", str_printf("lookup %s", x->name), x->span, y->span);
+}
+
 /* ---- blocks by name --------------------------------------------------------- */
 
 static const cr_item *find_item(const cr_policy_ast *ast, cr_item_kind k, const char *name)
@@ -1113,6 +1123,7 @@ bool cr_policy_diff_run(const cr_policy_tree *old_tree, const cr_policy_tree *ne
     dctx D = {old_tree, new_tree, out};
     diff_header(&D);
     diff_input(&D);
+    diff_blocks(&D, I_LOOKUP, "lookup", diff_lookup);
     diff_named(&D, I_CONST);
     diff_named(&D, I_LET);
     diff_named(&D, I_RESULT);

@@ -1,7 +1,7 @@
 /* What changed between two versions of a policy, construct by construct:
- * the header, input fields, consts, lets, results and functions, admission
- * and other rules, scorecard characteristics and bins, segment rows, table
- * rows and decide rows.  Expressions are compared as source text with
+ * the header, input fields, lookups, consts, lets, results and functions,
+ * admission and other rules, scorecard characteristics and bins, segment
+ * rows, table rows and decide rows.  Expressions are compared as source text with
  * white space and comments normalised away, so re-indenting a policy is
  * not a change; what an auditor reads is the old and the new text.
  *

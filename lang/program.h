@@ -70,6 +70,26 @@ typedef struct cr_table_info {
     const cr_type *out;
 } cr_table_info;
 
+/* A reference table (a `lookup`), read once when the policy loaded: its
+ * rows as values in the program's arena and an open-addressing index of
+ * their keys (FNV-1a, linear probing), so LOOKUP and HAS cost one hash.
+ * The name, path and SHA-256 say which data a decision was made with. */
+typedef struct cr_lookup_info {
+    const char *name;
+    uint8_t source;            /* cr_lookup_source */
+    const char *path;          /* as the policy writes it, relative to its folder */
+    const char *table;         /* SQLite: the table read; NULL for a CSV file */
+    const char *key;           /* the key column */
+    char sha256[65];           /* of the file's bytes when they were read */
+    const cr_type *row;        /* an optional record: a row, or null for an absent key */
+    uint32_t nrows;
+    const cr_value *keys;      /* texts, one per row */
+    const cr_value *rows;      /* records in row->rec's field order, one per row */
+    uint32_t *index;           /* row number + 1, 0 = empty; index_mask + 1 entries */
+    uint32_t index_mask;
+    cr_span span;              /* the declaration */
+} cr_lookup_info;
+
 typedef struct cr_program {
     cr_arena arena;
     /* the exact source and what identifies it */
@@ -104,6 +124,8 @@ typedef struct cr_program {
     uint32_t nsegments;
     cr_table_info *tables;
     uint32_t ntables;
+    cr_lookup_info *lookups;
+    uint32_t nlookups;
 
     void **regex;              /* pcre2_code_8 *, compiled (and JIT-compiled) at load */
     const char **regex_src;    /* each pattern's text (NUL-terminated), kept so a .credoc can */

@@ -40,7 +40,7 @@ typedef struct sema {
     const char *narrow[MAX_NARROW];  /* paths known not to be null here */
     uint32_t nnarrow;
     uint32_t next_slot;
-    uint32_t nlets, nscorecards, nsegments, ntables, ncharacs;
+    uint32_t nlets, nscorecards, nsegments, ntables, ncharacs, nlookups;
     void **regex;
     const char **regex_src;          /* pattern texts, kept for .credoc files */
     uint32_t *regex_len;
@@ -243,6 +243,7 @@ static cr_item *find_item(sema *S, const char *name)
     for (cr_item *it = S->ast->items; it; it = it->next) {
         switch (it->kind) {
         case I_CONST: case I_LET: case I_RESULT: case I_SCORECARD: case I_SEGMENT: case I_TABLE: case I_FN:
+        case I_LOOKUP:
             if (it->name && strcmp(it->name, name) == 0)
                 return it;
             break;
@@ -283,6 +284,12 @@ static bool all_caps(const char *s)
 
 /* ---- null-safety: paths narrowed to non-null by guards ---- */
 
+/* Does e name a lookup (resolved by check_lookup_key)? */
+static bool is_lookup_ref(const cr_expr *e)
+{
+    return e && e->kind == E_NAME && e->ref == REF_ITEM && e->item && e->item->kind == I_LOOKUP;
+}
+
 static bool path_of(const cr_expr *e, char *buf, size_t size)
 {
     if (e->kind == E_NAME) {
@@ -295,6 +302,15 @@ static bool path_of(const cr_expr *e, char *buf, size_t size)
         if (!path_of(e->u.call.recv, inner, sizeof inner))
             return false;
         int n = snprintf(buf, size, "%s.%s", inner, e->u.call.name);
+        return n > 0 && (size_t)n < size;
+    }
+    if (e->kind == E_INDEX && is_lookup_ref(e->u.tri.a)) {
+        /* a lookup's row by a key path is the same row wherever it is
+         * read, so `t[k] is not null` guards `t[k].col` */
+        char key[256];
+        if (!path_of(e->u.tri.b, key, sizeof key))
+            return false;
+        int n = snprintf(buf, size, "%s[%s]", e->u.tri.a->u.str.s, key);
         return n > 0 && (size_t)n < size;
     }
     return false;
@@ -516,6 +532,12 @@ static const cr_type *check_name(sema *S, cr_expr *e)
         }
     }
     cr_item *it = find_item(S, name);
+    if (it && it->kind == I_LOOKUP) {
+        it->used = true;
+        err(S, e->span, "'%s' is a lookup table: its row for a key is %s[key], and '%s has key' tests for one", name,
+            name, name);
+        return &cr_type_error;
+    }
     if (it && it->kind != I_FN) {
         e->ref = REF_ITEM;
         e->item = it;
@@ -790,6 +812,101 @@ static const cr_type *check_loop(sema *S, cr_expr *e)
     return result;
 }
 
+/* ---- lookups ---- */
+
+/* The lookup that e names, when e is a name no local hides; else NULL. */
+static cr_item *lookup_named(sema *S, const cr_expr *e)
+{
+    if (!e || e->kind != E_NAME)
+        return NULL;
+    for (uint32_t i = 0; i < S->nscope; i++)
+        if (strcmp(S->scope[i].name, e->u.str.s) == 0)
+            return NULL;
+    cr_item *it = find_item(S, e->u.str.s);
+    return it && it->kind == I_LOOKUP ? it : NULL;
+}
+
+/* Is rec the row of a lookup? */
+static bool is_lookup_row(sema *S, const cr_record *rec)
+{
+    for (cr_item *it = S->ast->items; it; it = it->next)
+        if (it->kind == I_LOOKUP && it->value_type && it->value_type->rec == rec)
+            return true;
+    return false;
+}
+
+/* lookup[key] and lookup has key: resolves the lookup, checks the key is text. */
+static void check_lookup_key(sema *S, cr_expr *e, cr_item *lk)
+{
+    cr_expr *name = e->u.tri.a, *key = e->u.tri.b;
+    name->ref = REF_ITEM;
+    name->item = lk;
+    name->type = lk->value_type ? lk->value_type : &cr_type_error;
+    lk->used = true;
+    e->ref_index = lk->sub_index;
+    const cr_type *tk = need(S, key);
+    char b[96];
+    if (!is_err(tk) && tk->kind != CR_T_TEXT && tk->kind != CR_T_LABEL)
+        err(S, key->span, "the keys of lookup %s are text, but this is %s", lk->name, tname(tk, b));
+}
+
+/* lookup[key]: the row, null when the key is absent (so optional until a
+ * guard narrows it). */
+static const cr_type *check_lookup_row(sema *S, cr_expr *e, cr_item *lk)
+{
+    check_lookup_key(S, e, lk);
+    const cr_type *t = lk->value_type ? lk->value_type : &cr_type_error;
+    return t->optional && narrowed(S, e) ? with_optional(S, t, false) : t;
+}
+
+static const cr_type *check_has(sema *S, cr_expr *e)
+{
+    cr_item *lk = lookup_named(S, e->u.tri.a);
+    if (lk) {
+        check_lookup_key(S, e, lk);
+        return &cr_type_bool;
+    }
+    const cr_type *ta = check(S, e->u.tri.a);
+    char b[96];
+    if (!is_err(ta))
+        err(S, e->u.tri.a->span, "'has' asks a lookup table for a key, but this is %s", tname(ta, b));
+    check(S, e->u.tri.b);
+    return &cr_type_bool;
+}
+
+static bool lookup_column_type(const cr_type_expr *te)
+{
+    static const char *const names[] = {"int", "number", "money", "rate", "bool", "text", "date"};
+    if (!te || te->kind != TE_NAME)
+        return false;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(te->name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* lookup NAME from ... { columns }: the row type, a record of the declared
+ * columns, optional because a key may have no row. */
+static void check_lookup(sema *S, cr_item *it)
+{
+    cr_lookup_decl *d = it->lookup;
+    it->sub_index = S->nlookups++;
+    it->resolved = true;
+    bool ok = true;
+    for (cr_field_decl *f = d->columns; f; f = f->next) {
+        if (!lookup_column_type(f->type)) {
+            const char *what = f->type->kind == TE_NAME ? f->type->name : f->type->kind == TE_LIST ? "a list" : "a record";
+            err(S, f->type->span, "a lookup column is int, number, money, rate, bool, text or date (T? allows empty cells), not %s", what);
+            ok = false;
+        }
+        if (strcmp(f->name, d->key) == 0) {
+            err(S, f->span, "'%s' is the key column; the block declares the other columns", f->name);
+            ok = false;
+        }
+    }
+    it->value_type = ok ? record_type(S, d->columns, it->name, true, NULL) : &cr_type_error;
+}
+
 static const cr_type *check_field(sema *S, cr_expr *e)
 {
     cr_expr *recv = e->u.call.recv;
@@ -821,7 +938,10 @@ static const cr_type *check_field(sema *S, cr_expr *e)
         err(S, e->u.call.name_span, "%s has no fields; '.%s' cannot be used here", tname(t, b), name);
         return &cr_type_error;
     }
-    if (t->optional && !narrowed(S, recv))
+    /* a field of a lookup's row is null when the row is: the null goes on
+     * into the field, to be guarded or given a default there */
+    bool carries_null = t->optional && is_lookup_row(S, t->rec);
+    if (t->optional && !carries_null && !narrowed(S, recv))
         need(S, recv);
     int f = cr_record_find(t->rec, name, strlen(name));
     if (f < 0) {
@@ -841,7 +961,7 @@ static const cr_type *check_field(sema *S, cr_expr *e)
     if (recv->ref == REF_INPUT_RECORD) {
         e->ref = REF_INPUT;
     }
-    return t->rec->fields[f].type;
+    return carries_null ? with_optional(S, t->rec->fields[f].type, true) : t->rec->fields[f].type;
 }
 
 static const cr_type *check_method(sema *S, cr_expr *e)
@@ -972,6 +1092,9 @@ static const cr_type *check_expr(sema *S, cr_expr *e)
     case E_METHOD: return check_method(S, e);
     case E_CALL: return check_call(S, e);
     case E_INDEX: {
+        cr_item *lk = lookup_named(S, e->u.tri.a);
+        if (lk)
+            return check_lookup_row(S, e, lk);
         const cr_type *tl = need(S, e->u.tri.a);
         const cr_type *ti = need(S, e->u.tri.b);
         if (!is_err(ti) && ti->kind != CR_T_INT)
@@ -1080,6 +1203,8 @@ static const cr_type *check_expr(sema *S, cr_expr *e)
     case E_AGG:
     case E_COMP:
         return check_loop(S, e);
+    case E_HAS:
+        return check_has(S, e);
     case E_ADMISSION: {
         const char *m = e->u.str.s;
         if (strcmp(m, "reasons") == 0) { e->ref_index = 0; return &cr_type_text_list; }
@@ -1097,6 +1222,9 @@ static const cr_type *check_expr(sema *S, cr_expr *e)
 /* Deeper than this, an expression is refused rather than risk the
  * stack (see the limits table in the README). */
 #define CR_MAX_NESTING 1000
+/* Tables and characteristics with more rows or bins than this are not
+ * checked pair by pair for rows that never match (rows x rows work). */
+#define CR_MAX_PAIRWISE 2000
 
 static const cr_type *check(sema *S, cr_expr *e)
 {
@@ -1367,6 +1495,12 @@ static void check_scorecard(sema *S, cr_item *it)
         if (!is_err(t) && !numeric && t->kind != CR_T_TEXT && t->kind != CR_T_LABEL && t->kind != CR_T_BOOL)
             err(S, c->name_span, "a characteristic must be a number, text, bool or label, but '%s' is %s", c->name, tname(t, (char[96]){0}));
         bool has_else = false;
+        uint32_t nbins = 0;
+        for (cr_bin *b = c->bins; b; b = b->next)
+            nbins++;
+        if (nbins > CR_MAX_PAIRWISE)
+            warn(S, c->name_span, "'%s' has %u bins, more than %d: bins that can never match are not looked for",
+                 c->name, nbins, CR_MAX_PAIRWISE);
         for (cr_bin *b = c->bins; b; b = b->next) {
             bool after_else = has_else;
             if (after_else)
@@ -1379,7 +1513,7 @@ static void check_scorecard(sema *S, cr_item *it)
                 all_int = false;
             if (b->points && b->points->kind != E_INT && b->points->kind != E_DEC)
                 err(S, b->points->span, "points must be a number written out");
-            for (cr_bin *p = c->bins; p != b && !after_else; p = p->next)
+            for (cr_bin *p = c->bins; p != b && !after_else && nbins <= CR_MAX_PAIRWISE; p = p->next)
                 if (b->cell.kind != CELL_ANY && cell_covers(&p->cell, &b->cell, numeric)) {
                     warn(S, b->cell.span, "this bin can never match: an earlier bin of '%s' catches all its values", c->name);
                     break;
@@ -1473,9 +1607,10 @@ static void check_table(sema *S, cr_item *it)
             continue;
         }
         for (uint32_t i = 0; i < n; i++) {
-            /* a grid's row test and column test are shared by many rows */
+            /* a grid's row test and column test are shared by many rows
+             * (only a grid's: other tables would pay rows x rows here) */
             bool seen = false;
-            for (cr_table_row *p = it->rows; p != r && !seen; p = p->next)
+            for (cr_table_row *p = it->rows; r->grid_row_span.end && p != r && !seen; p = p->next)
                 seen = p->ncells == n && p->cells[i].span.start == r->cells[i].span.start &&
                        p->cells[i].span.end == r->cells[i].span.end;
             if (seen) {
@@ -1493,9 +1628,16 @@ static void check_table(sema *S, cr_item *it)
         if (!assignable(out, to))
             err(S, r->out->span, "table %s gives %s, but this row gives %s", it->name, tname(out, b1), tname(to, b2));
     }
-    /* rows that never match (first) or may overlap (unique) */
+    /* rows that never match (first) or may overlap (unique): every pair of
+     * rows, so not for a table too big for that (README.md, "Limits") */
     rowno = 1;
-    for (cr_table_row *r = it->rows; r; r = r->next, rowno++) {
+    uint32_t nrows = 0;
+    for (cr_table_row *r = it->rows; r; r = r->next)
+        nrows++;
+    if (nrows > CR_MAX_PAIRWISE && (it->hit == HIT_FIRST || it->hit == HIT_UNIQUE))
+        warn(S, it->name_span, "table %s has %u rows, more than %d: rows that %s are not looked for", it->name, nrows,
+             CR_MAX_PAIRWISE, it->hit == HIT_FIRST ? "can never match" : "can both match");
+    for (cr_table_row *r = it->rows; r && nrows <= CR_MAX_PAIRWISE; r = r->next, rowno++) {
         if (r->ncells != n)
             continue;
         uint32_t prevno = 1;
@@ -1833,7 +1975,7 @@ static void self_comparisons(sema *S, const cr_expr *e)
     case E_UNARY:
         self_comparisons(S, e->u.bin.a);
         return;
-    case E_IF: case E_INDEX: case E_SLICE: case E_MATCHES: case E_ISNULL:
+    case E_IF: case E_INDEX: case E_SLICE: case E_MATCHES: case E_ISNULL: case E_HAS:
         self_comparisons(S, e->u.tri.a);
         self_comparisons(S, e->u.tri.b);
         self_comparisons(S, e->u.tri.c);
@@ -1925,7 +2067,7 @@ static bool uses_admission(const cr_expr *e, int depth, const char **via)
         return uses_admission(e->u.call.recv, depth, via);
     case E_UNARY: case E_BINARY:
         return uses_admission(e->u.bin.a, depth, via) || uses_admission(e->u.bin.b, depth, via);
-    case E_INDEX: case E_SLICE: case E_IF: case E_MATCHES: case E_ISNULL:
+    case E_INDEX: case E_SLICE: case E_IF: case E_MATCHES: case E_ISNULL: case E_HAS:
         return uses_admission(e->u.tri.a, depth, via) || uses_admission(e->u.tri.b, depth, via) ||
                uses_admission(e->u.tri.c, depth, via);
     case E_LIST: case E_SET:
@@ -2056,7 +2198,7 @@ static bool fn_reaches(const cr_expr *e, const cr_item *target, int depth)
     case E_METHOD: return fn_reaches(e->u.call.recv, target, depth) || list_reaches(&e->u.call.args, target, depth);
     case E_FIELD: return fn_reaches(e->u.call.recv, target, depth);
     case E_UNARY: case E_BINARY: return fn_reaches(e->u.bin.a, target, depth) || fn_reaches(e->u.bin.b, target, depth);
-    case E_INDEX: case E_SLICE: case E_IF: case E_MATCHES: case E_ISNULL:
+    case E_INDEX: case E_SLICE: case E_IF: case E_MATCHES: case E_ISNULL: case E_HAS:
         return fn_reaches(e->u.tri.a, target, depth) || fn_reaches(e->u.tri.b, target, depth) || fn_reaches(e->u.tri.c, target, depth);
     case E_LIST: case E_SET: return list_reaches(&e->u.list, target, depth);
     case E_AGG: case E_COMP:
@@ -2109,6 +2251,8 @@ bool cr_sema(cr_policy_ast *ast, cr_arena *arena, cr_diags *diags, cr_sema_out *
             err(S, it->name_span, "'%s' is already an input field", it->name);
         if (it->kind == I_SEGMENT)
             check_segment_labels(S, it);
+        if (it->kind == I_LOOKUP)
+            check_lookup(S, it);
     }
     uint32_t ndecide = 0;
     for (cr_item *it = ast->items; it; it = it->next) {
@@ -2147,9 +2291,11 @@ bool cr_sema(cr_policy_ast *ast, cr_arena *arena, cr_diags *diags, cr_sema_out *
         }
     }
     for (cr_item *it = ast->items; it; it = it->next)
-        if ((it->kind == I_LET || it->kind == I_FN || it->kind == I_CONST || it->kind == I_TABLE) && !it->used)
+        if ((it->kind == I_LET || it->kind == I_FN || it->kind == I_CONST || it->kind == I_TABLE || it->kind == I_LOOKUP) &&
+            !it->used)
             warn(S, it->name_span, "%s '%s' is never used",
-                 it->kind == I_FN ? "function" : it->kind == I_CONST ? "const" : it->kind == I_TABLE ? "table" : "let", it->name);
+                 it->kind == I_FN ? "function" : it->kind == I_CONST ? "const" : it->kind == I_TABLE ? "table"
+                 : it->kind == I_LOOKUP ? "lookup" : "let", it->name);
     if (diags->errors == errors_before)
         static_checks(S);
 
@@ -2160,6 +2306,7 @@ bool cr_sema(cr_policy_ast *ast, cr_arena *arena, cr_diags *diags, cr_sema_out *
     out->nsegments = S->nsegments;
     out->ntables = S->ntables;
     out->ncharacs = S->ncharacs;
+    out->nlookups = S->nlookups;
     out->nlocals = S->next_slot;
     out->regex = S->regex;
     out->regex_src = S->regex_src;

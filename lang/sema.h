@@ -17,7 +17,7 @@
 typedef struct cr_sema_out {
     cr_record *input;          /* the input schema (an empty record when none) */
     const char *input_name;
-    uint32_t nlets, nscorecards, nsegments, ntables, ncharacs;
+    uint32_t nlets, nscorecards, nsegments, ntables, ncharacs, nlookups;
     uint32_t nlocals;
     void **regex;              /* compiled patterns, pcre2_code_8 * */
     const char **regex_src;    /* their texts, for .credoc files */

@@ -68,6 +68,7 @@ static void operands(cr_buf *b, const cr_program *p, const cr_ins *in)
         cr_buf_put(b, p->regex_src[in->c], p->regex_len[in->c]);
         cr_buf_put(b, "/", 1);
         return;
+    case CR_OP_LOOKUP: case CR_OP_HAS: put_name(b, "lookup ", p->lookups[in->c].name); return;
     case CR_OP_CALL: cr_buf_printf(b, "%s/%u", cr_builtins[in->c].name, in->a); return;
     case CR_OP_LIST: cr_buf_printf(b, "%u items", in->c); return;
     case CR_OP_REASONS: cr_buf_printf(b, "%u values", in->c); return;

@@ -27,6 +27,7 @@
 #include "decision_json.h"
 #include "decision_log.h"
 #include "json_read.h"
+#include "limit.h"
 #include "vm.h"
 
 static const char usage_run[] =
@@ -46,7 +47,12 @@ static const char usage_run[] =
     "\n"
     "  --as-of DATE        the date `today` means (YYYY-MM-DD; default: the current date, UTC)\n"
     "  --explain           add why: rules fired, scorecard bins, segment row, table rows\n"
-    "  --budget N          instructions allowed per application (default 1000000)\n"
+    "  --budget N          instructions allowed per application (default 1000000,\n"
+    "                      at most 1000000000)\n"
+    "  --max-memory SIZE   memory allowed per application (default 64M, at most 1G;\n"
+    "                      SIZE in bytes or with K, M or G)\n"
+    "  --max-line SIZE     longest input line (default 16M, at most 64M); a longer\n"
+    "                      line is an ERROR line and the run goes on\n"
     "  --log FILE          record every decision in FILE, an SQLite decision log\n"
     "                      (created when missing; check it with credo audit).  A line\n"
     "                      is written to stdout once its batch is committed to the\n"
@@ -137,6 +143,7 @@ typedef struct run_opts {
     bool explain;
     int64_t today;
     cr_session_limits limits;
+    size_t max_line;             /* bytes of one input line, without its newline */
     const char *log;
     const char *second;          /* the challenger or shadow policy */
     bool shadow;
@@ -187,11 +194,32 @@ static int parse_args(int argc, char **argv, run_opts *o)
         } else if (strcmp(a, "--budget") == 0 && (v = option_value(argc, argv, &i))) {
             char *end;
             unsigned long long n = strtoull(v, &end, 10);
-            if (*end || n == 0) {
+            if (*end || n == 0 || *v == '-') {
                 fprintf(stderr, "credo run: --budget needs a positive number\n");
                 return 2;
             }
+            if (n > CR_MAX_INSTRUCTIONS_MAX) {
+                fprintf(stderr, "credo run: --budget %s is more than the maximum, %llu\n", v, CR_MAX_INSTRUCTIONS_MAX);
+                return 2;
+            }
             o->limits.max_instructions = n;
+        } else if ((strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-line") == 0) &&
+                   (v = option_value(argc, argv, &i))) {
+            bool line = a[6] == 'l';
+            uint64_t n, max = line ? CR_MAX_LINE_MAX : CR_MAX_MEMORY_MAX;
+            char m[32];
+            if (!cr_size_parse(v, &n) || n == 0) {
+                fprintf(stderr, "credo run: %s needs a size in bytes, or with K, M or G (e.g. 64M)\n", a);
+                return 2;
+            }
+            if (n > max) {
+                fprintf(stderr, "credo run: %s %s is more than the maximum, %s\n", a, v, cr_size_text(max, m, sizeof m));
+                return 2;
+            }
+            if (line)
+                o->max_line = (size_t)n;
+            else
+                o->limits.max_memory = (size_t)n;
         } else if (strcmp(a, "--log") == 0 && (v = option_value(argc, argv, &i))) {
             o->log = v;
         } else if ((strcmp(a, "--challenger") == 0 || strcmp(a, "--shadow") == 0) &&
@@ -287,6 +315,8 @@ typedef struct line_reader {
     size_t start, end, scan, cap;  /* unread bytes [start, end); no '\n' in [start, scan) */
     bool eof;
     int err;                       /* errno of a failed read */
+    size_t max;                    /* longest line, without its '\n'; 0: no limit */
+    bool skipping;                 /* dropping the rest of a line longer than max */
 } line_reader;
 
 static void reader_fill(line_reader *r)
@@ -321,7 +351,8 @@ static void reader_fill(line_reader *r)
 
 /* The next line, its terminator included when there is one: true, or
  * false at the end of the input or on a read error (r->err).  The line
- * stays valid until the next call. */
+ * stays valid until the next call.  A line longer than r->max is not kept:
+ * it is read to its end and given as *line NULL, *len 0. */
 static bool reader_next(line_reader *r, const char **line, size_t *len)
 {
     for (;;) {
@@ -330,15 +361,29 @@ static bool reader_next(line_reader *r, const char **line, size_t *len)
             *line = r->buf + r->start;
             *len = (size_t)(nl + 1 - *line);
             r->start = r->scan = r->start + *len;
+            if (r->skipping || (r->max && *len - 1 > r->max)) {
+                r->skipping = false;
+                *line = NULL;
+                *len = 0;
+            }
             return true;
         }
         r->scan = r->end;
+        if (r->max && r->end - r->start > r->max) {
+            r->skipping = true;            /* too long: drop what is read so far */
+            r->start = r->scan = r->end;
+        }
         if (r->eof || r->err) {
-            if (r->err || r->end == r->start)
+            if (r->err || (r->end == r->start && !r->skipping))
                 return false;
             *line = r->buf + r->start;     /* the last line, without a newline */
             *len = r->end - r->start;
             r->start = r->scan = r->end;
+            if (r->skipping) {
+                r->skipping = false;
+                *line = NULL;
+                *len = 0;
+            }
             return true;
         }
         reader_fill(r);
@@ -441,6 +486,10 @@ static bool source_next(source *src, const char **line, size_t *len)
         }
         *line = src->row.p;
         *len = src->row.len;
+        if (src->lr.max && src->row.len > src->lr.max) {
+            *line = NULL;   /* as an over-long input line */
+            *len = 0;
+        }
         return true;
     }
     src->done = true;
@@ -539,6 +588,7 @@ typedef struct runner {
     /* progress */
     bool progress;
     double last_progress;
+    int out_err;                 /* errno of the first failed write to stdout */
 } runner;
 
 /* A stable share: the same app_id goes the same way in every run, on
@@ -594,9 +644,17 @@ static void decide_line(const runner *r, decider *w, const char *line, size_t le
     cr_session *s = w->s;
     memset(rec, 0, sizeof *rec);
     rec->out = w->buf.len;
-    cr_cli_decide(s, line, len, lineno, o->explain, &w->buf, &d);
+    if (!line) {
+        /* longer than --max-line: the reader kept none of it */
+        char what[64], size[32];
+        snprintf(what, sizeof what, "line: longer than %s", cr_size_text(o->max_line, size, sizeof size));
+        cr_write_error(&w->buf, NULL, 0, lineno, what);
+        d = (cr_cli_decided){.ok = false, .app_id = NULL};
+    } else {
+        cr_cli_decide(s, line, len, lineno, o->explain, &w->buf, &d);
+    }
     if (r->second && !o->shadow) {
-        if (d.app_id && in_share(d.app_id, d.app_id_len, o->share_bp)) {
+        if (line && d.app_id && in_share(d.app_id, d.app_id_len, o->share_bp)) {
             s = w->s2;
             w->buf.len = rec->out;
             cr_cli_decide(s, line, len, lineno, o->explain, &w->buf, &d);
@@ -614,7 +672,7 @@ static void decide_line(const runner *r, decider *w, const char *line, size_t le
     rec->app_len = w->buf.len - rec->app;
     if (r->log)
         log_columns(w, s, d.ok, &rec->reasons, &rec->reasons_len, &rec->fired, &rec->fired_len);
-    if (o->shadow) {
+    if (o->shadow && line) {
         cr_cli_decided d2;
         rec->has_shadow = true;
         rec->out2 = w->buf.len;
@@ -690,9 +748,11 @@ static bool commit_batch(runner *r)
     r->batch_added = r->batch_skipped = 0;
     fwrite(r->pending.p, 1, r->pending.len, stdout);
     fflush(stdout);
+    if (ferror(stdout) && !r->out_err)
+        r->out_err = errno;   /* stdout failed: stop, the end says why */
     r->pending.len = 0;
     r->batch_lines = 0;
-    return true;
+    return !ferror(stdout);
 }
 
 static bool batch_due(runner *r, source *in)
@@ -741,7 +801,9 @@ static bool finish_line(runner *r, const decider *w, const line_rec *rec, const 
         return false;
     if (!r->log) {
         fwrite(w->buf.p + rec->out, 1, rec->out_len, stdout);
-        return true;
+        if (ferror(stdout) && !r->out_err)
+            r->out_err = errno;   /* stdout failed (a full disk): stop, the end says why */
+        return !ferror(stdout);
     }
     if (!log_decision(r, w, rec, false, line, len))
         return false;
@@ -825,6 +887,7 @@ static uint64_t trimmed(const char *line, size_t n)
 }
 
 enum { CHUNK_LINES = 2048 };
+#define CHUNK_BYTES ((size_t)64 << 20)   /* a chunk of long lines stops early */
 
 /* With several threads: read a chunk of lines, split it into one
  * contiguous run per thread, decide in parallel, then finish every line in
@@ -852,10 +915,11 @@ static int run_parallel(runner *r, source *in, uint64_t *lineno)
         text.len = 0;
         const char *line;
         size_t len;
-        while (n < chunk && source_next(in, &line, &len)) {
-            offs[n] = text.len;   /* the buffer may move: offsets now, pointers later */
-            lens[n] = trimmed(line, len);
-            cr_buf_put(&text, line, lens[n]);
+        while (n < chunk && text.len < CHUNK_BYTES && source_next(in, &line, &len)) {
+            offs[n] = line ? text.len : SIZE_MAX;   /* the buffer may move: offsets now, pointers later */
+            lens[n] = line ? trimmed(line, len) : 0;
+            if (line)
+                cr_buf_put(&text, line, lens[n]);
             n++;
         }
         if (text.failed) {
@@ -866,7 +930,7 @@ static int run_parallel(runner *r, source *in, uint64_t *lineno)
         if (n == 0)
             break;
         for (size_t i = 0; i < n; i++)
-            copies[i] = text.p + offs[i];
+            copies[i] = offs[i] == SIZE_MAX ? NULL : text.p + offs[i];   /* NULL: longer than --max-line */
         size_t per = (n + (size_t)nw - 1) / (size_t)nw, at = 0;
         int started = 0;
         for (int t = 0; t < nw && at < n; t++) {
@@ -1096,12 +1160,13 @@ int cr_cmd_run(int argc, char **argv)
 {
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_run, 0);
-    run_opts o = {.today = cr_cli_today(), .limits = CR_SESSION_LIMITS_DEFAULT, .share_bp = -1};
+    run_opts o = {.today = cr_cli_today(), .limits = CR_SESSION_LIMITS_DEFAULT, .share_bp = -1,
+                  .max_line = CR_MAX_LINE_DEFAULT};
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
     runner r = {0};
-    source in = {.lr = {.fd = STDIN_FILENO}};
+    source in = {.lr = {.fd = STDIN_FILENO, .max = o.max_line}};
     clock_gettime(CLOCK_MONOTONIC, &r.started);
     if (!setup(&r, &o)) {
         teardown(&r);
@@ -1142,7 +1207,7 @@ int cr_cmd_run(int argc, char **argv)
     if (o.summary || isatty(STDERR_FILENO))
         print_summary(&r);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "credo run: cannot write decisions: %s\n", strerror(errno));
+        fprintf(stderr, "credo run: cannot write decisions: %s\n", strerror(r.out_err ? r.out_err : errno));
         rc = 1;
     }
     if (in.lr.fd != STDIN_FILENO)

@@ -77,7 +77,9 @@ typedef struct credo_session credo_session;
  * one is CREDO_E_COMPILE, without a line). */
 credo_policy *credo_policy_load(const char *path, credo_error *err);
 /* Compiles the policy source src[0..len); name is the file name that
- * diagnostics and run-time errors give. */
+ * diagnostics and run-time errors give, and the folder of name is where
+ * the policy's reference tables (`lookup ... from csv "PATH"`) are read
+ * from. */
 credo_policy *credo_policy_compile(const char *name, const char *src, size_t len, credo_error *err);
 void credo_policy_free(credo_policy *p);
 

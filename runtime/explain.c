@@ -64,7 +64,7 @@ static bool is_test_op(uint8_t op)
 {
     switch ((cr_opcode)op) {
     case CR_OP_EQ: case CR_OP_NE: case CR_OP_LT: case CR_OP_LE: case CR_OP_GT: case CR_OP_GE:
-    case CR_OP_IN: case CR_OP_MATCH: case CR_OP_IS_NULL:
+    case CR_OP_IN: case CR_OP_MATCH: case CR_OP_IS_NULL: case CR_OP_HAS:
         return true;
     default:
         return false;
@@ -83,6 +83,7 @@ static const char *op_symbol(uint8_t op, uint8_t a)
     case CR_OP_IN: return a ? "not in" : "in";
     case CR_OP_MATCH: return "matches";
     case CR_OP_IS_NULL: return a ? "is not null" : "is null";
+    case CR_OP_HAS: return "has";
     default: return "?";
     }
 }
@@ -100,6 +101,9 @@ static void test_text(const cr_session *s, const cr_trace_entry *e, char *buf, s
     case CR_OP_IS_NULL:
     case CR_OP_MATCH:
         snprintf(buf, size, "%s: %s %s -> %s", src, a, op_symbol(in->op, in->a), res);
+        break;
+    case CR_OP_HAS: /* blacklist has uscc: blacklist has "9131..." -> false */
+        snprintf(buf, size, "%s: %s has %s -> %s", src, p->lookups[in->c].name, a, res);
         break;
     default:
         value_text(e->b, NULL, b, sizeof b);
@@ -170,6 +174,22 @@ static bool charac_value(const cr_session *s, const cr_charac_info *ci, cr_value
 
 /* ---- text ---- */
 
+/* "Lookup      industry_risk  data/industry_risk.csv, 41 rows, sha256 ...",
+ * one line a table: the data a decision was made with, under the policy
+ * that read it. */
+static void print_lookups(FILE *out, const cr_program *p)
+{
+    int width = 0;
+    for (uint32_t i = 0; i < p->nlookups; i++)
+        if ((int)strlen(p->lookups[i].name) > width)
+            width = (int)strlen(p->lookups[i].name);
+    for (uint32_t i = 0; i < p->nlookups; i++) {
+        const cr_lookup_info *lk = &p->lookups[i];
+        fprintf(out, "Lookup      %-*s  %s%s%s, %u row%s, sha256 %s\n", width, lk->name, lk->path,
+                lk->table ? " table " : "", lk->table ? lk->table : "", lk->nrows, lk->nrows == 1 ? "" : "s", lk->sha256);
+    }
+}
+
 static void print_test_line(void *ctx, const char *text, const cr_trace_entry *e)
 {
     (void)e;
@@ -184,6 +204,7 @@ void cr_explain_text(FILE *out, const cr_session *s, const char *app_id, size_t 
     cr_date_format(s->today, day);
     fprintf(out, "Application %.*s\n", app_id ? (int)app_id_len : 1, app_id ? app_id : "-");
     fprintf(out, "Policy      %s %s (%s), sha256 %s\n", p->name, p->version ? p->version : "", p->file, p->sha256);
+    print_lookups(out, p);
     fprintf(out, "As of       %s\n", day);
     value_text(s->reasons, NULL, val, sizeof val);
     fprintf(out, "Decision    %s   reasons %s\n", cr_outcome_name(s->outcome), val);
@@ -318,6 +339,19 @@ static void json_str(cr_buf *b, const char *key, const char *v)
         cr_buf_puts(b, "null");
 }
 
+static void json_lookup(cr_buf *b, const cr_lookup_info *lk, bool first)
+{
+    cr_buf_puts(b, first ? "{" : ",{");
+    json_str(b, "name", lk->name);
+    cr_buf_printf(b, ",\"source\":\"%s\",", lk->source == LOOKUP_SQLITE ? "sqlite" : "csv");
+    json_str(b, "path", lk->path);
+    cr_buf_puts(b, ",");
+    json_str(b, "table", lk->table);
+    cr_buf_puts(b, ",");
+    json_str(b, "key", lk->key);
+    cr_buf_printf(b, ",\"rows\":%u,\"sha256\":\"%s\"}", lk->nrows, lk->sha256);
+}
+
 void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t app_id_len)
 {
     const cr_program *p = s->prog;
@@ -336,7 +370,10 @@ void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t 
     json_str(b, "version", p->version);
     cr_buf_puts(b, ",");
     json_str(b, "file", p->file);
-    cr_buf_printf(b, ",\"sha256\":\"%s\"},\"as_of\":\"%s\",\"rules\":[", p->sha256, day);
+    cr_buf_printf(b, ",\"sha256\":\"%s\",\"lookups\":[", p->sha256);
+    for (uint32_t i = 0; i < p->nlookups; i++)
+        json_lookup(b, &p->lookups[i], i == 0);
+    cr_buf_printf(b, "]},\"as_of\":\"%s\",\"rules\":[", day);
     for (uint32_t i = 0; i < p->nrules; i++) {
         const cr_rule_info *r = &p->rules[i];
         cr_buf_printf(b, "%s{\"code\":", i ? "," : "");

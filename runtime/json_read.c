@@ -137,7 +137,10 @@ static int expected(jr *j, const char *at, const char *what)
 
 static int oom(jr *j)
 {
-    if (!j->failed)
+    if (!j->failed && j->arena->limit)
+        snprintf(j->res->error, sizeof j->res->error, "json: out of memory for this application (limit %zu bytes)",
+                 j->arena->limit);
+    else if (!j->failed)
         snprintf(j->res->error, sizeof j->res->error, "json: out of memory for this application");
     j->failed = true;
     return -1;
@@ -787,9 +790,17 @@ int cr_json_read(const cr_record *schema, const char *line, size_t len, cr_arena
         line = "";
     jr j = {.line = line, .p = line, .end = line + len, .arena = arena,
             .lim = limits ? *limits : defaults, .res = res};
+    if (j.lim.max_depth > CR_JSON_MAX_DEPTH)
+        j.lim.max_depth = CR_JSON_MAX_DEPTH;
+    if (j.lim.max_text > CR_JSON_MAX_TEXT)
+        j.lim.max_text = CR_JSON_MAX_TEXT;
+    if (j.lim.max_list > CR_JSON_MAX_LIST)
+        j.lim.max_list = CR_JSON_MAX_LIST;
     const char *p = skip_ws(line, j.end);
     int rc;
-    if (p == j.end || *p != '{') {
+    if (j.end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+        rc = syntax(&j, p, "a byte order mark (U+FEFF) is not JSON; expected an object");
+    } else if (p == j.end || *p != '{') {
         rc = syntax(&j, p, "expected an object");
     } else {
         j.p = p;

@@ -24,6 +24,12 @@ typedef struct cr_json_limits {
 
 #define CR_JSON_LIMITS_DEFAULT {64, 1u << 20, 100000}
 
+/* The most a caller may ask for (README.md, "Limits"); cr_json_read takes
+ * a larger limit as its maximum. */
+#define CR_JSON_MAX_DEPTH 1000u
+#define CR_JSON_MAX_TEXT (16u << 20)
+#define CR_JSON_MAX_LIST 10000000u
+
 typedef struct cr_json_result {
     /* The application's "app_id" member (top level) when it is a string or
      * a number: its text, pointing into the line or the arena; NULL when

@@ -12,6 +12,7 @@
 #include <pcre2.h>
 
 #include "../lang/diag.h"
+#include "../lang/lookup.h"
 #include "../stdlib/stdlib.h"
 
 const char *const cr_opcode_names[CR_OP__COUNT] = {

@@ -193,6 +193,22 @@ dispatch:
         }
         NEXT;
     }
+    CASE(LOOKUP) {
+        /* the compiler gives a text key; anything else (only a damaged
+         * program could) finds no row */
+        const cr_lookup_info *lk = &p->lookups[in->c];
+        a = sp[-1];
+        int64_t row = a.tag == CR_TEXT ? cr_lookup_find(lk, a.u.s, a.len) : -1;
+        sp[-1] = row < 0 ? cr_null() : lk->rows[row];
+        NEXT;
+    }
+    CASE(HAS) {
+        const cr_lookup_info *lk = &p->lookups[in->c];
+        a = sp[-1];
+        sp[-1] = cr_bool(a.tag == CR_TEXT && cr_lookup_find(lk, a.u.s, a.len) >= 0);
+        TRACE(a, cr_null(), sp[-1]);
+        NEXT;
+    }
     CASE(CALL) {
         uint32_t n = in->a;
         sp -= n;

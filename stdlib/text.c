@@ -25,7 +25,7 @@ static bool map_case(cr_call_ctx *cx, cr_value t, cr_value *out, bool up)
 {
     char *s = cr_arena_alloc(cx->arena, t.len ? t.len : 1);
     if (!s)
-        return cr_call_fail(cx, "out of memory for this application");
+        return cr_call_fail(cx, "out of memory for this application (limit %zu bytes)", cx->arena->limit);
     for (uint32_t i = 0; i < t.len; i++) {
         char c = t.u.s[i];
         if (up && c >= 'a' && c <= 'z') c = (char)(c - 32);

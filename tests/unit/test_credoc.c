@@ -22,6 +22,7 @@
 
 #include "lang/compile.h"
 #include "lang/credoc.h"
+#include "lang/lookup.h"
 #include "runtime/date.h"
 #include "runtime/decision_json.h"
 #include "runtime/json_read.h"
@@ -355,9 +356,10 @@ static void test_not_a_credoc(void **state)
     (void)state;
     file f = {(uint8_t *)"policy x\n", 9};
     expect_refused(&f, "credoc: not a compiled policy (it does not start with CREDOC)");
-    file g = {(uint8_t *)"CREDOC\x02\x00", 8};
+    /* version 1, before lookups: compile the policy again */
+    file g = {(uint8_t *)"CREDOC\x01\x00", 8};
     char want[96];
-    snprintf(want, sizeof want, "credoc: format version 2; this credo reads version %d", CR_CREDOC_VERSION);
+    snprintf(want, sizeof want, "credoc: format version 1; this credo reads version %d", CR_CREDOC_VERSION);
     expect_refused(&g, want);
 }
 
@@ -622,12 +624,160 @@ static void test_record_field_out_of_range(void **state)
     cr_program_free(p);
 }
 
+/* ---- lookups: the reference tables travel inside the .credoc ---------------- */
+
+#define LOOKUP_POLICY "policies/supply_chain_loan.credo"
+#define LOOKUP_APPLICANTS "examples/supply_chain_loan.jsonl"
+
+/* p and q decide every line of apps alike, explained or not. */
+static void expect_same_decisions(const cr_program *p, const cr_program *q, const char *apps)
+{
+    cr_session *sp = cr_session_new(p, NULL), *sq = cr_session_new(q, NULL);
+    assert_non_null(sp);
+    assert_non_null(sq);
+    session_today(sp);
+    session_today(sq);
+    FILE *in = fopen(apps, "rb");
+    assert_non_null(in);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    uint64_t lineno = 0;
+    cr_buf a = {0}, b = {0};
+    while ((n = getline(&line, &cap, in)) >= 0) {
+        size_t len = (size_t)n;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        lineno++;
+        for (int explain = 0; explain < 2; explain++) {
+            decide(sp, line, len, lineno, explain, &a);
+            decide(sq, line, len, lineno, explain, &b);
+            if (a.len != b.len || memcmp(a.p, b.p, a.len) != 0)
+                fail_msg("line %llu decided differently:\n  source: %.*s  credoc: %.*s", (unsigned long long)lineno,
+                         (int)a.len, a.p, (int)b.len, b.p);
+        }
+    }
+    assert_true(lineno > 0);
+    free(line);
+    fclose(in);
+    cr_buf_free(&a);
+    cr_buf_free(&b);
+    cr_session_free(sp);
+    cr_session_free(sq);
+}
+
+static void test_lookup_round_trip(void **state)
+{
+    (void)state;
+    cr_program *p = compile_file(LOOKUP_POLICY);
+    assert_non_null(p);
+    assert_int_equal(p->nlookups, 2);
+    file f = encode(p);
+    char err[512];
+    cr_program *q = read_exact(f.p, f.len, err, sizeof err);
+    if (!q)
+        fail_msg("%s's .credoc is refused: %s", LOOKUP_POLICY, err);
+    assert_int_equal(q->nlookups, p->nlookups);
+    for (uint32_t i = 0; i < p->nlookups; i++) {
+        const cr_lookup_info *x = &p->lookups[i], *y = &q->lookups[i];
+        assert_string_equal(y->name, x->name);
+        assert_int_equal(y->source, x->source);
+        assert_string_equal(y->path, x->path);
+        assert_true((x->table == NULL) == (y->table == NULL));
+        if (x->table)
+            assert_string_equal(y->table, x->table);
+        assert_string_equal(y->key, x->key);
+        assert_string_equal(y->sha256, x->sha256);
+        assert_int_equal(y->nrows, x->nrows);
+        assert_int_equal(y->row->rec->nfields, x->row->rec->nfields);
+        /* every row, and an index of its own that finds it */
+        cr_buf a = {0}, b = {0};
+        for (uint32_t r = 0; r < x->nrows; r++) {
+            assert_int_equal(y->keys[r].len, x->keys[r].len);
+            assert_memory_equal(y->keys[r].u.s, x->keys[r].u.s, x->keys[r].len);
+            assert_int_equal(cr_lookup_find(y, y->keys[r].u.s, y->keys[r].len), r);
+            a.len = b.len = 0;
+            cr_buf_json_value(&a, x->rows[r], x->row);
+            cr_buf_json_value(&b, y->rows[r], y->row);
+            assert_int_equal(a.len, b.len);
+            assert_memory_equal(a.p, b.p, a.len);
+        }
+        cr_buf_free(&a);
+        cr_buf_free(&b);
+    }
+    assert_string_equal(p->lookups[1].table, "blacklist");
+    expect_same_decisions(p, q, LOOKUP_APPLICANTS);
+    /* writing what was read gives the same bytes */
+    file g = encode(q);
+    assert_int_equal(g.len, f.len);
+    assert_memory_equal(g.p, f.p, f.len);
+    free(g.p);
+    free(f.p);
+    cr_program_free(q);
+    cr_program_free(p);
+}
+
+/* Where `pat` (n bytes) is in f, the only place it is. */
+static size_t find_bytes(const file *f, const void *pat, size_t n)
+{
+    const uint8_t *at = memmem(f->p, f->len, pat, n);
+    assert_non_null(at);
+    assert_null(memmem(at + 1, f->len - (size_t)(at + 1 - f->p), pat, n));
+    return (size_t)(at - f->p);
+}
+
+static void test_lookup_corrupt(void **state)
+{
+    (void)state;
+    cr_program *p = compile_file(LOOKUP_POLICY);
+    assert_non_null(p);
+    const cr_lookup_info *lk = &p->lookups[0];
+    assert_string_equal(lk->name, "industry_risk");
+    file f = encode(p);
+    char want[256];
+
+    /* a LOOKUP of a table that is not there */
+    file c = {malloc(f.len), f.len};
+    assert_non_null(c.p);
+    memcpy(c.p, f.p, f.len);
+    uint32_t pc = find_op(p, 0, CR_OP_LOOKUP);
+    put32(ins_at(&c, code_offset(&c, p), pc) + 4, 7);
+    snprintf(want, sizeof want, "credoc: instruction %u (LOOKUP) uses lookup 7, past the end (2 lookups)", pc);
+    expect_refused(&c, want);
+
+    /* two rows with one key: the reader builds the index and refuses it */
+    memcpy(c.p, f.p, f.len);
+    const uint8_t c36[] = {CR_TEXT, 3, 0, 0, 0, 'C', '3', '6'};
+    c.p[find_bytes(&c, c36, sizeof c36) + 7] = '4';
+    int64_t r34 = cr_lookup_find(lk, "C34", 3), r36 = cr_lookup_find(lk, "C36", 3);
+    assert_true(r34 >= 0 && r34 < r36);
+    snprintf(want, sizeof want, "credoc: lookup industry_risk has rows %lld and %lld with one key, C34",
+             (long long)r34 + 1, (long long)r36 + 1);
+    expect_refused(&c, want);
+
+    /* a cell of another type than its column's: a rate that says it is a date */
+    memcpy(c.p, f.p, f.len);
+    const uint8_t a01[] = {CR_TEXT, 3, 0, 0, 0, 'A', '0', '1', CR_TEXT, 4, 0, 0, 0, 'H', 'I', 'G', 'H'};
+    size_t cell = find_bytes(&c, a01, sizeof a01) + sizeof a01;
+    assert_int_equal(c.p[cell], CR_DEC);
+    c.p[cell] = CR_DATE;
+    snprintf(want, sizeof want, "credoc: lookup industry_risk row 1 holds a value of tag %d in a column of type rate (byte %zu)",
+             CR_DATE, cell);
+    expect_refused(&c, want);
+
+    free(c.p);
+    free(f.p);
+    cr_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_identity),
         cmocka_unit_test(test_round_trip_decisions),
         cmocka_unit_test(test_compiled_policies_verify),
+        cmocka_unit_test(test_lookup_round_trip),
+        cmocka_unit_test(test_lookup_corrupt),
         cmocka_unit_test(test_not_a_credoc),
         cmocka_unit_test_setup_teardown(test_truncated_everywhere, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_source_byte_flipped, fixture_setup, fixture_teardown),

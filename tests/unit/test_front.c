@@ -235,6 +235,13 @@ static void dump(sbuf *b, const cr_expr *e)
         dump(b, e->u.tri.b);
         put(b, ")");
         break;
+    case E_HAS:
+        put(b, "(has ");
+        dump(b, e->u.tri.a);
+        put(b, " ");
+        dump(b, e->u.tri.b);
+        put(b, ")");
+        break;
     case E_SLICE:
         put(b, "(slice ");
         dump(b, e->u.tri.a);
@@ -1281,8 +1288,8 @@ static char *repeat(const char *head, const char *unit, unsigned n, const char *
 static void test_parse_deep_nesting(void **state)
 {
     (void)state;
-    /* nesting past the parser's stack is an error, not a crash */
-    char *s = repeat("policy t\nlet a = ", "(", 20000, "1");
+    /* nesting past the parser's stack (200,000) is an error, not a crash */
+    char *s = repeat("policy t\nlet a = ", "(", 300000, "1");
     parsed *p = parse_src(s);
     assert_false(p->ok);
     assert_true(p->d.errors > 0);
@@ -1290,7 +1297,7 @@ static void test_parse_deep_nesting(void **state)
     parsed_free(p);
     free(s);
 
-    s = repeat("policy t\nlet a = ", "not ", 20000, "true");
+    s = repeat("policy t\nlet a = ", "not ", 300000, "true");
     p = parse_src(s);
     assert_false(p->ok);
     assert_true(p->d.errors > 0);

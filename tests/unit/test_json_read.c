@@ -753,7 +753,7 @@ static void test_out_of_memory(void **state)
     assert_non_null(buf);
     memcpy(buf, line, n);
     assert_int_equal(cr_json_read(&app_rec, buf, n, &small, NULL, slots, &res), -1);
-    assert_string_equal(res.error, "json: out of memory for this application");
+    assert_string_equal(res.error, "json: out of memory for this application (limit 512 bytes)");
     cr_arena_reset(&small);
     /* The same arena is enough for a short line. */
     const char *short_line = app_with("sales", "[]");

@@ -1132,12 +1132,12 @@ static void test_error_memory(void **state)
     snprintf(json + o, sizeof json - (size_t)o, "]}");
     expect_error(&P, json,
                  "{\"app_id\":null,\"line\":1,\"decision\":\"ERROR\",\"error\":"
-                 "\"t.credo:3:17: out of memory for this application (in u)\"}");
+                 "\"t.credo:3:17: out of memory for this application (limit 65536 bytes) (in u)\"}");
     expect_decided(&P, "{\"s\":\"ab\",\"xs\":[1,2,3]}",
                    "{\"app_id\":null,\"decision\":\"APPROVE\",\"reasons\":[],\"u\":3}");
     expect_error(&P, json,
                  "{\"app_id\":null,\"line\":1,\"decision\":\"ERROR\",\"error\":"
-                 "\"t.credo:3:17: out of memory for this application (in u)\"}");
+                 "\"t.credo:3:17: out of memory for this application (limit 65536 bytes) (in u)\"}");
     pol_free(&P);
 }
 

@@ -1,0 +1,960 @@
+/* Reference tables (lookup.h): read once, when the policy compiles.
+ *
+ * A CSV file is read as RFC 4180 says: a header row naming the columns,
+ * fields separated by commas, a field in double quotes may hold commas,
+ * line breaks and "" for a quote, records end with CRLF or LF.  A SQLite
+ * database is opened read-only and read with SELECT key, columns FROM table.
+ * Only the declared columns are read; others are ignored.
+ *
+ * Every cell becomes a value of its column's declared type from its text:
+ * numbers through cr_dec_parse (exact, never a double: a SQLite REAL is
+ * read as the text SQLite gives for it), ints digit by digit, bools from
+ * true/false/1/0, dates from YYYY-MM-DD; texts are taken byte for byte (no
+ * trimming).  An empty CSV cell or a SQLite NULL is null, which only an
+ * optional column (T?) may hold.  The first bad cell stops the table with
+ * an error naming its row and column: a policy never runs on half a table.
+ *
+ * Rows live in the program's arena; keys go into an open-addressing index
+ * (FNV-1a, linear probing, at most half full), so a lookup at run time is
+ * one hash and a probe or two. */
+#include "lookup.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <sha2.h>
+#include <sqlite3.h>
+
+#include "compile.h"
+#include "../runtime/date.h"
+
+/* More rows than this would overflow the index's size arithmetic. */
+#define MAX_ROWS (1u << 28)
+
+/* ---- the index ---------------------------------------------------------- */
+
+static uint32_t key_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a, as lang/types.c hashes field names */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static bool same_key(const cr_value *k, const char *s, uint32_t len)
+{
+    return k->len == len && (len == 0 || memcmp(k->u.s, s, len) == 0);
+}
+
+cr_lookup_index_status cr_lookup_index(cr_lookup_info *lk, cr_arena *arena, uint32_t *dup_a, uint32_t *dup_b)
+{
+    uint32_t cap = 8;
+    while (cap < lk->nrows * 2u)
+        cap *= 2;
+    lk->index = cr_arena_calloc(arena, cap * sizeof *lk->index);
+    if (!lk->index)
+        return CR_LOOKUP_INDEX_OOM;
+    lk->index_mask = cap - 1;
+    for (uint32_t r = 0; r < lk->nrows; r++) {
+        const cr_value *k = &lk->keys[r];
+        uint32_t h = key_hash(k->u.s, k->len) & lk->index_mask;
+        for (; lk->index[h]; h = (h + 1) & lk->index_mask) {
+            if (same_key(&lk->keys[lk->index[h] - 1], k->u.s, k->len)) {
+                *dup_a = lk->index[h] - 1;
+                *dup_b = r;
+                return CR_LOOKUP_INDEX_DUPLICATE;
+            }
+        }
+        lk->index[h] = r + 1;
+    }
+    return CR_LOOKUP_INDEX_OK;
+}
+
+int64_t cr_lookup_find(const cr_lookup_info *lk, const char *key, uint32_t len)
+{
+    if (!lk->index)
+        return -1;
+    for (uint32_t h = key_hash(key, len) & lk->index_mask; lk->index[h]; h = (h + 1) & lk->index_mask)
+        if (same_key(&lk->keys[lk->index[h] - 1], key, len))
+            return (int64_t)lk->index[h] - 1;
+    return -1;
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static void sha256_hex(const uint8_t digest[SHA256_DIGEST_LENGTH], char out[65])
+{
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
+static void sha256_bytes(const char *s, size_t n, char out[65])
+{
+    SHA2_CTX ctx;
+    uint8_t digest[SHA256_DIGEST_LENGTH];
+    SHA256Init(&ctx);
+    SHA256Update(&ctx, (const uint8_t *)s, n);
+    SHA256Final(digest, &ctx);
+    sha256_hex(digest, out);
+}
+
+/* The SHA-256 of a whole file, read in pieces (a database may be large);
+ * false with errno set when it cannot be read. */
+static bool sha256_file(const char *path, char out[65])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    SHA2_CTX ctx;
+    uint8_t digest[SHA256_DIGEST_LENGTH], buf[65536];
+    size_t n;
+    SHA256Init(&ctx);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        SHA256Update(&ctx, buf, n);
+    bool ok = !ferror(f);
+    fclose(f);
+    if (!ok) {
+        errno = EIO;
+        return false;
+    }
+    SHA256Final(digest, &ctx);
+    sha256_hex(digest, out);
+    return true;
+}
+
+/* Well-formed UTF-8: texts go into decisions as JSON. */
+static bool utf8_valid(const char *p, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i], k;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) { k = 1; cp = c & 0x1F; }
+        else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; }
+        else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; }
+        else return false;
+        if (n - i <= k)
+            return false;
+        for (unsigned j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + j] & 0x3F);
+        }
+        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+/* A cell's bytes for a message, in quotes: printable ASCII as it is,
+ * other bytes as \xNN, cut after 40 bytes. */
+static const char *shown(const char *s, size_t n, char *buf, size_t size)
+{
+    size_t o = 0;
+    buf[o++] = '\'';
+    for (size_t i = 0; i < n && o + 8 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (i == 40) {
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (c >= 0x20 && c < 0x7f)
+            buf[o++] = (char)c;
+        else
+            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+    }
+    buf[o++] = '\'';
+    buf[o] = '\0';
+    return buf;
+}
+
+/* The type of a column without its '?': "rate", "int", "date"... */
+static const char *type_word(const cr_type *t)
+{
+    switch (t->kind) {
+    case CR_T_INT: return "int";
+    case CR_T_DEC: return t->spelling ? t->spelling : "number";
+    case CR_T_TEXT: return "text";
+    case CR_T_BOOL: return "bool";
+    case CR_T_DATE: return "date";
+    default: return "?";
+    }
+}
+
+/* An int written as digits with an optional '-', nothing else. */
+static bool parse_int(const char *s, size_t n, int64_t *out)
+{
+    size_t i = n && s[0] == '-';
+    uint64_t limit = i ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, v = 0;
+    if (i == n)
+        return false;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (limit - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    if (s[0] != '-')
+        *out = (int64_t)v;
+    else
+        *out = v == 0 ? 0 : -(int64_t)(v - 1) - 1;
+    return true;
+}
+
+static bool parse_bool(const char *s, size_t n, bool *out)
+{
+    if (n == 1 && (s[0] == '1' || s[0] == '0'))
+        *out = s[0] == '1';
+    else if (n == 4 && strncasecmp(s, "true", 4) == 0)
+        *out = true;
+    else if (n == 5 && strncasecmp(s, "false", 5) == 0)
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
+/* ---- one table ------------------------------------------------------------ */
+
+/* A cell as its source gives it: bytes, or null (an empty CSV cell, a
+ * SQLite NULL). */
+typedef struct cell {
+    const char *s;
+    size_t n;
+    bool null;
+} cell;
+
+typedef struct loader {
+    cr_program *P;
+    cr_diags *diags;
+    const cr_item *it;
+    cr_lookup_info *lk;
+    const cr_record *rec;      /* the row's columns */
+    char where[512];           /* "data/industry_risk.csv", "data/reference.db table blacklist" */
+    const char *null_word;     /* "empty" or "NULL" */
+    const char *nulls;         /* "empty cells" or "NULLs" */
+    cr_value *keys, *rows;     /* grown while reading, copied into the arena at the end */
+    uint32_t *rownos;          /* each row's number in its source, for messages */
+    uint32_t n, cap;
+    bool failed;
+} loader;
+
+static void lerr(loader *L, cr_span sp, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void lerr(loader *L, cr_span sp, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cr_diag(L->diags, CR_SEV_ERROR, sp, "lookup %s: %s", L->it->name, msg);
+    L->failed = true;
+}
+
+/* Where column i is declared: errors about it point there. */
+static cr_span column_span(const loader *L, uint32_t i)
+{
+    const cr_field_decl *f = L->it->lookup->columns;
+    for (; f && i; f = f->next)
+        i--;
+    return f ? f->span : L->it->name_span;
+}
+
+/* The value of cell c in a column of type t; false with the reason in why. */
+static bool cell_value(loader *L, const cr_type *t, cell c, cr_value *out, char *why, size_t size)
+{
+    char q[200];
+    if (c.null) {
+        if (t->optional) {
+            *out = cr_null();
+            return true;
+        }
+        snprintf(why, size, "%s, but the column's type is %s; declare it %s? to allow %s", L->null_word,
+                 type_word(t), type_word(t), L->nulls);
+        return false;
+    }
+    switch (t->kind) {
+    case CR_T_TEXT: {
+        if (!utf8_valid(c.s, c.n)) {
+            snprintf(why, size, "%s is not valid UTF-8", shown(c.s, c.n, q, sizeof q));
+            return false;
+        }
+        char *s = cr_arena_strndup(&L->P->arena, c.s, c.n);
+        if (!s) {
+            snprintf(why, size, "out of memory");
+            return false;
+        }
+        *out = cr_text(s, (uint32_t)c.n);
+        return true;
+    }
+    case CR_T_INT: {
+        int64_t v;
+        if (!parse_int(c.s, c.n, &v)) {
+            snprintf(why, size, "%s is not an int", shown(c.s, c.n, q, sizeof q));
+            return false;
+        }
+        *out = cr_int(v);
+        return true;
+    }
+    case CR_T_DEC: {
+        cr_dec d;
+        cr_dec_status st = cr_dec_parse(c.s, c.n, &d);
+        if (st == CR_DEC_SYNTAX)
+            snprintf(why, size, "%s is not a %s", shown(c.s, c.n, q, sizeof q), type_word(t));
+        else if (st != CR_DEC_OK)
+            snprintf(why, size, "%s is not a %s: %s", shown(c.s, c.n, q, sizeof q), type_word(t), cr_dec_status_text(st));
+        if (st != CR_DEC_OK)
+            return false;
+        *out = cr_decv(d);
+        return true;
+    }
+    case CR_T_BOOL: {
+        bool b;
+        if (!parse_bool(c.s, c.n, &b)) {
+            snprintf(why, size, "%s is not a bool (true, false, 1 or 0)", shown(c.s, c.n, q, sizeof q));
+            return false;
+        }
+        *out = cr_bool(b);
+        return true;
+    }
+    case CR_T_DATE: {
+        int64_t d;
+        if (!cr_date_parse(c.s, c.n, &d)) {
+            snprintf(why, size, "%s is not a date (YYYY-MM-DD)", shown(c.s, c.n, q, sizeof q));
+            return false;
+        }
+        *out = cr_date(d);
+        return true;
+    }
+    default:
+        snprintf(why, size, "a column of this type cannot be read");
+        return false;
+    }
+}
+
+static bool grow_rows(loader *L)
+{
+    if (L->n < L->cap)
+        return true;
+    uint32_t cap = L->cap ? L->cap * 2 : 64;
+    cr_value *k = realloc(L->keys, cap * sizeof *k);
+    if (k)
+        L->keys = k;
+    cr_value *r = realloc(L->rows, cap * sizeof *r);
+    if (r)
+        L->rows = r;
+    uint32_t *no = realloc(L->rownos, cap * sizeof *no);
+    if (no)
+        L->rownos = no;
+    if (!k || !r || !no)
+        return false;
+    L->cap = cap;
+    return true;
+}
+
+/* One row of the source (number rowno): its key and its declared columns'
+ * cells, in the row type's field order. */
+static void add_row(loader *L, uint32_t rowno, cell key, const cell *cells)
+{
+    const cr_lookup_decl *d = L->it->lookup;
+    char kq[200], why[400];
+    if (key.null || key.n == 0) {
+        lerr(L, d->key_span, "%s row %u: the key %s is %s", L->where, rowno, d->key, key.null ? L->null_word : "empty");
+        return;
+    }
+    if (!utf8_valid(key.s, key.n)) {
+        lerr(L, d->key_span, "%s row %u: the key %s is not valid UTF-8", L->where, rowno, shown(key.s, key.n, kq, sizeof kq));
+        return;
+    }
+    if (L->n >= MAX_ROWS) {
+        lerr(L, L->it->name_span, "%s has more than %u rows", L->where, MAX_ROWS);
+        return;
+    }
+    uint32_t nf = L->rec->nfields;
+    cr_value *items = cr_arena_alloc(&L->P->arena, (nf ? nf : 1) * sizeof *items);
+    char *ks = cr_arena_strndup(&L->P->arena, key.s, key.n);
+    if (!items || !ks || !grow_rows(L)) {
+        lerr(L, L->it->name_span, "out of memory reading %s", L->where);
+        return;
+    }
+    for (uint32_t i = 0; i < nf; i++) {
+        if (!cell_value(L, L->rec->fields[i].type, cells[i], &items[i], why, sizeof why)) {
+            lerr(L, column_span(L, i), "%s row %u (key %s), column %s: %s", L->where, rowno,
+                 shown(key.s, key.n, kq, sizeof kq), L->rec->fields[i].name, why);
+            return;
+        }
+    }
+    cr_value row = {0};
+    row.tag = CR_RECORD;
+    row.len = nf;
+    row.u.items = items;
+    L->keys[L->n] = cr_text(ks, (uint32_t)key.n);
+    L->rows[L->n] = row;
+    L->rownos[L->n] = rowno;
+    L->n++;
+}
+
+/* The rows read become the lookup's, with their index. */
+static void finish(loader *L)
+{
+    cr_lookup_info *lk = L->lk;
+    size_t n = L->n ? L->n : 1;
+    cr_value *keys = cr_arena_alloc(&L->P->arena, n * sizeof *keys);
+    cr_value *rows = cr_arena_alloc(&L->P->arena, n * sizeof *rows);
+    if (!keys || !rows) {
+        lerr(L, L->it->name_span, "out of memory reading %s", L->where);
+        return;
+    }
+    if (L->n) {
+        memcpy(keys, L->keys, L->n * sizeof *keys);
+        memcpy(rows, L->rows, L->n * sizeof *rows);
+    }
+    lk->keys = keys;
+    lk->rows = rows;
+    lk->nrows = L->n;
+    uint32_t a = 0, b = 0;
+    char kq[200];
+    switch (cr_lookup_index(lk, &L->P->arena, &a, &b)) {
+    case CR_LOOKUP_INDEX_OK:
+        return;
+    case CR_LOOKUP_INDEX_OOM:
+        lerr(L, L->it->name_span, "out of memory indexing %s", L->where);
+        return;
+    case CR_LOOKUP_INDEX_DUPLICATE:
+        lerr(L, L->it->lookup->key_span, "%s rows %u and %u have the same key %s", L->where, L->rownos[a],
+             L->rownos[b], shown(keys[a].u.s, keys[a].len, kq, sizeof kq));
+        return;
+    }
+}
+
+/* "a, b, c" of up to n names, for "its columns are ..." */
+static void name_list(char *const *names, uint32_t n, char *buf, size_t size)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < n && o + 1 < size; i++)
+        o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", names[i]);
+    if (o >= size && size > 4)
+        memcpy(buf + size - 4, "...", 4);
+}
+
+/* Finds the key column and each declared column among a source's column
+ * names (cmp: exact for CSV, case-insensitive for SQLite, as each source
+ * means them); false after reporting every one that is missing. */
+static bool map_columns(loader *L, char *const *names, uint32_t n, int (*cmp)(const char *, const char *),
+                        int *key_col, int *cols)
+{
+    const cr_lookup_decl *d = L->it->lookup;
+    char list[400];
+    name_list(names, n, list, sizeof list);
+    bool ok = true;
+    for (uint32_t f = 0; f <= L->rec->nfields; f++) {
+        const char *want = f == 0 ? d->key : L->rec->fields[f - 1].name;
+        int found = -1, count = 0;
+        for (uint32_t i = 0; i < n; i++)
+            if (cmp(names[i], want) == 0) {
+                found = found < 0 ? (int)i : found;
+                count++;
+            }
+        cr_span sp = f == 0 ? d->key_span : column_span(L, f - 1);
+        if (count == 0) {
+            lerr(L, sp, "%s has no column '%s'%s; its columns are %s", L->where, want, f == 0 ? " (the key)" : "", list);
+            ok = false;
+        } else if (count > 1) {
+            lerr(L, sp, "%s names column '%s' %d times", L->where, want, count);
+            ok = false;
+        }
+        if (f == 0)
+            *key_col = found;
+        else
+            cols[f - 1] = found;
+    }
+    return ok;
+}
+
+/* ---- CSV ------------------------------------------------------------------- */
+
+typedef struct csv_field {
+    size_t off, len;           /* in csv.buf */
+} csv_field;
+
+typedef struct csv {
+    const char *p, *end;
+    uint32_t row;              /* the record last read; the header is row 1 */
+    uint32_t err_field;        /* the field (from 1) a malformed record went wrong in, 0 none */
+    csv_field *f;
+    uint32_t nf, capf;
+    char *buf;                 /* the record's fields, unquoted, one after another */
+    size_t blen, bcap;
+    char err[200];
+} csv;
+
+static bool csv_put(csv *c, char ch)
+{
+    if (c->blen == c->bcap) {
+        size_t cap = c->bcap ? c->bcap * 2 : 256;
+        char *b = realloc(c->buf, cap);
+        if (!b)
+            return false;
+        c->buf = b;
+        c->bcap = cap;
+    }
+    c->buf[c->blen++] = ch;
+    return true;
+}
+
+static bool csv_field_begin(csv *c)
+{
+    if (c->nf == c->capf) {
+        uint32_t cap = c->capf ? c->capf * 2 : 16;
+        csv_field *f = realloc(c->f, cap * sizeof *f);
+        if (!f)
+            return false;
+        c->f = f;
+        c->capf = cap;
+    }
+    c->f[c->nf].off = c->blen;
+    c->f[c->nf].len = 0;
+    c->nf++;
+    return true;
+}
+
+static bool at_field_end(const csv *c) { return c->p >= c->end || *c->p == ',' || *c->p == '\n' || *c->p == '\r'; }
+
+/* A field in quotes from c->p (at its opening quote): "" is a quote;
+ * commas and line breaks are part of it. */
+static int csv_quoted(csv *c)
+{
+    c->p++;
+    for (;;) {
+        if (c->p >= c->end) {
+            snprintf(c->err, sizeof c->err, "a quoted field is not closed before the end of the file");
+            c->err_field = c->nf;
+            return -1;
+        }
+        char ch = *c->p++;
+        if (ch == '"') {
+            if (c->p >= c->end || *c->p != '"')
+                break;
+            c->p++;
+        }
+        if (!csv_put(c, ch))
+            return -2;
+    }
+    if (!at_field_end(c)) {
+        snprintf(c->err, sizeof c->err, "text after the closing quote (a quote inside a quoted field is written \"\")");
+        c->err_field = c->nf;
+        return -1;
+    }
+    return 1;
+}
+
+static int csv_plain(csv *c)
+{
+    while (!at_field_end(c)) {
+        if (*c->p == '"') {
+            snprintf(c->err, sizeof c->err, "a quote inside a field that does not start with one (quote the whole field "
+                     "and write the quote as \"\")");
+            c->err_field = c->nf;
+            return -1;
+        }
+        if (!csv_put(c, *c->p++))
+            return -2;
+    }
+    return 1;
+}
+
+/* Reads the next record into c->f: 1 read, 0 at the end, -1 malformed
+ * (c->err says why), -2 out of memory. */
+static int csv_next(csv *c)
+{
+    if (c->p >= c->end)
+        return 0;
+    c->row++;
+    c->nf = 0;
+    c->blen = 0;
+    for (;;) {
+        if (!csv_field_begin(c))
+            return -2;
+        int rc = c->p < c->end && *c->p == '"' ? csv_quoted(c) : csv_plain(c);
+        if (rc < 0)
+            return rc;
+        c->f[c->nf - 1].len = c->blen - c->f[c->nf - 1].off;
+        if (c->p < c->end && *c->p == ',') {
+            c->p++;
+            continue;
+        }
+        /* the end of the record: CRLF, LF (or a lone CR), or the end of the file */
+        if (c->p < c->end && *c->p == '\r')
+            c->p++;
+        if (c->p < c->end && *c->p == '\n')
+            c->p++;
+        return 1;
+    }
+}
+
+static cell csv_cell(const csv *c, int i)
+{
+    cell x = {c->buf + c->f[i].off, c->f[i].len, c->f[i].len == 0};
+    return x;
+}
+
+/* A malformed record: in the column the header names (head, when the
+ * header has been read), else by field number. */
+static void csv_error(loader *L, const csv *c, int rc, char *const *head, uint32_t nhead)
+{
+    if (rc == -2)
+        lerr(L, L->it->name_span, "out of memory reading %s", L->where);
+    else if (c->err_field && head && c->err_field <= nhead)
+        lerr(L, L->it->name_span, "%s row %u, column %s: %s", L->where, c->row, head[c->err_field - 1], c->err);
+    else if (c->err_field)
+        lerr(L, L->it->name_span, "%s row %u, field %u: %s", L->where, c->row, c->err_field, c->err);
+    else
+        lerr(L, L->it->name_span, "%s row %u: %s", L->where, c->row, c->err);
+}
+
+/* The header's names, copied (the next record reuses the buffer). */
+static char **csv_header(const csv *c)
+{
+    char **names = calloc(c->nf ? c->nf : 1, sizeof *names);
+    for (uint32_t i = 0; names && i < c->nf; i++) {
+        names[i] = malloc(c->f[i].len + 1);
+        if (names[i]) {
+            memcpy(names[i], c->buf + c->f[i].off, c->f[i].len);
+            names[i][c->f[i].len] = '\0';
+        } else {
+            for (uint32_t k = 0; k < i; k++)
+                free(names[k]);
+            free(names);
+            return NULL;
+        }
+    }
+    return names;
+}
+
+static void csv_rows(loader *L, csv *c, char *const *head, uint32_t nhead, int key_col, const int *cols)
+{
+    uint32_t nf = L->rec->nfields;
+    cell *cells = calloc(nf ? nf : 1, sizeof *cells);
+    if (!cells) {
+        lerr(L, L->it->name_span, "out of memory reading %s", L->where);
+        return;
+    }
+    int rc;
+    while (!L->failed && (rc = csv_next(c)) == 1) {
+        if (c->nf == 1 && c->f[0].len == 0)
+            continue; /* a blank line */
+        if (c->nf != nhead) {
+            lerr(L, L->it->name_span, "%s row %u has %u field%s; the header has %u", L->where, c->row, c->nf,
+                 c->nf == 1 ? "" : "s", nhead);
+            break;
+        }
+        for (uint32_t i = 0; i < nf; i++)
+            cells[i] = csv_cell(c, cols[i]);
+        add_row(L, c->row, csv_cell(c, key_col), cells);
+    }
+    if (!L->failed && rc < 0)
+        csv_error(L, c, rc, head, nhead);
+    free(cells);
+}
+
+static void load_csv(loader *L, const char *full)
+{
+    const cr_lookup_decl *d = L->it->lookup;
+    size_t len;
+    char *data = cr_read_file(full, &len);
+    if (!data) {
+        if (errno == ENOMEM)
+            lerr(L, d->path_span, "out of memory reading %s", full);
+        else
+            lerr(L, d->path_span, "cannot read %s: %s", full, strerror(errno));
+        return;
+    }
+    sha256_bytes(data, len, L->lk->sha256);
+    csv c;
+    memset(&c, 0, sizeof c);
+    c.p = data;
+    c.end = data + len;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        c.p += 3; /* the byte order mark spreadsheets write */
+    int rc = csv_next(&c);
+    char **head = rc == 1 ? csv_header(&c) : NULL;
+    uint32_t nhead = rc == 1 ? c.nf : 0;
+    int *cols = calloc(L->rec->nfields ? L->rec->nfields : 1, sizeof *cols);
+    int key_col = -1;
+    if (rc == 0)
+        lerr(L, d->path_span, "%s is empty: it needs a header row naming its columns", L->where);
+    else if (rc < 0)
+        csv_error(L, &c, rc, NULL, 0);
+    else if (!head || !cols)
+        lerr(L, L->it->name_span, "out of memory reading %s", L->where);
+    else if (map_columns(L, head, nhead, strcmp, &key_col, cols))
+        csv_rows(L, &c, head, nhead, key_col, cols);
+    for (uint32_t i = 0; head && i < nhead; i++)
+        free(head[i]);
+    free(head);
+    free(cols);
+    free(c.f);
+    free(c.buf);
+    free(data);
+}
+
+/* ---- SQLite --------------------------------------------------------------------- */
+
+static int column_cmp(const char *a, const char *b) { return sqlite3_stricmp(a, b); }
+
+/* The table's column names (NULL with *n 0 when it has none: no such
+ * table); false when the database cannot be read, reported. */
+static bool sqlite_columns(loader *L, sqlite3 *db, const char *full, char ***names, uint32_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    *names = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1)", -1, &st, NULL) != SQLITE_OK) {
+        lerr(L, L->it->lookup->path_span, "%s is not a SQLite database it can read: %s", full, sqlite3_errmsg(db));
+        return false;
+    }
+    sqlite3_bind_text(st, 1, L->lk->table, -1, SQLITE_STATIC);
+    uint32_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **grew = realloc(*names, cap * sizeof *grew);
+            if (!grew)
+                break;
+            *names = grew;
+        }
+        (*names)[*n] = strdup(name ? name : "");
+        if (!(*names)[*n])
+            break;
+        (*n)++;
+    }
+    bool ok = rc == SQLITE_DONE;
+    if (!ok)
+        lerr(L, L->it->lookup->path_span, "cannot read %s: %s", full, rc == SQLITE_ROW ? "out of memory" : sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* A quoted SQL identifier, "name" with every " doubled: its length, and
+ * writing it at o (returns the end). */
+static size_t ident_len(const char *name)
+{
+    size_t n = 2;
+    for (; *name; name++)
+        n += *name == '"' ? 2 : 1;
+    return n;
+}
+
+static char *put_ident(char *o, const char *name)
+{
+    *o++ = '"';
+    for (; *name; name++) {
+        if (*name == '"')
+            *o++ = '"';
+        *o++ = *name;
+    }
+    *o++ = '"';
+    return o;
+}
+
+/* SELECT "key", "column", ... FROM "table" */
+static char *select_sql(const loader *L)
+{
+    const char *key = L->it->lookup->key, *table = L->lk->table;
+    size_t n = sizeof "SELECT  FROM " + ident_len(key) + ident_len(table);
+    for (uint32_t i = 0; i < L->rec->nfields; i++)
+        n += 2 + ident_len(L->rec->fields[i].name);
+    char *s = malloc(n), *o = s;
+    if (!s)
+        return NULL;
+    o = put_ident(stpcpy(o, "SELECT "), key);
+    for (uint32_t i = 0; i < L->rec->nfields; i++)
+        o = put_ident(stpcpy(o, ", "), L->rec->fields[i].name);
+    o = put_ident(stpcpy(o, " FROM "), table);
+    *o = '\0';
+    return s;
+}
+
+static cell sqlite_cell(sqlite3_stmt *st, int i)
+{
+    cell c = {"", 0, sqlite3_column_type(st, i) == SQLITE_NULL};
+    if (c.null)
+        return c;
+    /* the text SQLite gives for any value: a REAL never goes through a double here */
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    if (s) {
+        c.s = s;
+        c.n = (size_t)sqlite3_column_bytes(st, i);
+    }
+    return c;
+}
+
+static void sqlite_rows(loader *L, sqlite3 *db)
+{
+    char *sql = select_sql(L);
+    cell *cells = calloc(L->rec->nfields ? L->rec->nfields : 1, sizeof *cells);
+    sqlite3_stmt *st = NULL;
+    if (!sql || !cells) {
+        lerr(L, L->it->name_span, "out of memory reading %s", L->where);
+    } else if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        lerr(L, L->it->name_span, "cannot read %s: %s", L->where, sqlite3_errmsg(db));
+    } else {
+        uint32_t rowno = 0;
+        int rc;
+        while (!L->failed && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            rowno++;
+            for (uint32_t i = 0; i < L->rec->nfields; i++)
+                cells[i] = sqlite_cell(st, (int)i + 1);
+            add_row(L, rowno, sqlite_cell(st, 0), cells);
+        }
+        if (!L->failed && rc != SQLITE_DONE)
+            lerr(L, L->it->name_span, "cannot read %s: %s", L->where, sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    free(sql);
+    free(cells);
+}
+
+static void load_sqlite(loader *L, const char *full)
+{
+    const cr_lookup_decl *d = L->it->lookup;
+    if (!sha256_file(full, L->lk->sha256)) {
+        lerr(L, d->path_span, "cannot read %s: %s", full, strerror(errno));
+        return;
+    }
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(full, &db, SQLITE_OPEN_READONLY, NULL);
+    if (rc != SQLITE_OK) {
+        lerr(L, d->path_span, "cannot open %s: %s", full, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return;
+    }
+    char **names = NULL;
+    uint32_t n = 0;
+    int key_col = -1;
+    int *cols = calloc(L->rec->nfields ? L->rec->nfields : 1, sizeof *cols);
+    if (!cols)
+        lerr(L, L->it->name_span, "out of memory reading %s", L->where);
+    else if (!sqlite_columns(L, db, full, &names, &n))
+        ; /* reported */
+    else if (n == 0)
+        lerr(L, d->table_span, "%s has no table %s", d->path, d->table);
+    else if (map_columns(L, names, n, column_cmp, &key_col, cols))
+        sqlite_rows(L, db);
+    for (uint32_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(cols);
+    sqlite3_close(db);
+}
+
+/* ---- every lookup ---------------------------------------------------------------- */
+
+/* path as the policy writes it, relative to the folder of the policy file
+ * (an absolute path stays as it is). */
+static char *resolve(const char *policy_file, const char *path)
+{
+    const char *slash = policy_file ? strrchr(policy_file, '/') : NULL;
+    if (path[0] == '/' || !slash)
+        return strdup(path);
+    size_t dn = (size_t)(slash - policy_file) + 1, pn = strlen(path);
+    char *s = malloc(dn + pn + 1);
+    if (s) {
+        memcpy(s, policy_file, dn);
+        memcpy(s + dn, path, pn + 1);
+    }
+    return s;
+}
+
+/* Only a regular file is read: a device or a pipe named by mistake (or
+ * by a hostile policy text) would never end, or end differently each time,
+ * and its SHA-256 would identify nothing. */
+static bool regular_file(loader *L, const char *full)
+{
+    struct stat st;
+    if (stat(full, &st) != 0) {
+        lerr(L, L->it->lookup->path_span, "cannot read %s: %s", full, strerror(errno));
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        lerr(L, L->it->lookup->path_span, "cannot read %s: not a regular file", full);
+        return false;
+    }
+    return true;
+}
+
+static void load_one(cr_program *P, cr_diags *diags, const cr_item *it)
+{
+    const cr_lookup_decl *d = it->lookup;
+    cr_lookup_info *lk = &P->lookups[it->sub_index];
+    lk->name = it->name;
+    lk->source = (uint8_t)d->source;
+    lk->path = d->path;
+    lk->table = d->source == LOOKUP_SQLITE ? d->table : NULL;
+    lk->key = d->key;
+    lk->row = it->value_type;
+    lk->span = it->span;
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.P = P;
+    L.diags = diags;
+    L.it = it;
+    L.lk = lk;
+    L.rec = it->value_type->rec;
+    if (d->source == LOOKUP_SQLITE) {
+        snprintf(L.where, sizeof L.where, "%s table %s", d->path, d->table);
+        L.null_word = "NULL";
+        L.nulls = "NULLs";
+    } else {
+        snprintf(L.where, sizeof L.where, "%s", d->path);
+        L.null_word = "empty";
+        L.nulls = "empty cells";
+    }
+    char *full = resolve(P->file, d->path);
+    if (!full)
+        lerr(&L, it->name_span, "out of memory");
+    else if (!regular_file(&L, full))
+        ; /* reported */
+    else if (d->source == LOOKUP_SQLITE)
+        load_sqlite(&L, full);
+    else
+        load_csv(&L, full);
+    if (!L.failed)
+        finish(&L);
+    free(full);
+    free(L.keys);
+    free(L.rows);
+    free(L.rownos);
+}
+
+bool cr_lookups_load(cr_program *P, const cr_policy_ast *ast, cr_diags *diags)
+{
+    uint32_t errors_before = diags->errors;
+    for (const cr_item *it = ast->items; it; it = it->next) {
+        /* a declaration sema refused has no row type to read into */
+        if (it->kind != I_LOOKUP || !it->lookup || !it->value_type || it->value_type->kind != CR_T_RECORD ||
+            !it->value_type->rec || it->sub_index >= P->nlookups || (it->lookup->source == LOOKUP_SQLITE && !it->lookup->table))
+            continue;
+        load_one(P, diags, it);
+    }
+    return diags->errors == errors_before;
+}

@@ -1,0 +1,104 @@
+#!/bin/sh
+# Hostile policies: policies that try to allocate without bound (a list of
+# lists as big as the input allows, a text doubled thirty times), run long
+# (every pair of 100,000 months), nest deeply, or hold a huge table.  Each
+# must be stopped by a limit with an error naming it (README.md, "Limits"),
+# quickly, and the run must go on with the next application.
+set -u
+LC_ALL=C
+export LC_ALL
+credo=${CREDO:-build/credo}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "hostile_policies: $*"; exit 1; }
+
+# one application with 100,000 months (the JSON list limit), then a small one
+awk 'BEGIN { printf "{\"app_id\":\"HUGE\",\"name\":\"abcdefgh\",\"sales\":["; for (i = 0; i < 100000; i++) printf "%s%d", i ? "," : "", i % 97; printf "]}\n" }' >"$tmp/apps.jsonl"
+echo '{"app_id":"SMALL","name":"ab","sales":[1,2,3]}' >>"$tmp/apps.jsonl"
+
+# expect POLICY WANT_ERROR WANT_SMALL [OPTIONS...]: the huge application is
+# an ERROR saying WANT_ERROR, the small one is decided as WANT_SMALL, in
+# under 30 s
+expect() {
+    p=$1 want=$2 small=$3
+    shift 3
+    start=$(date +%s)
+    "$credo" run --as-of 2026-12-01 "$@" "$tmp/$p.credo" "$tmp/apps.jsonl" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    took=$(($(date +%s) - start))
+    [ $rc -eq 3 ] || fail "$p $*: exit $rc, not 3: $(head -3 "$tmp/err")"
+    got=$(sed -n 1p "$tmp/out")
+    [ "$got" = "{\"app_id\":\"HUGE\",\"line\":1,\"decision\":\"ERROR\",\"error\":\"$tmp/$p.credo:$want\"}" ] ||
+        fail "$p $*: the huge application gave
+$got
+want the error $want"
+    [ "$(sed -n 2p "$tmp/out")" = "$small" ] || fail "$p $*: the small application gave $(sed -n 2p "$tmp/out")"
+    [ $took -le 30 ] || fail "$p $*: took $took s"
+}
+
+# ---- allocating without bound ----------------------------------------------------
+cat >"$tmp/grid.credo" <<'EOF'
+policy grid "a list of lists as big as the input allows: 100,000 x 100,000"
+input app { app_id: text
+  sales: list of money }
+cells = count row in [[x * y for y in sales] for x in sales] where count(row) > 0
+EOF
+expect grid "4:24: instruction budget of 1000000 exceeded (in cells)" \
+    '{"app_id":"SMALL","decision":"APPROVE","reasons":[],"cells":3}'
+expect grid "4:23: out of memory for this application (limit 67108864 bytes) (in cells)" \
+    '{"app_id":"SMALL","decision":"APPROVE","reasons":[],"cells":3}' --budget 1000000000
+expect grid "4:22: out of memory for this application (limit 8388608 bytes) (in cells)" \
+    '{"app_id":"SMALL","decision":"APPROVE","reasons":[],"cells":3}' --budget 1000000000 --max-memory 8M
+
+{ printf 'policy doubling "a text doubled thirty times: 8 GiB"\ninput app { app_id: text\n  name: text }\nlet t1 = name + name\n'
+  i=2
+  while [ $i -le 30 ]; do echo "let t$i = t$((i - 1)) + t$((i - 1))"; i=$((i + 1)); done
+  echo 'size = if len(name) > 4 then len(t30) else len(name)'; } >"$tmp/doubling.credo"
+expect doubling "25:11: out of memory for this application (limit 67108864 bytes) (in t22)" \
+    '{"app_id":"SMALL","decision":"APPROVE","reasons":[],"size":2}'
+expect doubling "23:11: out of memory for this application (limit 16777216 bytes) (in t20)" \
+    '{"app_id":"SMALL","decision":"APPROVE","reasons":[],"size":2}' --max-memory 16M
+
+# ---- running long ----------------------------------------------------------------
+cat >"$tmp/pairs.credo" <<'EOF'
+policy pairs "every pair of 100,000 months: 10^10 steps"
+input app { app_id: text
+  sales: list of money }
+pairs = count x in sales where (count y in sales where y > x) > 0
+EOF
+expect pairs "4:33: instruction budget of 1000000 exceeded (in pairs)" \
+    '{"app_id":"SMALL","decision":"APPROVE","reasons":[],"pairs":2}'
+expect pairs "4:60: instruction budget of 10000000 exceeded (in pairs)" \
+    '{"app_id":"SMALL","decision":"APPROVE","reasons":[],"pairs":2}' --budget 10000000
+
+# ---- nesting deeply --------------------------------------------------------------
+# refused by the compiler, naming the limit, quickly
+refused() {   # refused NAME WANT: `credo run` of NAME.credo exits 1 with WANT
+    start=$(date +%s)
+    "$credo" run "$tmp/$1.credo" "$tmp/apps.jsonl" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ $rc -eq 1 ] || fail "$1: exit $rc, not 1"
+    [ -s "$tmp/out" ] && fail "$1: decided something"
+    grep -q "$2" "$tmp/err" || fail "$1: $(head -c 300 "$tmp/err")"
+    [ $(($(date +%s) - start)) -le 30 ] || fail "$1: took more than 30 s"
+}
+awk 'BEGIN { printf "policy deep\ninput app { app_id: text\n  name: text }\nr = "; for (i = 0; i < 2000; i++) printf "len("; printf "name"; for (i = 0; i < 2000; i++) printf ") + 1"; printf "\n" }' >"$tmp/deep.credo"
+refused deep "error: this expression is nested more than 1000 levels deep"
+awk 'BEGIN { printf "policy deeper\ninput app { app_id: text\n  name: text }\nr = "; for (i = 0; i < 300000; i++) printf "not "; printf "true\n" }' >"$tmp/deeper.credo"
+refused deeper "error: the policy is nested too deeply to parse: more than 200000 brackets, operators and block rows open at once"
+awk 'BEGIN { printf "policy brackets\ninput app { app_id: text }\nr = "; for (i = 0; i < 1000000; i++) printf "(["; printf "\n" }' >"$tmp/brackets.credo"
+refused brackets "error: the policy is nested too deeply to parse"
+
+# ---- a huge table: compiles and decides, quickly -----------------------------------
+awk 'BEGIN { printf "policy huge_table\ninput app { app_id: text\n  sales: list of money }\ntable band(count(sales)) -> int hit first {\n";
+             for (i = 0; i < 50000; i++) printf "  %d -> %d\n", i, i % 7; printf "  - -> 99\n}\nr = band\n" }' >"$tmp/table.credo"
+start=$(date +%s)
+"$credo" run --as-of 2026-12-01 "$tmp/table.credo" "$tmp/apps.jsonl" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] || fail "a 50,000-row table: exit $rc: $(head -c 300 "$tmp/err")"
+[ $(($(date +%s) - start)) -le 30 ] || fail "a 50,000-row table took more than 30 s"
+grep -q "warning: table band has 50001 rows, more than 2000: rows that can never match are not looked for" "$tmp/err" ||
+    fail "a 50,000-row table: $(head -c 300 "$tmp/err")"
+[ "$(cat "$tmp/out")" = '{"app_id":"HUGE","decision":"APPROVE","reasons":[],"r":99}
+{"app_id":"SMALL","decision":"APPROVE","reasons":[],"r":3}' ] || fail "a 50,000-row table decided $(cat "$tmp/out")"
+echo "hostile_policies: lists of lists, doubled texts, every pair, 300,000 levels, a 50,000-row table: each stopped by its limit"
