@@ -23,6 +23,14 @@ void cr_diags_free(cr_diags *d)
 
 void cr_vdiag(cr_diags *d, cr_severity sev, cr_span span, const char *fmt, va_list ap)
 {
+    if (d->count >= CR_MAX_DIAGS) {
+        d->dropped++;
+        if (sev == CR_SEV_ERROR)
+            d->errors++;
+        else if (sev == CR_SEV_WARNING)
+            d->warnings++;
+        return;
+    }
     if (d->count == d->cap) {
         uint32_t cap = d->cap ? d->cap * 2 : 16;
         cr_diagnostic *items = realloc(d->items, cap * sizeof *items);
@@ -79,10 +87,17 @@ static const char *sev_name(cr_severity s)
     return s == CR_SEV_ERROR ? "error" : s == CR_SEV_WARNING ? "warning" : "note";
 }
 
+static void print_at(const cr_diags *d, const cr_diagnostic *g, uint32_t line, uint32_t col, FILE *out);
+
 void cr_diag_print_one(const cr_diags *d, const cr_diagnostic *g, FILE *out)
 {
     uint32_t line, col;
     cr_source_linecol(d->src, d->len, g->span.start, &line, &col);
+    print_at(d, g, line, col, out);
+}
+
+static void print_at(const cr_diags *d, const cr_diagnostic *g, uint32_t line, uint32_t col, FILE *out)
+{
     fprintf(out, "%s:%u:%u: %s: %s\n", d->file, line, col, sev_name(g->severity), g->msg);
     /* The source line, then a caret under the span (tabs kept as tabs so
      * the caret lines up). */
@@ -135,7 +150,19 @@ void cr_diags_print(const cr_diags *d, FILE *out)
         }
         order[j] = g;
     }
-    for (uint32_t i = 0; i < d->count; i++)
-        cr_diag_print_one(d, order[i], out);
+    /* in source order, so each line and column is counted on from the last */
+    uint32_t at = 0, line = 1, col = 1;
+    for (uint32_t i = 0; i < d->count; i++) {
+        uint32_t off = order[i]->span.start > d->len ? (uint32_t)d->len : order[i]->span.start;
+        uint32_t l, c;
+        cr_source_linecol(d->src + at, d->len - at, off - at, &l, &c);
+        col = l > 1 ? c : col + c - 1;
+        line += l - 1;
+        at = off;
+        print_at(d, order[i], line, col, out);
+    }
     free(order);
+    if (d->dropped)
+        fprintf(out, "%s: %u more diagnostics not shown (%u errors and %u warnings in all)\n", d->file, d->dropped,
+                d->errors, d->warnings);
 }

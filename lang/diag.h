@@ -27,7 +27,13 @@ typedef struct cr_diags {
     cr_diagnostic *items;
     uint32_t count, cap;
     uint32_t errors, warnings;
+    uint32_t dropped;          /* counted but not kept: past CR_MAX_DIAGS */
 } cr_diags;
+
+/* At most this many diagnostics are kept (and printed); the rest are
+ * counted, so that a policy of a million mistakes is reported in a
+ * moment rather than in hours. */
+#define CR_MAX_DIAGS 1000
 
 void cr_diags_init(cr_diags *d, const char *file, const char *src, size_t len);
 void cr_diags_free(cr_diags *d);

@@ -611,7 +611,7 @@ static int csv_next(csv *c)
 
 static cell csv_cell(const csv *c, int i)
 {
-    cell x = {c->buf + c->f[i].off, c->f[i].len, c->f[i].len == 0};
+    cell x = {c->buf ? c->buf + c->f[i].off : "", c->f[i].len, c->f[i].len == 0};
     return x;
 }
 
@@ -636,7 +636,8 @@ static char **csv_header(const csv *c)
     for (uint32_t i = 0; names && i < c->nf; i++) {
         names[i] = malloc(c->f[i].len + 1);
         if (names[i]) {
-            memcpy(names[i], c->buf + c->f[i].off, c->f[i].len);
+            if (c->f[i].len)   /* an empty header may have no buffer at all */
+                memcpy(names[i], c->buf + c->f[i].off, c->f[i].len);
             names[i][c->f[i].len] = '\0';
         } else {
             for (uint32_t k = 0; k < i; k++)

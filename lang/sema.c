@@ -50,6 +50,11 @@ typedef struct sema {
     uint32_t depth;                  /* of check() calls, see CR_MAX_NESTING */
     bool too_deep;
     bool oom;
+    cr_item **names;                 /* find_item's hash index of the items, built on first use */
+    uint32_t names_mask;
+    bool names_built;
+    cr_item **segments;              /* the segment items, with the index */
+    uint32_t nsegments_found;
 } sema;
 
 static const cr_type *check(sema *S, cr_expr *e);
@@ -238,19 +243,63 @@ static const cr_type *type_from_expr(sema *S, cr_type_expr *te, const char *recn
 
 /* ---- names ---- */
 
+static bool named_item(const cr_item *it)
+{
+    switch (it->kind) {
+    case I_CONST: case I_LET: case I_RESULT: case I_SCORECARD: case I_SEGMENT: case I_TABLE: case I_FN:
+    case I_LOOKUP:
+        return it->name != NULL;
+    default:
+        return false;
+    }
+}
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The first item of that name.  Names resolve through a hash index, so a
+ * policy of many items compiles in linear time, not quadratic. */
 static cr_item *find_item(sema *S, const char *name)
 {
-    for (cr_item *it = S->ast->items; it; it = it->next) {
-        switch (it->kind) {
-        case I_CONST: case I_LET: case I_RESULT: case I_SCORECARD: case I_SEGMENT: case I_TABLE: case I_FN:
-        case I_LOOKUP:
-            if (it->name && strcmp(it->name, name) == 0)
-                return it;
-            break;
-        default:
-            break;
+    if (!S->names_built) {
+        S->names_built = true;
+        uint32_t n = 0, nseg = 0, cap = 16;
+        for (cr_item *it = S->ast->items; it; it = it->next) {
+            n++;
+            nseg += it->kind == I_SEGMENT;
+        }
+        while (cap < 2 * n && cap < (1u << 30))
+            cap *= 2;
+        S->names = cr_arena_calloc(S->arena, cap * sizeof *S->names);   /* NULL: scan instead */
+        S->names_mask = cap - 1;
+        S->segments = cr_arena_calloc(S->arena, (nseg ? nseg : 1) * sizeof *S->segments);
+        for (cr_item *it = S->ast->items; S->segments && it; it = it->next)
+            if (it->kind == I_SEGMENT)
+                S->segments[S->nsegments_found++] = it;
+        for (cr_item *it = S->ast->items; S->names && it; it = it->next) {
+            if (!named_item(it))
+                continue;
+            uint32_t h = name_hash(it->name) & S->names_mask;
+            while (S->names[h] && strcmp(S->names[h]->name, it->name) != 0)
+                h = (h + 1) & S->names_mask;
+            if (!S->names[h])
+                S->names[h] = it;   /* the first of a name wins */
         }
     }
+    if (S->names) {
+        for (uint32_t h = name_hash(name) & S->names_mask; S->names[h]; h = (h + 1) & S->names_mask)
+            if (strcmp(S->names[h]->name, name) == 0)
+                return S->names[h];
+        return NULL;
+    }
+    for (cr_item *it = S->ast->items; it; it = it->next)
+        if (named_item(it) && strcmp(it->name, name) == 0)
+            return it;
     return NULL;
 }
 
@@ -506,6 +555,8 @@ static unsigned edit_distance(const char *a, const char *b)
 
 static const char *closest_name(sema *S, const char *name)
 {
+    if (S->diags->errors > 100)
+        return NULL;   /* every name against every name: not for a policy of mistakes */
     const char *best = NULL;
     unsigned best_d = (unsigned)strlen(name) / 3 + 1;
     for (uint32_t i = 0; i < S->rec->nfields; i++) {
@@ -564,19 +615,27 @@ static const cr_type *check_name(sema *S, cr_expr *e)
         err(S, e->span, "'%s' is a function: call it with arguments", name);
         return &cr_type_error;
     }
-    /* a segment label used on its own */
-    for (cr_item *s = S->ast->items; s; s = s->next) {
-        if (s->kind == I_SEGMENT && s->labels && find_label(s->labels, name) >= 0) {
-            cr_type *t = alloc(S, sizeof *t);
-            if (!t)
-                return &cr_type_error;
-            t->kind = CR_T_LABEL;
-            t->spelling = s->name;
-            t->labels = s->labels;
-            e->ref = REF_LABEL;
-            e->ref_index = (uint32_t)find_label(s->labels, name);
-            return t;
-        }
+    /* a segment label used on its own (find_item above listed the segments) */
+    cr_item *seg = NULL;
+    if (S->segments) {
+        for (uint32_t i = 0; i < S->nsegments_found && !seg; i++)
+            if (S->segments[i]->labels && find_label(S->segments[i]->labels, name) >= 0)
+                seg = S->segments[i];
+    } else {
+        for (cr_item *x = S->ast->items; x && !seg; x = x->next)
+            if (x->kind == I_SEGMENT && x->labels && find_label(x->labels, name) >= 0)
+                seg = x;
+    }
+    if (seg) {
+        cr_type *t = alloc(S, sizeof *t);
+        if (!t)
+            return &cr_type_error;
+        t->kind = CR_T_LABEL;
+        t->spelling = seg->name;
+        t->labels = seg->labels;
+        e->ref = REF_LABEL;
+        e->ref_index = (uint32_t)find_label(seg->labels, name);
+        return t;
     }
     const char *guess = closest_name(S, name);
     if (guess)

@@ -9,6 +9,7 @@
 
 #include "../lang/policy_diff.h"
 #include "cli.h"
+#include "limit.h"
 #include "date.h"
 #include "diff_pop.h"
 #include "diff_report.h"
@@ -34,7 +35,8 @@ static const char usage_diff[] =
     "  --json           write one JSON document instead of text\n"
     "  --html FILE      also write a self-contained HTML report with charts (needs INPUT)\n"
     "  --list N         changed applications listed in the text report (default 20)\n"
-    "  --budget N       instructions allowed per application (default 1000000)\n"
+    "  --budget N       instructions allowed per application (default 1000000, at most\n"
+    "                   1000000000)\n"
     "\n"
     "exit status: 0 done, 1 a policy does not compile or a file cannot be read\n"
     "or written, 2 usage, 3 done, but some lines were ERROR under a policy.\n";
@@ -92,6 +94,10 @@ static int parse_option(int argc, char **argv, int *i, diff_opts *o)
     } else if (strcmp(a, "--budget") == 0) {
         o->population_only = a;
         uint64_t n;
+        if (parse_count(v, &n) && n > CR_MAX_INSTRUCTIONS_MAX) {
+            fprintf(stderr, "credo diff: --budget %s is more than the maximum, %llu\n", v, CR_MAX_INSTRUCTIONS_MAX);
+            return 2;
+        }
         if (parse_count(v, &n) && n > 0) {
             o->limits.max_instructions = n;
             return 0;

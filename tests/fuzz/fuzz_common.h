@@ -16,6 +16,10 @@
 #include "runtime/json_read.h"
 #include "runtime/vm.h"
 
+/* The name policies compile under: a lookup's file is found next to it,
+ * so the golden test's reference tables (tests/golden/lookup/) load. */
+#define FUZZ_POLICY_NAME "tests/golden/fuzz.credo"
+
 /* 2026-12-01, the as-of date of the golden tests. */
 #define FUZZ_TODAY 20788
 

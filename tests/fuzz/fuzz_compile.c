@@ -23,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *src = (const char *)data;
     cr_diags d;
-    cr_diags_init(&d, "fuzz.credo", src, size);
-    cr_program *p = cr_compile("fuzz.credo", src, size, &d);
+    cr_diags_init(&d, FUZZ_POLICY_NAME, src, size);
+    cr_program *p = cr_compile(FUZZ_POLICY_NAME, src, size, &d);
     cr_diags_print(&d, fuzz_devnull());
     if (p && d.errors) {
         fprintf(stderr, "fuzz_compile: cr_compile gave a program and %u errors\n", d.errors);
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cr_diags_free(&d);
 
     cr_diags f;
-    cr_diags_init(&f, "fuzz.credo", src, size);
+    cr_diags_init(&f, FUZZ_POLICY_NAME, src, size);
     char *out = NULL;
     size_t out_len = 0;
     if (cr_fmt(src, size, &f, &out, &out_len))

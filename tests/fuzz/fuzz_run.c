@@ -34,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *sep = find_sep(src, size);
     size_t src_len = sep ? (size_t)(sep - src) : size;
     cr_diags d;
-    cr_diags_init(&d, "fuzz.credo", src, src_len);
-    cr_program *p = cr_compile("fuzz.credo", src, src_len, &d);
+    cr_diags_init(&d, FUZZ_POLICY_NAME, src, src_len);
+    cr_program *p = cr_compile(FUZZ_POLICY_NAME, src, src_len, &d);
     cr_diags_free(&d);
     if (!p)
         return 0;

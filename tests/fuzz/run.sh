@@ -98,6 +98,14 @@ n=0
         n=$((n + 1))
         printf '%s' "$line" | seed json "$n"
     done
+n=0
+for f in tests/golden/lookup/*.csv; do
+    [ -f "$f" ] || continue
+    n=$((n + 1))
+    seed lookup "csv$n" <"$f"
+done
+printf 'code,name,amount,n,on,flag\nK1,"a, ""b""",12.50,3,2026-01-31,true\r\nK2,,,,,\n' | seed lookup typed
+printf 'code,amount\nK1,1e400\nK1,2\n' | seed lookup bad
 cat tests/fuzz/credo.dict tests/fuzz/json.dict >"$out/run.dict"
 
 # ---- fuzz --------------------------------------------------------------------
@@ -109,6 +117,7 @@ for t in $targets; do
     compile) opts="-max_len=32768 -dict=tests/fuzz/credo.dict" ;;
     run) opts="-max_len=32768 -dict=$out/run.dict" ;;
     json) opts="-max_len=16384 -dict=tests/fuzz/json.dict" ;;
+    lookup) opts="-max_len=16384" ;;
     *) opts="" ;;
     esac
     corpus=$out/corpus/$t

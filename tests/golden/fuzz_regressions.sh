@@ -23,7 +23,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 pkgs="libpcre2-8 sqlite3 libmd"
 
 # a few seeds per target
-mkdir -p "$tmp/seeds/compile" "$tmp/seeds/run" "$tmp/seeds/json" "$tmp/seeds/credoc"
+mkdir -p "$tmp/seeds/compile" "$tmp/seeds/run" "$tmp/seeds/json" "$tmp/seeds/credoc" "$tmp/seeds/lookup"
+cp tests/golden/lookup/sectors.csv "$tmp/seeds/lookup/"
+printf 'code,name,amount,n,on,flag\nK1,"a, ""b""",12.50,3,2026-01-31,true\r\nK2,,,,,\n' >"$tmp/seeds/lookup/typed"
 cp policies/sme_tax_loan.credo tests/golden/exact_decimal.credo "$tmp/seeds/compile/"
 { cat policies/sme_tax_loan.credo; printf '\n---\n'; head -3 tests/reference/applicants.jsonl; } >"$tmp/seeds/run/reference"
 cp tests/golden/run_bad_inputs.credo "$tmp/seeds/run/"
