@@ -75,6 +75,35 @@ typedef enum cr_opcode {
 
 extern const char *const cr_opcode_names[CR_OP__COUNT];
 
+/* Superinstructions: never in a program, a .credoc or a disassembly.  A
+ * session runs a copy of the program's code (runtime/vm_fuse.c) in which
+ * the first instruction of each of these runs of instructions carries the
+ * superinstruction; it does what the whole run does in one dispatch,
+ * reading the run's operands from the program's own code, and charges the
+ * budget as many instructions as the run has.  Every superinstruction
+ * stands only for the run that starts where it is, so a jump into the
+ * middle of a run finds the plain instructions there.  When it cannot
+ * (budget nearly spent, a let not yet computed, a text on the stack) it
+ * runs its first plain instruction instead.  In each, CMP is one of
+ * EQ..GE, kept in a as 0..5; t is the JUMP_FALSE's target. */
+#define CR_SUPER_OPCODES(OP)                                                                  \
+    OP(K_CMP)          /* CONST k; CMP */                                                     \
+    OP(K_CMP_JF)       /* CONST k; CMP; JUMP_FALSE t */                                       \
+    OP(LOCAL_K_CMP_JF) /* LOCAL x; CONST k; CMP; JUMP_FALSE t: a scorecard bin's test */      \
+    OP(INPUT_K_CMP)    /* INPUT x; CONST k; CMP: an admission rule's test */                  \
+    OP(INPUT_K_CMP_JF) /* INPUT x; CONST k; CMP; JUMP_FALSE t */                              \
+    OP(LET_K_CMP)      /* LET x; CONST k; CMP, when x is already computed */                  \
+    OP(LET_K_CMP_JF)   /* LET x; CONST k; CMP; JUMP_FALSE t, when x is already computed */    \
+    OP(SC_BIN)         /* CONST p; SC_MARK; ADD; JUMP: a scorecard bin taken, points added */
+
+typedef enum cr_super_opcode {
+    CR_SOP__BEFORE = CR_OP__COUNT - 1,
+#define CR_SOP_ENUM(name) CR_SOP_##name,
+    CR_SUPER_OPCODES(CR_SOP_ENUM)
+#undef CR_SOP_ENUM
+    CR_OP__ALL                 /* plain and super: the size of a dispatch table */
+} cr_super_opcode;
+
 /* Net effect of one instruction on the value stack depth (CALL, LIST and
  * REASONS depend on their operand).  The compiler sizes the stack with it
  * and the .credoc verifier (lang/credoc_verify.c) checks loaded code with

@@ -14,6 +14,7 @@
 #include "../lang/diag.h"
 #include "../lang/lookup.h"
 #include "../stdlib/stdlib.h"
+#include "vm_fuse.h"
 
 const char *const cr_opcode_names[CR_OP__COUNT] = {
 #define CR_OP_NAME(name) #name,
@@ -64,6 +65,7 @@ cr_session *cr_session_new(const cr_program *p, const cr_session_limits *limits)
         cr_session_free(s);
         return NULL;
     }
+    s->fast = cr_fuse_code(p);   /* NULL: the plain code, only slower */
     pcre2_set_match_limit(s->match_ctx, s->limits.regex_match_limit);
     pcre2_set_depth_limit(s->match_ctx, s->limits.regex_depth_limit);
     return s;
@@ -87,6 +89,7 @@ void cr_session_free(cr_session *s)
     free(s->tbl_rows);
     free(s->tbl_vals);
     free(s->tbl_count);
+    free(s->fast);
     pcre2_match_data_free(s->match_data);
     pcre2_match_context_free(s->match_ctx);
     free(s);
@@ -341,20 +344,63 @@ static bool slice(cr_session *s, cr_value xs, int64_t i, int64_t j, cr_value *ou
 /* Comparison in the loop: ints, and decimals of one scale, compared
  * here without a call; everything else by cr_value_cmp (equality of
  * lists, texts and the rest by cr_value_eq, whose 0 means equal). */
-static inline int vm_cmp(const cr_value *a, const cr_value *b)
+static int vm_cmp_slow(const cr_value *a, const cr_value *b)
+{
+    int r;
+    if ((a->tag == CR_INT || a->tag == CR_DEC) && (b->tag == CR_INT || b->tag == CR_DEC))
+        r = cr_num_cmp(*a, *b);
+    else if (a->tag == CR_TEXT && b->tag == CR_TEXT)
+        r = cr_value_cmp(*a, *b);
+    else
+        r = cr_value_eq(*a, *b) ? 0 : cr_value_cmp(*a, *b) == 0 ? 1 : cr_value_cmp(*a, *b);
+    return (r > 0) - (r < 0);
+}
+
+static const int64_t vm_pow10[19] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000,
+    100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
+    10000000000000000, 100000000000000000, 1000000000000000000,
+};
+
+/* The fast cases inline, the rest out of line: most comparisons in a
+ * policy are of numbers (an int or a decimal against a constant of
+ * another scale: `dti <= 0.35`, `business_years < 3`) or short texts.
+ * A coefficient under 10^19 times 10^18 at most cannot overflow, so the
+ * scales are made equal here; anything bigger goes to cr_num_cmp. */
+static inline __attribute__((always_inline)) int vm_cmp(const cr_value *a, const cr_value *b)
 {
     if (a->tag == CR_INT && b->tag == CR_INT)
         return (a->u.i > b->u.i) - (a->u.i < b->u.i);
-    if (a->tag == CR_DEC && b->tag == CR_DEC && a->scale == b->scale)
-        return (a->u.coef > b->u.coef) - (a->u.coef < b->u.coef);
-    if (a->tag == CR_DEC && b->tag == CR_INT && a->scale == 0)
-        return (a->u.coef > b->u.i) - (a->u.coef < b->u.i);
-    if ((a->tag == CR_INT || a->tag == CR_DEC) && (b->tag == CR_INT || b->tag == CR_DEC))
-        return cr_num_cmp(*a, *b);
-    if (a->tag == CR_TEXT && b->tag == CR_TEXT)
-        return cr_value_cmp(*a, *b);
-    return cr_value_eq(*a, *b) ? 0 : cr_value_cmp(*a, *b) == 0 ? 1 : cr_value_cmp(*a, *b);
+    if ((a->tag == CR_DEC || a->tag == CR_INT) && (b->tag == CR_DEC || b->tag == CR_INT)) {
+        cr_i128 x = a->tag == CR_INT ? (cr_i128)a->u.i : a->u.coef;
+        cr_i128 y = b->tag == CR_INT ? (cr_i128)b->u.i : b->u.coef;
+        int xs = a->tag == CR_INT ? 0 : a->scale, ys = b->tag == CR_INT ? 0 : b->scale;
+        const cr_i128 small = (cr_i128)10000000000000000000ull;
+        if (xs < ys) {
+            if (ys - xs > 18 || x <= -small || x >= small)
+                return vm_cmp_slow(a, b);
+            x *= vm_pow10[ys - xs];
+        } else if (xs > ys) {
+            if (xs - ys > 18 || y <= -small || y >= small)
+                return vm_cmp_slow(a, b);
+            y *= vm_pow10[xs - ys];
+        }
+        return (x > y) - (x < y);
+    }
+    if (a->tag == CR_TEXT && b->tag == CR_TEXT) {
+        uint32_t n = a->len < b->len ? a->len : b->len;
+        int c = n ? memcmp(a->u.s, b->u.s, n) : 0;
+        if (c)
+            return c < 0 ? -1 : 1;
+        return (a->len > b->len) - (a->len < b->len);
+    }
+    return vm_cmp_slow(a, b);
 }
+
+/* holds[k] says, bit r + 1, whether comparison k (EQ..GE as 0..5) holds
+ * when the operands compare as r (-1, 0 or 1) */
+static const uint8_t cmp_holds[6] = {2, 5, 1, 3, 4, 6};
+#define CMP_HOLDS(k, r) ((cmp_holds[(k)] >> ((r) + 1)) & 1)
 
 static void trace_add(cr_session *s, uint32_t pc, cr_value x, cr_value y, cr_value r)
 {

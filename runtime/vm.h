@@ -68,6 +68,7 @@ typedef struct cr_session {
     bool decided;               /* by the decide block (else the default rule) */
     int32_t decide_row;         /* the decide row that chose, -1 none */
 
+    cr_ins *fast;               /* the code the plain loop runs (runtime/vm_fuse.c), or NULL */
     void *match_data;           /* pcre2_match_data_8 * */
     void *match_ctx;            /* pcre2_match_context_8 * */
     uint64_t executed;          /* instructions run for the last application */

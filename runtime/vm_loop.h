@@ -12,7 +12,8 @@
 static bool CR_LOOP_NAME(cr_session *s)
 {
     const cr_program *p = s->prog;
-    const cr_ins *code = p->code;
+    const cr_ins *canon = p->code;  /* the program's own: operands of superinstructions */
+    const cr_ins *code = !CR_TRACING && s->fast ? s->fast : canon;
     const cr_value *consts = p->consts;
     cr_value *sp = s->stack;        /* next free */
     cr_value *locals = s->locals;
@@ -26,12 +27,19 @@ static bool CR_LOOP_NAME(cr_session *s)
     cr_value a, b;
 
 #ifdef CR_COMPUTED_GOTO
-    static void *const labels[CR_OP__COUNT] = {
+    static void *const labels[CR_OP__ALL] = {
 #define CR_OP_LABEL(name) &&op_##name,
         CR_OPCODES(CR_OP_LABEL)
+        CR_SUPER_OPCODES(CR_OP_LABEL)
 #undef CR_OP_LABEL
     };
 #define CASE(name) op_##name:
+#define SUPER(name) op_##name:
+#define FALLBACK                              \
+    do {                                      \
+        in = &canon[cur];                     \
+        goto *labels[in->op];                 \
+    } while (0)
 #define NEXT                                  \
     do {                                      \
         if (budget == 0) goto out_of_budget;  \
@@ -43,14 +51,21 @@ static bool CR_LOOP_NAME(cr_session *s)
     NEXT;
 #else
 #define CASE(name) case CR_OP_##name:
+#define SUPER(name) case CR_SOP_##name:
 #define NEXT goto dispatch
+#define FALLBACK                              \
+    do {                                      \
+        in = &canon[cur];                     \
+        goto dispatch_in;                     \
+    } while (0)
 dispatch:
     if (budget == 0)
         goto out_of_budget;
     budget--;
     cur = pc;
     in = &code[pc++];
-    switch ((cr_opcode)in->op) {
+dispatch_in:
+    switch ((int)in->op) {
 #endif
 
     CASE(CONST) *sp++ = consts[in->c]; NEXT;
@@ -328,6 +343,82 @@ dispatch:
         return false;
     CASE(HALT)
         goto done;
+
+    /* ---- superinstructions (lang/opcodes.h): the plain loop only ----
+     * Each first takes from the budget the rest of the instructions it
+     * stands for, or, when the budget has not that many, runs its first
+     * plain instruction alone so the budget runs out where it would have. */
+#if CR_TRACING
+    SUPER(K_CMP) SUPER(K_CMP_JF) SUPER(LOCAL_K_CMP_JF) SUPER(INPUT_K_CMP) SUPER(INPUT_K_CMP_JF)
+    SUPER(LET_K_CMP) SUPER(LET_K_CMP_JF) SUPER(SC_BIN)
+        FALLBACK;
+#else
+    SUPER(K_CMP)                    /* CONST k; CMP */
+        if (budget < 1)
+            FALLBACK;
+        budget -= 1;
+        sp[-1] = cr_bool(CMP_HOLDS(in->a, vm_cmp(&sp[-1], &consts[in->c])));
+        pc = cur + 2;
+        NEXT;
+    SUPER(K_CMP_JF)                 /* CONST k; CMP; JUMP_FALSE t */
+        if (budget < 2)
+            FALLBACK;
+        budget -= 2;
+        sp--;
+        pc = CMP_HOLDS(in->a, vm_cmp(sp, &consts[in->c])) ? cur + 3 : canon[cur + 2].c;
+        NEXT;
+    SUPER(LOCAL_K_CMP_JF)           /* LOCAL x; CONST k; CMP; JUMP_FALSE t */
+        if (budget < 3)
+            FALLBACK;
+        budget -= 3;
+        pc = CMP_HOLDS(in->a, vm_cmp(&locals[in->c], &consts[canon[cur + 1].c])) ? cur + 4 : canon[cur + 3].c;
+        NEXT;
+    SUPER(INPUT_K_CMP)              /* INPUT x; CONST k; CMP */
+        if (budget < 2)
+            FALLBACK;
+        budget -= 2;
+        *sp++ = cr_bool(CMP_HOLDS(in->a, vm_cmp(&s->slots[in->c], &consts[canon[cur + 1].c])));
+        pc = cur + 3;
+        NEXT;
+    SUPER(INPUT_K_CMP_JF)           /* INPUT x; CONST k; CMP; JUMP_FALSE t */
+        if (budget < 3)
+            FALLBACK;
+        budget -= 3;
+        pc = CMP_HOLDS(in->a, vm_cmp(&s->slots[in->c], &consts[canon[cur + 1].c])) ? cur + 4 : canon[cur + 3].c;
+        NEXT;
+    SUPER(LET_K_CMP)                /* LET x (computed); CONST k; CMP */
+        if (budget < 2 || s->let_state[in->c] != 2)
+            FALLBACK;
+        budget -= 2;
+        *sp++ = cr_bool(CMP_HOLDS(in->a, vm_cmp(&s->lets[in->c], &consts[canon[cur + 1].c])));
+        pc = cur + 3;
+        NEXT;
+    SUPER(LET_K_CMP_JF)             /* LET x (computed); CONST k; CMP; JUMP_FALSE t */
+        if (budget < 3 || s->let_state[in->c] != 2)
+            FALLBACK;
+        budget -= 3;
+        pc = CMP_HOLDS(in->a, vm_cmp(&s->lets[in->c], &consts[canon[cur + 1].c])) ? cur + 4 : canon[cur + 3].c;
+        NEXT;
+    SUPER(SC_BIN) {                 /* CONST p; SC_MARK b c; ADD; JUMP t */
+        const cr_ins *mark = &canon[cur + 1];
+        cr_value pts = consts[in->c];
+        if (budget < 3 || sp[-1].tag == CR_TEXT)
+            FALLBACK;
+        budget -= 2;
+        s->sc_bin[mark->b] = (int32_t)mark->c;
+        s->sc_points[mark->b] = pts;
+        int64_t r;
+        if (sp[-1].tag == CR_INT && pts.tag == CR_INT && !__builtin_add_overflow(sp[-1].u.i, pts.u.i, &r)) {
+            sp[-1].u.i = r;
+        } else if (!cr_num_add(&cx, sp[-1], pts, &sp[-1])) {
+            cur += 2;               /* the error is the ADD's */
+            goto fail;
+        }
+        budget -= 1;
+        pc = canon[cur + 3].c;
+        NEXT;
+    }
+#endif
 #ifndef CR_COMPUTED_GOTO
     default:
         set_error(s, cur, depth, "bad instruction %u", in->op);
@@ -367,4 +458,6 @@ out_of_budget:
 
 #undef TRACE
 #undef CASE
+#undef SUPER
+#undef FALLBACK
 #undef NEXT

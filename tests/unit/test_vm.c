@@ -1223,6 +1223,64 @@ static void test_reference_policy(void **state)
     pol_free(&P);
 }
 
+/* Superinstructions (runtime/vm_fuse.c) change nothing but speed: the
+ * reference policy over its first 400 applicants decides the same, runs
+ * the same number of instructions and, with every budget from 1 up to what
+ * a decision takes, stops at the same place with the same error as the
+ * program's own code run without them. */
+static void run_both(pol *fast, pol *plain, const char *line, uint64_t budget)
+{
+    char a[4096], b[4096];
+    fast->s->limits.max_instructions = budget;
+    plain->s->limits.max_instructions = budget;
+    bool da = pol_run(fast, line, a, sizeof a);
+    bool db = pol_run(plain, line, b, sizeof b);
+    if (da != db || strcmp(a, b) != 0 || fast->s->executed != plain->s->executed)
+        fail_msg("budget %llu, %s\nwith superinstructions: %s (%llu run)\nwithout: %s (%llu run)",
+                 (unsigned long long)budget, line, a, (unsigned long long)fast->s->executed, b,
+                 (unsigned long long)plain->s->executed);
+}
+
+static void test_superinstructions(void **state)
+{
+    (void)state;
+    size_t len, alen;
+    char *src = cr_read_file("policies/sme_tax_loan.credo", &len);
+    char *apps = cr_read_file("tests/reference/applicants.jsonl", &alen);
+    if (!src || !apps) {
+        free(src);
+        free(apps);
+        skip();
+    }
+    pol fast, plain;
+    pol_load(&fast, src, NULL);
+    pol_load(&plain, src, NULL);
+    free(src);
+    assert_non_null(fast.s->fast);
+    uint32_t fused = 0;
+    for (uint32_t i = 0; i < fast.p->ncode; i++)
+        fused += fast.s->fast[i].op >= CR_OP__COUNT;
+    assert_true(fused >= 40);   /* scorecard bins and admission tests */
+    free(plain.s->fast);
+    plain.s->fast = NULL;
+    char *line = apps;
+    for (int n = 0; n < 400 && line < apps + alen; n++) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end = '\0';
+        run_both(&fast, &plain, line, 1000000);
+        uint64_t took = fast.s->executed;
+        assert_true(took > 50);
+        if (n < 40)
+            for (uint64_t budget = 1; budget <= took + 1; budget++)
+                run_both(&fast, &plain, line, budget);
+        line = end ? end + 1 : apps + alen;
+    }
+    free(apps);
+    pol_free(&fast);
+    pol_free(&plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1260,6 +1318,7 @@ int main(void)
         cmocka_unit_test(test_error_regex_limit),
         cmocka_unit_test(test_session_reuse),
         cmocka_unit_test(test_reference_policy),
+        cmocka_unit_test(test_superinstructions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
