@@ -184,8 +184,18 @@ dispatch_in:
         b = *--sp;
         a = sp[-1];
         bool found = false;
-        for (uint32_t i = 0; i < b.len && !found; i++)
-            found = cr_value_eq(a, b.u.items[i]);
+        if (a.tag == CR_TEXT) {
+            /* texts against a set of texts, the usual case, without a call
+             * per item; anything else by cr_value_eq */
+            for (uint32_t i = 0; i < b.len && !found; i++) {
+                const cr_value *x = &b.u.items[i];
+                found = x->tag == CR_TEXT ? x->len == a.len && (a.len == 0 || memcmp(x->u.s, a.u.s, a.len) == 0)
+                                          : cr_value_eq(a, *x);
+            }
+        } else {
+            for (uint32_t i = 0; i < b.len && !found; i++)
+                found = cr_value_eq(a, b.u.items[i]);
+        }
         sp[-1] = cr_bool(found != (in->a != 0));
         TRACE(a, b, sp[-1]);
         NEXT;
