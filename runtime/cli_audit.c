@@ -231,7 +231,7 @@ static int cmd_verify(cr_dlog *l)
 /* ---- show ---------------------------------------------------------------------- */
 
 enum { C_SEQ, C_APP_ID, C_POLICY, C_AS_OF, C_APPLICATION, C_OUTCOME, C_REASONS, C_RESULTS, C_FIRED, C_DECIDED_BY,
-       C_CREATED_AT, C_PREV, C_ROW_HASH };
+       C_CREATED_AT, C_PREV, C_ROW_HASH, C_DATA };
 
 /* The row as the entry it was logged from, to recompute its hash. */
 static cr_dlog_entry row_entry(sqlite3_stmt *st)
@@ -241,6 +241,7 @@ static cr_dlog_entry row_entry(sqlite3_stmt *st)
         .application = col_text(st, C_APPLICATION), .outcome = col_text(st, C_OUTCOME),
         .reasons = col_text(st, C_REASONS), .results = col_text(st, C_RESULTS), .fired = col_text(st, C_FIRED),
         .decided_by = col_text(st, C_DECIDED_BY), .created_at = col_text(st, C_CREATED_AT),
+        .data_sha256 = col_text(st, C_DATA),
     };
     e.app_id_len = (size_t)sqlite3_column_bytes(st, C_APP_ID);
     e.application_len = (size_t)sqlite3_column_bytes(st, C_APPLICATION);
@@ -383,6 +384,54 @@ static void print_identity(const stored_policy *sp)
     printf("\n            sha256 %s, first logged from %s\n", sp->sha256, sp->file);
 }
 
+/* The reference tables the decision was made with, as logged, each with
+ * whether the file the policy reads today still hashes the same: a
+ * replay decides with today's files.  Returns 0 all the same (or none),
+ * 1 some differ or are missing (printed, a note: the replay says whether
+ * it matters), -1 a database error. */
+static int print_data(cr_dlog *l, const char *data_sha256, const cr_program *now)
+{
+    if (!data_sha256) {
+        if (now && now->nlookups)
+            printf("  data      none logged, though the policy reads reference tables (a schema 1 log)\n");
+        return now && now->nlookups ? 1 : 0;
+    }
+    sqlite3_stmt *st = prepare(l, "SELECT json_extract(j.value, '$.lookup'), json_extract(j.value, '$.from'),"
+                                  " json_extract(j.value, '$.path'), json_extract(j.value, '$.table'),"
+                                  " json_extract(j.value, '$.sha256')"
+                                  " FROM data d, json_each(d.tables) j WHERE d.sha256 = ?1 ORDER BY j.key");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, data_sha256, -1, SQLITE_STATIC);
+    int rc, n = 0, changed = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = col_text(st, 0), *from = col_text(st, 1), *path = col_text(st, 2),
+                   *table = col_text(st, 3), *sha = col_text(st, 4);
+        printf("%s%s from %s %s%s%s, sha256 %s\n", n++ ? "            " : "  data      ", name ? name : "?",
+               from ? from : "?", path ? path : "?", table ? " table " : "", table ? table : "", sha ? sha : "?");
+        const cr_lookup_info *lk = NULL;
+        for (uint32_t i = 0; now && name && i < now->nlookups; i++)
+            if (strcmp(now->lookups[i].name, name) == 0)
+                lk = &now->lookups[i];
+        if (now && (!lk || !sha || strcmp(lk->sha256, sha) != 0)) {
+            changed = 1;
+            if (lk)
+                printf("            CHANGED since: the file read today has sha256 %s\n", lk->sha256);
+            else
+                printf("            not read by the policy today\n");
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        db_error(l);
+        sqlite3_finalize(st);
+        return -1;
+    }
+    if (n == 0)
+        printf("  data      %s: NOT IN THE LOG\n", data_sha256), changed = 1;
+    sqlite3_finalize(st);
+    return changed;
+}
+
 /* One logged decision: who decided, on what, why, and its replay. */
 static int show_row(cr_dlog *l, sqlite3_stmt *st)
 {
@@ -403,7 +452,11 @@ static int show_row(cr_dlog *l, sqlite3_stmt *st)
     printf("  row_hash  %s\n", same_text(stored, hash) ? "matches the row (the whole chain: credo audit LOG verify)"
                                                         : "DOES NOT MATCH the row: it was altered");
     int bad = !same_text(stored, hash);
+    int data = print_data(l, e.data_sha256, sp.prog);
+    bad |= data < 0;
     bad |= print_fired(l, e.fired, sp.prog);
+    if (data > 0)
+        printf("replay: with the reference tables as they are today, not as logged\n");
     if (sp.prog && e.application && e.results)
         bad |= replay(&sp, e.application, e.application_len, e.as_of, e.results, e.results_len) != 0;
     else
@@ -416,7 +469,7 @@ static int cmd_show(cr_dlog *l, const char *app_id)
 {
     sqlite3_stmt *st = prepare(l,
                                "SELECT seq, app_id, policy_sha256, as_of, application, outcome, reasons, results,"
-                               " fired, decided_by, created_at, prev_hash, row_hash"
+                               " fired, decided_by, created_at, prev_hash, row_hash, data_sha256"
                                " FROM decisions WHERE app_id = ?1 ORDER BY seq");
     if (!st)
         return 1;

@@ -572,6 +572,7 @@ typedef struct runner {
     decider *deciders;           /* o->jobs of them */
     int ndeciders;
     cr_dlog *log;
+    char data_champion[CR_DLOG_HASH_LEN + 1], data_second[CR_DLOG_HASH_LEN + 1];   /* their reference data */
     char as_of[16];
     cr_buf pending;              /* stdout lines of the batch, until its commit */
     uint32_t batch_lines;
@@ -711,6 +712,7 @@ static bool log_decision(runner *r, const decider *w, const line_rec *rec, bool 
         .fired = b + (shadow ? rec->fired2 : rec->fired),
         .fired_len = shadow ? rec->fired2_len : rec->fired_len,
         .decided_by = by,
+        .data_sha256 = p == r->champion ? r->data_champion : r->data_second,
     };
     int rc = cr_dlog_append(r->log, &e);
     if (rc < 0) {
@@ -724,7 +726,7 @@ static bool log_decision(runner *r, const decider *w, const line_rec *rec, bool 
     if (rc == 2 && r->conflicts++ < 10)
         fprintf(stderr,
                 "credo run: %s: warning: app_id %.*s was already logged (%s, as of %s) from a different"
-                " application line; the log keeps the first\n",
+                " application line or with different reference data; the log keeps the first\n",
                 r->o->log, (int)rec->app_len, b + rec->app, by, r->as_of);
     return true;
 }
@@ -824,7 +826,7 @@ static void print_log_summary(const runner *r)
     fprintf(stderr, "credo run: %s: %llu decisions logged, %llu already logged (skipped)", r->o->log,
             (unsigned long long)r->added, (unsigned long long)r->skipped);
     if (r->conflicts)
-        fprintf(stderr, ", %llu of them from a different application line", (unsigned long long)r->conflicts);
+        fprintf(stderr, ", %llu of them from a different application line or reference data", (unsigned long long)r->conflicts);
     if (r->unlogged)
         fprintf(stderr, ", %llu lines without an app_id not logged", (unsigned long long)r->unlogged);
     fputc('\n', stderr);
@@ -1089,6 +1091,11 @@ static bool open_log(runner *r, const run_opts *o)
     }
     if (!cr_dlog_add_policy(r->log, r->champion) || (r->second && !cr_dlog_add_policy(r->log, r->second))) {
         fprintf(stderr, "credo run: %s\n", cr_dlog_errmsg(r->log));
+        return false;
+    }
+    if (!cr_dlog_data_sha256(r->champion, r->data_champion) ||
+        (r->second && !cr_dlog_data_sha256(r->second, r->data_second))) {
+        fprintf(stderr, "credo run: out of memory\n");
         return false;
     }
     return true;

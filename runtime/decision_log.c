@@ -14,15 +14,24 @@
 #include <sha2.h>
 
 #include "date.h"
+#include "decision_json.h"
 
 #define APPLICATION_ID 0x4352444C   /* "CRDL" in the file header */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2            /* 2 added the data table and decisions.data_sha256 */
 #define HASH_DOMAIN "credo-decision-log-v1\n"
 
 static const char zero_hash[CR_DLOG_HASH_LEN + 1] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
+#define DATA_TABLE_SQL                                              \
+    "CREATE TABLE IF NOT EXISTS data (\n"                             \
+    "  sha256        TEXT PRIMARY KEY NOT NULL,\n"                    \
+    "  policy_sha256 TEXT NOT NULL REFERENCES policies (sha256),\n"   \
+    "  tables        TEXT NOT NULL\n"                                 \
+    ");\n"
+
 static const char schema_sql[] =
+    DATA_TABLE_SQL
     "CREATE TABLE IF NOT EXISTS policies (\n"
     "  sha256    TEXT PRIMARY KEY NOT NULL,\n"
     "  name      TEXT NOT NULL,\n"
@@ -46,6 +55,7 @@ static const char schema_sql[] =
     "  created_at    TEXT NOT NULL,\n"
     "  prev_hash     TEXT NOT NULL,\n"
     "  row_hash      TEXT NOT NULL,\n"
+    "  data_sha256   TEXT REFERENCES data (sha256),\n"
     "  UNIQUE (app_id, policy_sha256, as_of, decided_by)\n"
     ");\n"
     "CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions\n"
@@ -53,14 +63,31 @@ static const char schema_sql[] =
     "CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions\n"
     "  BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;\n";
 
+/* A schema 1 log (before reference tables were recorded) gains the
+ * column and the table when credo appends to it; its rows keep their
+ * hashes (a row without data_sha256 hashes as it always did). */
+static const char upgrade_1_sql[] =
+    "ALTER TABLE decisions ADD COLUMN data_sha256 TEXT REFERENCES data (sha256);\n"
+    DATA_TABLE_SQL
+    "PRAGMA user_version = 2;\n";
+
+/* Read-only, a schema 1 log is read through temporary objects of the same
+ * shape: no row of it has data. */
+static const char view_1_sql[] =
+    "CREATE TEMP VIEW decisions AS SELECT *, NULL AS data_sha256 FROM main.decisions;\n"
+    "CREATE TEMP TABLE data (sha256 TEXT PRIMARY KEY, policy_sha256 TEXT, tables TEXT);\n";
+
+static const char data_sql[] =
+    "INSERT INTO data (sha256, policy_sha256, tables) VALUES (?1, ?2, ?3) ON CONFLICT (sha256) DO NOTHING";
+
 static const char insert_sql[] =
     "INSERT INTO decisions (seq, app_id, policy_sha256, as_of, application, outcome, reasons,"
-    " results, fired, decided_by, created_at, prev_hash, row_hash)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+    " results, fired, decided_by, created_at, prev_hash, row_hash, data_sha256)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
     " ON CONFLICT (app_id, policy_sha256, as_of, decided_by) DO NOTHING";
 
 static const char logged_sql[] =
-    "SELECT application FROM decisions"
+    "SELECT application, data_sha256 FROM decisions"
     " WHERE app_id = ?1 AND policy_sha256 = ?2 AND as_of = ?3 AND decided_by = ?4";
 
 static const char tail_sql[] = "SELECT seq, row_hash FROM decisions ORDER BY seq DESC LIMIT 1";
@@ -140,7 +167,7 @@ static bool query_int(cr_dlog *l, const char *sql, int64_t *out)
 /* ---- hashing ----------------------------------------------------------------- */
 
 enum { F_PREV, F_APP_ID, F_POLICY, F_AS_OF, F_APPLICATION, F_OUTCOME, F_REASONS, F_RESULTS, F_FIRED,
-       F_DECIDED_BY, F_CREATED_AT, NFIELDS };
+       F_DECIDED_BY, F_CREATED_AT, F_DATA, NFIELDS };
 
 typedef struct field {
     const void *p;                    /* NULL: an SQL NULL */
@@ -164,8 +191,10 @@ static void hash_fields(const field f[NFIELDS], char out[CR_DLOG_HASH_LEN + 1])
     uint8_t digest[SHA256_DIGEST_LENGTH];
     SHA256Init(&ctx);
     SHA256Update(&ctx, (const uint8_t *)HASH_DOMAIN, strlen(HASH_DOMAIN));
-    for (int i = 0; i < NFIELDS; i++)
+    for (int i = 0; i < F_DATA; i++)
         put_field(&ctx, f[i]);
+    if (f[F_DATA].p)
+        put_field(&ctx, f[F_DATA]);   /* only a row decided with reference tables has it */
     SHA256Final(digest, &ctx);
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
@@ -191,6 +220,7 @@ void cr_dlog_row_hash(const char *prev_hash, const cr_dlog_entry *e, char out[CR
     f[F_FIRED] = (field){e->fired, e->fired_len};
     f[F_DECIDED_BY] = text_field(e->decided_by);
     f[F_CREATED_AT] = text_field(e->created_at);
+    f[F_DATA] = text_field(e->data_sha256 && *e->data_sha256 ? e->data_sha256 : NULL);
     hash_fields(f, out);
 }
 
@@ -223,8 +253,22 @@ static bool check_identity(cr_dlog *l, bool *empty)
                    " AND name IN ('policies', 'decisions')",
                    &tables))
         return false;
-    if (tables != 2 || version != SCHEMA_VERSION) {
+    if (tables != 2 || version < 1) {
         set_error(l, "not a credo decision log (its tables are missing)");
+        return false;
+    }
+    return true;
+}
+
+static bool upgrade(cr_dlog *l)
+{
+    if (!exec(l, "BEGIN IMMEDIATE"))
+        return false;
+    int64_t version;
+    /* another writer may have upgraded it meanwhile */
+    if (!query_int(l, "PRAGMA user_version", &version) || (version < 2 && !exec(l, upgrade_1_sql)) ||
+        !exec(l, "COMMIT")) {
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
         return false;
     }
     return true;
@@ -310,11 +354,16 @@ static bool open_db(cr_dlog *l)
         set_error(l, "not a credo decision log (an empty database)");
         return false;
     }
+    int64_t version = SCHEMA_VERSION;
+    if (!empty && !query_int(l, "PRAGMA user_version", &version))
+        return false;
     if (l->mode == CR_DLOG_READ)
-        return true;
+        return version >= 2 || exec(l, view_1_sql);
     if (!set_write_pragmas(l))
         return false;
     if (empty && !create_schema(l))
+        return false;
+    if (!empty && version < 2 && !upgrade(l))
         return false;
     return prepare(l, insert_sql, &l->insert) && prepare(l, tail_sql, &l->tail) &&
            prepare(l, logged_sql, &l->logged);
@@ -354,6 +403,89 @@ void cr_dlog_close(cr_dlog *l)
     free(l);
 }
 
+/* ---- the data a policy read ----------------------------------------------------- */
+
+/* Its reference tables, as the data table's `tables` text: a JSON list in
+ * declaration order, [{"lookup":…,"from":"csv"|"sqlite","path":…,
+ * ["table":…,]"key":…,"sha256":…}].  False when it has none. */
+static bool data_tables(const cr_program *p, cr_buf *b)
+{
+    if (p->nlookups == 0)
+        return false;
+    cr_buf_puts(b, "[");
+    for (uint32_t i = 0; i < p->nlookups; i++) {
+        const cr_lookup_info *lk = &p->lookups[i];
+        cr_buf_puts(b, i ? ",{\"lookup\":" : "{\"lookup\":");
+        cr_buf_json_string(b, lk->name, strlen(lk->name));
+        cr_buf_puts(b, lk->source == LOOKUP_SQLITE ? ",\"from\":\"sqlite\",\"path\":" : ",\"from\":\"csv\",\"path\":");
+        cr_buf_json_string(b, lk->path, strlen(lk->path));
+        if (lk->table) {
+            cr_buf_puts(b, ",\"table\":");
+            cr_buf_json_string(b, lk->table, strlen(lk->table));
+        }
+        cr_buf_puts(b, ",\"key\":");
+        cr_buf_json_string(b, lk->key, strlen(lk->key));
+        cr_buf_printf(b, ",\"sha256\":\"%s\"}", lk->sha256);
+    }
+    cr_buf_puts(b, "]");
+    return true;
+}
+
+static void sha256_hex(const void *p, size_t n, char out[CR_DLOG_HASH_LEN + 1])
+{
+    SHA2_CTX ctx;
+    uint8_t digest[SHA256_DIGEST_LENGTH];
+    SHA256Init(&ctx);
+    if (n)
+        SHA256Update(&ctx, p, n);
+    SHA256Final(digest, &ctx);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[CR_DLOG_HASH_LEN] = '\0';
+}
+
+bool cr_dlog_data_sha256(const cr_program *p, char out[CR_DLOG_HASH_LEN + 1])
+{
+    cr_buf b = {0};
+    out[0] = '\0';
+    if (!data_tables(p, &b))
+        return true;
+    bool ok = !b.failed;
+    if (ok)
+        sha256_hex(b.p, b.len, out);
+    cr_buf_free(&b);
+    return ok;
+}
+
+static bool add_data(cr_dlog *l, const cr_program *p)
+{
+    cr_buf b = {0};
+    if (!data_tables(p, &b))
+        return true;
+    char sha[CR_DLOG_HASH_LEN + 1];
+    sqlite3_stmt *st = NULL;
+    bool ok = !b.failed;
+    if (!ok)
+        set_error(l, "out of memory");
+    else if (sqlite3_prepare_v2(l->db, data_sql, -1, &st, NULL) != SQLITE_OK)
+        ok = false, set_sqlite_error(l);
+    if (ok) {
+        sha256_hex(b.p, b.len, sha);
+        sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, p->sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, b.p, (int)b.len, SQLITE_STATIC);
+        ok = sqlite3_step(st) == SQLITE_DONE;
+        if (!ok)
+            set_sqlite_error(l);
+    }
+    sqlite3_finalize(st);
+    cr_buf_free(&b);
+    return ok;
+}
+
 /* ---- writing ----------------------------------------------------------------- */
 
 bool cr_dlog_add_policy(cr_dlog *l, const cr_program *p)
@@ -377,7 +509,7 @@ bool cr_dlog_add_policy(cr_dlog *l, const cr_program *p)
     if (!ok)
         set_sqlite_error(l);
     sqlite3_finalize(st);
-    return ok;
+    return ok && add_data(l, p);
 }
 
 /* Opens a write transaction and finds the row to chain to.  Read here,
@@ -443,8 +575,8 @@ static void bind_len(sqlite3_stmt *st, int i, const char *s, size_t n)
 }
 
 /* For a row already logged: 0 when it was logged from the same
- * application line, 2 when from another one (the log keeps the first),
- * -1 on error. */
+ * application line with the same reference data, 2 when not (the log
+ * keeps the first), -1 on error. */
 static int same_application(cr_dlog *l, const cr_dlog_entry *e)
 {
     sqlite3_stmt *st = l->logged;
@@ -456,7 +588,9 @@ static int same_application(cr_dlog *l, const cr_dlog_entry *e)
     if (rc == SQLITE_ROW) {
         const void *p = sqlite3_column_blob(st, 0);
         size_t n = (size_t)sqlite3_column_bytes(st, 0);
-        same = n == e->application_len && (n == 0 || memcmp(p, e->application, n) == 0) ? 0 : 2;
+        const char *data = (const char *)sqlite3_column_text(st, 1);
+        bool same_data = data ? e->data_sha256 && strcmp(data, e->data_sha256) == 0 : !e->data_sha256 || !*e->data_sha256;
+        same = n == e->application_len && (n == 0 || memcmp(p, e->application, n) == 0) && same_data ? 0 : 2;
     } else {
         set_sqlite_error(l);
     }
@@ -495,6 +629,10 @@ int cr_dlog_append(cr_dlog *l, const cr_dlog_entry *entry)
     bind_len(st, 11, e.created_at, strlen(e.created_at));
     bind_len(st, 12, l->tail_hash, CR_DLOG_HASH_LEN);
     bind_len(st, 13, hash, CR_DLOG_HASH_LEN);
+    if (e.data_sha256 && *e.data_sha256)
+        bind_len(st, 14, e.data_sha256, strlen(e.data_sha256));
+    else
+        sqlite3_bind_null(st, 14);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         set_sqlite_error(l);
@@ -559,7 +697,19 @@ static bool field_is(field f, const char *s)
 typedef struct policy_set {
     char (*sha)[CR_DLOG_HASH_LEN + 1];
     size_t n, cap;
+    /* the data sets, each with the policy that read it */
+    char (*data)[2][CR_DLOG_HASH_LEN + 1];
+    size_t ndata, data_cap;
 } policy_set;
+
+/* Is f a stored data set read by policy `policy`? */
+static bool data_known(const policy_set *ps, field f, field policy)
+{
+    for (size_t i = 0; i < ps->ndata; i++)
+        if (field_is(f, ps->data[i][0]))
+            return field_is(policy, ps->data[i][1]);
+    return false;
+}
 
 static bool policy_known(const policy_set *ps, field f)
 {
@@ -632,6 +782,51 @@ static bool verify_policies(cr_dlog *l, cr_dlog_verdict *v, policy_set *ps)
     return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
+/* Every stored data set must hash to its key and belong to a stored
+ * policy: a decision names the reference tables it read by that hash. */
+static bool verify_data(cr_dlog *l, cr_dlog_verdict *v, policy_set *ps)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(l->db, "SELECT sha256, policy_sha256, tables FROM data ORDER BY rowid", -1, &st, NULL) !=
+        SQLITE_OK) {
+        set_sqlite_error(l);
+        return false;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && v->intact) {
+        field key = column_field(st, 0), policy = column_field(st, 1), tables = column_field(st, 2);
+        char shown[CR_DLOG_HASH_LEN + 1], hex[CR_DLOG_HASH_LEN + 1];
+        copy_app_id(shown, sizeof shown, key);
+        sha256_hex(tables.p, tables.len, hex);
+        if (!tables.p || !field_is(key, hex)) {
+            verdict(v, 0, "", "data %s: altered: its tables do not hash to its sha256", shown);
+            break;
+        }
+        if (!policy_known(ps, policy)) {
+            verdict(v, 0, "", "data %s: its policy is not in the policies table", shown);
+            break;
+        }
+        if (ps->ndata == ps->data_cap) {
+            size_t cap = ps->data_cap ? ps->data_cap * 2 : 8;
+            void *p = realloc(ps->data, cap * sizeof *ps->data);
+            if (!p) {
+                set_error(l, "out of memory");
+                sqlite3_finalize(st);
+                return false;
+            }
+            ps->data = p;
+            ps->data_cap = cap;
+        }
+        memcpy(ps->data[ps->ndata][0], hex, sizeof hex);
+        copy_app_id(ps->data[ps->ndata][1], CR_DLOG_HASH_LEN + 1, policy);
+        ps->ndata++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        set_sqlite_error(l);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
 /* One row against the chain so far; false with the verdict at a fault,
  * true with the row's hash in hash. */
 static bool verify_row(sqlite3_stmt *st, int64_t expect_seq, const char *prev, const policy_set *ps,
@@ -643,6 +838,7 @@ static bool verify_row(sqlite3_stmt *st, int64_t expect_seq, const char *prev, c
         f[i] = column_field(st, i);    /* columns 1..10 are app_id..created_at */
     f[F_PREV] = column_field(st, 11);
     field stored = column_field(st, 12);
+    f[F_DATA] = column_field(st, 13);
     char app[sizeof v->app_id];
     copy_app_id(app, sizeof app, f[F_APP_ID]);
     if (seq > expect_seq) {
@@ -675,6 +871,11 @@ static bool verify_row(sqlite3_stmt *st, int64_t expect_seq, const char *prev, c
         verdict(v, seq, app, "seq %lld (app_id %s): its policy is not in the policies table", (long long)seq, app);
         return false;
     }
+    if (f[F_DATA].p && !data_known(ps, f[F_DATA], f[F_POLICY])) {
+        verdict(v, seq, app, "seq %lld (app_id %s): its reference data is not in the data table, or not its policy's",
+                (long long)seq, app);
+        return false;
+    }
     return true;
 }
 
@@ -683,7 +884,8 @@ static bool verify_chain(cr_dlog *l, cr_dlog_verdict *v, const policy_set *ps)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db,
                            "SELECT seq, app_id, policy_sha256, as_of, application, outcome, reasons, results,"
-                           " fired, decided_by, created_at, prev_hash, row_hash FROM decisions ORDER BY seq",
+                           " fired, decided_by, created_at, prev_hash, row_hash, data_sha256"
+                           " FROM decisions ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK) {
         set_sqlite_error(l);
         return false;
@@ -717,8 +919,10 @@ bool cr_dlog_verify(cr_dlog *l, cr_dlog_verdict *v)
     if (own && !exec(l, "BEGIN"))
         return false;
     policy_set ps = {0};
-    bool ok = verify_policies(l, v, &ps) && (!v->intact || verify_chain(l, v, &ps));
+    bool ok = verify_policies(l, v, &ps) && (!v->intact || verify_data(l, v, &ps)) &&
+              (!v->intact || verify_chain(l, v, &ps));
     free(ps.sha);
+    free(ps.data);
     if (own)
         sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
     return ok;

@@ -1,7 +1,7 @@
 /* The decision log: an append-only, tamper-evident record of every decision
  * in an SQLite database (`credo run --log FILE`, checked by `credo audit`).
  *
- * Schema (user_version 1, application_id 0x4352444C "CRDL"):
+ * Schema (user_version 2, application_id 0x4352444C "CRDL"):
  *
  *   policies    one row per policy source ever used, stored once
  *     sha256     TEXT PRIMARY KEY   SHA-256 of the source, hex (cr_program.sha256)
@@ -13,6 +13,13 @@
  *                                   compiles under this name so that run-time
  *                                   error places ("file:line:col") read the same
  *     source     TEXT NOT NULL      the policy's exact source text
+ *
+ *   data        one row per set of reference tables (`lookup`) a policy read
+ *     sha256        TEXT PRIMARY KEY  SHA-256 of tables, hex
+ *     policy_sha256 TEXT NOT NULL     the policy that read them
+ *     tables        TEXT NOT NULL     JSON list, in declaration order:
+ *                                     [{"lookup","from":"csv"|"sqlite","path",
+ *                                     "table" (sqlite),"key","sha256" of the file}]
  *
  *   decisions   one row per decision, in the order they were made
  *     seq            INTEGER PRIMARY KEY   1, 2, 3, ... with no gaps
@@ -31,6 +38,9 @@
  *     created_at     TEXT NOT NULL         UTC, 2026-11-23T10:15:02.123Z
  *     prev_hash      TEXT NOT NULL         row_hash of seq - 1; 64 zeros for seq 1
  *     row_hash       TEXT NOT NULL         see below
+ *     data_sha256    TEXT                  the reference tables it was decided
+ *                                          with (data.sha256); NULL when its
+ *                                          policy reads none
  *     UNIQUE (app_id, policy_sha256, as_of, decided_by)
  *
  *   Triggers refuse UPDATE and DELETE on decisions.  They only stop
@@ -43,7 +53,10 @@
  *     application, outcome, reasons, results, fired, decided_by, created_at
  *     in this order: its length in bytes as 8 bytes big-endian, then its
  *     bytes (a NULL, which only tampering can produce, is the length
- *     0xFFFFFFFFFFFFFFFF and no bytes).
+ *     0xFFFFFFFFFFFFFFFF and no bytes); then, only when data_sha256 is not
+ *     NULL, data_sha256 the same way.  So a row without reference data
+ *     hashes as in schema 1, and a schema 1 log, which credo upgrades in
+ *     place when it appends to it, keeps verifying.
  * Length prefixes make the encoding unambiguous: no two different rows
  * give the same byte string.  seq is left out on purpose: prev_hash already
  * fixes each row's place in the chain, and keeping seq out lets `verify`
@@ -98,6 +111,7 @@ typedef struct cr_dlog_entry {
     size_t fired_len;
     const char *decided_by;           /* champion, challenger or shadow */
     const char *created_at;           /* NULL: now */
+    const char *data_sha256;          /* cr_dlog_data_sha256 of its policy; NULL or "": none */
 } cr_dlog_entry;
 
 typedef enum cr_dlog_mode {
@@ -120,14 +134,21 @@ const char *cr_dlog_path(const cr_dlog *l);
 /* The connection, for queries of its own (credo audit). */
 sqlite3 *cr_dlog_db(cr_dlog *l);
 
-/* Stores the policy's identity and source unless already there; commits
- * at once (a decision row must never refer to a policy not stored). */
+/* Stores the policy's identity and source unless already there, and the
+ * reference tables it read (its data set) when it has any; commits at
+ * once (a decision row must never refer to a policy not stored). */
 bool cr_dlog_add_policy(cr_dlog *l, const cr_program *p);
+
+/* The identity of the reference tables p read when it loaded (64 hex
+ * digits, the data table's sha256) into out, or "" when p has none.
+ * False when out of memory. */
+bool cr_dlog_data_sha256(const cr_program *p, char out[CR_DLOG_HASH_LEN + 1]);
 
 /* Adds one decision to the current transaction (beginning one when none
  * is open).  Returns 1 when added; when its (app_id, policy, as_of,
  * decided_by) is already logged, 0 if that row has the same application
- * line and 2 if another one (the log keeps the first); -1 on error. */
+ * line and reference data, and 2 if not (the log keeps the first); -1 on
+ * error. */
 int cr_dlog_append(cr_dlog *l, const cr_dlog_entry *e);
 /* Rows added since the last commit. */
 uint32_t cr_dlog_pending(const cr_dlog *l);
