@@ -669,17 +669,6 @@ static void compile_decide(comp *C, const cr_item *it)
     }
 }
 
-static void sha256_hex(const char *src, size_t len, char out[65])
-{
-    SHA2_CTX ctx;
-    uint8_t digest[SHA256_DIGEST_LENGTH];
-    SHA256Init(&ctx);
-    SHA256Update(&ctx, (const uint8_t *)src, len);
-    SHA256Final(digest, &ctx);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
-}
-
 static bool generate(comp *C, cr_policy_ast *ast, const cr_sema_out *so)
 {
     cr_program *P = C->P;
@@ -764,7 +753,7 @@ cr_program *cr_compile(const char *file, const char *src, size_t len, cr_diags *
     P->file = file_copy;
     P->src = src_copy;
     P->len = len;
-    sha256_hex(src, len, P->sha256);
+    SHA256Data((const uint8_t *)src, len, P->sha256);   /* lower-case hex */
 
     cr_parse_ctx pc;
     memset(&pc, 0, sizeof pc);

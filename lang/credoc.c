@@ -826,9 +826,7 @@ static bool r_graph(rd *r)
 
 static bool dec_ok(cr_i128 coef, uint32_t scale)
 {
-    /* 10^38 - 1, the largest coefficient of 38 digits */
-    const cr_i128 max = (cr_i128)UINT64_C(9999999999999999999) * (cr_i128)UINT64_C(10000000000000000000) +
-                        (cr_i128)UINT64_C(9999999999999999999);
+    const cr_i128 max = (cr_i128)CR_DEC_MAX_COEF;
     return scale <= CR_DEC_MAX_SCALE && coef <= max && coef >= -max;
 }
 

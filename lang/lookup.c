@@ -89,22 +89,6 @@ int64_t cr_lookup_find(const cr_lookup_info *lk, const char *key, uint32_t len)
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static void sha256_hex(const uint8_t digest[SHA256_DIGEST_LENGTH], char out[65])
-{
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
-}
-
-static void sha256_bytes(const char *s, size_t n, char out[65])
-{
-    SHA2_CTX ctx;
-    uint8_t digest[SHA256_DIGEST_LENGTH];
-    SHA256Init(&ctx);
-    SHA256Update(&ctx, (const uint8_t *)s, n);
-    SHA256Final(digest, &ctx);
-    sha256_hex(digest, out);
-}
-
 /* The SHA-256 of a whole file, read in pieces (a database may be large);
  * false with errno set when it cannot be read. */
 static bool sha256_file(const char *path, char out[65])
@@ -113,7 +97,7 @@ static bool sha256_file(const char *path, char out[65])
     if (!f)
         return false;
     SHA2_CTX ctx;
-    uint8_t digest[SHA256_DIGEST_LENGTH], buf[65536];
+    uint8_t buf[65536];
     size_t n;
     SHA256Init(&ctx);
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
@@ -124,8 +108,7 @@ static bool sha256_file(const char *path, char out[65])
         errno = EIO;
         return false;
     }
-    SHA256Final(digest, &ctx);
-    sha256_hex(digest, out);
+    SHA256End(&ctx, out);   /* lower-case hex */
     return true;
 }
 
@@ -687,7 +670,7 @@ static void load_csv(loader *L, const char *full)
             lerr(L, d->path_span, "cannot read %s: %s", full, strerror(errno));
         return;
     }
-    sha256_bytes(data, len, L->lk->sha256);
+    SHA256Data((const uint8_t *)data, len, L->lk->sha256);
     csv c;
     memset(&c, 0, sizeof c);
     c.p = data;

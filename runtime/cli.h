@@ -28,6 +28,10 @@ bool cr_cli_require_identity(const cr_program *p, const char *why);
 /* Today's date (UTC) as a day number. */
 int64_t cr_cli_today(void);
 
+/* A --budget value of command cmd: a positive count up to
+ * CR_MAX_INSTRUCTIONS_MAX.  False, with the reason on stderr, if not. */
+bool cr_cli_parse_budget(const char *cmd, const char *v, uint64_t *out);
+
 /* One input line decided exactly as `credo run` writes it (cli_run.c);
  * the replay of `credo audit show` goes through the same code. */
 typedef struct cr_cli_decided {

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "date.h"
+#include "limit.h"
 #include "../lang/credoc.h"
 
 int cr_cli_usage(const char *text, int code)
@@ -197,4 +198,20 @@ cr_program *cr_cli_load_policy_at(const char *path, int64_t as_of, bool warnings
         fprintf(stderr, "credo: warning: %s takes effect on %s, after the as-of date %s\n", path, eff, day);
     }
     return p;
+}
+
+bool cr_cli_parse_budget(const char *cmd, const char *v, uint64_t *out)
+{
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);   /* past ULLONG_MAX: ULLONG_MAX */
+    if (*end || n == 0 || *v == '-') {
+        fprintf(stderr, "credo %s: --budget needs a positive number\n", cmd);
+        return false;
+    }
+    if (n > CR_MAX_INSTRUCTIONS_MAX) {
+        fprintf(stderr, "credo %s: --budget %s is more than the maximum, %llu\n", cmd, v, CR_MAX_INSTRUCTIONS_MAX);
+        return false;
+    }
+    *out = n;
+    return true;
 }

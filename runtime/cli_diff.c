@@ -9,7 +9,6 @@
 
 #include "../lang/policy_diff.h"
 #include "cli.h"
-#include "limit.h"
 #include "date.h"
 #include "diff_pop.h"
 #include "diff_report.h"
@@ -93,16 +92,7 @@ static int parse_option(int argc, char **argv, int *i, diff_opts *o)
         fprintf(stderr, "credo diff: --list needs a number\n");
     } else if (strcmp(a, "--budget") == 0) {
         o->population_only = a;
-        uint64_t n;
-        if (parse_count(v, &n) && n > CR_MAX_INSTRUCTIONS_MAX) {
-            fprintf(stderr, "credo diff: --budget %s is more than the maximum, %llu\n", v, CR_MAX_INSTRUCTIONS_MAX);
-            return 2;
-        }
-        if (parse_count(v, &n) && n > 0) {
-            o->limits.max_instructions = n;
-            return 0;
-        }
-        fprintf(stderr, "credo diff: --budget needs a positive number\n");
+        return cr_cli_parse_budget("diff", v, &o->limits.max_instructions) ? 0 : 2;
     } else {
         fprintf(stderr, "credo diff: unknown option %s\n", a);
         return cr_cli_usage(usage_diff, 2);

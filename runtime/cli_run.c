@@ -192,17 +192,8 @@ static int parse_args(int argc, char **argv, run_opts *o)
                 return 2;
             }
         } else if (strcmp(a, "--budget") == 0 && (v = option_value(argc, argv, &i))) {
-            char *end;
-            unsigned long long n = strtoull(v, &end, 10);
-            if (*end || n == 0 || *v == '-') {
-                fprintf(stderr, "credo run: --budget needs a positive number\n");
+            if (!cr_cli_parse_budget("run", v, &o->limits.max_instructions))
                 return 2;
-            }
-            if (n > CR_MAX_INSTRUCTIONS_MAX) {
-                fprintf(stderr, "credo run: --budget %s is more than the maximum, %llu\n", v, CR_MAX_INSTRUCTIONS_MAX);
-                return 2;
-            }
-            o->limits.max_instructions = n;
         } else if ((strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-line") == 0) &&
                    (v = option_value(argc, argv, &i))) {
             bool line = a[6] == 'l';

@@ -23,13 +23,9 @@ typedef struct cr_dec_u256 {
     uint64_t w[4];
 } cr_dec_u256;
 
-/* 10^19, the largest power of ten in 64 bits. */
-#define CR_DEC_P19 10000000000000000000u
-/* 10^38 - 1, the largest coefficient magnitude. */
-#define CR_DEC_MAX_COEF ((cr_u128)CR_DEC_P19 * CR_DEC_P19 - 1)
 
-/* 10^n for 0 <= n <= 19. */
-static const uint64_t cr_dec_pow10_64[20] = {
+/* 10^n for 0 <= n <= 19 (decimal.h). */
+const uint64_t cr_dec_pow10_64[20] = {
     1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
     10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
     1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,

@@ -52,6 +52,15 @@ const char *cr_dec_status_text(cr_dec_status st);
  * digits written (after applying the exponent, never below 0). */
 cr_dec_status cr_dec_parse(const char *s, size_t n, cr_dec *out);
 
+/* 10^19, the largest power of ten in 64 bits. */
+#define CR_DEC_P19 10000000000000000000u
+/* 10^38 - 1, the largest coefficient magnitude (unsigned __int128). */
+#define CR_DEC_MAX_COEF ((unsigned __int128)CR_DEC_P19 * CR_DEC_P19 - 1)
+
+/* 10^n for 0 <= n <= 19: the one table of powers of ten, shared by the
+ * stdlib's and the VM's int64 fast paths. */
+extern const uint64_t cr_dec_pow10_64[20];
+
 static inline cr_dec cr_dec_from_int(int64_t i) { cr_dec d = {(cr_i128)i, 0}; return d; }
 /* Exact conversion: fails with CR_DEC_PRECISION when a has a nonzero
  * fraction, CR_DEC_OVERFLOW when it does not fit in int64. */

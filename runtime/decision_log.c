@@ -185,23 +185,23 @@ static void put_field(SHA2_CTX *ctx, field f)
         SHA256Update(ctx, f.p, f.len);
 }
 
+/* SHA-256 of n bytes in lower-case hex (libmd): a stored policy source
+ * or data set. */
+static void sha256_hex(const void *p, size_t n, char out[CR_DLOG_HASH_LEN + 1])
+{
+    SHA256Data(n ? p : (const uint8_t *)"", n, out);
+}
+
 static void hash_fields(const field f[NFIELDS], char out[CR_DLOG_HASH_LEN + 1])
 {
     SHA2_CTX ctx;
-    uint8_t digest[SHA256_DIGEST_LENGTH];
     SHA256Init(&ctx);
     SHA256Update(&ctx, (const uint8_t *)HASH_DOMAIN, strlen(HASH_DOMAIN));
     for (int i = 0; i < F_DATA; i++)
         put_field(&ctx, f[i]);
     if (f[F_DATA].p)
         put_field(&ctx, f[F_DATA]);   /* only a row decided with reference tables has it */
-    SHA256Final(digest, &ctx);
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
-    }
-    out[CR_DLOG_HASH_LEN] = '\0';
+    SHA256End(&ctx, out);
 }
 
 static field text_field(const char *s) { return (field){s, s ? strlen(s) : 0}; }
@@ -429,22 +429,6 @@ static bool data_tables(const cr_program *p, cr_buf *b)
     }
     cr_buf_puts(b, "]");
     return true;
-}
-
-static void sha256_hex(const void *p, size_t n, char out[CR_DLOG_HASH_LEN + 1])
-{
-    SHA2_CTX ctx;
-    uint8_t digest[SHA256_DIGEST_LENGTH];
-    SHA256Init(&ctx);
-    if (n)
-        SHA256Update(&ctx, p, n);
-    SHA256Final(digest, &ctx);
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
-    }
-    out[CR_DLOG_HASH_LEN] = '\0';
 }
 
 bool cr_dlog_data_sha256(const cr_program *p, char out[CR_DLOG_HASH_LEN + 1])
@@ -747,17 +731,9 @@ static bool verify_policies(cr_dlog *l, cr_dlog_verdict *v, policy_set *ps)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && v->intact) {
         field key = column_field(st, 0), src = column_field(st, 1);
         const unsigned char *name = sqlite3_column_text(st, 2);
-        char shown[CR_DLOG_HASH_LEN + 1];
+        char shown[CR_DLOG_HASH_LEN + 1], hex[CR_DLOG_HASH_LEN + 1];
         copy_app_id(shown, sizeof shown, key);
-        SHA2_CTX ctx;
-        uint8_t digest[SHA256_DIGEST_LENGTH];
-        char hex[CR_DLOG_HASH_LEN + 1];
-        SHA256Init(&ctx);
-        if (src.p)
-            SHA256Update(&ctx, src.p, src.len);
-        SHA256Final(digest, &ctx);
-        for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-            snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+        sha256_hex(src.p, src.p ? src.len : 0, hex);
         if (!src.p || !field_is(key, hex)) {
             verdict(v, 0, "", "policy %s (%s): altered: its source does not hash to its sha256", shown,
                     name ? (const char *)name : "?");

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "decimal.h"
 
@@ -55,6 +56,21 @@ static inline cr_value cr_decv(cr_dec d)
 {
     cr_value v = {0}; v.tag = CR_DEC; v.scale = (uint8_t)d.scale; v.u.coef = d.coef; return v;
 }
+/* Two texts by their bytes: equal, and ordered (-1, 0, 1; a prefix comes
+ * first).  Inline: the VM compares texts on its hot path. */
+static inline bool cr_text_eq(const cr_value *a, const cr_value *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->u.s, b->u.s, a->len) == 0);
+}
+static inline int cr_text_cmp(const cr_value *a, const cr_value *b)
+{
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    int c = n ? memcmp(a->u.s, b->u.s, n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return (a->len > b->len) - (a->len < b->len);
+}
+
 static inline cr_dec cr_value_dec(cr_value v)
 {
     cr_dec d;

@@ -341,26 +341,18 @@ static bool slice(cr_session *s, cr_value xs, int64_t i, int64_t j, cr_value *ou
 #define CR_COMPUTED_GOTO 1
 #endif
 
-/* Comparison in the loop: ints, and decimals of one scale, compared
- * here without a call; everything else by cr_value_cmp (equality of
- * lists, texts and the rest by cr_value_eq, whose 0 means equal). */
+/* Comparison in the loop, out of line: numbers too big for vm_cmp's
+ * int64 scaling by cr_num_cmp, everything else by cr_value_cmp (equality
+ * of lists, records and the rest by cr_value_eq, whose 0 means equal). */
 static int vm_cmp_slow(const cr_value *a, const cr_value *b)
 {
     int r;
     if ((a->tag == CR_INT || a->tag == CR_DEC) && (b->tag == CR_INT || b->tag == CR_DEC))
         r = cr_num_cmp(*a, *b);
-    else if (a->tag == CR_TEXT && b->tag == CR_TEXT)
-        r = cr_value_cmp(*a, *b);
     else
         r = cr_value_eq(*a, *b) ? 0 : cr_value_cmp(*a, *b) == 0 ? 1 : cr_value_cmp(*a, *b);
     return (r > 0) - (r < 0);
 }
-
-static const int64_t vm_pow10[19] = {
-    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000,
-    100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
-    10000000000000000, 100000000000000000, 1000000000000000000,
-};
 
 /* The fast cases inline, the rest out of line: most comparisons in a
  * policy are of numbers (an int or a decimal against a constant of
@@ -375,25 +367,20 @@ static inline __attribute__((always_inline)) int vm_cmp(const cr_value *a, const
         cr_i128 x = a->tag == CR_INT ? (cr_i128)a->u.i : a->u.coef;
         cr_i128 y = b->tag == CR_INT ? (cr_i128)b->u.i : b->u.coef;
         int xs = a->tag == CR_INT ? 0 : a->scale, ys = b->tag == CR_INT ? 0 : b->scale;
-        const cr_i128 small = (cr_i128)10000000000000000000ull;
+        const cr_i128 small = (cr_i128)cr_dec_pow10_64[19];
         if (xs < ys) {
             if (ys - xs > 18 || x <= -small || x >= small)
                 return vm_cmp_slow(a, b);
-            x *= vm_pow10[ys - xs];
+            x *= (int64_t)cr_dec_pow10_64[ys - xs];
         } else if (xs > ys) {
             if (xs - ys > 18 || y <= -small || y >= small)
                 return vm_cmp_slow(a, b);
-            y *= vm_pow10[xs - ys];
+            y *= (int64_t)cr_dec_pow10_64[xs - ys];
         }
         return (x > y) - (x < y);
     }
-    if (a->tag == CR_TEXT && b->tag == CR_TEXT) {
-        uint32_t n = a->len < b->len ? a->len : b->len;
-        int c = n ? memcmp(a->u.s, b->u.s, n) : 0;
-        if (c)
-            return c < 0 ? -1 : 1;
-        return (a->len > b->len) - (a->len < b->len);
-    }
+    if (a->tag == CR_TEXT && b->tag == CR_TEXT)
+        return cr_text_cmp(a, b);
     return vm_cmp_slow(a, b);
 }
 

@@ -189,8 +189,7 @@ dispatch_in:
              * per item; anything else by cr_value_eq */
             for (uint32_t i = 0; i < b.len && !found; i++) {
                 const cr_value *x = &b.u.items[i];
-                found = x->tag == CR_TEXT ? x->len == a.len && (a.len == 0 || memcmp(x->u.s, a.u.s, a.len) == 0)
-                                          : cr_value_eq(a, *x);
+                found = x->tag == CR_TEXT ? cr_text_eq(&a, x) : cr_value_eq(a, *x);
             }
         } else {
             for (uint32_t i = 0; i < b.len && !found; i++)

@@ -10,20 +10,14 @@
 
 typedef unsigned __int128 cr_u128;
 
-static const int64_t pow10_64[19] = {
-    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
-    10000000000, 100000000000, 1000000000000, 10000000000000, 100000000000000,
-    1000000000000000, 10000000000000000, 100000000000000000, 1000000000000000000,
-};
+/* 10^n for 0 <= n <= 18. */
+static inline int64_t pow10_64(int n) { return (int64_t)cr_dec_pow10_64[n]; }
 
 /* 10^n for 0 <= n <= 36. */
 static cr_i128 pow10_128(int n)
 {
-    return n <= 18 ? (cr_i128)pow10_64[n] : (cr_i128)pow10_64[n - 18] * pow10_64[18];
+    return n <= 18 ? (cr_i128)pow10_64(n) : (cr_i128)pow10_64(n - 18) * pow10_64(18);
 }
-
-/* The largest coefficient magnitude, 10^38 - 1. */
-#define MAX_COEF ((cr_i128)1000000000000000000 * 1000000000000000000 * 100 - 1)
 
 /* sum in one pass, in int64.  The general path adds item by item: int +
  * int stays int (an int64 overflow is an error) until the first decimal,
@@ -42,17 +36,17 @@ static bool sum_fast(const cr_value *items, uint32_t len, cr_value *out, int *sc
         cr_value v = items[i];
         if (v.tag == CR_INT) {
             x = v.u.i;
-            if (!ints && __builtin_mul_overflow(v.u.i, pow10_64[s], &x))
+            if (!ints && __builtin_mul_overflow(v.u.i, pow10_64(s), &x))
                 return false;
         } else if (v.tag == CR_DEC && v.scale <= CR_DEC_MAX_SCALE && (int64_t)v.u.coef == v.u.coef) {
             ints = false;
             if (v.scale > s) {
                 /* the partial sum moves to the larger scale */
-                if (__builtin_mul_overflow(acc, pow10_64[v.scale - s], &acc))
+                if (__builtin_mul_overflow(acc, pow10_64(v.scale - s), &acc))
                     return false;
                 s = v.scale;
                 x = (int64_t)v.u.coef;
-            } else if (__builtin_mul_overflow((int64_t)v.u.coef, pow10_64[s - v.scale], &x)) {
+            } else if (__builtin_mul_overflow((int64_t)v.u.coef, pow10_64(s - v.scale), &x)) {
                 return false;
             }
         } else {
@@ -114,8 +108,8 @@ CR_BUILTIN(cr_fn_count)
 static bool item_at(cr_value v, int s, int64_t *x)
 {
     if (v.tag == CR_INT)
-        return !__builtin_mul_overflow(v.u.i, pow10_64[s], x);
-    return !__builtin_mul_overflow((int64_t)v.u.coef, pow10_64[s - v.scale], x);
+        return !__builtin_mul_overflow(v.u.i, pow10_64(s), x);
+    return !__builtin_mul_overflow((int64_t)v.u.coef, pow10_64(s - v.scale), x);
 }
 
 static cr_u128 square(int64_t a)
@@ -161,7 +155,7 @@ static bool stdev_sum_sq(const cr_value *items, uint32_t len, int s, cr_dec mean
             if (!item_at(items[i], k, &x) || __builtin_sub_overflow(x, (int64_t)mean.coef, &a) ||
                 __builtin_add_overflow(sumsq, square(a), &sumsq))
                 return false;
-        if (sumsq > (cr_u128)MAX_COEF)
+        if (sumsq > CR_DEC_MAX_COEF)
             return false;
         acc->coef = (cr_i128)sumsq;
         acc->scale = 2 * k;
@@ -195,7 +189,7 @@ static bool stdev_sum_sq(const cr_value *items, uint32_t len, int s, cr_dec mean
         __builtin_mul_overflow((cr_i128)len, rho, &t3) || __builtin_sub_overflow((cr_i128)t1, t2, &sum) ||
         __builtin_add_overflow(sum, t3, &sum))
         return false;
-    if (sum < 0 || sum > MAX_COEF)
+    if (sum < 0 || sum > (cr_i128)CR_DEC_MAX_COEF)
         return false;
     acc->coef = sum;
     acc->scale = CR_DEC_MAX_SCALE;

@@ -126,13 +126,7 @@ int cr_value_cmp(cr_value a, cr_value b)
     case CR_NULL: return 0;
     case CR_BOOL: return (a.u.b > b.u.b) - (a.u.b < b.u.b);
     case CR_DATE: return (a.u.i > b.u.i) - (a.u.i < b.u.i);
-    case CR_TEXT: {
-        uint32_t n = a.len < b.len ? a.len : b.len;
-        int c = n ? memcmp(a.u.s, b.u.s, n) : 0;
-        if (c)
-            return c < 0 ? -1 : 1;
-        return (a.len > b.len) - (a.len < b.len);
-    }
+    case CR_TEXT: return cr_text_cmp(&a, &b);
     default:
         return cr_value_eq(a, b) ? 0 : 1;
     }
@@ -148,7 +142,7 @@ bool cr_value_eq(cr_value a, cr_value b)
     case CR_NULL: return true;
     case CR_BOOL: return a.u.b == b.u.b;
     case CR_DATE: return a.u.i == b.u.i;
-    case CR_TEXT: return a.len == b.len && (a.len == 0 || memcmp(a.u.s, b.u.s, a.len) == 0);
+    case CR_TEXT: return cr_text_eq(&a, &b);
     case CR_LIST: case CR_SET: case CR_RECORD:
         if (a.len != b.len)
             return false;

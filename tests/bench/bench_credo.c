@@ -43,9 +43,9 @@
 #include "runtime/json_read.h"
 #include "runtime/vm.h"
 
-typedef struct tally {
-    uint64_t n, by[4], reasons; /* by: APPROVE, REFER, REJECT, ERROR */
-} tally;
+#define BENCH_ENGINE "credo"
+#define BENCH_PROG "bench_credo"
+#include "bench_common.h"
 
 static void count_ok(tally *t, const cr_session *s)
 {
@@ -58,37 +58,6 @@ static void count_error(tally *t)
 {
     t->n++;
     t->by[3]++;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long peak_rss_kb(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
-
-/* Timed modes run at least REPS passes and at least min_seconds in all
- * (at most 1000 passes), and keep the best pass.  BENCH_MIN_SECONDS
- * overrides the 1 s (profile.sh sets 0: exactly REPS passes). */
-static double min_seconds = 1.0;
-
-static bool more_passes(int r, int reps, double spent)
-{
-    return r < reps || (spent < min_seconds && r < 1000);
-}
-
-static void report(const char *mode, const tally *t, double best)
-{
-    printf("RESULT engine=credo mode=%s n=%llu best_s=%.6f approve=%llu refer=%llu reject=%llu error=%llu reasons=%llu rss_kb=%ld\n",
-           mode, (unsigned long long)t->n, best, (unsigned long long)t->by[0], (unsigned long long)t->by[1],
-           (unsigned long long)t->by[2], (unsigned long long)t->by[3], (unsigned long long)t->reasons, peak_rss_kb());
 }
 
 static cr_program *load(const char *path)
@@ -122,13 +91,6 @@ static cr_session *new_session(const cr_program *p)
     if (!cr_date_parse("2026-12-01", 10, &s->today)) /* --as-of 2026-12-01 */
         s->today = 0;
     return s;
-}
-
-static size_t trim(const char *line, size_t len)
-{
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        len--;
-    return len;
 }
 
 /* The loop of runtime/cli_run.c, output to /dev/null. */
@@ -186,55 +148,6 @@ static int run_e2e(const cr_program *p, const char *path, int reps)
     fclose(sink);
     cr_session_free(s);
     return 0;
-}
-
-/* The whole file in memory, split into lines (not NUL-terminated). */
-static char *slurp_lines(const char *path, size_t **starts, size_t **lens, size_t *count)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "bench_credo: cannot read %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 20, len = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len == cap) {
-            char *p = realloc(buf, cap *= 2);
-            if (!p)
-                free(buf);
-            buf = p;
-        }
-    }
-    fclose(f);
-    if (!buf)
-        return NULL;
-    size_t n = 0, c = 1024;
-    size_t *st = malloc(c * sizeof *st), *ln = malloc(c * sizeof *ln);
-    for (size_t i = 0; i < len && st && ln;) {
-        char *nl = memchr(buf + i, '\n', len - i);
-        size_t e = nl ? (size_t)(nl - buf) : len;
-        if (n == c) {
-            c *= 2;
-            st = realloc(st, c * sizeof *st);
-            ln = realloc(ln, c * sizeof *ln);
-            if (!st || !ln)
-                break;
-        }
-        st[n] = i;
-        ln[n++] = trim(buf + i, e - i);
-        i = e + 1;
-    }
-    if (!st || !ln) {
-        fprintf(stderr, "bench_credo: out of memory\n");
-        return NULL;
-    }
-    *starts = st;
-    *lens = ln;
-    *count = n;
-    return buf;
 }
 
 static int run_decide(const cr_program *p, const char *path, int reps)
@@ -402,9 +315,7 @@ static int run_compile(const char *path, int reps)
 
 int main(int argc, char **argv)
 {
-    const char *ms = getenv("BENCH_MIN_SECONDS");
-    if (ms && *ms)
-        min_seconds = atof(ms);
+    read_min_seconds();
     if (argc >= 3 && strcmp(argv[1], "compile") == 0) {
         int reps = argc >= 4 ? atoi(argv[3]) : 20;
         return run_compile(argv[2], reps < 1 ? 1 : reps);
