@@ -719,7 +719,7 @@ cr_dec_status cr_dec_round(cr_dec a, int n, cr_round_mode mode, cr_dec *out)
             return CR_DEC_OVERFLOW;
     } else {
         int k = a.scale - n;
-        cr_u128 p = cr_dec_pow10(k), q = m / p, r = m - q * p;
+        cr_u128 r, q = cr_dec_div_u128(m, cr_dec_pow10(k), &r);
         m = q;
         /* m <= (10^38 - 1) / 10 here, so one more unit still fits. */
         m += (cr_u128)cr_dec_round_away(mode, neg, (int)(m & 1), cr_dec_half_pow(r, k, 0), r != 0);
@@ -756,11 +756,10 @@ static cr_dec_status cr_dec_step(cr_dec a, cr_dec step, cr_round_mode mode, cr_d
             goto have_q;
         }
     } else {
-        cr_u128 p = cr_dec_pow10(a.scale - step.scale), t = am / p;
-        x = t + (cr_u128)(away && am - t * p != 0);
+        cr_u128 rest, t = cr_dec_div_u128(am, cr_dec_pow10(a.scale - step.scale), &rest);
+        x = t + (cr_u128)(away && rest != 0);
     }
-    qm = x / s;
-    r = x - qm * s;
+    qm = cr_dec_div_u128(x, s, &r);
 have_q:
     if (away && r != 0 && __builtin_add_overflow(qm, (cr_u128)1, &qm))
         return CR_DEC_OVERFLOW;
@@ -780,21 +779,18 @@ cr_dec_status cr_dec_ceil_to(cr_dec a, cr_dec step, cr_dec *out)
     return cr_dec_step(a, step, CR_ROUND_CEIL, out);
 }
 
-/* floor(sqrt(n)) for n < 2^64, digit by digit (two bits at a time). */
+/* floor(sqrt(n)) for n < 2^64.  The double's square root is only a first
+ * guess, off by at most a few units from the true root (n rounds to 53
+ * bits); the integer corrections below make the result exact. */
 static uint64_t cr_dec_isqrt64(uint64_t n)
 {
-    uint64_t r = 0, bit = (uint64_t)1 << 62;
-    while (bit > n)
-        bit >>= 2;
-    while (bit != 0) {
-        if (n >= r + bit) {
-            n -= r + bit;
-            r = (r >> 1) + bit;
-        } else {
-            r >>= 1;
-        }
-        bit >>= 2;
-    }
+    uint64_t r = (uint64_t)__builtin_sqrt((double)n);
+    if (r > UINT32_MAX)
+        r = UINT32_MAX; /* the root of n < 2^64 is below 2^32 */
+    while (r * r > n)
+        r--;
+    while (r < UINT32_MAX && (r + 1) * (r + 1) <= n)
+        r++;
     return r;
 }
 

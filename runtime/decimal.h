@@ -5,7 +5,8 @@
  * carry more than CR_DEC_MAX_SCALE fractional digits, then it is rounded
  * half-even to that scale); / rounds half-even to CR_DEC_DIV_SCALE
  * fractional digits.  A coefficient of more than CR_DEC_MAX_DIGITS digits is
- * an overflow, reported, never wrapped.  No double is ever involved. */
+ * an overflow, reported, never wrapped.  No result depends on a double
+ * (a square root's first guess is one, corrected exactly in integers). */
 #ifndef CREDO_DECIMAL_H
 #define CREDO_DECIMAL_H
 

@@ -356,28 +356,12 @@ static int vm_cmp_slow(const cr_value *a, const cr_value *b)
 
 /* The fast cases inline, the rest out of line: most comparisons in a
  * policy are of numbers (an int or a decimal against a constant of
- * another scale: `dti <= 0.35`, `business_years < 3`) or short texts.
- * A coefficient under 10^19 times 10^18 at most cannot overflow, so the
- * scales are made equal here; anything bigger goes to cr_num_cmp. */
+ * another scale: `dti <= 0.35`, `business_years < 3`) or short texts. */
 static inline __attribute__((always_inline)) int vm_cmp(const cr_value *a, const cr_value *b)
 {
-    if (a->tag == CR_INT && b->tag == CR_INT)
-        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
     if ((a->tag == CR_DEC || a->tag == CR_INT) && (b->tag == CR_DEC || b->tag == CR_INT)) {
-        cr_i128 x = a->tag == CR_INT ? (cr_i128)a->u.i : a->u.coef;
-        cr_i128 y = b->tag == CR_INT ? (cr_i128)b->u.i : b->u.coef;
-        int xs = a->tag == CR_INT ? 0 : a->scale, ys = b->tag == CR_INT ? 0 : b->scale;
-        const cr_i128 small = (cr_i128)cr_dec_pow10_64[19];
-        if (xs < ys) {
-            if (ys - xs > 18 || x <= -small || x >= small)
-                return vm_cmp_slow(a, b);
-            x *= (int64_t)cr_dec_pow10_64[ys - xs];
-        } else if (xs > ys) {
-            if (xs - ys > 18 || y <= -small || y >= small)
-                return vm_cmp_slow(a, b);
-            y *= (int64_t)cr_dec_pow10_64[xs - ys];
-        }
-        return (x > y) - (x < y);
+        int r = cr_num_cmp_fast(a, b);
+        return r != 2 ? r : vm_cmp_slow(a, b);
     }
     if (a->tag == CR_TEXT && b->tag == CR_TEXT)
         return cr_text_cmp(a, b);

@@ -128,23 +128,22 @@ dispatch_in:
             sp[-1] = cr_text(t, a.len + b.len);
             NEXT;
         }
-        if (sp[-1].tag == CR_INT && b.tag == CR_INT) {
-            int64_t r;
-            if (!__builtin_add_overflow(sp[-1].u.i, b.u.i, &r)) {
-                sp[-1].u.i = r;
-                NEXT;
-            }
-        }
+        if (cr_num_add_fast(&sp[-1], &b, &sp[-1]))
+            NEXT;
         if (!cr_num_add(&cx, sp[-1], b, &sp[-1]))
             goto fail;
         NEXT;
     CASE(SUB)
         b = *--sp;
+        if (cr_num_sub_fast(&sp[-1], &b, &sp[-1]))
+            NEXT;
         if (!cr_num_sub(&cx, sp[-1], b, &sp[-1]))
             goto fail;
         NEXT;
     CASE(MUL)
         b = *--sp;
+        if (cr_num_mul_fast(&sp[-1], &b, &sp[-1]))
+            NEXT;
         if (!cr_num_mul(&cx, sp[-1], b, &sp[-1]))
             goto fail;
         NEXT;

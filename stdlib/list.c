@@ -19,39 +19,38 @@ static cr_i128 pow10_128(int n)
     return n <= 18 ? (cr_i128)pow10_64(n) : (cr_i128)pow10_64(n - 18) * pow10_64(18);
 }
 
-/* sum in one pass, in int64.  The general path adds item by item: int +
- * int stays int (an int64 overflow is an error) until the first decimal,
- * then exact decimals, each partial sum at the largest scale so far.  Here
- * the partial sums are those same coefficients, kept in int64: when none
- * overflows (and every item is a number with a coefficient in int64), the
- * general path, whose limit is 38 digits, cannot fail either and gives this
- * sum, at the list's largest scale (*scale), or an int when every item is
- * one.  Otherwise false: take the general path. */
+/* sum in int64.  The general path adds item by item: int + int stays int
+ * (an int64 overflow is an error) until the first decimal, then exact
+ * decimals, each partial sum at the largest scale so far, so the result
+ * has the list's largest scale.  Here every item is taken to that scale
+ * first and added in int64: when nothing overflows (and every item is a
+ * number with a coefficient in int64), the general path, whose limit is
+ * 38 digits, cannot fail either and gives this sum, at the list's largest
+ * scale (*scale), or an int when every item is one.  Otherwise false: take
+ * the general path. */
 static bool sum_fast(const cr_value *items, uint32_t len, cr_value *out, int *scale)
 {
-    int64_t acc = 0, x;
     int s = 0;
     bool ints = true;
     for (uint32_t i = 0; i < len; i++) {
-        cr_value v = items[i];
-        if (v.tag == CR_INT) {
-            x = v.u.i;
-            if (!ints && __builtin_mul_overflow(v.u.i, pow10_64(s), &x))
-                return false;
-        } else if (v.tag == CR_DEC && v.scale <= CR_DEC_MAX_SCALE && (int64_t)v.u.coef == v.u.coef) {
+        const cr_value *v = &items[i];
+        if (v->tag == CR_DEC && v->scale <= CR_DEC_MAX_SCALE && (int64_t)v->u.coef == v->u.coef) {
             ints = false;
-            if (v.scale > s) {
-                /* the partial sum moves to the larger scale */
-                if (__builtin_mul_overflow(acc, pow10_64(v.scale - s), &acc))
-                    return false;
-                s = v.scale;
-                x = (int64_t)v.u.coef;
-            } else if (__builtin_mul_overflow((int64_t)v.u.coef, pow10_64(s - v.scale), &x)) {
-                return false;
-            }
-        } else {
+            if (v->scale > s)
+                s = v->scale;
+        } else if (v->tag != CR_INT) {
             return false;
         }
+    }
+    int64_t acc = 0, x;
+    for (uint32_t i = 0; i < len; i++) {
+        const cr_value *v = &items[i];
+        int64_t c = v->tag == CR_INT ? v->u.i : (int64_t)v->u.coef;
+        int vs = v->tag == CR_INT ? 0 : v->scale;
+        if (vs == s)
+            x = c;
+        else if (__builtin_mul_overflow(c, pow10_64(s - vs), &x))
+            return false;
         if (__builtin_add_overflow(acc, x, &acc))
             return false;
     }

@@ -17,7 +17,7 @@ static bool extreme(cr_call_ctx *cx, const cr_value *args, uint32_t n, cr_value 
     bool any_dec = false;
     for (uint32_t i = 0; i < len; i++) {
         any_dec |= xs[i].tag == CR_DEC;
-        if (cr_num_cmp(xs[i], best) == want)
+        if (cr_num_order(&xs[i], &best) == want)
             best = xs[i];
     }
     /* the compiler typed the call decimal when any argument is */
@@ -31,11 +31,11 @@ CR_BUILTIN(cr_fn_max) { return extreme(cx, args, n, out, 1, "max"); }
 CR_BUILTIN(cr_fn_clamp)
 {
     (void)n;
-    if (cr_num_cmp(args[1], args[2]) > 0)
+    if (cr_num_order(&args[1], &args[2]) > 0)
         return cr_call_fail(cx, "clamp: the lower bound is above the upper bound");
     cr_value v = args[0];
-    if (cr_num_cmp(v, args[1]) < 0) v = args[1];
-    if (cr_num_cmp(v, args[2]) > 0) v = args[2];
+    if (cr_num_order(&v, &args[1]) < 0) v = args[1];
+    if (cr_num_order(&v, &args[2]) > 0) v = args[2];
     /* keep the kind the compiler promised: decimal when any argument is */
     if (v.tag == CR_INT && (args[0].tag == CR_DEC || args[1].tag == CR_DEC || args[2].tag == CR_DEC))
         v = cr_decv(cr_value_dec(v));
@@ -75,7 +75,8 @@ CR_BUILTIN(cr_fn_round_half_even) { (void)n; return round_to(cx, args, out, CR_R
 
 static bool to_step(cr_call_ctx *cx, const cr_value *args, cr_value *out, bool up)
 {
-    if (cr_num_cmp(args[1], cr_int(0)) <= 0)
+    const cr_value zero = cr_int(0);
+    if (cr_num_order(&args[1], &zero) <= 0)
         return cr_call_fail(cx, "%s: the step must be above zero", up ? "ceil_to" : "floor_to");
     cr_dec d;
     cr_dec_status st = up ? cr_dec_ceil_to(cr_value_dec(args[0]), cr_value_dec(args[1]), &d)

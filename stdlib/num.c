@@ -23,6 +23,8 @@ static bool dec_op(cr_call_ctx *cx, cr_dec_status st, cr_dec d, cr_value *out, c
 
 bool cr_num_add(cr_call_ctx *cx, cr_value a, cr_value b, cr_value *out)
 {
+    if (cr_num_add_fast(&a, &b, out))
+        return true;
     if (a.tag == CR_INT && b.tag == CR_INT) {
         int64_t r;
         if (__builtin_add_overflow(a.u.i, b.u.i, &r))
@@ -36,6 +38,8 @@ bool cr_num_add(cr_call_ctx *cx, cr_value a, cr_value b, cr_value *out)
 
 bool cr_num_sub(cr_call_ctx *cx, cr_value a, cr_value b, cr_value *out)
 {
+    if (cr_num_sub_fast(&a, &b, out))
+        return true;
     if (a.tag == CR_INT && b.tag == CR_INT) {
         int64_t r;
         if (__builtin_sub_overflow(a.u.i, b.u.i, &r))
@@ -49,6 +53,8 @@ bool cr_num_sub(cr_call_ctx *cx, cr_value a, cr_value b, cr_value *out)
 
 bool cr_num_mul(cr_call_ctx *cx, cr_value a, cr_value b, cr_value *out)
 {
+    if (cr_num_mul_fast(&a, &b, out))
+        return true;
     if (a.tag == CR_INT && b.tag == CR_INT) {
         int64_t r;
         if (__builtin_mul_overflow(a.u.i, b.u.i, &r))
@@ -111,8 +117,9 @@ bool cr_num_neg(cr_call_ctx *cx, cr_value a, cr_value *out)
 
 int cr_num_cmp(cr_value a, cr_value b)
 {
-    if (a.tag == CR_INT && b.tag == CR_INT)
-        return (a.u.i > b.u.i) - (a.u.i < b.u.i);
+    int r = cr_num_cmp_fast(&a, &b);
+    if (r != 2)
+        return r;
     return cr_dec_cmp(cr_value_dec(a), cr_value_dec(b));
 }
 

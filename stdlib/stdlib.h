@@ -11,6 +11,7 @@
 
 #include "../runtime/arena.h"
 #include "../runtime/value.h"
+#include "num_fast.h"
 
 /* What a built-in may use: the application's arena for results that need
  * memory, and a buffer for the error that stops the application. */

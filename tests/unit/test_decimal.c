@@ -294,6 +294,56 @@ static void test_sqrt(void **state)
     assert_int_equal(cr_dec_sqrt(dec("4"), 19, &r), CR_DEC_DOMAIN);
 }
 
+/* The root of a 64-bit radicand starts from a double's guess: check the
+ * result is correctly rounded, (2R - 1)^2 < 4 * a * 10^(2 * scale) <
+ * (2R + 1)^2 (a tie cannot occur: the middle term is even, the others
+ * odd), around every perfect square where the guess is most likely off:
+ * k^2 - 1, k^2, k^2 + 1 for k up to 2^32 - 1, and random radicands. */
+static void check_root(uint64_t a, int scale)
+{
+    cr_dec r, x = {(cr_i128)a, 0};
+    assert_int_equal(cr_dec_sqrt(x, scale, &r), CR_DEC_OK);
+    assert_int_equal(r.scale, scale);
+    unsigned __int128 R = (unsigned __int128)r.coef, p = 1;
+    for (int i = 0; i < 2 * scale; i++)
+        p *= 10;
+    /* a < 2^64 and scale <= 4: 4 * a * 10^8 < 2^97, R < 2^46 */
+    unsigned __int128 n4 = 4 * (unsigned __int128)a * p;
+    assert_true(R == 0 || (2 * R - 1) * (2 * R - 1) < n4);
+    assert_true(n4 < (2 * R + 1) * (2 * R + 1));
+}
+
+static void test_sqrt_guess(void **state)
+{
+    (void)state;
+    static const uint64_t ks[] = {1, 2, 3, 94906265, 94906266, 3037000499, 3037000500,
+                                  4294967295u, 4294967294u, 2147483648u, 67108863, 67108864};
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        uint64_t k2 = ks[i] * ks[i];
+        for (int scale = 0; scale <= 4; scale++) {
+            check_root(k2 - 1, scale);
+            check_root(k2, scale);
+            if (k2 != UINT64_MAX)
+                check_root(k2 + 1, scale);
+        }
+    }
+    check_root(UINT64_MAX, 0);
+    check_root(0, 3);
+    /* sqrt(j^2 + j) is just below j + 1/2, and its radicand times 100 just
+     * below (10j + 5)^2, where the double's guess rounds up: an
+     * uncorrected guess would round the result up to j + 1. */
+    for (uint64_t j = 429000000; j < 429001000; j++)
+        check_root(j * j + j, 0);
+    uint64_t x = 88172645463325252u;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint64_t k = x >> (32 + i % 32);
+        check_root(i % 2 ? x >> (i % 64) : k * k - (i % 3), i % 5);
+    }
+}
+
 /* Each path of the arithmetic, with results the bit-at-a-time division
  * and square root gave before the fast paths existed. */
 static void test_paths(void **state)
@@ -497,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_round),
         cmocka_unit_test(test_floor_ceil_to),
         cmocka_unit_test(test_sqrt),
+        cmocka_unit_test(test_sqrt_guess),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_to_int),

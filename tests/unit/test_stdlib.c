@@ -302,6 +302,139 @@ static void test_floor_ceil(void **state)
     bad("number is out of range", "ceil", ARGS(D("-1e30")));
 }
 
+/* ---- the inline fast paths against the general arithmetic ---------------------- */
+
+static uint64_t g_rand = 0x9e3779b97f4a7c15u;
+
+static uint64_t next_rand(void)
+{
+    /* xorshift64: a fixed sequence, so a failure repeats */
+    g_rand ^= g_rand << 13;
+    g_rand ^= g_rand >> 7;
+    g_rand ^= g_rand << 17;
+    return g_rand;
+}
+
+/* Numbers near every edge the fast paths test: small and int64-sized
+ * coefficients, powers of ten, 0, negatives, decimals of every scale and
+ * beyond int64. */
+static cr_value random_number(void)
+{
+    static const int64_t edges[] = {0, 1, -1, 7, 10, 99, 1000, 123456789, 999999999999999999,
+                                    1000000000000000000, 3037000499, 3037000500, INT64_MAX, INT64_MIN,
+                                    INT64_MAX / 10, INT64_MIN / 10 - 1};
+    uint64_t r = next_rand();
+    int64_t c;
+    switch (r % 4) {
+    case 0: c = edges[(r >> 8) % (sizeof edges / sizeof edges[0])]; break;
+    case 1: c = (int64_t)(next_rand() % 100000000) - 50000000; break;
+    case 2: c = (int64_t)next_rand(); break;
+    default: c = (int64_t)(next_rand() >> ((r >> 8) % 64)) * ((r >> 20) & 1 ? -1 : 1); break;
+    }
+    if ((r >> 30) % 3 == 0)
+        return cr_int(c);
+    cr_dec d = {(cr_i128)c, (int32_t)((r >> 40) % (CR_DEC_MAX_SCALE + 1))};
+    if ((r >> 50) % 8 == 0)
+        d.coef *= (cr_i128)1000000000000; /* beyond int64 */
+    return cr_decv(d);
+}
+
+static void same_value(cr_value got, cr_value want)
+{
+    assert_int_equal(got.tag, want.tag);
+    if (got.tag == CR_INT) {
+        assert_true(got.u.i == want.u.i);
+    } else {
+        assert_int_equal(got.scale, want.scale);
+        assert_true(got.u.coef == want.u.coef);
+    }
+}
+
+/* What the general functions give: int op int in int64 (or no result on
+ * an overflow), anything else by runtime/decimal.c. */
+static bool general(char op, cr_value a, cr_value b, cr_value *out)
+{
+    if (a.tag == CR_INT && b.tag == CR_INT) {
+        int64_t r;
+        bool over = op == '+' ? __builtin_add_overflow(a.u.i, b.u.i, &r)
+                  : op == '-' ? __builtin_sub_overflow(a.u.i, b.u.i, &r)
+                              : __builtin_mul_overflow(a.u.i, b.u.i, &r);
+        *out = cr_int(r);
+        return !over;
+    }
+    cr_dec d;
+    cr_dec_status st = op == '+' ? cr_dec_add(cr_value_dec(a), cr_value_dec(b), &d)
+                     : op == '-' ? cr_dec_sub(cr_value_dec(a), cr_value_dec(b), &d)
+                                 : cr_dec_mul(cr_value_dec(a), cr_value_dec(b), &d);
+    *out = cr_decv(d);
+    return st == CR_DEC_OK;
+}
+
+static void test_fast_paths(void **state)
+{
+    (void)state;
+    int taken[4] = {0};
+    for (int i = 0; i < 200000; i++) {
+        cr_value a = random_number(), b = random_number(), got, want;
+        static const char ops[] = "+-*";
+        for (int k = 0; k < 3; k++) {
+            bool fast = k == 0 ? cr_num_add_fast(&a, &b, &got)
+                      : k == 1 ? cr_num_sub_fast(&a, &b, &got)
+                               : cr_num_mul_fast(&a, &b, &got);
+            if (!fast)
+                continue;
+            taken[k]++;
+            /* a fast result is one the general path gives too */
+            assert_true(general(ops[k], a, b, &want));
+            same_value(got, want);
+        }
+        int c = cr_num_cmp_fast(&a, &b);
+        if (c != 2) {
+            taken[3]++;
+            assert_int_equal(c, cr_dec_cmp(cr_value_dec(a), cr_value_dec(b)));
+        }
+    }
+    /* each path was taken often, and so was the general one */
+    for (int k = 0; k < 4; k++) {
+        assert_true(taken[k] > 20000);
+        assert_true(taken[k] < 200000);
+    }
+}
+
+/* sum's int64 path against adding item by item with the general
+ * arithmetic, over random lists of mixed kinds and scales. */
+static void test_sum_fast_path(void **state)
+{
+    (void)state;
+    cr_value items[16];
+    int fast_ok = 0;
+    for (int i = 0; i < 50000; i++) {
+        uint32_t len = (uint32_t)(next_rand() % 16);
+        for (uint32_t j = 0; j < len; j++) {
+            items[j] = random_number();
+            if (i % 2 == 0 && items[j].tag == CR_DEC) /* mostly money-sized */
+                items[j].u.coef %= 100000000000;
+        }
+        cr_value want = cr_int(0), got;
+        bool any_dec = false, ok_general = true;
+        for (uint32_t j = 0; j < len && ok_general; j++) {
+            any_dec |= items[j].tag == CR_DEC;
+            ok_general = general('+', want, items[j], &want);
+        }
+        if (ok_general && any_dec && want.tag == CR_INT)
+            want = cr_decv(cr_value_dec(want));
+        cr_value arg = cr_list(items, len);
+        cr_call_ctx cx = {&g_arena, g_err, sizeof g_err};
+        bool ok_call = cr_fn_sum(&cx, &arg, 1, &got);
+        assert_int_equal(ok_call, ok_general);
+        if (ok_call) {
+            same_value(got, want);
+            fast_ok++;
+        }
+    }
+    assert_true(fast_ok > 10000);
+}
+
 /* ---- lists -------------------------------------------------------------------------- */
 
 static void test_sum(void **state)
@@ -531,6 +664,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_floor_ceil_to, setup, teardown),
         cmocka_unit_test_setup_teardown(test_floor_ceil, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sum, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sum_fast_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_avg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stdev, setup, teardown),
