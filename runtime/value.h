@@ -56,16 +56,27 @@ static inline cr_value cr_decv(cr_dec d)
 {
     cr_value v = {0}; v.tag = CR_DEC; v.scale = (uint8_t)d.scale; v.u.coef = d.coef; return v;
 }
+/* memcmp's sign for n bytes; short texts (codes, grades, segment names:
+ * most texts a policy compares) byte by byte, without the call. */
+static inline int cr_bytes_cmp(const char *x, const char *y, uint32_t n)
+{
+    if (n > 16)
+        return memcmp(x, y, n);
+    for (uint32_t i = 0; i < n; i++)
+        if (x[i] != y[i])
+            return (unsigned char)x[i] < (unsigned char)y[i] ? -1 : 1;
+    return 0;
+}
 /* Two texts by their bytes: equal, and ordered (-1, 0, 1; a prefix comes
  * first).  Inline: the VM compares texts on its hot path. */
 static inline bool cr_text_eq(const cr_value *a, const cr_value *b)
 {
-    return a->len == b->len && (a->len == 0 || memcmp(a->u.s, b->u.s, a->len) == 0);
+    return a->len == b->len && cr_bytes_cmp(a->u.s, b->u.s, a->len) == 0;
 }
 static inline int cr_text_cmp(const cr_value *a, const cr_value *b)
 {
     uint32_t n = a->len < b->len ? a->len : b->len;
-    int c = n ? memcmp(a->u.s, b->u.s, n) : 0;
+    int c = cr_bytes_cmp(a->u.s, b->u.s, n);
     if (c)
         return c < 0 ? -1 : 1;
     return (a->len > b->len) - (a->len < b->len);

@@ -240,7 +240,7 @@ static bool table_end(cr_session *s, uint32_t t, cr_value *out, char *err, size_
     uint32_t n = s->tbl_count[t];
     uint32_t *rows = s->tbl_rows + (size_t)t * p->max_table_rows;
     cr_value *vals = s->tbl_vals + (size_t)t * p->max_table_rows;
-    cr_call_ctx cx = {&s->arena, err, errsize};
+    cr_call_ctx cx = {.arena = &s->arena, .err = err, .errsize = errsize};
     if (ti->hit == HIT_COLLECT) {
         switch (ti->collect) {
         case COLLECT_COUNT: *out = cr_int(n); return true;

@@ -22,7 +22,7 @@ static bool CR_LOOP_NAME(cr_session *s)
     uint64_t budget = s->limits.max_instructions;
     char err[384];
     err[0] = '\0';
-    cr_call_ctx cx = {&s->arena, err, sizeof err};
+    cr_call_ctx cx = {.arena = &s->arena, .err = err, .errsize = sizeof err};
     const cr_ins *in;
     cr_value a, b;
 
@@ -201,7 +201,10 @@ dispatch_in:
     CASE(MATCH) {
         a = sp[-1];
         pcre2_code *re = p->regex[in->c];
-        int rc = pcre2_match(re, (PCRE2_SPTR)a.u.s, a.len, 0, 0, s->match_data, s->match_ctx);
+        /* Every text is well-formed UTF-8 before it gets here (the JSON
+         * reader, the C API, lookups and the lexer check; joining and ASCII
+         * case mapping keep it so), so PCRE2 need not check it again. */
+        int rc = pcre2_match(re, (PCRE2_SPTR)a.u.s, a.len, 0, PCRE2_NO_UTF_CHECK, s->match_data, s->match_ctx);
         if (rc >= 0) {
             sp[-1] = cr_bool(true);
             TRACE(a, cr_null(), sp[-1]);

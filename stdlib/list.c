@@ -88,10 +88,20 @@ CR_BUILTIN(cr_fn_avg)
     (void)n;
     if (args[0].len == 0)
         return cr_call_fail(cx, "avg of an empty list");
+    if (cx->mean_of == args[0].u.items && cx->mean_len == args[0].len) {
+        *out = cx->mean;
+        return true;
+    }
     cr_value total;
-    if (!cr_fn_sum(cx, args, 1, &total))
+    int s;
+    bool fast = sum_fast(args[0].u.items, args[0].len, &total, &s);
+    if ((!fast && !cr_fn_sum(cx, args, 1, &total)) || !cr_num_div(cx, total, cr_int(args[0].len), out))
         return false;
-    return cr_num_div(cx, total, cr_int(args[0].len), out);
+    cx->mean_of = args[0].u.items;
+    cx->mean_len = args[0].len;
+    cx->mean_sum_scale = fast ? s : -1;
+    cx->mean = *out;
+    return true;
 }
 
 CR_BUILTIN(cr_fn_count)
@@ -208,11 +218,19 @@ CR_BUILTIN(cr_fn_stdev)
     cr_value total, mean, acc = cr_int(0), d, sq, var;
     cr_dec sum;
     int s;
-    /* The mean as avg forms it: sum (here sum_fast, or else the general
-     * path through avg itself) over n. */
-    bool fast = sum_fast(items, len, &total, &s);
-    if (fast ? !cr_num_div(cx, total, cr_int(len), &mean) : !cr_fn_avg(cx, args, 1, &mean))
-        return false;
+    /* The mean as avg forms it (avg's own, when it has just computed it):
+     * sum (here sum_fast, or else the general path through avg itself)
+     * over n. */
+    bool fast;
+    if (cx->mean_of == items && cx->mean_len == len) {
+        mean = cx->mean;
+        s = cx->mean_sum_scale;
+        fast = s >= 0;
+    } else {
+        fast = sum_fast(items, len, &total, &s);
+        if (fast ? !cr_num_div(cx, total, cr_int(len), &mean) : !cr_fn_avg(cx, args, 1, &mean))
+            return false;
+    }
     if (fast && stdev_sum_sq(items, len, s, cr_value_dec(mean), &sum)) {
         acc = cr_decv(sum);
     } else {

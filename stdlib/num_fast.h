@@ -98,26 +98,19 @@ static inline bool cr_num_mul_fast(const cr_value *a, const cr_value *b, cr_valu
     return true;
 }
 
-/* -1, 0, 1 as cr_num_cmp orders two numbers, or 2 when a rescaled
- * coefficient would not fit int64 (then ask cr_num_cmp).  A coefficient
- * under 10^19 times at most 10^18 fits 128 bits, so the scales are made
- * equal in 128 bits; a and b must be numbers. */
+/* -1, 0, 1 as cr_num_cmp orders two numbers (a and b must be numbers), or
+ * 2 when a coefficient, or a coefficient taken to the other's scale, does
+ * not fit int64: then ask cr_num_cmp. */
 static inline int cr_num_cmp_fast(const cr_value *a, const cr_value *b)
 {
-    if (a->tag == CR_INT && b->tag == CR_INT)
-        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
-    cr_i128 x = a->tag == CR_INT ? (cr_i128)a->u.i : a->u.coef;
-    cr_i128 y = b->tag == CR_INT ? (cr_i128)b->u.i : b->u.coef;
-    int xs = a->tag == CR_INT ? 0 : a->scale, ys = b->tag == CR_INT ? 0 : b->scale;
-    const cr_i128 small = (cr_i128)cr_dec_pow10_64[19];
-    if (xs < ys) {
-        if (ys - xs > 18 || x <= -small || x >= small)
+    int64_t x, y;
+    if (a->tag == CR_INT && b->tag == CR_INT) {
+        x = a->u.i;
+        y = b->u.i;
+    } else {
+        int scale;
+        if (!cr_num_small_pair(a, b, &x, &y, &scale))
             return 2;
-        x *= (int64_t)cr_dec_pow10_64[ys - xs];
-    } else if (xs > ys) {
-        if (xs - ys > 18 || y <= -small || y >= small)
-            return 2;
-        y *= (int64_t)cr_dec_pow10_64[xs - ys];
     }
     return (x > y) - (x < y);
 }

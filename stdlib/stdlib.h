@@ -19,6 +19,15 @@ typedef struct cr_call_ctx {
     cr_arena *arena;
     char *err;
     size_t errsize;
+    /* The last mean avg computed, and of which list: stdev needs the same
+     * mean, and a policy usually asks for both (the coefficient of
+     * variation).  The context lives for one application and values never
+     * change, so the list's address and length name it.  Zero: none. */
+    const cr_value *mean_of;
+    uint32_t mean_len;
+    int mean_sum_scale; /* the list's largest scale, or -1: its sum was not
+                           formed in int64 (stdlib/list.c) */
+    cr_value mean;
 } cr_call_ctx;
 
 /* Returns false after writing an error with cr_call_fail. */

@@ -81,7 +81,7 @@ static bool call(const char *name, const cr_value *args, uint32_t n, cr_value *o
         fail_msg("no built-in %s", name);
     const cr_builtin *b = &cr_builtins[i];
     assert_true(n >= b->min_args && n <= b->max_args);
-    cr_call_ctx cx = {&g_arena, g_err, sizeof g_err};
+    cr_call_ctx cx = {.arena = &g_arena, .err = g_err, .errsize = sizeof g_err};
     g_err[0] = '\0';
     memset(out, 0x5A, sizeof *out);
     return b->fn(&cx, args, n, out);
@@ -401,6 +401,24 @@ static void test_fast_paths(void **state)
     }
 }
 
+/* Texts order by their bytes as unsigned (UTF-8 after ASCII), a prefix
+ * first, on the short inline path and the memcmp one alike. */
+static void test_text_order(void **state)
+{
+    (void)state;
+    static const char *const sorted[] = {"", "A", "AB", "B", "a", "abcdefghijklmnopq", "abcdefghijklmnopqr",
+                                         "abcdefghijklmnopz", "z", "\xc3\xa9", "\xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad\xe6\x96\x87xxxxxxxx"};
+    size_t n = sizeof sorted / sizeof sorted[0];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            cr_value a = T(sorted[i]), b = T(sorted[j]);
+            int want = (i > j) - (i < j);
+            assert_int_equal(cr_text_cmp(&a, &b), want);
+            assert_int_equal(cr_text_eq(&a, &b), i == j);
+            assert_int_equal(cr_value_cmp(a, b), want);
+        }
+}
+
 /* sum's int64 path against adding item by item with the general
  * arithmetic, over random lists of mixed kinds and scales. */
 static void test_sum_fast_path(void **state)
@@ -424,7 +442,7 @@ static void test_sum_fast_path(void **state)
         if (ok_general && any_dec && want.tag == CR_INT)
             want = cr_decv(cr_value_dec(want));
         cr_value arg = cr_list(items, len);
-        cr_call_ctx cx = {&g_arena, g_err, sizeof g_err};
+        cr_call_ctx cx = {.arena = &g_arena, .err = g_err, .errsize = sizeof g_err};
         bool ok_call = cr_fn_sum(&cx, &arg, 1, &got);
         assert_int_equal(ok_call, ok_general);
         if (ok_call) {
@@ -515,6 +533,37 @@ static void test_stdev(void **state)
     bad("'*' overflows: the result needs more than 38 digits", "stdev",
         ARGS(LIST(D("99999999999999999999.99"), D("-99999999999999999999.99"))));
     bad("'+' overflows: the result needs more than 38 digits", "stdev", ARGS(LIST(I(INT64_MAX), I(INT64_MIN + 1))));
+}
+
+/* stdev after avg of the same list, in one application, reuses avg's mean:
+ * the same result as stdev alone, for lists on the int64 path and off it;
+ * another list of the same length does not take the first one's mean. */
+static void test_stdev_after_avg(void **state)
+{
+    (void)state;
+    const cr_value small[] = {D("37729.36"), D("33308.6"), I(30801), D("32050.41")};
+    const cr_value other[] = {D("1.5"), D("2.5"), D("3.5"), D("4.5")};
+    const cr_value huge[] = {D("1234567890.123456789012"), D("2.5"), D("987654321.9"), I(7)}; /* beyond int64 */
+    const cr_value *lists[] = {small, huge};
+    for (int k = 0; k < 2; k++) {
+        cr_value list = cr_list(lists[k], 4), alone, mean, after, again;
+        cr_call_ctx cx1 = {.arena = &g_arena, .err = g_err, .errsize = sizeof g_err};
+        cr_call_ctx cx2 = cx1;
+        assert_true(cr_fn_stdev(&cx1, &list, 1, &alone));
+        assert_true(cr_fn_avg(&cx2, &list, 1, &mean));
+        assert_true(cx2.mean_of == lists[k]);
+        assert_true(cr_fn_stdev(&cx2, &list, 1, &after));
+        same_value(after, alone);
+        cr_value list2 = cr_list(other, 4);
+        assert_true(cr_fn_stdev(&cx2, &list2, 1, &again));
+        cr_call_ctx cx3 = cx1;
+        cr_value want;
+        assert_true(cr_fn_stdev(&cx3, &list2, 1, &want));
+        same_value(again, want);
+        assert_true(cr_fn_avg(&cx2, &list2, 1, &again));
+        ok("3.0", 'R', "avg", ARGS(cr_list(other, 4)));
+        assert_true(cr_dec_cmp(cr_value_dec(again), cr_dec_from_int(3)) == 0);
+    }
 }
 
 /* ---- text ------------------------------------------------------------------------- */
@@ -665,10 +714,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_floor_ceil, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fast_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sum_fast_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_avg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stdev, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stdev_after_avg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_len, setup, teardown),
         cmocka_unit_test_setup_teardown(test_case, setup, teardown),
         cmocka_unit_test_setup_teardown(test_affixes, setup, teardown),
