@@ -805,10 +805,11 @@ static cr_u128 cr_dec_newton(cr_dec_u256 n, cr_u128 x)
     return (x + cr_dec_low_u128(q)) >> 1;
 }
 
-/* floor(sqrt(n)) for n < 2^254 (n < 10^76 here, so the root is < 2^127).
+/* floor(sqrt(n)) for n < 2^254 (n < 10^76 here, so the root is < 2^127);
+ * *exact says whether it is the whole root (its square is n).
  *
  * Seed: n is shifted by an even number of bits (right by s, or left by l)
- * to T of 125 or 126 bits.  The digit-by-digit root of T's top 64 bits,
+ * to T of 125 or 126 bits.  The integer root of T's top 64 bits,
  * plus one and shifted, is >= sqrt(T) and within a relative 2^-30 of it; one
  * Newton step in 128 bits (a single 128 / 64 division) brings that to
  * 2^-60; shifted back by s/2 (or l/2) it is the seed for n.
@@ -817,15 +818,20 @@ static cr_u128 cr_dec_newton(cr_dec_u256 n, cr_u128 x)
  * least floor(sqrt(n)), so the first r with r * r <= n is floor(sqrt(n))
  * itself; while r * r > n, r > floor(sqrt(n)) and the next step decreases.
  * From this seed one step is enough except for roots above about 2^120. */
-static cr_u128 cr_dec_isqrt(cr_dec_u256 n)
+static cr_u128 cr_dec_isqrt(cr_dec_u256 n, int *exact)
 {
     int top = 3;
     while (top >= 0 && n.w[top] == 0)
         top--;
-    if (top < 0)
+    if (top < 0) {
+        *exact = 1;
         return 0;
-    if (top == 0)
-        return cr_dec_isqrt64(n.w[0]);
+    }
+    if (top == 0) {
+        uint64_t r = cr_dec_isqrt64(n.w[0]);
+        *exact = r * r == n.w[0];
+        return r;
+    }
     int bits = 64 * top + 64 - __builtin_clzll(n.w[top]);
     int s = 0, l = 0;
     uint64_t t0, t1; /* T = t1 * 2^64 + t0, 2^124 <= T < 2^126 */
@@ -859,8 +865,11 @@ static cr_u128 cr_dec_isqrt(cr_dec_u256 n)
     cr_u128 r = s != 0 ? (cr_u128)y << (s / 2) : (cr_u128)(y >> (l / 2));
     for (;;) {
         r = cr_dec_newton(n, r);
-        if (cr_dec_cmp_wide(cr_dec_mul_wide(r, r), n) <= 0)
+        int c = cr_dec_cmp_wide(cr_dec_mul_wide(r, r), n);
+        if (c <= 0) {
+            *exact = c == 0;
             return r;
+        }
     }
 }
 
@@ -876,8 +885,8 @@ cr_dec_status cr_dec_sqrt(cr_dec a, int scale, cr_dec *out)
     int t = (a.scale + 1) / 2 > scale ? (a.scale + 1) / 2 : scale;
     t++;
     cr_dec_u256 n = cr_dec_mul_wide((cr_u128)a.coef, cr_dec_pow10(2 * t - a.scale));
-    cr_u128 root = cr_dec_isqrt(n);
-    int exact = cr_dec_cmp_wide(cr_dec_mul_wide(root, root), n) == 0;
+    int exact;
+    cr_u128 root = cr_dec_isqrt(n, &exact);
     int k = t - scale;
     cr_u128 r, m = cr_dec_div_u128(root, cr_dec_pow10(k), &r);
     m += (cr_u128)cr_dec_round_away(CR_ROUND_HALF_EVEN, 0, (int)(m & 1),

@@ -203,8 +203,12 @@ dispatch_in:
         pcre2_code *re = p->regex[in->c];
         /* Every text is well-formed UTF-8 before it gets here (the JSON
          * reader, the C API, lookups and the lexer check; joining and ASCII
-         * case mapping keep it so), so PCRE2 need not check it again. */
-        int rc = pcre2_match(re, (PCRE2_SPTR)a.u.s, a.len, 0, PCRE2_NO_UTF_CHECK, s->match_data, s->match_ctx);
+         * case mapping keep it so), so PCRE2 need not check it again, and
+         * the JIT's own entry (same limits, from the match context) can be
+         * used; a pattern the JIT did not compile goes to pcre2_match. */
+        int rc = pcre2_jit_match(re, (PCRE2_SPTR)a.u.s, a.len, 0, 0, s->match_data, s->match_ctx);
+        if (rc == PCRE2_ERROR_JIT_BADOPTION)
+            rc = pcre2_match(re, (PCRE2_SPTR)a.u.s, a.len, 0, PCRE2_NO_UTF_CHECK, s->match_data, s->match_ctx);
         if (rc >= 0) {
             sp[-1] = cr_bool(true);
             TRACE(a, cr_null(), sp[-1]);
