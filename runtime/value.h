@@ -40,21 +40,30 @@ typedef struct cr_value {
     } u;
 } cr_value;
 
-static inline cr_value cr_null(void) { cr_value v = {0}; return v; }
-static inline cr_value cr_bool(bool b) { cr_value v = {0}; v.tag = CR_BOOL; v.u.b = b; return v; }
-static inline cr_value cr_int(int64_t i) { cr_value v = {0}; v.tag = CR_INT; v.u.i = i; return v; }
-static inline cr_value cr_date(int64_t days) { cr_value v = {0}; v.tag = CR_DATE; v.u.i = days; return v; }
-static inline cr_value cr_text(const char *s, uint32_t len)
-{
-    cr_value v = {0}; v.tag = CR_TEXT; v.len = len; v.u.s = s; return v;
-}
-static inline cr_value cr_list(const cr_value *items, uint32_t len)
-{
-    cr_value v = {0}; v.tag = CR_LIST; v.len = len; v.u.items = items; return v;
-}
+/* Constructors.  Macros, not functions returning a value: GCC builds a
+ * returned cr_value (a union with a 128-bit member) in a stack temporary
+ * with byte stores and copies it out with wide loads, a store-forwarding
+ * stall on every comparison result the VM pushes; a compound literal
+ * assigned in place is stored straight to its destination.  Each argument
+ * is evaluated once. */
+#define cr_null() ((cr_value){.tag = CR_NULL})
+#define cr_bool(b_) ((cr_value){.tag = CR_BOOL, .u.b = (b_)})
+#define cr_int(i_) ((cr_value){.tag = CR_INT, .u.i = (i_)})
+#define cr_date(days_) ((cr_value){.tag = CR_DATE, .u.i = (days_)})
+#define cr_text(s_, len_) ((cr_value){.tag = CR_TEXT, .len = (len_), .u.s = (s_)})
+#define cr_list(items_, len_) ((cr_value){.tag = CR_LIST, .len = (len_), .u.items = (items_)})
 static inline cr_value cr_decv(cr_dec d)
 {
     cr_value v = {0}; v.tag = CR_DEC; v.scale = (uint8_t)d.scale; v.u.coef = d.coef; return v;
+}
+/* A decimal stored in place, field by field (see the constructors above):
+ * for results the VM and the arithmetic write on every decision. */
+static inline void cr_put_dec(cr_value *out, cr_i128 coef, int scale)
+{
+    out->tag = CR_DEC;
+    out->scale = (uint8_t)scale;
+    out->len = 0;
+    out->u.coef = coef;
 }
 /* memcmp's sign for n bytes; short texts (codes, grades, segment names:
  * most texts a policy compares) byte by byte, without the call. */

@@ -163,7 +163,7 @@ dispatch_in:
         NEXT;
     CASE(TO_DEC)
         if (sp[-1].tag == CR_INT)
-            sp[-1] = cr_decv(cr_dec_from_int(sp[-1].u.i));
+            cr_put_dec(&sp[-1], sp[-1].u.i, 0);
         NEXT;
     CASE(EQ) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) == 0); TRACE(a, b, sp[-1]); NEXT;
     CASE(NE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) != 0); TRACE(a, b, sp[-1]); NEXT;

@@ -54,12 +54,10 @@ static bool sum_fast(const cr_value *items, uint32_t len, cr_value *out, int *sc
         if (__builtin_add_overflow(acc, x, &acc))
             return false;
     }
-    if (ints) {
+    if (ints)
         *out = cr_int(acc);
-    } else {
-        cr_dec d = {acc, s};
-        *out = cr_decv(d);
-    }
+    else
+        cr_put_dec(out, acc, s);
     *scale = s;
     return true;
 }

@@ -9,7 +9,7 @@ bool cr_dec_result(cr_call_ctx *cx, cr_dec_status st, cr_dec d, cr_value *out)
 {
     if (st != CR_DEC_OK)
         return cr_call_fail(cx, "%s", cr_dec_status_text(st));
-    *out = cr_decv(d);
+    cr_put_dec(out, d.coef, d.scale);
     return true;
 }
 

@@ -33,18 +33,12 @@ static inline bool cr_num_small(const cr_value *v, int64_t *c, int *scale)
     return false;
 }
 
-static inline cr_value cr_num_small_value(bool is_int, int64_t c, int scale)
+static inline void cr_num_small_put(cr_value *out, bool is_int, int64_t c, int scale)
 {
-    cr_value v = {0};
-    if (is_int) {
-        v.tag = CR_INT;
-        v.u.i = c;
-    } else {
-        v.tag = CR_DEC;
-        v.scale = (uint8_t)scale;
-        v.u.coef = c;
-    }
-    return v;
+    if (is_int)
+        *out = cr_int(c);
+    else
+        cr_put_dec(out, c, scale);
 }
 
 /* Both coefficients at the larger scale, in int64. */
@@ -71,7 +65,7 @@ static inline bool cr_num_add_fast(const cr_value *a, const cr_value *b, cr_valu
     int scale;
     if (!cr_num_small_pair(a, b, &x, &y, &scale) || __builtin_add_overflow(x, y, &r))
         return false;
-    *out = cr_num_small_value(a->tag == CR_INT && b->tag == CR_INT, r, scale);
+    cr_num_small_put(out, a->tag == CR_INT && b->tag == CR_INT, r, scale);
     return true;
 }
 
@@ -81,7 +75,7 @@ static inline bool cr_num_sub_fast(const cr_value *a, const cr_value *b, cr_valu
     int scale;
     if (!cr_num_small_pair(a, b, &x, &y, &scale) || __builtin_sub_overflow(x, y, &r))
         return false;
-    *out = cr_num_small_value(a->tag == CR_INT && b->tag == CR_INT, r, scale);
+    cr_num_small_put(out, a->tag == CR_INT && b->tag == CR_INT, r, scale);
     return true;
 }
 
@@ -94,7 +88,7 @@ static inline bool cr_num_mul_fast(const cr_value *a, const cr_value *b, cr_valu
     if (!cr_num_small(a, &x, &xs) || !cr_num_small(b, &y, &ys) || xs + ys > CR_DEC_MAX_SCALE ||
         __builtin_mul_overflow(x, y, &r))
         return false;
-    *out = cr_num_small_value(a->tag == CR_INT && b->tag == CR_INT, r, xs + ys);
+    cr_num_small_put(out, a->tag == CR_INT && b->tag == CR_INT, r, xs + ys);
     return true;
 }
 

@@ -57,7 +57,7 @@ static cr_value DT(const char *s)
 
 #define NARGS(...) ((uint32_t)(sizeof((cr_value[]){__VA_ARGS__}) / sizeof(cr_value)))
 #define ARGS(...) ((const cr_value[]){__VA_ARGS__}), NARGS(__VA_ARGS__)
-#define LIST(...) cr_list((const cr_value[]){__VA_ARGS__}, NARGS(__VA_ARGS__))
+#define LIST(...) cr_list(((const cr_value[]){__VA_ARGS__}), NARGS(__VA_ARGS__))
 #define EMPTY cr_list(NULL, 0)
 
 static char kind_of(cr_value v)
