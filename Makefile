@@ -10,11 +10,16 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
 
 OPT      ?= -O2
+# Link-time optimisation: the VM's calls into the arithmetic and the
+# built-ins (other files) are inlined across files; fat objects keep
+# ordinary code too, so a program that links libcredo.a without LTO (the
+# unit tests, a user's build) gets it.  The sanitizer build turns it off.
+LTO      ?= -flto=auto -ffat-lto-objects
 SAN      ?=
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS   ?=
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS)
-ALLCFLAGS = -std=c11 $(OPT) -g -fPIC $(SAN) -pthread $(CFLAGS)
+ALLCFLAGS = -std=c11 $(OPT) $(LTO) -g -fPIC $(SAN) -pthread $(CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm -pthread
 
 LIB_SRC  := $(wildcard lang/*.c runtime/*.c stdlib/*.c)
@@ -48,7 +53,7 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
 
 $(BUILD)/libcredo.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	gcc-ar rcs $@ $^
 
 $(BUILD)/libcredo.so: $(LIB_OBJ)
 	$(CC) $(ALLCFLAGS) -shared -Wl,-soname,libcredo.so.0 -o $@ $^ $(LDLIBS)
@@ -58,7 +63,7 @@ $(BUILD)/credo: $(CLI_OBJ) $(BUILD)/libcredo.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcredo.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(WARN) -Wno-missing-prototypes -o $@ $< $(BUILD)/libcredo.a $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -fno-lto $(WARN) -Wno-missing-prototypes -o $@ $< $(BUILD)/libcredo.a $(LDLIBS) $(CMOCKA_LIBS)
 
 unit: $(UNIT_BIN)
 	@sh tests/run_unit.sh $(BUILD)/test-results $(UNIT_BIN)
@@ -71,7 +76,7 @@ golden: $(BUILD)/credo
 test: all
 	@rm -rf build/test-results build/san/test-results
 	@$(MAKE) --no-print-directory unit golden
-	@$(MAKE) --no-print-directory BUILD=build/san OPT=-O1 \
+	@$(MAKE) --no-print-directory BUILD=build/san OPT=-O1 LTO= \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" san-test
 	@sh tests/summary.sh
 
