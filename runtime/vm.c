@@ -95,7 +95,10 @@ void cr_session_free(cr_session *s)
     free(s);
 }
 
-void cr_session_begin(cr_session *s)
+/* Never inlined, even by link-time optimisation: a decision's two steps
+ * stay functions of their own, so a profile can count exactly them
+ * (tests/bench/profile.sh); one call each per decision costs nothing. */
+__attribute__((noinline)) void cr_session_begin(cr_session *s)
 {
     const cr_program *p = s->prog;
     cr_arena_reset(&s->arena);
@@ -399,7 +402,7 @@ static void trace_add(cr_session *s, uint32_t pc, cr_value x, cr_value y, cr_val
 #undef CR_LOOP_NAME
 #undef CR_TRACING
 
-bool cr_session_run(cr_session *s)
+__attribute__((noinline)) bool cr_session_run(cr_session *s)
 {
     if (s->trace) {
         s->trace->count = 0;
