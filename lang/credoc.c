@@ -22,6 +22,7 @@
 #include "compile.h"
 #include "lookup.h"
 #include "../runtime/date.h"
+#include "../runtime/utf8.h"
 
 #define NONE 0xFFFFFFFFu
 /* Constants and types nest no deeper than this (the compiler's nest a few
@@ -498,43 +499,6 @@ static void *r_alloc(rd *r, size_t n)
     return p;
 }
 
-/* Well-formed UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
-static bool utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t k;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            k = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            k = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i <= k)
-            return false;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return false;
-        i += k + 1;
-    }
-    return true;
-}
-
 /* A string: NULL when absent (and allowed), else a NUL-terminated copy in
  * the arena of valid UTF-8 with no NUL inside (names are C strings). */
 static const char *r_str_len(rd *r, bool optional, uint32_t *len_out)
@@ -550,7 +514,7 @@ static const char *r_str_len(rd *r, bool optional, uint32_t *len_out)
     }
     if (!need(r, n))
         return NULL;
-    if (memchr(r->p, 0, n) || !utf8_valid(r->p, n)) {
+    if (memchr(r->p, 0, n) || cr_utf8_invalid_at(r->p, n) < n) {
         fail(r, "%s: a text that is not valid UTF-8 (byte %zu)", r->what, at);
         return NULL;
     }
@@ -864,7 +828,7 @@ static bool r_value(rd *r, cr_value *v, unsigned depth, uint32_t index)
         uint32_t n = r_u32(r);
         if (!need(r, n))
             return false;
-        if (!utf8_valid(r->p, n))
+        if (cr_utf8_invalid_at(r->p, n) < n)
             return fail(r, "constant %u is a text that is not valid UTF-8 (byte %zu)", index, at);
         char *s = cr_arena_strndup(&r->P->arena, (const char *)r->p, n);
         if (!s)
@@ -1147,7 +1111,7 @@ static bool r_cell(rd *r, const cr_type *t, cr_value *v, const char *name, uint3
         uint32_t n = r_u32(r);
         if (!need(r, n))
             return false;
-        if (!utf8_valid(r->p, n))
+        if (cr_utf8_invalid_at(r->p, n) < n)
             return fail(r, "lookup %s row %u holds a text that is not valid UTF-8 (byte %zu)", name, row, at);
         char *s = cr_arena_strndup(&r->P->arena, (const char *)r->p, n);
         if (!s)

@@ -32,25 +32,17 @@
 
 #include "compile.h"
 #include "../runtime/date.h"
+#include "../runtime/hash.h"
+#include "../runtime/utf8.h"
 
 /* More rows than this would overflow the index's size arithmetic. */
 #define MAX_ROWS (1u << 28)
 
 /* ---- the index ---------------------------------------------------------- */
 
-static uint32_t key_hash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u; /* FNV-1a, as lang/types.c hashes field names */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 static bool same_key(const cr_value *k, const char *s, uint32_t len)
 {
-    return k->len == len && (len == 0 || memcmp(k->u.s, s, len) == 0);
+    return k->len == len && cr_bytes_cmp(k->u.s, s, len) == 0;
 }
 
 cr_lookup_index_status cr_lookup_index(cr_lookup_info *lk, cr_arena *arena, uint32_t *dup_a, uint32_t *dup_b)
@@ -64,7 +56,7 @@ cr_lookup_index_status cr_lookup_index(cr_lookup_info *lk, cr_arena *arena, uint
     lk->index_mask = cap - 1;
     for (uint32_t r = 0; r < lk->nrows; r++) {
         const cr_value *k = &lk->keys[r];
-        uint32_t h = key_hash(k->u.s, k->len) & lk->index_mask;
+        uint32_t h = cr_hash_bytes(k->u.s, k->len) & lk->index_mask;
         for (; lk->index[h]; h = (h + 1) & lk->index_mask) {
             if (same_key(&lk->keys[lk->index[h] - 1], k->u.s, k->len)) {
                 *dup_a = lk->index[h] - 1;
@@ -81,7 +73,7 @@ int64_t cr_lookup_find(const cr_lookup_info *lk, const char *key, uint32_t len)
 {
     if (!lk->index)
         return -1;
-    for (uint32_t h = key_hash(key, len) & lk->index_mask; lk->index[h]; h = (h + 1) & lk->index_mask)
+    for (uint32_t h = cr_hash_bytes(key, len) & lk->index_mask; lk->index[h]; h = (h + 1) & lk->index_mask)
         if (same_key(&lk->keys[lk->index[h] - 1], key, len))
             return (int64_t)lk->index[h] - 1;
     return -1;
@@ -109,36 +101,6 @@ static bool sha256_file(const char *path, char out[65])
         return false;
     }
     SHA256End(&ctx, out);   /* lower-case hex */
-    return true;
-}
-
-/* Well-formed UTF-8: texts go into decisions as JSON. */
-static bool utf8_valid(const char *p, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)p;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], k;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) { k = 1; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; }
-        else return false;
-        if (n - i <= k)
-            return false;
-        for (unsigned j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return false;
-        i += k + 1;
-    }
     return true;
 }
 
@@ -274,7 +236,7 @@ static bool cell_value(loader *L, const cr_type *t, cell c, cr_value *out, char 
     }
     switch (t->kind) {
     case CR_T_TEXT: {
-        if (!utf8_valid(c.s, c.n)) {
+        if (cr_utf8_invalid_at(c.s, c.n) < c.n) {
             snprintf(why, size, "%s is not valid UTF-8", shown(c.s, c.n, q, sizeof q));
             return false;
         }
@@ -361,7 +323,7 @@ static void add_row(loader *L, uint32_t rowno, cell key, const cell *cells)
         lerr(L, d->key_span, "%s row %u: the key %s is %s", L->where, rowno, d->key, key.null ? L->null_word : "empty");
         return;
     }
-    if (!utf8_valid(key.s, key.n)) {
+    if (cr_utf8_invalid_at(key.s, key.n) < key.n) {
         lerr(L, d->key_span, "%s row %u: the key %s is not valid UTF-8", L->where, rowno, shown(key.s, key.n, kq, sizeof kq));
         return;
     }

@@ -8,6 +8,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "../runtime/hash.h"
 #include "../stdlib/stdlib.h"
 
 const cr_type cr_type_error = {CR_T_ERROR, false, "<error>", NULL, NULL, NULL};
@@ -254,14 +255,6 @@ static bool named_item(const cr_item *it)
     }
 }
 
-static uint32_t name_hash(const char *s)
-{
-    uint32_t h = 2166136261u;   /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 /* The first item of that name.  Names resolve through a hash index, so a
  * policy of many items compiles in linear time, not quadratic. */
 static cr_item *find_item(sema *S, const char *name)
@@ -284,7 +277,7 @@ static cr_item *find_item(sema *S, const char *name)
         for (cr_item *it = S->ast->items; S->names && it; it = it->next) {
             if (!named_item(it))
                 continue;
-            uint32_t h = name_hash(it->name) & S->names_mask;
+            uint32_t h = cr_hash_bytes(it->name, strlen(it->name)) & S->names_mask;
             while (S->names[h] && strcmp(S->names[h]->name, it->name) != 0)
                 h = (h + 1) & S->names_mask;
             if (!S->names[h])
@@ -292,7 +285,7 @@ static cr_item *find_item(sema *S, const char *name)
         }
     }
     if (S->names) {
-        for (uint32_t h = name_hash(name) & S->names_mask; S->names[h]; h = (h + 1) & S->names_mask)
+        for (uint32_t h = cr_hash_bytes(name, strlen(name)) & S->names_mask; S->names[h]; h = (h + 1) & S->names_mask)
             if (strcmp(S->names[h]->name, name) == 0)
                 return S->names[h];
         return NULL;

@@ -3,15 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint32_t name_hash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
+#include "../runtime/hash.h"
 
 bool cr_record_build_index(cr_record *r, void *(*alloc)(void *ctx, size_t n), void *ctx)
 {
@@ -25,7 +17,7 @@ bool cr_record_build_index(cr_record *r, void *(*alloc)(void *ctx, size_t n), vo
         r->index[i] = -1;
     r->index_mask = cap - 1;
     for (uint32_t f = 0; f < r->nfields; f++) {
-        uint32_t h = name_hash(r->fields[f].name, r->fields[f].len) & r->index_mask;
+        uint32_t h = cr_hash_bytes(r->fields[f].name, r->fields[f].len) & r->index_mask;
         while (r->index[h] >= 0)
             h = (h + 1) & r->index_mask;
         r->index[h] = (int32_t)f;
@@ -37,7 +29,7 @@ int cr_record_find(const cr_record *r, const char *name, size_t len)
 {
     if (!r->index)
         return -1;
-    uint32_t h = name_hash(name, len) & r->index_mask;
+    uint32_t h = cr_hash_bytes(name, len) & r->index_mask;
     for (;;) {
         int32_t f = r->index[h];
         if (f < 0)

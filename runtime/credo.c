@@ -21,6 +21,7 @@
 #include "../lang/compile.h"
 #include "../lang/credoc.h"
 #include "date.h"
+#include "utf8.h"
 #include "decision_json.h"
 #include "json_read.h"
 #include "vm.h"
@@ -589,43 +590,6 @@ int credo_set_decimal(credo_session *s, const char *field, const char *text)
     return keep_app_id(s, field, text, n, true);
 }
 
-/* Offset of the first byte of s[0..n) that is not well-formed UTF-8
- * (overlong, a surrogate, above U+10FFFF, cut short), or n.  The same
- * rules as the JSON reader (Unicode table 3-7). */
-static size_t utf8_invalid_at(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        unsigned char lo = 0x80, hi = 0xBF;
-        size_t len;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            lo = c == 0xE0 ? 0xA0 : 0x80;
-            hi = c == 0xED ? 0x9F : 0xBF;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            lo = c == 0xF0 ? 0x90 : 0x80;
-            hi = c == 0xF4 ? 0x8F : 0xBF;
-        } else {
-            return i;
-        }
-        if (n - i < len || s[i + 1] < lo || s[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-        i += len;
-    }
-    return n;
-}
-
 static int set_date_field(credo_session *s, const char *field, int f, const char *text)
 {
     size_t n = strlen(text);
@@ -652,7 +616,7 @@ int credo_set_text(credo_session *s, const char *field, const char *text)
     if (k != CR_T_TEXT)
         return wrong_type(s, "credo_set_text", field, f, "text and date fields");
     size_t n = strlen(text);
-    size_t bad = utf8_invalid_at((const unsigned char *)text, n);
+    size_t bad = cr_utf8_invalid_at(text, n);
     if (bad < n)
         return note(s, CREDO_E_INPUT, "%s: invalid UTF-8 at byte %zu", field, bad);
     if (n > json_limits.max_text)

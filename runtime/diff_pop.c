@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../stdlib/stdlib.h"
+#include "hash.h"
 
 const char *cr_diff_outcome_name(uint32_t o)
 {
@@ -162,14 +163,6 @@ void cr_popdiff_free(cr_popdiff *d)
 
 /* ---- reasons -------------------------------------------------------------- */
 
-static uint32_t hash_text(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 16777619u;
-    return h;
-}
-
 static bool reason_rehash(cr_popdiff *d)
 {
     uint32_t slots = d->reason_slots * 2;
@@ -178,7 +171,7 @@ static bool reason_rehash(cr_popdiff *d)
         return false;
     for (uint32_t i = 0; i < d->nreasons; i++) {
         const char *c = d->reasons[i].code;
-        uint32_t h = hash_text(c, strlen(c)) & (slots - 1);
+        uint32_t h = cr_hash_bytes(c, strlen(c)) & (slots - 1);
         while (index[h])
             h = (h + 1) & (slots - 1);
         index[h] = i + 1;
@@ -213,7 +206,7 @@ static cr_diff_reason *reason_of(cr_popdiff *d, const char *s, size_t n)
 {
     if (2 * (d->nreasons + 1) > d->reason_slots && !reason_rehash(d))
         return NULL;
-    uint32_t mask = d->reason_slots - 1, h = hash_text(s, n) & mask;
+    uint32_t mask = d->reason_slots - 1, h = cr_hash_bytes(s, n) & mask;
     for (; d->reason_index[h]; h = (h + 1) & mask) {
         cr_diff_reason *r = &d->reasons[d->reason_index[h] - 1];
         if (bytes_eq(r->code, strlen(r->code), s, n))

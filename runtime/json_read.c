@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "utf8.h"
 
 #if defined(__GNUC__)
 #define CR_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -184,37 +185,6 @@ static const uint8_t str_class[256] = {
 };
 #undef R16
 
-/* Length of the well-formed UTF-8 sequence at p (a byte >= 0x80), or 0 when
- * it is ill-formed: overlong, a surrogate, above U+10FFFF, or cut short.
- * The second byte's range excludes exactly those (Unicode table 3-7). */
-static int utf8_at(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-    int n;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (end - p < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (int k = 2; k < n; k++)
-        if ((p[k] & 0xC0) != 0x80)
-            return 0;
-    return n;
-}
-
 static bool hex4(const unsigned char *p, const unsigned char *end, uint32_t *out)
 {
     if (end - p < 4)
@@ -314,7 +284,7 @@ static int scan_string(jr *j)
             k = 1;
             break;
         default:
-            k = utf8_at(p, end);
+            k = (int)cr_utf8_seq_len(p, (size_t)(end - p));
             if (k == 0) {
                 what = "invalid UTF-8";
                 k = 1;

@@ -59,24 +59,26 @@ static inline bool cr_num_small_pair(const cr_value *a, const cr_value *b, int64
     return true;
 }
 
-static inline bool cr_num_add_fast(const cr_value *a, const cr_value *b, cr_value *out)
+/* a + b, or a - b when sub (a constant at every call, so no branch). */
+static inline bool cr_num_addsub_fast(const cr_value *a, const cr_value *b, cr_value *out, bool sub)
 {
     int64_t x, y, r;
     int scale;
-    if (!cr_num_small_pair(a, b, &x, &y, &scale) || __builtin_add_overflow(x, y, &r))
+    if (!cr_num_small_pair(a, b, &x, &y, &scale) ||
+        (sub ? __builtin_sub_overflow(x, y, &r) : __builtin_add_overflow(x, y, &r)))
         return false;
     cr_num_small_put(out, a->tag == CR_INT && b->tag == CR_INT, r, scale);
     return true;
 }
 
+static inline bool cr_num_add_fast(const cr_value *a, const cr_value *b, cr_value *out)
+{
+    return cr_num_addsub_fast(a, b, out, false);
+}
+
 static inline bool cr_num_sub_fast(const cr_value *a, const cr_value *b, cr_value *out)
 {
-    int64_t x, y, r;
-    int scale;
-    if (!cr_num_small_pair(a, b, &x, &y, &scale) || __builtin_sub_overflow(x, y, &r))
-        return false;
-    cr_num_small_put(out, a->tag == CR_INT && b->tag == CR_INT, r, scale);
-    return true;
+    return cr_num_addsub_fast(a, b, out, true);
 }
 
 /* A product of more than CR_DEC_MAX_SCALE places is rounded by the general

@@ -1,5 +1,4 @@
-/* Helpers shared by the libFuzzer targets in tests/fuzz/ (not by the
- * colleague's fuzz_credoc.c, which has its own copy of synth_record).
+/* Helpers shared by the libFuzzer targets in tests/fuzz/.
  * Header-only, static: each target is one translation unit, built either
  * with libFuzzer (tests/fuzz/run.sh) or with tests/fuzz/replay.c. */
 #ifndef CREDO_FUZZ_COMMON_H

@@ -16,11 +16,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "lang/compile.h"
 #include "lang/credoc.h"
-#include "runtime/decision_json.h"
-#include "runtime/json_read.h"
-#include "runtime/vm.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,45 +32,6 @@ static const char app[] =
     "\"monthly_sales\":[37729.36,33308.63,30801.9,32050.41,33549.72,40084.68,40882.45,44554.48,45883.7,"
     "43879.53,40210.32,36301.2]}";
 
-static void synth_record(cr_buf *b, const cr_record *r, int depth);
-
-/* A value of type t for an application made up from the schema, for
- * programs the fixed application does not fit. */
-static void synth_value(cr_buf *b, const cr_type *t, int depth)
-{
-    switch (t->kind) {
-    case CR_T_BOOL: cr_buf_puts(b, "true"); return;
-    case CR_T_INT: cr_buf_puts(b, "3"); return;
-    case CR_T_DEC: cr_buf_puts(b, "2.50"); return;
-    case CR_T_TEXT: cr_buf_puts(b, "\"A\""); return;
-    case CR_T_DATE: cr_buf_puts(b, "\"2026-01-15\""); return;
-    case CR_T_LIST:
-        cr_buf_puts(b, "[");
-        for (int i = 0; i < 3 && depth < 8; i++) {
-            if (i)
-                cr_buf_puts(b, ",");
-            synth_value(b, t->elem, depth + 1);
-        }
-        cr_buf_puts(b, "]");
-        return;
-    case CR_T_RECORD: synth_record(b, t->rec, depth + 1); return;
-    default: cr_buf_puts(b, "null"); return;
-    }
-}
-
-static void synth_record(cr_buf *b, const cr_record *r, int depth)
-{
-    cr_buf_puts(b, "{");
-    for (uint32_t i = 0; i < r->nfields; i++) {
-        if (i)
-            cr_buf_puts(b, ",");
-        cr_buf_json_string(b, r->fields[i].name, r->fields[i].len);
-        cr_buf_puts(b, ":");
-        synth_value(b, r->fields[i].type, depth);
-    }
-    cr_buf_puts(b, "}");
-}
-
 static void run_once(const cr_program *p)
 {
     cr_session_limits lim = CR_SESSION_LIMITS_DEFAULT;
@@ -82,14 +40,15 @@ static void run_once(const cr_program *p)
     cr_session *s = cr_session_new(p, &lim);
     if (!s)
         return;
-    s->today = 20788; /* 2026-12-01 */
+    s->today = FUZZ_TODAY;
     cr_session_begin(s);
     cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
     cr_json_result res;
     cr_buf out = {0}, made = {0};
     int rc = cr_json_read(p->input, app, sizeof app - 1, &s->arena, &jl, s->slots, &res);
     if (rc != 0) {
-        synth_record(&made, p->input, 0);
+        /* a program the fixed application does not fit: one made from its schema */
+        fuzz_synth_record(&made, p->input, 0);
         cr_session_begin(s);
         if (!made.failed)
             rc = cr_json_read(p->input, made.p, made.len, &s->arena, &jl, s->slots, &res);

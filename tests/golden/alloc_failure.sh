@@ -9,26 +9,15 @@
 # sanitizers when that library has them (the san build of `make test`),
 # so LeakSanitizer checks the error paths too.
 set -u
-credo=${CREDO:-build/credo}
-build=$(dirname "$credo")
-lib=$build/libcredo.a
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "alloc_failure: $*"; exit 1; }
-[ -f "$lib" ] || fail "no $lib (run make first)"
+. tests/build_with_lib.sh
 
-san=""
-if nm "$lib" 2>/dev/null | grep -q __asan_report; then
-    san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
-fi
-pkgs="libpcre2-8 sqlite3 libmd"
-# shellcheck disable=SC2046,SC2086
-${CC:-cc} -std=c11 -O1 -g $san -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I"$build/gen" \
-    $(pkg-config --cflags $pkgs) tests/alloc/alloc_fail.c "$lib" \
-    -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=free \
-    $(pkg-config --libs $pkgs) -lm -o "$tmp/alloc_fail" || fail "cannot build tests/alloc/alloc_fail.c"
+build_with_lib "$tmp/alloc_fail" tests/alloc/alloc_fail.c \
+    -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=free ||
+    fail "cannot build tests/alloc/alloc_fail.c"
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 "$tmp/alloc_fail" policies/sme_tax_loan.credo tests/reference/applicants.jsonl 50 "$tmp" >"$tmp/out" 2>&1 ||
     { head -40 "$tmp/out"; fail "the reference policy: not every allocation failure was clean"; }
 cat "$tmp/out"

@@ -7,20 +7,10 @@
 # Each target also replays a few seeds, so a target that no longer builds
 # or runs is noticed even with no crash on record.
 set -u
-credo=${CREDO:-build/credo}
-build=$(dirname "$credo")
-lib=$build/libcredo.a
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "fuzz_regressions: $*"; exit 1; }
-[ -f "$lib" ] || fail "no $lib (run make first)"
-
-san=""
-if nm "$lib" 2>/dev/null | grep -q __asan_report; then
-    san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
-fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-pkgs="libpcre2-8 sqlite3 libmd"
+. tests/build_with_lib.sh
 
 # a few seeds per target
 mkdir -p "$tmp/seeds/compile" "$tmp/seeds/run" "$tmp/seeds/json" "$tmp/seeds/credoc" "$tmp/seeds/lookup"
@@ -38,10 +28,7 @@ total=0
 for src in tests/fuzz/fuzz_*.c; do
     t=$(basename "$src" .c)
     t=${t#fuzz_}
-    # shellcheck disable=SC2046,SC2086
-    ${CC:-cc} -std=c11 -O1 -g $san -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I"$build/gen" \
-        $(pkg-config --cflags $pkgs) tests/fuzz/replay.c "$src" "$lib" $(pkg-config --libs $pkgs) -lm \
-        -o "$tmp/replay_$t" || fail "cannot build the replay of $src"
+    build_with_lib "$tmp/replay_$t" tests/fuzz/replay.c "$src" || fail "cannot build the replay of $src"
     "$tmp/replay_$t" "$tmp/seeds/$t" tests/fuzz/regressions/"$t" >"$tmp/out" 2>&1 ||
         { tail -30 "$tmp/out"; fail "fuzz_$t: an input fails (replay it: $tmp/replay_$t -v FILE)"; }
     n=$(sed -n 's/^replayed \([0-9]*\) inputs$/\1/p' "$tmp/out")
