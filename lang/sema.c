@@ -452,6 +452,16 @@ static const cr_type *item_type(sema *S, cr_item *it, cr_span use)
 
 static int compile_regex(sema *S, const char *pat, uint32_t len, cr_span sp)
 {
+    /* PCRE2 takes a NUL byte as a literal, but a policy's texts are UTF-8
+     * without NUL everywhere (a .credoc could not hold this pattern) */
+    const char *nul = memchr(pat, 0, len);
+    if (nul) {
+        cr_span at = sp;
+        at.start = sp.start + 1 + (uint32_t)(nul - pat);
+        at.end = at.start + 1;
+        err(S, at, "a NUL byte is not allowed in a regular expression (write \\x00 to match one)");
+        return -1;
+    }
     int code;
     PCRE2_SIZE off;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, len, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &code, &off, NULL);

@@ -1557,6 +1557,23 @@ static void test_sema_diagnostics(void **state)
         run_sema_case(i, &sema_cases[i]);
 }
 
+/* A NUL byte inside a regex: PCRE2 would take it as a literal, but a
+ * .credoc could not hold the pattern (found by fuzzing the compiler, now
+ * tests/fuzz/regressions/compile/crash-4cbea537...). */
+static void test_sema_regex_nul(void **state)
+{
+    (void)state;
+    static const char src[] = HDR "reject BAD when name matches /a\0b/\n";
+    size_t len = sizeof src - 1;
+    cr_diags d;
+    cr_diags_init(&d, "test.credo", src, len);
+    cr_program *P = cr_compile("test.credo", src, len, &d);
+    assert_null(P);
+    assert_int_equal(d.errors, 1);
+    expect_diag(&d, CR_SEV_ERROR, 11, 32, "a NUL byte is not allowed in a regular expression (write \\x00 to match one)");
+    cr_diags_free(&d);
+}
+
 /* Guards that make an optional value safe to use: all accepted, silently. */
 static void test_sema_null_guards(void **state)
 {
@@ -2120,6 +2137,7 @@ int main(void)
         cmocka_unit_test(test_parse_garbled),
         cmocka_unit_test(test_parse_deep_nesting),
         cmocka_unit_test(test_sema_diagnostics),
+        cmocka_unit_test(test_sema_regex_nul),
         cmocka_unit_test(test_sema_null_guards),
         cmocka_unit_test(test_sema_input_block),
         cmocka_unit_test(test_sema_many_mistakes),
