@@ -146,6 +146,14 @@ static void widen(comp *C, const cr_type *want, const cr_type *got, cr_span sp)
 
 static void expr_as(comp *C, const cr_expr *e, const cr_type *want)
 {
+    cr_value v;
+    if (e->kind == E_INT && want && want->kind == CR_T_DEC && literal_value(C, e, &v) && v.tag == CR_INT) {
+        /* an int literal where a decimal is wanted (the 0 of an if, a
+         * table cell): the decimal constant, not CONST; TO_DEC */
+        cr_put_dec(&v, v.u.i, 0);
+        emit(C, CR_OP_CONST, 0, 0, add_const(C, v), e->span);
+        return;
+    }
     expr(C, e);
     widen(C, want, e->type, e->span);
 }

@@ -94,7 +94,8 @@ extern const char *const cr_opcode_names[CR_OP__COUNT];
     OP(INPUT_K_CMP_JF) /* INPUT x; CONST k; CMP; JUMP_FALSE t */                              \
     OP(LET_K_CMP)      /* LET x; CONST k; CMP, when x is already computed */                  \
     OP(LET_K_CMP_JF)   /* LET x; CONST k; CMP; JUMP_FALSE t, when x is already computed */    \
-    OP(SC_BIN)         /* CONST p; SC_MARK; ADD; JUMP: a scorecard bin taken, points added */
+    OP(SC_BIN)         /* CONST p; SC_MARK; ADD; JUMP: a scorecard bin taken, points added */ \
+    OP(CALL_DEC)       /* CALL f; TO_DEC: a built-in typed number, its result widened */
 
 typedef enum cr_super_opcode {
     CR_SOP__BEFORE = CR_OP__COUNT - 1,

@@ -14,6 +14,7 @@
 #include "../lang/diag.h"
 #include "../lang/lookup.h"
 #include "../stdlib/stdlib.h"
+#include "regex_fixed.h"
 #include "vm_fuse.h"
 
 const char *const cr_opcode_names[CR_OP__COUNT] = {
@@ -59,13 +60,16 @@ cr_session *cr_session_new(const cr_program *p, const cr_session_limits *limits)
     s->tbl_count = zalloc(p->ntables * sizeof *s->tbl_count);
     s->match_data = pcre2_match_data_create(1, NULL);
     s->match_ctx = pcre2_match_context_create(NULL);
-    if (!s->slots || !s->lets || !s->let_state || !s->locals || !s->stack || !s->ret || !s->fired ||
+    s->regex_fixed = zalloc(p->nregex * sizeof *s->regex_fixed);
+    if (!s->regex_fixed || !s->slots || !s->lets || !s->let_state || !s->locals || !s->stack || !s->ret || !s->fired ||
         !s->sc_bin || !s->sc_points || !s->seg_row || !s->tbl_rows || !s->tbl_vals || !s->tbl_count ||
         !s->match_data || !s->match_ctx) {
         cr_session_free(s);
         return NULL;
     }
     s->fast = cr_fuse_code(p);   /* NULL: the plain code, only slower */
+    for (uint32_t i = 0; i < p->nregex; i++)   /* NULL: PCRE2, only slower */
+        s->regex_fixed[i] = cr_regex_fixed_compile(p->regex_src[i], p->regex_len[i]);
     pcre2_set_match_limit(s->match_ctx, s->limits.regex_match_limit);
     pcre2_set_depth_limit(s->match_ctx, s->limits.regex_depth_limit);
     return s;
@@ -90,6 +94,10 @@ void cr_session_free(cr_session *s)
     free(s->tbl_vals);
     free(s->tbl_count);
     free(s->fast);
+    if (s->regex_fixed)
+        for (uint32_t i = 0; i < s->prog->nregex; i++)
+            free(s->regex_fixed[i]);
+    free(s->regex_fixed);
     pcre2_match_data_free(s->match_data);
     pcre2_match_context_free(s->match_ctx);
     free(s);

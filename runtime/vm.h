@@ -69,6 +69,7 @@ typedef struct cr_session {
     int32_t decide_row;         /* the decide row that chose, -1 none */
 
     cr_ins *fast;               /* the code the plain loop runs (runtime/vm_fuse.c), or NULL */
+    struct cr_regex_fixed **regex_fixed; /* per regex: its matcher without PCRE2 (runtime/regex_fixed.h), or NULL */
     void *match_data;           /* pcre2_match_data_8 * */
     void *match_ctx;            /* pcre2_match_context_8 * */
     uint64_t executed;          /* instructions run for the last application */

@@ -40,6 +40,8 @@ cr_ins *cr_fuse_code(const cr_program *p)
         } else if (op == CR_OP_CONST && left >= 4 && c[1].op == CR_OP_SC_MARK && c[2].op == CR_OP_ADD &&
                    c[3].op == CR_OP_JUMP) {
             f[j].op = CR_SOP_SC_BIN;
+        } else if (op == CR_OP_CALL && left >= 2 && c[1].op == CR_OP_TO_DEC) {
+            f[j].op = CR_SOP_CALL_DEC;
         }
     }
     return f;

@@ -200,6 +200,11 @@ dispatch_in:
     }
     CASE(MATCH) {
         a = sp[-1];
+        if (s->regex_fixed[in->c]) {
+            sp[-1] = cr_bool(cr_regex_fixed_match(s->regex_fixed[in->c], a.u.s, a.len));
+            TRACE(a, cr_null(), sp[-1]);
+            NEXT;
+        }
         pcre2_code *re = p->regex[in->c];
         /* Every text is well-formed UTF-8 before it gets here (the JSON
          * reader, the C API, lookups and the lexer check; joining and ASCII
@@ -365,7 +370,7 @@ dispatch_in:
      * plain instruction alone so the budget runs out where it would have. */
 #if CR_TRACING
     SUPER(K_CMP) SUPER(K_CMP_JF) SUPER(LOCAL_K_CMP_JF) SUPER(INPUT_K_CMP) SUPER(INPUT_K_CMP_JF)
-    SUPER(LET_K_CMP) SUPER(LET_K_CMP_JF) SUPER(SC_BIN)
+    SUPER(LET_K_CMP) SUPER(LET_K_CMP_JF) SUPER(SC_BIN) SUPER(CALL_DEC)
         FALLBACK;
 #else
     SUPER(K_CMP)                    /* CONST k; CMP */
@@ -431,6 +436,21 @@ dispatch_in:
         }
         budget -= 1;
         pc = canon[cur + 3].c;
+        NEXT;
+    }
+    SUPER(CALL_DEC) {               /* CALL f n; TO_DEC */
+        if (budget < 1)
+            FALLBACK;
+        budget -= 1;
+        uint32_t n = in->a;
+        sp -= n;
+        cr_value r;
+        if (!cr_builtins[in->c].fn(&cx, sp, n, &r))
+            goto fail;
+        if (r.tag == CR_INT)
+            cr_put_dec(&r, r.u.i, 0);
+        *sp++ = r;
+        pc = cur + 2;
         NEXT;
     }
 #endif

@@ -1223,11 +1223,12 @@ static void test_reference_policy(void **state)
     pol_free(&P);
 }
 
-/* Superinstructions (runtime/vm_fuse.c) change nothing but speed: the
- * reference policy over its first 400 applicants decides the same, runs
- * the same number of instructions and, with every budget from 1 up to what
- * a decision takes, stops at the same place with the same error as the
- * program's own code run without them. */
+/* Superinstructions (runtime/vm_fuse.c) and the fixed-shape regex matcher
+ * change nothing but speed: the reference policy over its first 400
+ * applicants decides the same, runs the same number of instructions and,
+ * with every budget from 1 up to what a decision takes, stops at the same
+ * place with the same error as the program's own code run without them,
+ * matching with PCRE2. */
 static void run_both(pol *fast, pol *plain, const char *line, uint64_t budget)
 {
     char a[4096], b[4096];
@@ -1263,6 +1264,12 @@ static void test_superinstructions(void **state)
     assert_true(fused >= 40);   /* scorecard bins and admission tests */
     free(plain.s->fast);
     plain.s->fast = NULL;
+    /* and PCRE2 for every regex, where the session has a fixed-shape
+     * matcher (runtime/regex_fixed.h) for the USCC format */
+    assert_int_equal(plain.p->nregex, 1);
+    assert_non_null(plain.s->regex_fixed[0]);
+    free(plain.s->regex_fixed[0]);
+    plain.s->regex_fixed[0] = NULL;
     char *line = apps;
     for (int n = 0; n < 400 && line < apps + alen; n++) {
         char *end = strchr(line, '\n');
