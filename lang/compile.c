@@ -138,16 +138,21 @@ static void expr(comp *C, const cr_expr *e);
 /* An int where the type says decimal (an if branch, a ?? default, a
  * min of int and decimal, a table row) becomes a decimal, so later
  * arithmetic on it is decimal arithmetic with decimal limits. */
+static bool widens(const cr_type *want, const cr_type *got)
+{
+    return want && got && want->kind == CR_T_DEC && got->kind == CR_T_INT;
+}
+
 static void widen(comp *C, const cr_type *want, const cr_type *got, cr_span sp)
 {
-    if (want && got && want->kind == CR_T_DEC && got->kind == CR_T_INT)
+    if (widens(want, got))
         emit(C, CR_OP_TO_DEC, 0, 0, 0, sp);
 }
 
 static void expr_as(comp *C, const cr_expr *e, const cr_type *want)
 {
     cr_value v;
-    if (e->kind == E_INT && want && want->kind == CR_T_DEC && literal_value(C, e, &v) && v.tag == CR_INT) {
+    if (e->kind == E_INT && widens(want, e->type) && literal_value(C, e, &v)) {
         /* an int literal where a decimal is wanted (the 0 of an if, a
          * table cell): the decimal constant, not CONST; TO_DEC */
         cr_put_dec(&v, v.u.i, 0);

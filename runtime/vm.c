@@ -379,6 +379,25 @@ static inline __attribute__((always_inline)) int vm_cmp(const cr_value *a, const
     return vm_cmp_slow(a, b);
 }
 
+/* CALL: pops in->a arguments and pushes built-in in->c of them; the new
+ * top of the stack, or NULL when the built-in failed (the error in cx). */
+static inline __attribute__((always_inline)) cr_value *vm_call(cr_call_ctx *cx, const cr_ins *in, cr_value *sp)
+{
+    cr_value r;
+    sp -= in->a;
+    if (!cr_builtins[in->c].fn(cx, sp, in->a, &r))
+        return NULL;
+    *sp++ = r;
+    return sp;
+}
+
+/* TO_DEC: an int becomes the same exact decimal. */
+static inline void vm_to_dec(cr_value *v)
+{
+    if (v->tag == CR_INT)
+        cr_put_dec(v, v->u.i, 0);
+}
+
 /* holds[k] says, bit r + 1, whether comparison k (EQ..GE as 0..5) holds
  * when the operands compare as r (-1, 0 or 1) */
 static const uint8_t cmp_holds[6] = {2, 5, 1, 3, 4, 6};

@@ -161,10 +161,7 @@ dispatch_in:
         if (!cr_num_neg(&cx, sp[-1], &sp[-1]))
             goto fail;
         NEXT;
-    CASE(TO_DEC)
-        if (sp[-1].tag == CR_INT)
-            cr_put_dec(&sp[-1], sp[-1].u.i, 0);
-        NEXT;
+    CASE(TO_DEC) vm_to_dec(&sp[-1]); NEXT;
     CASE(EQ) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) == 0); TRACE(a, b, sp[-1]); NEXT;
     CASE(NE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) != 0); TRACE(a, b, sp[-1]); NEXT;
     CASE(LT) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) < 0); TRACE(a, b, sp[-1]); NEXT;
@@ -244,16 +241,11 @@ dispatch_in:
         TRACE(a, cr_null(), sp[-1]);
         NEXT;
     }
-    CASE(CALL) {
-        uint32_t n = in->a;
-        sp -= n;
-        cr_value r;
-        if (!cr_builtins[in->c].fn(&cx, sp, n, &r))
+    CASE(CALL)
+        if (!(sp = vm_call(&cx, in, sp)))
             goto fail;
-        *sp++ = r;
-        TRACE(r, cr_null(), r);
+        TRACE(sp[-1], cr_null(), sp[-1]);
         NEXT;
-    }
     CASE(LIST) {
         uint32_t n = in->c;
         cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
@@ -438,21 +430,15 @@ dispatch_in:
         pc = canon[cur + 3].c;
         NEXT;
     }
-    SUPER(CALL_DEC) {               /* CALL f n; TO_DEC */
+    SUPER(CALL_DEC)                 /* CALL f n; TO_DEC */
         if (budget < 1)
             FALLBACK;
         budget -= 1;
-        uint32_t n = in->a;
-        sp -= n;
-        cr_value r;
-        if (!cr_builtins[in->c].fn(&cx, sp, n, &r))
+        if (!(sp = vm_call(&cx, in, sp)))
             goto fail;
-        if (r.tag == CR_INT)
-            cr_put_dec(&r, r.u.i, 0);
-        *sp++ = r;
+        vm_to_dec(&sp[-1]);
         pc = cur + 2;
         NEXT;
-    }
 #endif
 #ifndef CR_COMPUTED_GOTO
     default:

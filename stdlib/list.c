@@ -213,23 +213,15 @@ CR_BUILTIN(cr_fn_stdev)
     uint32_t len = args[0].len;
     if (len == 0)
         return cr_call_fail(cx, "stdev of an empty list");
-    cr_value total, mean, acc = cr_int(0), d, sq, var;
+    cr_value mean, acc = cr_int(0), d, sq, var;
     cr_dec sum;
-    int s;
-    /* The mean as avg forms it (avg's own, when it has just computed it):
-     * sum (here sum_fast, or else the general path through avg itself)
-     * over n. */
-    bool fast;
-    if (cx->mean_of == items && cx->mean_len == len) {
-        mean = cx->mean;
-        s = cx->mean_sum_scale;
-        fast = s >= 0;
-    } else {
-        fast = sum_fast(items, len, &total, &s);
-        if (fast ? !cr_num_div(cx, total, cr_int(len), &mean) : !cr_fn_avg(cx, args, 1, &mean))
-            return false;
-    }
-    if (fast && stdev_sum_sq(items, len, s, cr_value_dec(mean), &sum)) {
+    /* The mean is avg's (the one it has just computed for this list, or
+     * computed now); avg leaves the scale of its int64 sum, or -1 when it
+     * took the general path. */
+    if (!cr_fn_avg(cx, args, 1, &mean))
+        return false;
+    int s = cx->mean_sum_scale;
+    if (s >= 0 && stdev_sum_sq(items, len, s, cr_value_dec(mean), &sum)) {
         acc = cr_decv(sum);
     } else {
         for (uint32_t i = 0; i < len; i++) {
