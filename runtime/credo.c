@@ -469,8 +469,12 @@ int credo_decide(credo_session *s, credo_error *err)
         return fail_decision(s, err, s->pending.code, s->pending.message, NULL, 0, 0, s->pending.message);
     const cr_record *in = s->policy->prog->input;
     for (uint32_t i = 0; i < in->nfields; i++) {
-        if (s->given[i] || in->fields[i].type->optional)
-            continue;   /* an optional field never set is null: begin cleared its slot */
+        if (s->given[i])
+            continue;
+        if (in->fields[i].type->optional) {
+            s->vm->slots[i] = cr_null();   /* an optional field never set is null */
+            continue;
+        }
         char m[320];
         snprintf(m, sizeof m, "%s: required field is missing", in->fields[i].name);
         return fail_decision(s, err, CREDO_E_INPUT, m, NULL, 0, 0, m);

@@ -110,7 +110,6 @@ __attribute__((noinline)) void cr_session_begin(cr_session *s)
 {
     const cr_program *p = s->prog;
     cr_arena_reset(&s->arena);
-    memset(s->slots, 0, p->input->nfields * sizeof *s->slots);
     memset(s->let_state, 0, p->nlets);
     s->nfired = 0;
     for (uint32_t i = 0; i < p->ncharacs; i++)

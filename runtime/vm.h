@@ -84,7 +84,10 @@ typedef struct cr_session {
 cr_session *cr_session_new(const cr_program *p, const cr_session_limits *limits);
 void cr_session_free(cr_session *s);
 
-/* Forgets the previous application: arena reset, slots and lets cleared. */
+/* Forgets the previous application: arena reset, lets and results
+ * cleared.  The input slots are not: the caller fills every one before
+ * cr_session_run (cr_json_read does, null for an absent field; the C API
+ * nulls the fields not set), so clearing them here would be done twice. */
 void cr_session_begin(cr_session *s);
 
 /* Runs the program on s->slots.  Returns true with s->outcome and

@@ -22,36 +22,38 @@ static cr_i128 pow10_128(int n)
 /* sum in int64.  The general path adds item by item: int + int stays int
  * (an int64 overflow is an error) until the first decimal, then exact
  * decimals, each partial sum at the largest scale so far, so the result
- * has the list's largest scale.  Here every item is taken to that scale
- * first and added in int64: when nothing overflows (and every item is a
- * number with a coefficient in int64), the general path, whose limit is
- * 38 digits, cannot fail either and gives this sum, at the list's largest
- * scale (*scale), or an int when every item is one.  Otherwise false: take
- * the general path. */
+ * has the list's largest scale.  Here the same partial sums are formed in
+ * int64, in one pass: the sum so far is rescaled when an item has more
+ * places.  When nothing overflows (and every item is a number with a
+ * coefficient in int64), the general path, whose limit is 38 digits, cannot
+ * fail either and gives this sum, at the list's largest scale (*scale), or
+ * an int when every item is one.  Otherwise false: take the general path. */
 static bool sum_fast(const cr_value *items, uint32_t len, cr_value *out, int *scale)
 {
     int s = 0;
     bool ints = true;
+    int64_t acc = 0;
     for (uint32_t i = 0; i < len; i++) {
         const cr_value *v = &items[i];
-        if (v->tag == CR_DEC && v->scale <= CR_DEC_MAX_SCALE && (int64_t)v->u.coef == v->u.coef) {
+        int64_t c;
+        int vs = 0;
+        if (v->tag == CR_INT) {
+            c = v->u.i;
+        } else if (v->tag == CR_DEC && v->scale <= CR_DEC_MAX_SCALE && (int64_t)v->u.coef == v->u.coef) {
+            c = (int64_t)v->u.coef;
+            vs = v->scale;
             ints = false;
-            if (v->scale > s)
-                s = v->scale;
-        } else if (v->tag != CR_INT) {
+        } else {
             return false;
         }
-    }
-    int64_t acc = 0, x;
-    for (uint32_t i = 0; i < len; i++) {
-        const cr_value *v = &items[i];
-        int64_t c = v->tag == CR_INT ? v->u.i : (int64_t)v->u.coef;
-        int vs = v->tag == CR_INT ? 0 : v->scale;
-        if (vs == s)
-            x = c;
-        else if (__builtin_mul_overflow(c, pow10_64(s - vs), &x))
+        if (vs > s) {
+            if (__builtin_mul_overflow(acc, pow10_64(vs - s), &acc))
+                return false;
+            s = vs;
+        } else if (vs < s && __builtin_mul_overflow(c, pow10_64(s - vs), &c)) {
             return false;
-        if (__builtin_add_overflow(acc, x, &acc))
+        }
+        if (__builtin_add_overflow(acc, c, &acc))
             return false;
     }
     if (ints)

@@ -13,15 +13,15 @@ static bool extreme(cr_call_ctx *cx, const cr_value *args, uint32_t n, cr_value 
         if (len == 0)
             return cr_call_fail(cx, "%s of an empty list", name);
     }
-    cr_value best = xs[0];
-    bool any_dec = false;
-    for (uint32_t i = 0; i < len; i++) {
+    const cr_value *best = &xs[0];
+    bool any_dec = xs[0].tag == CR_DEC;
+    for (uint32_t i = 1; i < len; i++) {
         any_dec |= xs[i].tag == CR_DEC;
-        if (cr_num_order(&xs[i], &best) == want)
-            best = xs[i];
+        if (cr_num_order(&xs[i], best) == want)
+            best = &xs[i];
     }
     /* the compiler typed the call decimal when any argument is */
-    *out = any_dec && best.tag == CR_INT ? cr_decv(cr_value_dec(best)) : best;
+    *out = any_dec && best->tag == CR_INT ? cr_decv(cr_value_dec(*best)) : *best;
     return true;
 }
 

@@ -20,8 +20,8 @@
  * lists, from one loader arena that is never reset, while the file stays
  * in memory because undecoded texts point into it.  Each timed decision
  * is then exactly what `credo run` does per line minus reading and
- * writing: cr_session_begin on the session's own slots (its memset, the
- * arena reset, the trace cleared), then s->slots pointed at the
+ * writing: cr_session_begin (the arena reset, lets and results cleared;
+ * slots are the reader's to fill), then s->slots pointed at the
  * application's pre-read slots (no copy; the VM only reads slots), then
  * cr_session_run.  The outcomes are counted in every mode, so run.sh can
  * check that decide-only decided the same as end-to-end.  decide also

@@ -8,6 +8,7 @@
  * `test_api NAME` runs only the tests whose name matches NAME (a cmocka
  * filter, e.g. test_threads for tests/golden/threads_tsan.sh). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -127,8 +128,9 @@ static const char small_decision[] =
     "\"shares\":0.75,\"first_owner\":\"A\",\"names\":[\"A\",\"B\"],\"remark\":null,"
     "\"per_point\":3.3333333333333333}";
 
-/* Sets the small policy's fields as small_json gives them. */
-static void set_small(credo_session *s)
+/* Sets the small policy's fields as small_json gives them; the optional
+ * "note" only when set_note (null both ways). */
+static void set_small_fields(credo_session *s, bool set_note)
 {
     credo_begin(s);
     assert_int_equal(credo_set_int(s, "app_id", 7), CREDO_OK);
@@ -137,10 +139,13 @@ static void set_small(credo_session *s)
     assert_int_equal(credo_set_int(s, "score", 3), CREDO_OK);
     assert_int_equal(credo_set_decimal(s, "amount", "10.00"), CREDO_OK);
     assert_int_equal(credo_set_bool(s, "vip", 1), CREDO_OK);
-    assert_int_equal(credo_set_null(s, "note"), CREDO_OK);
+    if (set_note)
+        assert_int_equal(credo_set_null(s, "note"), CREDO_OK);
     assert_int_equal(credo_set_json(s, "owners", "[{\"name\":\"A\",\"share\":0.50},{\"name\":\"B\",\"share\":0.25}]"),
                      CREDO_OK);
 }
+
+static void set_small(credo_session *s) { set_small_fields(s, true); }
 
 /* Gives each member of a reference applicant line (flat; texts without
  * escapes; lists of numbers) to the setter for its kind of value.
@@ -443,6 +448,13 @@ static void test_fields_every_type(void **state)
     assert_string_equal(credo_reason(s, 0), "YOUNG");
     assert_int_equal(credo_result_text(s, "remark", buf, sizeof buf), 8);
     assert_string_equal(buf, "see file");
+
+    /* an optional field not set is null, not what the application before
+     * gave it */
+    set_small_fields(s, false);
+    assert_int_equal(credo_decide(s, &err), CREDO_OK);
+    assert_string_equal(credo_decision_json(s, NULL), small_decision);
+    assert_int_equal(credo_result_text(s, "remark", buf, sizeof buf), CREDO_NULL_RESULT);
 
     /* the as-of date is what `today` means */
     set_small(s);
