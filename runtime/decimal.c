@@ -11,9 +11,12 @@
  * operand that stays within 38 digits; products and scaled dividends that
  * fit, by __builtin_mul_overflow), powers of ten come from a table, the
  * 256-bit paths divide a 64-bit limb at a time or by Knuth's algorithm D,
- * and square roots are Newton's iteration from a 60-bit seed.  A fast path
- * gives exactly what the wide path would: it is only taken when nothing of
- * the wide computation is lost. */
+ * and square roots are Newton's iteration from a 60-bit seed.  Where a
+ * quotient or a root is known to be near a guess from doubles, the guess is
+ * corrected exactly from a remainder formed modulo 2^128, which is exact
+ * because it is known to be small.  A fast path gives exactly what the
+ * wide path would: it is only taken when nothing of the wide computation
+ * is lost. */
 #include "decimal.h"
 
 typedef unsigned __int128 cr_u128;
@@ -271,6 +274,57 @@ static cr_u128 cr_dec_divmod_wide(cr_dec_u256 n, cr_u128 d, cr_dec_u256 *q)
         return cr_dec_divmod_small(q, (uint64_t)d);
     }
     return cr_dec_divmod_knuth(n, d, q);
+}
+
+/* x to the nearest double, for first guesses only. */
+static inline double cr_dec_to_double(cr_u128 x)
+{
+    return (double)(uint64_t)(x >> 64) * 0x1p64 + (double)(uint64_t)x;
+}
+
+/* 10^n as a double (exact up to 10^22, nearest beyond), 0 <= n <= 38. */
+static const double cr_dec_pow10_dbl[39] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29, 1e30, 1e31,
+    1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38,
+};
+
+/* *q = am * 10^e / d and *r the remainder, for a divisor of two limbs
+ * (2^64 <= d < 2^114) and a quotient below 2^62: the case of a ratio of
+ * two quotients at 16 places (a coefficient of variation, stdev / mean).
+ * Without a 256-bit product or a 128-bit division: a guess g from
+ * doubles (relative error below 2^-50, so |q - g| < 2^12), the remainder
+ * n - g * d formed modulo 2^128, which is exact as a signed number
+ * because |n - g * d| <= (|q - g| + 1) * d < 2^127; one more guess from
+ * that remainder leaves g within 1 of q, and a step or two makes it q.
+ * 0 when the case does not apply. */
+static int cr_dec_div_guess(cr_u128 am, int e, cr_u128 d, uint64_t *q, cr_u128 *r)
+{
+    if ((d >> 64) == 0 || (d >> 114) != 0 || (unsigned)e > 38)
+        return 0;
+    double dd = cr_dec_to_double(d);
+    double dq = cr_dec_to_double(am) * cr_dec_pow10_dbl[e] / dd;
+    if (!(dq < 0x1p62))
+        return 0;
+    uint64_t g = (uint64_t)dq;
+    cr_i128 rem = (cr_i128)(am * cr_dec_pow10_128[e] - (cr_u128)g * d);
+    if (rem < 0 || (cr_u128)rem >= d) {
+        double dr = rem < 0 ? -cr_dec_to_double((cr_u128)0 - (cr_u128)rem) : cr_dec_to_double((cr_u128)rem);
+        int64_t step = (int64_t)(dr / dd);
+        g += (uint64_t)step;
+        rem -= (cr_i128)step * (cr_i128)d;
+        while (rem < 0) {
+            g--;
+            rem += (cr_i128)d;
+        }
+        while ((cr_u128)rem >= d) {
+            g++;
+            rem -= (cr_i128)d;
+        }
+    }
+    *q = g;
+    *r = (cr_u128)rem;
+    return 1;
 }
 
 /* Stores x in *m when x <= 10^38 - 1. */
@@ -618,6 +672,13 @@ cr_dec_status cr_dec_div(cr_dec a, cr_dec b, cr_dec *out)
     int e = CR_DEC_DIV_SCALE + b.scale - a.scale;
     int min_scale = a.scale > b.scale ? a.scale : b.scale;
     cr_u128 am = cr_dec_mag(a.coef), bm = cr_dec_mag(b.coef), n;
+    uint64_t g;
+    cr_u128 gr;
+    if (e >= 0 && cr_dec_div_guess(am, e, bm, &g, &gr)) {
+        int half = gr < bm - gr ? -1 : gr > bm - gr ? 1 : 0;
+        cr_u128 q = (cr_u128)g + (cr_u128)cr_dec_round_away(CR_ROUND_HALF_EVEN, neg, (int)(g & 1), half, gr != 0);
+        return cr_dec_div_finish(q, CR_DEC_DIV_SCALE, neg, min_scale, out);
+    }
     if (e >= 0 && e <= 38 && !__builtin_mul_overflow(am, cr_dec_pow10_128[e], &n)) {
         cr_u128 r, q = cr_dec_div_u128(n, bm, &r);
         int half = r < bm - r ? -1 : r > bm - r ? 1 : 0;
@@ -863,6 +924,29 @@ static cr_u128 cr_dec_isqrt(cr_dec_u256 n, int *exact)
      * floor(sqrt(n)) gives n / r <= sqrt(n) + 1.  r > 0: sqrt(n) >= 2^32
      * and l / 2 <= 30. */
     cr_u128 r = s != 0 ? (cr_u128)y << (s / 2) : (cr_u128)(y >> (l / 2));
+    if (bits <= 180) {
+        /* Then n - r^2 is about n * 2^-59, below 2^127: formed modulo
+         * 2^128 it is exact as a signed number.  So is the Newton step
+         * r + (n - r^2) / 2r, taken in doubles (the step is below 2^36,
+         * the doubles' error in it below 1), which leaves r within 2 of
+         * floor(sqrt(n)); the remainder n - r^2 then says which way to
+         * go.  No 256-bit division or product. */
+        cr_u128 nlo = cr_dec_low_u128(n);
+        cr_i128 d = (cr_i128)(nlo - r * r);
+        double dd = d < 0 ? -cr_dec_to_double((cr_u128)0 - (cr_u128)d) : cr_dec_to_double((cr_u128)d);
+        r += (cr_u128)(cr_i128)(int64_t)(dd / (2.0 * cr_dec_to_double(r)));
+        d = (cr_i128)(nlo - r * r);
+        while (d < 0) {
+            r--;
+            d += (cr_i128)(2 * r + 1);
+        }
+        while (d > (cr_i128)(2 * r)) {
+            d -= (cr_i128)(2 * r + 1);
+            r++;
+        }
+        *exact = d == 0;
+        return r;
+    }
     for (;;) {
         r = cr_dec_newton(n, r);
         int c = cr_dec_cmp_wide(cr_dec_mul_wide(r, r), n);

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "runtime/decimal.h"
@@ -395,6 +396,234 @@ static void test_paths(void **state)
     assert_int_equal(cr_dec_cmp(dec("12345678901234567890"), dec("12345678901234567890.000000000000000000")), 0);
 }
 
+/* ---- division against shift-and-subtract ---------------------------------- */
+
+typedef unsigned __int128 u128;
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15u;
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* A magnitude of exactly `bits` bits (1..126: below 10^38). */
+static u128 random_bits(int bits)
+{
+    u128 x = ((u128)rng() << 64) | rng();
+    x >>= 128 - bits;
+    return x | ((u128)1 << (bits - 1));
+}
+
+/* The quotient cr_dec_div must give, from first principles: n = |a| *
+ * 10^e (e = 16 + b.scale - a.scale >= 0) in four limbs, divided one bit at
+ * a time, rounded half-even, trailing zeros dropped down to the larger of
+ * the two scales (every scale here is at most 16).  False when the
+ * quotient would not fit 126 bits (the test does not ask then).  *two_limb
+ * says whether the divisor has two limbs (2^64 <= |b| < 2^114) and the
+ * quotient before rounding is below 2^62: the case decimal.c guesses. */
+static bool reference_div(cr_dec a, cr_dec b, cr_dec *out, bool *two_limb)
+{
+    int e = 16 + b.scale - a.scale;
+    u128 am = a.coef < 0 ? -(u128)a.coef : (u128)a.coef, bm = b.coef < 0 ? -(u128)b.coef : (u128)b.coef;
+    uint64_t n[4] = {(uint64_t)am, (uint64_t)(am >> 64), 0, 0};
+    for (int k = 0; k < e; k++) {
+        u128 carry = 0;
+        for (int i = 0; i < 4; i++) {
+            u128 t = (u128)n[i] * 10 + carry;
+            n[i] = (uint64_t)t;
+            carry = t >> 64;
+        }
+    }
+    uint64_t q[4] = {0, 0, 0, 0};
+    u128 r = 0;
+    for (int i = 255; i >= 0; i--) {
+        r = (r << 1) | ((n[i / 64] >> (i % 64)) & 1);   /* r < bm < 2^127: no wrap */
+        if (r >= bm) {
+            r -= bm;
+            q[i / 64] |= (uint64_t)1 << (i % 64);
+        }
+    }
+    if (q[2] || q[3] || (q[1] >> 62))
+        return false;
+    u128 qq = ((u128)q[1] << 64) | q[0];
+    *two_limb = (bm >> 64) != 0 && (bm >> 114) == 0 && (qq >> 62) == 0;
+    if (2 * r > bm || (2 * r == bm && (qq & 1)))
+        qq++;
+    int scale = 16, floor_scale = a.scale > b.scale ? a.scale : b.scale;
+    while (scale > floor_scale && qq % 10 == 0) {
+        qq /= 10;
+        scale--;
+    }
+    bool neg = (a.coef < 0) != (b.coef < 0);
+    out->coef = neg ? -(__int128)qq : (__int128)qq;
+    out->scale = scale;
+    return true;
+}
+
+static void expect_reference_div(cr_dec a, cr_dec b, int *checked, int *guessed)
+{
+    cr_dec want, got;
+    bool two_limb;
+    if (!reference_div(a, b, &want, &two_limb))
+        return;
+    *guessed += two_limb;
+    assert_int_equal(cr_dec_div(a, b, &got), CR_DEC_OK);
+    if (got.coef != want.coef || got.scale != want.scale) {
+        char x[CR_DEC_FMT_MAX], y[CR_DEC_FMT_MAX], g[CR_DEC_FMT_MAX], w[CR_DEC_FMT_MAX];
+        cr_dec_format(a, x);
+        cr_dec_format(b, y);
+        cr_dec_format(got, g);
+        cr_dec_format(want, w);
+        fail_msg("%s / %s = %s, want %s", x, y, g, w);
+    }
+    (*checked)++;
+}
+
+/* Divisors of two limbs, quotients up to 2^62 (the path of a ratio of two
+ * 16-place quotients), and every other size around them; exact quotients
+ * and exact ties included. */
+static void test_div_reference(void **state)
+{
+    (void)state;
+    int checked = 0, guessed = 0, ties = 0;
+    for (int i = 0; i < 300000; i++) {
+        cr_dec a, b;
+        a.scale = (int)(rng() % 17);
+        b.scale = (int)(rng() % 17);
+        if (16 + b.scale - a.scale < 0)
+            b.scale = a.scale - 16;
+        int e = 16 + b.scale - a.scale;
+        int lb = i % 4 == 0 ? 1 + (int)(rng() % 126) : 60 + (int)(rng() % 60);
+        u128 bm = random_bits(lb), am;
+        if (i % 10 == 9) {
+            /* q * bm exactly, q * bm + bm / 2 (a tie at 16 places), or
+             * q * bm + a little (a guess just below an integer: the last
+             * correction upward), with e = 0 so the dividend is the
+             * coefficient itself */
+            a.scale = 16;
+            b.scale = 0;
+            e = 0;
+            bm = random_bits(65 + (int)(rng() % 2)) & ~(u128)1;
+            int kind = i / 10 % 3;
+            am = (u128)(rng() >> 4) * bm + (kind == 0 ? 0 : kind == 1 ? bm / 2 : 1 + rng() % 1000);
+            ties += kind == 1;
+        } else {
+            int la = lb + 62 - (int)(e * 3.3219) - (int)(rng() % 24);
+            if (i % 4 == 1)
+                la = 1 + (int)(rng() % 126);
+            la = la < 1 ? 1 : la > 126 ? 126 : la;
+            am = random_bits(la);
+        }
+        a.coef = rng() & 1 ? -(__int128)am : (__int128)am;
+        b.coef = rng() & 1 ? -(__int128)bm : (__int128)bm;
+        expect_reference_div(a, b, &checked, &guessed);
+    }
+    assert_true(checked > 200000);
+    assert_true(guessed > 100000);
+    assert_true(ties > 8000);
+}
+
+/* ---- square roots of up to 38 digits, checked in 256 bits ----------------- */
+
+typedef struct { uint64_t w[4]; } u256;
+
+/* x * y, each below 2^128 */
+static u256 mul256(u128 x, u128 y)
+{
+    u256 r = {{0, 0, 0, 0}};
+    uint64_t xs[2] = {(uint64_t)x, (uint64_t)(x >> 64)}, ys[2] = {(uint64_t)y, (uint64_t)(y >> 64)};
+    for (int i = 0; i < 2; i++) {
+        u128 carry = 0;
+        for (int j = 0; j < 2; j++) {
+            u128 t = (u128)xs[i] * ys[j] + r.w[i + j] + carry;
+            r.w[i + j] = (uint64_t)t;
+            carry = t >> 64;
+        }
+        r.w[i + 2] += (uint64_t)carry;
+    }
+    return r;
+}
+
+/* x * 10 in place (x stays below 2^256 here) */
+static void times10(u256 *x)
+{
+    u128 carry = 0;
+    for (int i = 0; i < 4; i++) {
+        u128 t = (u128)x->w[i] * 10 + carry;
+        x->w[i] = (uint64_t)t;
+        carry = t >> 64;
+    }
+}
+
+static int cmp256(u256 x, u256 y)
+{
+    for (int i = 3; i >= 0; i--)
+        if (x.w[i] != y.w[i])
+            return x.w[i] < y.w[i] ? -1 : 1;
+    return 0;
+}
+
+/* sqrt(a) at `scale` places is R, rounded half-even, when
+ * (2R - 1)^2 <= 4 * a.coef * 10^(2 * scale - a.scale) <= (2R + 1)^2, equal
+ * (a tie) only with R even.  Each side is taken to the larger power of ten
+ * so all three are integers; a tie needs 2 * scale < a.scale. */
+static void check_big_root(u128 am, int ascale, int scale)
+{
+    cr_dec a = {(__int128)am, ascale}, r;
+    assert_int_equal(cr_dec_sqrt(a, scale, &r), CR_DEC_OK);
+    assert_int_equal(r.scale, scale);
+    u128 R = (u128)r.coef;
+    u256 n4 = mul256(am, 4), lo = mul256(2 * R - 1, 2 * R - 1), hi = mul256(2 * R + 1, 2 * R + 1);
+    for (int i = 0; i < 2 * scale - ascale; i++)
+        times10(&n4);
+    for (int i = 0; i < ascale - 2 * scale; i++) {
+        times10(&lo);
+        times10(&hi);
+    }
+    int below = R == 0 ? -1 : cmp256(lo, n4), above = cmp256(n4, hi);
+    if (below > 0 || above > 0 || ((below == 0 || above == 0) && (R & 1))) {
+        char x[CR_DEC_FMT_MAX], y[CR_DEC_FMT_MAX];
+        cr_dec_format(a, x);
+        cr_dec_format(r, y);
+        fail_msg("sqrt(%s) at %d places = %s, not correctly rounded", x, scale, y);
+    }
+}
+
+/* Radicands of every size up to 38 digits at every scale (the roots of
+ * up to 90 bits are corrected from the seed in 128 bits, the larger by
+ * Newton's steps in 256 bits), and perfect squares of up to 126 bits
+ * with their neighbours. */
+static void test_sqrt_reference(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 200000; i++) {
+        int ascale = (int)(rng() % 19), scale = (int)(rng() % 19);
+        if (2 * scale < ascale)
+            scale = (ascale + 1) / 2;
+        u128 am;
+        if (i % 4 == 3) {
+            u128 k = random_bits(1 + (int)(rng() % 63));
+            am = k * k + (u128)(int)(rng() % 3) - 1;
+            ascale = 0;
+        } else if (i % 4 == 2) {
+            /* (10j + 5)^2 at 2 * (scale + 1) places has the root
+             * (10j + 5) / 10^(scale + 1): a tie at `scale` places, which an
+             * error of one in the last digit of the root, or in whether
+             * it is exact, would break; with its neighbours */
+            scale = (int)(rng() % 9);
+            ascale = 2 * (scale + 1);
+            u128 k = 10 * (random_bits(1 + (int)(rng() % 59)) - 1) + 5;
+            am = k * k + (u128)(int)(rng() % 3) - 1;
+        } else {
+            am = random_bits(1 + (int)(rng() % 126));
+        }
+        check_big_root(am, ascale, scale);
+    }
+}
+
 struct parse_case {
     const char *in;
     cr_dec_status st;
@@ -549,6 +778,8 @@ int main(void)
         cmocka_unit_test(test_sqrt),
         cmocka_unit_test(test_sqrt_guess),
         cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_div_reference),
+        cmocka_unit_test(test_sqrt_reference),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_to_int),
         cmocka_unit_test(test_format),
