@@ -521,7 +521,16 @@ static void test_div_reference(void **state)
         b.coef = rng() & 1 ? -(__int128)bm : (__int128)bm;
         expect_reference_div(a, b, &checked, &guessed);
     }
-    assert_true(checked > 200000);
+    /* 64-bit operands whose dividend at 16 places, a * 10^19, has its high
+     * limb just below, at and just above the divisor: the quotient just
+     * fits 64 bits, or does not */
+    for (int i = 0; i < 30000; i++) {
+        u128 bm = random_bits(2 + (int)(rng() % 60));
+        u128 am = ((bm << 64) + 9999999999999999999u) / 10000000000000000000u + (u128)(int)(i % 3) - 1;
+        cr_dec a = {rng() & 1 ? -(__int128)am : (__int128)am, 0}, b = {(__int128)bm, 3};
+        expect_reference_div(a, b, &checked, &guessed);
+    }
+    assert_true(checked > 220000);
     assert_true(guessed > 100000);
     assert_true(ties > 8000);
 }
