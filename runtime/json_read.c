@@ -521,6 +521,7 @@ static int read_object(jr *j, const cr_record *rec, cr_value *slots, const jpath
         for (uint32_t i = 0; i < rec->nfields; i++)
             slots[i].tag = UNSEEN;
     const char *end = j->end, *p = skip_ws(j->p + 1, end);
+    uint32_t next = 0;   /* the field expected next */
     if (p < end && *p == '}') {
         j->p = p + 1;
     } else {
@@ -546,7 +547,17 @@ static int read_object(jr *j, const cr_record *rec, cr_value *slots, const jpath
             jpath here = {path, key, klen};
             const cr_type *t = NULL;
             cr_value *slot = NULL;
-            int f = rec && !j->failed ? cr_record_find(rec, key, klen) : -1;
+            int f = -1;
+            if (rec && !j->failed) {
+                /* Producers write members in one order, most often the
+                 * declared one: try the field after the last one found
+                 * before hashing the key. */
+                const cr_field *g = next < rec->nfields ? &rec->fields[next] : NULL;
+                f = g && g->len == klen && memcmp(g->name, key, klen) == 0 ? (int)next
+                                                                           : cr_record_find(rec, key, klen);
+                if (f >= 0)
+                    next = (uint32_t)f + 1;
+            }
             if (f >= 0) {
                 if (slots[f].tag != UNSEEN)
                     field_error(j, &here, "given twice");

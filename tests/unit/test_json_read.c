@@ -223,6 +223,51 @@ static void test_full_application(void **state)
     assert_true(g_slots[F_BLACKLISTED].u.b);
 }
 
+/* The slots of app_with("collateral", "1.5"). */
+static void expect_default_slots(void)
+{
+    expect_text(g_slots[F_APP_ID], "A-1", 3);
+    assert_int_equal(g_slots[F_AGE].tag, CR_INT);
+    assert_int_equal(g_slots[F_AGE].u.i, 30);
+    expect_dec(g_slots[F_INCOME], "1000.50");
+    expect_text(g_slots[F_GRADE], "B", 1);
+    assert_int_equal(g_slots[F_BLACKLISTED].tag, CR_BOOL);
+    assert_false(g_slots[F_BLACKLISTED].u.b);
+    expect_dec(g_slots[F_COLLATERAL], "1.5");
+    assert_int_equal(g_slots[F_SALES].tag, CR_LIST);
+    assert_int_equal(g_slots[F_SALES].len, 2);
+    expect_dec(g_slots[F_SALES].u.items[1], "2.5");
+    assert_int_equal(g_slots[F_START].tag, CR_DATE);
+    assert_int_equal(g_slots[F_START].u.i, cr_days_from_civil(2024, 1, 31));
+    assert_int_equal(g_slots[F_OWNER].tag, CR_RECORD);
+    expect_text(g_slots[F_OWNER].u.items[0], "Ann", 3);
+    expect_app_id("A-1");
+}
+
+/* The reader tries the declared order first: any other order of the
+ * members reads the same slots, and a member given twice is still one. */
+static void test_member_order(void **state)
+{
+    ok(app_with("collateral", "1.5"));
+    expect_default_slots();
+    for (int rot = 1; rot <= NFIELDS; rot++) {
+        /* rotated by rot, then reversed when rot is odd */
+        size_t n = (size_t)snprintf(g_line, sizeof g_line, "{");
+        for (int k = 0; k < NFIELDS; k++) {
+            int i = (k + rot) % NFIELDS;
+            if (rot % 2)
+                i = NFIELDS - 1 - i;
+            const char *v = i == F_COLLATERAL ? "1.5" : defaults[i];
+            n += (size_t)snprintf(g_line + n, sizeof g_line - n, "%s\"%s\":%s", k ? "," : "", app_fields[i].name, v);
+        }
+        snprintf(g_line + n, sizeof g_line - n, "}");
+        ok(g_line);
+        expect_default_slots();
+    }
+    fails("{\"app_id\":\"A\",\"age\":1,\"app_id\":\"B\"}", "app_id: given twice");
+    fails("{\"age\":1,\"app_id\":\"A\",\"age\":1}", "age: given twice");
+}
+
 static void test_whitespace_around(void **state)
 {
     ok(" \t\r\n{ \"app_id\" : \"A-1\" ,\n \"age\":\t30 , \"income\" : 1 , \"grade\" : \"B\" ,"
@@ -789,6 +834,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_full_application, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_member_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_whitespace_around, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decimals_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decimal_errors, setup, teardown),
