@@ -42,7 +42,7 @@
 
 static bool same_key(const cr_value *k, const char *s, uint32_t len)
 {
-    return k->len == len && cr_bytes_cmp(k->u.s, s, len) == 0;
+    return k->len == len && cr_bytes_eq(k->u.s, s, len);
 }
 
 cr_lookup_index_status cr_lookup_index(cr_lookup_info *lk, cr_arena *arena, uint32_t *dup_a, uint32_t *dup_b)

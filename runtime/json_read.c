@@ -553,7 +553,7 @@ static int read_object(jr *j, const cr_record *rec, cr_value *slots, const jpath
                  * declared one: try the field after the last one found
                  * before hashing the key. */
                 const cr_field *g = next < rec->nfields ? &rec->fields[next] : NULL;
-                f = g && g->len == klen && memcmp(g->name, key, klen) == 0 ? (int)next
+                f = g && g->len == klen && cr_bytes_eq(g->name, key, (uint32_t)klen) ? (int)next
                                                                            : cr_record_find(rec, key, klen);
                 if (f >= 0)
                     next = (uint32_t)f + 1;

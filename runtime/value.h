@@ -76,11 +76,40 @@ static inline int cr_bytes_cmp(const char *x, const char *y, uint32_t n)
             return (unsigned char)x[i] < (unsigned char)y[i] ? -1 : 1;
     return 0;
 }
+/* Whether x[0..n) == y[0..n): up to 3 bytes (grades, short codes) byte
+ * by byte, 4 to 16 (keys, longer codes) by two loads from each that
+ * overlap, within the n bytes; no call. */
+static inline bool cr_bytes_eq(const char *x, const char *y, uint32_t n)
+{
+    if (n < 4) {
+        for (uint32_t i = 0; i < n; i++)
+            if (x[i] != y[i])
+                return false;
+        return true;
+    }
+    if (n < 8) {
+        uint32_t a0, a1, b0, b1;
+        memcpy(&a0, x, 4);
+        memcpy(&b0, y, 4);
+        memcpy(&a1, x + n - 4, 4);
+        memcpy(&b1, y + n - 4, 4);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    if (n <= 16) {
+        uint64_t a0, a1, b0, b1;
+        memcpy(&a0, x, 8);
+        memcpy(&b0, y, 8);
+        memcpy(&a1, x + n - 8, 8);
+        memcpy(&b1, y + n - 8, 8);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    return memcmp(x, y, n) == 0;
+}
 /* Two texts by their bytes: equal, and ordered (-1, 0, 1; a prefix comes
  * first).  Inline: the VM compares texts on its hot path. */
 static inline bool cr_text_eq(const cr_value *a, const cr_value *b)
 {
-    return a->len == b->len && cr_bytes_cmp(a->u.s, b->u.s, a->len) == 0;
+    return a->len == b->len && cr_bytes_eq(a->u.s, b->u.s, a->len);
 }
 static inline int cr_text_cmp(const cr_value *a, const cr_value *b)
 {

@@ -417,6 +417,19 @@ static void test_text_order(void **state)
             assert_int_equal(cr_text_eq(&a, &b), i == j);
             assert_int_equal(cr_value_cmp(a, b), want);
         }
+    /* equality of every length up to 40, a byte changed anywhere (the
+     * overlapping word loads of 4 to 16 bytes see each) */
+    char x[41], y[41];
+    for (uint32_t len = 0; len <= 40; len++) {
+        for (uint32_t i = 0; i < len; i++)
+            x[i] = y[i] = (char)('a' + i % 26);
+        assert_true(cr_bytes_eq(x, y, len));
+        for (uint32_t at = 0; at < len; at++) {
+            y[at] ^= 0x40;
+            assert_false(cr_bytes_eq(x, y, len));
+            y[at] ^= 0x40;
+        }
+    }
 }
 
 /* sum's int64 path against adding item by item with the general
