@@ -19,8 +19,6 @@
  * is lost. */
 #include "decimal.h"
 
-typedef unsigned __int128 cr_u128;
-
 /* 256-bit unsigned integer, least significant limb first. */
 typedef struct cr_dec_u256 {
     uint64_t w[4];
@@ -131,37 +129,6 @@ static void cr_dec_inc_wide(cr_dec_u256 *x)
     for (int i = 0; i < 4; i++)
         if (++x->w[i] != 0)
             break;
-}
-
-/* (hi * 2^64 + lo) / d and the remainder, for hi < d: the quotient fits 64
- * bits.  One divq on x86-64; elsewhere the compiler's 128-bit division. */
-static inline uint64_t cr_dec_div_2by1(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    uint64_t q, r;
-    __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
-    *rem = r;
-    return q;
-#else
-    cr_u128 cur = ((cr_u128)hi << 64) | lo;
-    uint64_t q = (uint64_t)(cur / d);
-    *rem = lo - q * d;
-    return q;
-#endif
-}
-
-/* x / d and *rem = x % d for a 64-bit d > 0: two hardware divisions at
- * most, no call to the 128-bit division routine. */
-static inline cr_u128 cr_dec_div_u64(cr_u128 x, uint64_t d, uint64_t *rem)
-{
-    uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
-    if (hi == 0) {
-        *rem = lo % d;
-        return lo / d;
-    }
-    uint64_t qhi = hi / d;
-    uint64_t qlo = cr_dec_div_2by1(hi % d, lo, d, rem);
-    return ((cr_u128)qhi << 64) | qlo;
 }
 
 /* x / d and *rem = x % d for any d > 0. */

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 typedef __int128 cr_i128;
+typedef unsigned __int128 cr_u128;
 
 typedef struct cr_dec {
     cr_i128 coef;
@@ -52,6 +53,37 @@ const char *cr_dec_status_text(cr_dec_status st);
  * CR_DEC_PRECISION.  The scale of the result is the number of fractional
  * digits written (after applying the exponent, never below 0). */
 cr_dec_status cr_dec_parse(const char *s, size_t n, cr_dec *out);
+
+/* (hi * 2^64 + lo) / d and the remainder, for hi < d: the quotient fits 64
+ * bits.  One divq on x86-64; elsewhere the compiler's 128-bit division. */
+static inline uint64_t cr_dec_div_2by1(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    uint64_t q, r;
+    __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
+    *rem = r;
+    return q;
+#else
+    cr_u128 cur = ((cr_u128)hi << 64) | lo;
+    uint64_t q = (uint64_t)(cur / d);
+    *rem = lo - q * d;
+    return q;
+#endif
+}
+
+/* x / d and *rem = x % d for a 64-bit d > 0: two hardware divisions at
+ * most, no call to the 128-bit division routine. */
+static inline cr_u128 cr_dec_div_u64(cr_u128 x, uint64_t d, uint64_t *rem)
+{
+    uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+    if (hi == 0) {
+        *rem = lo % d;
+        return lo / d;
+    }
+    uint64_t qhi = hi / d;
+    uint64_t qlo = cr_dec_div_2by1(hi % d, lo, d, rem);
+    return ((cr_u128)qhi << 64) | qlo;
+}
 
 /* 10^19, the largest power of ten in 64 bits. */
 #define CR_DEC_P19 10000000000000000000u

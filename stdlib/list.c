@@ -8,8 +8,6 @@
  * the limits, comes from the general path. */
 #include "stdlib.h"
 
-typedef unsigned __int128 cr_u128;
-
 /* 10^n for 0 <= n <= 18. */
 static inline int64_t pow10_64(int n) { return (int64_t)cr_dec_pow10_64[n]; }
 
@@ -173,16 +171,21 @@ static bool stdev_sum_sq(const cr_value *items, uint32_t len, int s, cr_dec mean
     int j = 2 * k - CR_DEC_MAX_SCALE, g = k - s;
     if (g < j)
         return false;
-    cr_i128 pg = pow10_128(g), q = mean.coef / pg, r = mean.coef % pg;
-    if (r < 0) {
-        r += pg;
-        q--;
+    /* Q and R by a 64-bit division of the mean's magnitude (g <= 18),
+     * floored for a negative mean */
+    uint64_t pg = (uint64_t)pow10_64(g), rem;
+    cr_u128 qm = cr_dec_div_u64(mean.coef < 0 ? (cr_u128)0 - (cr_u128)mean.coef : (cr_u128)mean.coef, pg, &rem);
+    cr_i128 q = (cr_i128)qm, r = rem;
+    if (mean.coef < 0) {
+        q = -q - (rem != 0);
+        r = rem != 0 ? (cr_i128)(pg - rem) : 0;
     }
     if ((int64_t)q != q)
         return false;
-    /* R < 10^g <= 10^18, so R^2 < 10^36 fits. */
-    cr_i128 pj = pow10_128(j), rr = r * r, rho = rr / pj, rest = rr % pj, half = pj / 2;
-    rho += rest > half || (rest == half && (rho & 1));
+    /* R < 10^g <= 10^18, so R^2 < 10^36 fits; j <= 18 too. */
+    uint64_t pj = (uint64_t)pow10_64(j), rest;
+    cr_i128 rho = (cr_i128)cr_dec_div_u64((cr_u128)(r * r), pj, &rest);
+    rho += rest > pj / 2 || (rest == pj / 2 && (rho & 1));
     /* |a| < 2^64, so sum(a) over fewer than 2^32 items cannot overflow. */
     cr_i128 suma = 0;
     for (uint32_t i = 0; i < len; i++) {

@@ -548,6 +548,42 @@ static void test_stdev(void **state)
     bad("'+' overflows: the result needs more than 38 digits", "stdev", ARGS(LIST(I(INT64_MAX), I(INT64_MIN + 1))));
 }
 
+/* stdev's int64 path (the sum of squares formed without the squares)
+ * against the definition taken step by step with the general arithmetic:
+ * the mean (avg), each (x - mean)^2, their sum, / n, the root at 16
+ * places; random lists of amounts of 0 to 4 places, both signs. */
+static void test_stdev_general(void **state)
+{
+    (void)state;
+    int compared = 0;
+    for (int t = 0; t < 20000; t++) {
+        cr_value items[15];
+        uint32_t len = 1 + (uint32_t)(next_rand() % 15);
+        for (uint32_t i = 0; i < len; i++) {
+            uint64_t r = next_rand();
+            int64_t c = (int64_t)(r % 2000000000) - (t % 3 == 0 ? 1000000000 : 0);
+            int scale = (int)((r >> 40) % 5);
+            items[i] = scale == 0 && (r >> 50) % 2 ? cr_int(c) : cr_decv((cr_dec){c, scale});
+        }
+        cr_value list = cr_list(items, len), got, mean, acc = cr_int(0), d, sq;
+        cr_call_ctx cx = {.arena = &g_arena, .err = g_err, .errsize = sizeof g_err};
+        assert_true(cr_fn_stdev(&cx, &list, 1, &got));
+        cr_call_ctx cx2 = {.arena = &g_arena, .err = g_err, .errsize = sizeof g_err};
+        assert_true(cr_fn_avg(&cx2, &list, 1, &mean));
+        bool ok_general = true;
+        for (uint32_t i = 0; i < len && ok_general; i++)
+            ok_general = general('-', items[i], mean, &d) && general('*', d, d, &sq) && general('+', acc, sq, &acc);
+        if (!ok_general)
+            continue;
+        cr_dec v, root;
+        assert_int_equal(cr_dec_div(cr_value_dec(acc), cr_dec_from_int(len), &v), CR_DEC_OK);
+        assert_int_equal(cr_dec_sqrt(v, CR_DEC_DIV_SCALE, &root), CR_DEC_OK);
+        same_value(got, cr_decv(root));
+        compared++;
+    }
+    assert_true(compared > 15000);
+}
+
 /* stdev after avg of the same list, in one application, reuses avg's mean:
  * the same result as stdev alone, for lists on the int64 path and off it;
  * another list of the same length does not take the first one's mean. */
@@ -733,6 +769,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stdev, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stdev_after_avg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stdev_general, setup, teardown),
         cmocka_unit_test_setup_teardown(test_len, setup, teardown),
         cmocka_unit_test_setup_teardown(test_case, setup, teardown),
         cmocka_unit_test_setup_teardown(test_affixes, setup, teardown),
