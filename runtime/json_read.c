@@ -18,6 +18,10 @@
 #include "date.h"
 #include "utf8.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #if defined(__GNUC__)
 #define CR_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
@@ -163,6 +167,9 @@ static int quote_len(const char *s, size_t n)
 
 static inline const char *skip_ws(const char *p, const char *end)
 {
+    /* most lines have no white space between tokens */
+    if (p < end && (unsigned char)*p > ' ')
+        return p;
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
     return p;
@@ -253,6 +260,23 @@ static int scan_string(jr *j)
     const char *bad_what = NULL;
     bool esc = false;
     for (;;) {
+#ifdef __SSE2__
+        /* 16 bytes at a time: a quote, a backslash, a control character
+         * or a byte of 0x80 and up (negative as a signed byte, so below
+         * 0x20 too) ends the plain run. */
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                        _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                           _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+            unsigned mask = (unsigned)_mm_movemask_epi8(special);
+            if (mask) {
+                p += __builtin_ctz(mask);
+                break;
+            }
+            p += 16;
+        }
+#endif
         while (p < end && str_class[*p] == S_PLAIN)
             p++;
         if (p == end)
@@ -351,10 +375,13 @@ static const char *decode(jr *j, const char *raw, size_t n, size_t *out_len)
 }
 
 /* Scans the number at j->p (JSON grammar, strictly); *nfrac gets the
- * number of fraction digits, or -1 when there is an exponent. */
-static int scan_number(jr *j, int *nfrac)
+ * number of fraction digits, or -1 when there is an exponent.  On the way
+ * *digits gets the value of all its digits, the point ignored, modulo
+ * 2^64: exact when there are at most 18 of them (store_number). */
+static int scan_number(jr *j, int *nfrac, uint64_t *digits)
 {
     const char *p = j->p, *end = j->end;
+    uint64_t v = 0;
     if (*p == '-')
         p++;
     if (p == end || !is_digit(*p))
@@ -363,16 +390,17 @@ static int scan_number(jr *j, int *nfrac)
         p++;
     else
         while (p < end && is_digit(*p))
-            p++;
+            v = v * 10 + (uint64_t)(*p++ - '0');
     *nfrac = 0;
     if (p < end && *p == '.') {
         const char *f = ++p;
         if (p == end || !is_digit(*p))
             return expected(j, p, "invalid number");
         while (p < end && is_digit(*p))
-            p++;
+            v = v * 10 + (uint64_t)(*p++ - '0');
         *nfrac = p - f > 99 ? 99 : (int)(p - f);
     }
+    *digits = v;
     if (p < end && (*p == 'e' || *p == 'E')) {
         p++;
         if (p < end && (*p == '+' || *p == '-'))
@@ -424,9 +452,10 @@ static void type_error(jr *j, const jpath *path, const cr_type *t, int k)
     field_error(j, path, "expected %s, got %s", cr_type_name(&plain, name, sizeof name), kind_name[k]);
 }
 
-/* Stores the number s[0..n) as an int or an exact decimal. */
-static void store_number(jr *j, const cr_type *t, const char *s, size_t n, int nfrac, cr_value *out,
-                         const jpath *path)
+/* Stores the number s[0..n), scanned by scan_number into nfrac and digits,
+ * as an int or an exact decimal. */
+static void store_number(jr *j, const cr_type *t, const char *s, size_t n, int nfrac, uint64_t digits,
+                         cr_value *out, const jpath *path)
 {
     /* The usual case, up to 18 digits and no exponent, fits an int64: the
      * value is the digits and the scale the fraction's length, exactly what
@@ -434,10 +463,7 @@ static void store_number(jr *j, const cr_type *t, const char *s, size_t n, int n
     bool neg = s[0] == '-';
     size_t ndigits = n - neg - (nfrac > 0);
     if (nfrac >= 0 && ndigits <= 18 && (t->kind == CR_T_DEC || nfrac == 0)) {
-        int64_t v = 0;
-        for (size_t i = neg; i < n; i++)
-            if (s[i] != '.')
-                v = v * 10 + (s[i] - '0');
+        int64_t v = (int64_t)digits; /* below 10^18 */
         if (neg)
             v = -v;
         /* Compound literals rather than value.h's constructors here and
@@ -711,12 +737,13 @@ static int read_value(jr *j, const cr_type *t, cr_value *out, const jpath *path,
     }
     case J_NUMBER: {
         int nfrac = 0;
-        if (scan_number(j, &nfrac) < 0)
+        uint64_t digits = 0;
+        if (scan_number(j, &nfrac, &digits) < 0)
             return -1;
         if (wrong)
             type_error(j, path, t, k);
         else if (t)
-            store_number(j, t, v, (size_t)(j->p - v), nfrac, out, path);
+            store_number(j, t, v, (size_t)(j->p - v), nfrac, digits, out, path);
         return 0;
     }
     case J_TEXT:

@@ -621,6 +621,112 @@ static void test_escapes(void **state)
     fails("{\"a\xff\":1}", "json: byte 3: invalid UTF-8 in a key");
 }
 
+/* Strings long enough for the 16-byte scan, with the byte that ends a
+ * plain run at every position of the first three 16-byte blocks: the
+ * closing quote itself (every length), an escape, a control character, a
+ * byte just outside the special ranges (space, '!', '[', ']', DEL), a
+ * two-byte character and a byte that is never UTF-8. */
+static void test_long_strings(void **state)
+{
+    char body[64], val[80], want[64], msg[96];
+    for (size_t len = 0; len <= 48; len++) {
+        memset(body, 'x', len);
+        snprintf(val, sizeof val, "\"%.*s\"", (int)len, body);
+        ok(app_with("grade", val));
+        expect_text(g_slots[F_GRADE], body, len);
+        for (size_t i = 0; i < len; i++) {
+            static const char plain[] = {' ', '!', '[', ']', 0x7f};
+            for (size_t k = 0; k < sizeof plain; k++) {
+                memcpy(want, body, len);
+                want[i] = plain[k];
+                snprintf(val, sizeof val, "\"%.*s\"", (int)len, want);
+                ok(app_with("grade", val));
+                expect_text(g_slots[F_GRADE], want, len);
+            }
+            /* "\n" at i: decoded, one byte shorter than written */
+            snprintf(val, sizeof val, "\"%.*s\\n%.*s\"", (int)i, body, (int)(len - i - 1), body);
+            ok(app_with("grade", val));
+            memcpy(want, body, len);
+            want[i] = '\n';
+            expect_text(g_slots[F_GRADE], want, len);
+            /* U+00E9 at i: kept as written */
+            snprintf(val, sizeof val, "\"%.*s\xc3\xa9%.*s\"", (int)i, body, (int)(len - i - 1), body);
+            ok(app_with("grade", val));
+            expect_text(g_slots[F_GRADE], val + 1, len + 1);
+            static const struct { char byte; const char *what; } bad[] = {
+                {0x01, "unescaped control character"}, {0x1f, "unescaped control character"},
+                {(char)0x80, "invalid UTF-8"}, {(char)0xff, "invalid UTF-8"},
+            };
+            for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+                memcpy(want, body, len);
+                want[i] = bad[k].byte;
+                snprintf(val, sizeof val, "\"%.*s\"", (int)len, want);
+                const char *line = app_with("grade", val);
+                size_t at = (size_t)(strstr(line, "\"grade\":\"") - line) + 9 + i;
+                snprintf(msg, sizeof msg, "grade: %s at byte %zu", bad[k].what, at);
+                fails(line, msg);
+            }
+        }
+        /* a key as long, cut off by the end of the line */
+        snprintf(val, sizeof val, "{\"%.*s", (int)len, body);
+        snprintf(msg, sizeof msg, "json: byte %zu: unexpected end of line", len + 2);
+        fails(val, msg);
+    }
+}
+
+/* Numbers of 1 to 22 digits, with and without a fraction or exponent, are
+ * read as the general decimal parser reads them: the one-pass digits of
+ * the reader agree with cr_dec_parse wherever they are used. */
+static void test_numbers_like_parse(void **state)
+{
+    uint64_t x = 88172645463325252u;
+    char num[64], want[CR_DEC_FMT_MAX], got[CR_DEC_FMT_MAX];
+    for (int n = 0; n < 20000; n++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t k = 0;
+        if (x & 1)
+            num[k++] = '-';
+        int whole = 1 + (int)(x >> 8) % 22, frac = (x >> 16) & 3 ? (int)(x >> 20) % 21 : 0;
+        for (int i = 0; i < whole; i++)
+            num[k++] = (char)('0' + (i == 0 && whole > 1 ? 1 + (x >> (24 + i)) % 9 : (x >> (24 + i)) % 10));
+        if (frac) {
+            num[k++] = '.';
+            for (int i = 0; i < frac; i++)
+                num[k++] = (char)('0' + (x >> (30 + i)) % 10);
+        }
+        if (((x >> 60) & 7) == 0)
+            k += (size_t)snprintf(num + k, sizeof num - k, "e%d", (int)((x >> 40) % 9) - 4);
+        num[k] = '\0';
+        cr_dec d;
+        cr_dec_status st = cr_dec_parse(num, k, &d);
+        const char *line = app_with("income", num);
+        int rc = read_n(&app_rec, line, strlen(line), NULL);
+        if (st != CR_DEC_OK) {
+            if (rc != -1)
+                fail_msg("%s: read, but cr_dec_parse says %s", num, cr_dec_status_text(st));
+            continue;
+        }
+        if (rc != 0)
+            fail_msg("%s: %s", num, g_res.error);
+        cr_dec_format(d, want);
+        cr_dec_format(cr_value_dec(g_slots[F_INCOME]), got);
+        if (strcmp(want, got) != 0 || g_slots[F_INCOME].scale != d.scale)
+            fail_msg("%s: read %s (scale %d), cr_dec_parse %s (scale %d)", num, got, g_slots[F_INCOME].scale, want,
+                     d.scale);
+        int64_t i64;
+        line = app_with("age", num);
+        rc = read_n(&app_rec, line, strlen(line), NULL);
+        if (cr_dec_to_int(d, &i64) == CR_DEC_OK) {
+            if (rc != 0 || g_slots[F_AGE].tag != CR_INT || g_slots[F_AGE].u.i != i64)
+                fail_msg("%s as an int: %s", num, rc ? g_res.error : "a different value");
+        } else if (rc != -1) {
+            fail_msg("%s as an int: read, but it is not one", num);
+        }
+    }
+}
+
 static void test_invalid_utf8(void **state)
 {
     static const char *const cases[][2] = {
@@ -850,6 +956,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_members, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_utf8, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_strings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_numbers_like_parse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_prefix, setup, teardown),
