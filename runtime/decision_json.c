@@ -14,7 +14,7 @@ void cr_buf_free(cr_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-static bool reserve(cr_buf *b, size_t n)
+bool cr_buf_reserve(cr_buf *b, size_t n)
 {
     if (b->len + n + 1 <= b->cap)
         return true;
@@ -29,15 +29,6 @@ static bool reserve(cr_buf *b, size_t n)
     b->p = p;
     b->cap = cap;
     return true;
-}
-
-void cr_buf_put(cr_buf *b, const char *s, size_t n)
-{
-    if (!reserve(b, n))
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
 }
 
 void cr_buf_puts(cr_buf *b, const char *s) { cr_buf_put(b, s, strlen(s)); }
@@ -56,7 +47,7 @@ void cr_buf_printf(cr_buf *b, const char *fmt, ...)
 
 void cr_buf_json_string(cr_buf *b, const char *s, size_t n)
 {
-    if (!reserve(b, n + 2))
+    if (!cr_buf_reserve(b, n + 2))
         return;
     cr_buf_put(b, "\"", 1);
     size_t start = 0;
@@ -88,8 +79,8 @@ void cr_buf_json_value(cr_buf *b, cr_value v, const cr_type *t)
     switch ((cr_tag)v.tag) {
     case CR_NULL: cr_buf_put(b, "null", 4); return;
     case CR_BOOL: cr_buf_puts(b, v.u.b ? "true" : "false"); return;
-    case CR_INT: cr_buf_printf(b, "%lld", (long long)v.u.i); return;
-    case CR_DEC: {
+    case CR_INT:
+    case CR_DEC: { /* an int is a decimal of scale 0: the same digits as %lld */
         size_t n = cr_dec_format(cr_value_dec(v), tmp);
         cr_buf_put(b, tmp, n);
         return;
@@ -216,7 +207,9 @@ void cr_write_decision(cr_buf *b, const cr_session *s, const char *app_id, size_
     const cr_program *p = s->prog;
     cr_buf_puts(b, "{\"app_id\":");
     app_id_json(b, app_id, app_id_len);
-    cr_buf_printf(b, ",\"decision\":\"%s\",\"reasons\":", cr_outcome_name(s->outcome));
+    cr_buf_puts(b, ",\"decision\":\"");
+    cr_buf_puts(b, cr_outcome_name(s->outcome));
+    cr_buf_puts(b, "\",\"reasons\":");
     cr_buf_json_value(b, s->reasons, NULL);
     for (uint32_t i = 0; i < p->nresults; i++) {
         const cr_let_info *li = &p->lets[p->results[i]];

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vm.h"
 
@@ -16,7 +17,18 @@ typedef struct cr_buf {
 } cr_buf;
 
 void cr_buf_free(cr_buf *b);
-void cr_buf_put(cr_buf *b, const char *s, size_t n);
+/* Room for n more bytes and a NUL; false (and b->failed) when it cannot grow. */
+bool cr_buf_reserve(cr_buf *b, size_t n);
+/* Inline: a decision line is some forty short pieces, most of a length
+ * known where they are written, so the copy becomes a few moves. */
+static inline void cr_buf_put(cr_buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap && !cr_buf_reserve(b, n))
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
 void cr_buf_puts(cr_buf *b, const char *s);
 void cr_buf_printf(cr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A JSON string literal, escaped. */

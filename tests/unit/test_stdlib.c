@@ -403,6 +403,46 @@ static void test_fast_paths(void **state)
 
 /* Texts order by their bytes as unsigned (UTF-8 after ASCII), a prefix
  * first, on the short inline path and the memcmp one alike. */
+/* Results as decision lines write them: an int exactly as %lld writes it
+ * (the boundaries, small numbers and 10,000 random ones), and a list whose
+ * text is far longer than the buffer's first allocation, grown on the way. */
+static void test_json_numbers_written(void **state)
+{
+    (void)state;
+    char want[32];
+    cr_buf b = {0};
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (int i = 0; i < 10000 + 41; i++) {
+        int64_t v;
+        if (i < 41) {
+            v = i - 20;
+        } else {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            v = i == 41 ? INT64_MIN : i == 42 ? INT64_MAX : (int64_t)(x >> (x & 63));
+            if (x & 64)
+                v = -v;
+        }
+        b.len = 0;
+        cr_buf_json_value(&b, cr_int(v), NULL);
+        snprintf(want, sizeof want, "%lld", (long long)v);
+        if (strcmp(b.p, want) != 0)
+            fail_msg("int %s written as %s", want, b.p);
+    }
+    static cr_value items[3000];
+    for (int i = 0; i < 3000; i++)
+        items[i] = cr_int(1000 + i);
+    b.len = 0;
+    cr_buf_json_value(&b, cr_list(items, 3000), NULL);
+    assert_false(b.failed);
+    assert_int_equal(b.len, 2 + 3000 * 4 + 2999);
+    assert_int_equal(strlen(b.p), b.len);
+    assert_memory_equal(b.p, "[1000,1001,", 11);
+    assert_memory_equal(b.p + b.len - 10, "3998,3999]", 10);
+    cr_buf_free(&b);
+}
+
 static void test_text_order(void **state)
 {
     (void)state;
@@ -754,6 +794,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_json_numbers_written),
         cmocka_unit_test_setup_teardown(test_min_max, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clamp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abs, setup, teardown),
