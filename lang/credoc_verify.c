@@ -397,17 +397,6 @@ static unsigned operands(uint8_t op)
     }
 }
 
-static bool is_jump(uint8_t op)
-{
-    switch ((cr_opcode)op) {
-    case CR_OP_JUMP: case CR_OP_JUMP_FALSE: case CR_OP_JUMP_TRUE: case CR_OP_AND_JUMP: case CR_OP_OR_JUMP:
-    case CR_OP_COALESCE: case CR_OP_AGG_ANY: case CR_OP_AGG_ALL: case CR_OP_ITER_NEXT:
-        return true;
-    default:
-        return false;
-    }
-}
-
 static bool check_index(ver *V, uint32_t pc, const char *what, uint64_t i, uint64_t n, const char *of)
 {
     if (i < n)
@@ -435,7 +424,7 @@ static bool check_operands(ver *V, const region *R, uint32_t pc)
         return fail(V, "instruction %u (%s) has operands a=%u b=%u c=%u where it uses %s%s%s%s", pc,
                     op_name(in->op), in->a, in->b, in->c, use ? "" : "none", (use & USE_A) ? "a " : "",
                     (use & USE_B) ? "b " : "", (use & USE_C) ? "c" : "");
-    if (is_jump(in->op)) {
+    if (cr_op_is_jump(in->op)) {
         if (in->c >= P->ncode)
             return fail(V, "jump at instruction %u goes to %u, past the end (%u instructions)", pc, in->c, P->ncode);
         if (in->c < R->start || in->c >= R->end)
@@ -1382,7 +1371,7 @@ static bool analyse_region(ver *V, const region *R)
     for (uint32_t i = 0; i < len; i++)
         V->join_at[i] = -1;
     for (uint32_t pc = R->start; pc < R->end; pc++)
-        if (is_jump(P->code[pc].op) && V->join_at[P->code[pc].c - R->start] < 0)
+        if (cr_op_is_jump(P->code[pc].op) && V->join_at[P->code[pc].c - R->start] < 0)
             V->join_at[P->code[pc].c - R->start] = (int32_t)njoins++;
     V->joins = v_alloc(V, njoins * sizeof *V->joins);
     V->queued = v_alloc(V, njoins * sizeof *V->queued);
@@ -1427,7 +1416,7 @@ static bool results_forced(ver *V)
         return false;
     for (uint32_t pc = 0; pc < n; pc++) {
         const cr_ins *in = &P->code[pc];
-        if (is_jump(in->op) && in->c > pc + 1) {
+        if (cr_op_is_jump(in->op) && in->c > pc + 1) {
             cover[pc + 1]++;
             cover[in->c]--;
         }

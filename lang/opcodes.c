@@ -27,3 +27,14 @@ int cr_op_stack_effect(const cr_ins *in)
         return 0;
     }
 }
+
+bool cr_op_is_jump(uint8_t op)
+{
+    switch ((cr_opcode)op) {
+    case CR_OP_JUMP: case CR_OP_JUMP_FALSE: case CR_OP_JUMP_TRUE: case CR_OP_AND_JUMP: case CR_OP_OR_JUMP:
+    case CR_OP_COALESCE: case CR_OP_AGG_ANY: case CR_OP_AGG_ALL: case CR_OP_ITER_NEXT:
+        return true;
+    default:
+        return false;
+    }
+}

@@ -5,6 +5,9 @@
 #ifndef CREDO_OPCODES_H
 #define CREDO_OPCODES_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #define CR_OPCODES(OP)                                                                        \
     OP(CONST)        /* push consts[c] */                                                     \
     OP(INPUT)        /* push input slot c */                                                  \
@@ -111,5 +114,9 @@ typedef enum cr_super_opcode {
  * it, so both agree on what every instruction pushes and pops. */
 struct cr_ins;
 int cr_op_stack_effect(const struct cr_ins *in);
+
+/* Whether op may go to the instruction its c names (a LET's c names a
+ * let, not an instruction: it is not a jump). */
+bool cr_op_is_jump(uint8_t op);
 
 #endif

@@ -99,6 +99,7 @@ void cr_cli_decide(cr_session *s, const char *line, size_t len, uint64_t lineno,
     cr_json_result res;
     size_t start = out->len;
     cr_session_begin(s);
+    s->count_instructions = explain;   /* the explained decision shows the count */
     d->ok = false;
     if (cr_json_read(p->input, line, len, &s->arena, &jl, s->slots, &res) != 0) {
         cr_write_error(out, res.app_id, res.app_id_len, lineno, res.error);

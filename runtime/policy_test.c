@@ -984,6 +984,8 @@ void cr_test_file(const char *test_path, const cr_test_options *opt, cr_test_tot
             cr_diags_free(&pd);
         }
         cr_session *s = p ? cr_session_new(p, NULL) : NULL;
+        if (s)
+            s->count_instructions = true;   /* a failing case's trace shows the count */
         cr_coverage cov;
         bool cov_ok = p && cr_coverage_init(&cov, p);
         if (p && s && cov_ok) {
@@ -1108,6 +1110,8 @@ void cr_test_cases(const char *policy_path, const char *cases_path, const cr_tes
     memset(&line_rec, 0, sizeof line_rec);
     memset(&expect_rec, 0, sizeof expect_rec);
     cr_session *s = cr_session_new(p, NULL);
+    if (s)
+        s->count_instructions = true;   /* a failing case's trace shows the count */
     cr_coverage cov;
     bool cov_ok = cr_coverage_init(&cov, p);
     if (!s || !cov_ok || !case_schema(p, &a, &line_rec, &expect_rec)) {

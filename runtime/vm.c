@@ -68,6 +68,7 @@ cr_session *cr_session_new(const cr_program *p, const cr_session_limits *limits)
         return NULL;
     }
     s->fast = cr_fuse_code(p);   /* NULL: the plain code, only slower */
+    s->runs_once = cr_code_runs_once(p);
     for (uint32_t i = 0; i < p->nregex; i++)   /* NULL: PCRE2, only slower */
         s->regex_fixed[i] = cr_regex_fixed_compile(p->regex_src[i], p->regex_len[i]);
     pcre2_set_match_limit(s->match_ctx, s->limits.regex_match_limit);
@@ -418,15 +419,25 @@ static void trace_add(cr_session *s, uint32_t pc, cr_value x, cr_value y, cr_val
 
 #define CR_LOOP_NAME run_plain
 #define CR_TRACING 0
+#define CR_BUDGET 1
+#include "vm_loop.h"
+#undef CR_LOOP_NAME
+#undef CR_BUDGET
+
+#define CR_LOOP_NAME run_unbudgeted
+#define CR_BUDGET 0
 #include "vm_loop.h"
 #undef CR_LOOP_NAME
 #undef CR_TRACING
+#undef CR_BUDGET
 
 #define CR_LOOP_NAME run_traced
 #define CR_TRACING 1
+#define CR_BUDGET 1
 #include "vm_loop.h"
 #undef CR_LOOP_NAME
 #undef CR_TRACING
+#undef CR_BUDGET
 
 __attribute__((noinline)) bool cr_session_run(cr_session *s)
 {
@@ -435,5 +446,11 @@ __attribute__((noinline)) bool cr_session_run(cr_session *s)
         s->trace->dropped = 0;
         return run_traced(s);
     }
+    /* Code whose instructions run at most once each cannot spend a budget
+     * of at least its length: then the budget need not be counted (about
+     * one instruction in sixteen of the loop's), unless the caller wants
+     * the count. */
+    if (s->fast && s->runs_once && !s->count_instructions && s->prog->ncode <= s->limits.max_instructions)
+        return run_unbudgeted(s);
     return run_plain(s);
 }

@@ -72,7 +72,11 @@ typedef struct cr_session {
     struct cr_regex_fixed **regex_fixed; /* per regex: its matcher without PCRE2 (runtime/regex_fixed.h), or NULL */
     void *match_data;           /* pcre2_match_data_8 * */
     void *match_ctx;            /* pcre2_match_context_8 * */
-    uint64_t executed;          /* instructions run for the last application */
+    bool runs_once;             /* no instruction of the code can run twice in one application */
+    bool count_instructions;    /* set by a caller that reads executed (an explained decision) */
+    uint64_t executed;          /* instructions run for the last application; counted only
+                                   when tracing, when count_instructions is set or when
+                                   the code could run out of budget, else 0 */
     cr_trace *trace;            /* non-NULL: run the tracing loop and record here */
 
     /* the last run's error */

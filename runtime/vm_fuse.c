@@ -4,7 +4,10 @@
  * admission tests are nearly all "operand, constant, compare, jump".  The
  * copy made here marks each such run at its first instruction; the loop
  * (runtime/vm_loop.h) does the run in one step.  The program's code, its
- * .credoc, disassembly and the tracing loop never see these. */
+ * .credoc, disassembly and the tracing loop never see these.
+ *
+ * Also here: whether the code can run an instruction twice, which decides
+ * whether the plain loop must count the instruction budget. */
 #include "vm_fuse.h"
 
 #include <stdlib.h>
@@ -45,4 +48,12 @@ cr_ins *cr_fuse_code(const cr_program *p)
         }
     }
     return f;
+}
+
+bool cr_code_runs_once(const cr_program *p)
+{
+    for (uint32_t j = 0; j < p->ncode; j++)
+        if (cr_op_is_jump(p->code[j].op) && p->code[j].c <= j)
+            return false;
+    return true;
 }

@@ -10,4 +10,11 @@
  * out of memory (the session then runs p->code as it is). */
 cr_ins *cr_fuse_code(const cr_program *p);
 
+/* Whether no instruction of p can run twice in one application: every
+ * jump goes forward (only a loop over a list jumps back), and each let's
+ * code runs at most once (the VM keeps its value).  The verifier keeps
+ * every jump inside its own code, so then an application runs at most
+ * p->ncode instructions. */
+bool cr_code_runs_once(const cr_program *p);
+
 #endif

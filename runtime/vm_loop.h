@@ -1,7 +1,10 @@
-/* The dispatch loop, included twice by vm.c: once plain and once with
- * CR_TRACING set, which records every comparison, test, rule firing, let
- * value and call result for `credo explain`.  The plain loop pays nothing
- * for the tracing one.  Expects CR_LOOP_NAME and CR_TRACING defined. */
+/* The dispatch loop, included three times by vm.c: plain; plain without
+ * the instruction budget (CR_BUDGET 0), for code in which no instruction
+ * can run twice in one application, run under a budget at least as long as
+ * the code, which therefore cannot run out; and with CR_TRACING set, which
+ * records every comparison, test, rule firing, let value and call result
+ * for `credo explain`.  The plain loops pay nothing for the tracing one.
+ * Expects CR_LOOP_NAME, CR_TRACING and CR_BUDGET defined. */
 
 #if CR_TRACING
 #define TRACE(x, y, r) trace_add(s, cur, (x), (y), (r))
@@ -26,6 +29,17 @@ static bool CR_LOOP_NAME(cr_session *s)
     const cr_ins *in;
     cr_value a, b;
 
+#if CR_BUDGET
+#define SPEND_ONE                             \
+    do {                                      \
+        if (budget == 0)                      \
+            goto out_of_budget;               \
+        budget--;                             \
+    } while (0)
+#else
+#define SPEND_ONE ((void)0)
+#endif
+
 #ifdef CR_COMPUTED_GOTO
     static void *const labels[CR_OP__ALL] = {
 #define CR_OP_LABEL(name) &&op_##name,
@@ -42,8 +56,7 @@ static bool CR_LOOP_NAME(cr_session *s)
     } while (0)
 #define NEXT                                  \
     do {                                      \
-        if (budget == 0) goto out_of_budget;  \
-        budget--;                             \
+        SPEND_ONE;                            \
         cur = pc;                             \
         in = &code[pc++];                     \
         goto *labels[in->op];                 \
@@ -59,9 +72,7 @@ static bool CR_LOOP_NAME(cr_session *s)
         goto dispatch_in;                     \
     } while (0)
 dispatch:
-    if (budget == 0)
-        goto out_of_budget;
-    budget--;
+    SPEND_ONE;
     cur = pc;
     in = &code[pc++];
 dispatch_in:
@@ -365,58 +376,56 @@ dispatch_in:
     SUPER(LET_K_CMP) SUPER(LET_K_CMP_JF) SUPER(SC_BIN) SUPER(CALL_DEC)
         FALLBACK;
 #else
+    /* Takes n instructions from the budget before a superinstruction
+     * standing for n + 1, or runs its first plain instruction alone. */
+#define CHARGE(n)                                 \
+    do {                                          \
+        if (CR_BUDGET && budget < (n))            \
+            FALLBACK;                             \
+        budget -= (n);                            \
+    } while (0)
     SUPER(K_CMP)                    /* CONST k; CMP */
-        if (budget < 1)
-            FALLBACK;
-        budget -= 1;
+        CHARGE(1);
         sp[-1] = cr_bool(CMP_HOLDS(in->a, vm_cmp(&sp[-1], &consts[in->c])));
         pc = cur + 2;
         NEXT;
     SUPER(K_CMP_JF)                 /* CONST k; CMP; JUMP_FALSE t */
-        if (budget < 2)
-            FALLBACK;
-        budget -= 2;
+        CHARGE(2);
         sp--;
         pc = CMP_HOLDS(in->a, vm_cmp(sp, &consts[in->c])) ? cur + 3 : canon[cur + 2].c;
         NEXT;
     SUPER(LOCAL_K_CMP_JF)           /* LOCAL x; CONST k; CMP; JUMP_FALSE t */
-        if (budget < 3)
-            FALLBACK;
-        budget -= 3;
+        CHARGE(3);
         pc = CMP_HOLDS(in->a, vm_cmp(&locals[in->c], &consts[canon[cur + 1].c])) ? cur + 4 : canon[cur + 3].c;
         NEXT;
     SUPER(INPUT_K_CMP)              /* INPUT x; CONST k; CMP */
-        if (budget < 2)
-            FALLBACK;
-        budget -= 2;
+        CHARGE(2);
         *sp++ = cr_bool(CMP_HOLDS(in->a, vm_cmp(&s->slots[in->c], &consts[canon[cur + 1].c])));
         pc = cur + 3;
         NEXT;
     SUPER(INPUT_K_CMP_JF)           /* INPUT x; CONST k; CMP; JUMP_FALSE t */
-        if (budget < 3)
-            FALLBACK;
-        budget -= 3;
+        CHARGE(3);
         pc = CMP_HOLDS(in->a, vm_cmp(&s->slots[in->c], &consts[canon[cur + 1].c])) ? cur + 4 : canon[cur + 3].c;
         NEXT;
     SUPER(LET_K_CMP)                /* LET x (computed); CONST k; CMP */
-        if (budget < 2 || s->let_state[in->c] != 2)
+        if (s->let_state[in->c] != 2)
             FALLBACK;
-        budget -= 2;
+        CHARGE(2);
         *sp++ = cr_bool(CMP_HOLDS(in->a, vm_cmp(&s->lets[in->c], &consts[canon[cur + 1].c])));
         pc = cur + 3;
         NEXT;
     SUPER(LET_K_CMP_JF)             /* LET x (computed); CONST k; CMP; JUMP_FALSE t */
-        if (budget < 3 || s->let_state[in->c] != 2)
+        if (s->let_state[in->c] != 2)
             FALLBACK;
-        budget -= 3;
+        CHARGE(3);
         pc = CMP_HOLDS(in->a, vm_cmp(&s->lets[in->c], &consts[canon[cur + 1].c])) ? cur + 4 : canon[cur + 3].c;
         NEXT;
     SUPER(SC_BIN) {                 /* CONST p; SC_MARK b c; ADD; JUMP t */
         const cr_ins *mark = &canon[cur + 1];
         cr_value pts = consts[in->c];
-        if (budget < 3 || sp[-1].tag == CR_TEXT)
+        if (sp[-1].tag == CR_TEXT)
             FALLBACK;
-        budget -= 2;
+        CHARGE(3);
         s->sc_bin[mark->b] = (int32_t)mark->c;
         s->sc_points[mark->b] = pts;
         int64_t r;
@@ -426,19 +435,17 @@ dispatch_in:
             cur += 2;               /* the error is the ADD's */
             goto fail;
         }
-        budget -= 1;
         pc = canon[cur + 3].c;
         NEXT;
     }
     SUPER(CALL_DEC)                 /* CALL f n; TO_DEC */
-        if (budget < 1)
-            FALLBACK;
-        budget -= 1;
+        CHARGE(1);
         if (!(sp = vm_call(&cx, in, sp)))
             goto fail;
         vm_to_dec(&sp[-1]);
         pc = cur + 2;
         NEXT;
+#undef CHARGE
 #endif
 #ifndef CR_COMPUTED_GOTO
     default:
@@ -448,7 +455,7 @@ dispatch_in:
 #endif
 
 done:
-    s->executed = s->limits.max_instructions - budget;
+    s->executed = CR_BUDGET ? s->limits.max_instructions - budget : 0;
     if (!s->decided) {
         /* the default rule: REJECT if any reject fired, else REFER if any
          * refer fired, else APPROVE; reasons are that kind's codes */
@@ -471,13 +478,16 @@ fail:
 oom:
     set_error(s, cur, depth, "out of memory for this application (limit %zu bytes)", s->limits.max_memory);
     return false;
+#if CR_BUDGET
 out_of_budget:
     s->executed = s->limits.max_instructions;
     set_error(s, pc, depth, "instruction budget of %llu exceeded", (unsigned long long)s->limits.max_instructions);
     return false;
+#endif
 }
 
 #undef TRACE
+#undef SPEND_ONE
 #undef CASE
 #undef SUPER
 #undef FALLBACK

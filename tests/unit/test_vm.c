@@ -1069,6 +1069,9 @@ static void test_error_budget(void **state)
     lim.max_instructions = 40;
     pol P;
     pol_load(&P, src, &lim);
+    /* the loop jumps back: the budget is counted even when not asked for */
+    assert_false(P.s->runs_once);
+    assert_false(P.s->count_instructions);
     expect_decided(&P, "{\"xs\":[1,2]}", "{\"app_id\":null,\"decision\":\"APPROVE\",\"reasons\":[],\"n\":2}");
     assert_true(P.s->executed > 0);
     assert_true(P.s->executed < 40);
@@ -1223,12 +1226,12 @@ static void test_reference_policy(void **state)
     pol_free(&P);
 }
 
-/* Superinstructions (runtime/vm_fuse.c) and the fixed-shape regex matcher
- * change nothing but speed: the reference policy over its first 400
- * applicants decides the same, runs the same number of instructions and,
- * with every budget from 1 up to what a decision takes, stops at the same
- * place with the same error as the program's own code run without them,
- * matching with PCRE2. */
+/* Superinstructions (runtime/vm_fuse.c), the loop without a budget and
+ * the fixed-shape regex matcher change nothing but speed: the reference
+ * policy over its first 400 applicants decides the same, runs the same
+ * number of instructions and, with every budget from 1 up to what a
+ * decision takes, stops at the same place with the same error as the
+ * program's own code run without them, matching with PCRE2. */
 static void run_both(pol *fast, pol *plain, const char *line, uint64_t budget)
 {
     char a[4096], b[4096];
@@ -1242,6 +1245,23 @@ static void run_both(pol *fast, pol *plain, const char *line, uint64_t budget)
                  (unsigned long long)plain->s->executed);
 }
 
+/* Without the count: the same decision or error, by the loop that keeps no
+ * budget when the budget cannot run out (executed stays 0), else by the
+ * counting one. */
+static void run_uncounted(pol *free_run, const pol *counted, const char *line, uint64_t budget)
+{
+    char a[4096], b[4096];
+    free_run->s->limits.max_instructions = budget;
+    bool da = pol_run(free_run, line, a, sizeof a);
+    bool db = pol_run((pol *)counted, line, b, sizeof b);
+    if (da != db || strcmp(a, b) != 0)
+        fail_msg("budget %llu, %s\nuncounted: %s\ncounted: %s", (unsigned long long)budget, line, a, b);
+    if (budget >= free_run->p->ncode)
+        assert_int_equal(free_run->s->executed, 0);
+    else if (da)
+        assert_int_equal(free_run->s->executed, counted->s->executed);
+}
+
 static void test_superinstructions(void **state)
 {
     (void)state;
@@ -1253,11 +1273,14 @@ static void test_superinstructions(void **state)
         free(apps);
         skip();
     }
-    pol fast, plain;
+    pol fast, plain, free_run;
     pol_load(&fast, src, NULL);
     pol_load(&plain, src, NULL);
+    pol_load(&free_run, src, NULL);
     free(src);
     assert_non_null(fast.s->fast);
+    assert_true(fast.s->runs_once);   /* no loop: every jump goes forward */
+    fast.s->count_instructions = true;
     uint32_t fused = 0;
     for (uint32_t i = 0; i < fast.p->ncode; i++)
         fused += fast.s->fast[i].op >= CR_OP__COUNT;
@@ -1278,14 +1301,24 @@ static void test_superinstructions(void **state)
         run_both(&fast, &plain, line, 1000000);
         uint64_t took = fast.s->executed;
         assert_true(took > 50);
-        if (n < 40)
-            for (uint64_t budget = 1; budget <= took + 1; budget++)
+        run_uncounted(&free_run, &fast, line, 1000000);
+        if (n < 40) {
+            for (uint64_t budget = 1; budget <= took + 1; budget++) {
                 run_both(&fast, &plain, line, budget);
+                run_uncounted(&free_run, &fast, line, budget);
+            }
+            /* from the code's length up, no budget can run out */
+            for (uint64_t budget = fast.p->ncode - 1; budget <= fast.p->ncode + 1; budget++) {
+                run_both(&fast, &plain, line, budget);
+                run_uncounted(&free_run, &fast, line, budget);
+            }
+        }
         line = end ? end + 1 : apps + alen;
     }
     free(apps);
     pol_free(&fast);
     pol_free(&plain);
+    pol_free(&free_run);
 }
 
 int main(void)
