@@ -35,6 +35,7 @@ typedef struct comp {
     int32_t depth, max_depth;   /* value stack depth of the region being emitted */
     uint32_t stack_total;       /* sum of every region's maximum */
     uint32_t nlocals;
+    uint32_t *const_of_let;     /* per let: 1 + the constant a const item became, 0 not yet */
     bool oom;
 } comp;
 
@@ -163,13 +164,59 @@ static void expr_as(comp *C, const cr_expr *e, const cr_type *want)
     widen(C, want, e->type, e->span);
 }
 
+/* The constant a const item built from literals is, added to the pool the
+ * first time it is asked for (its uses and its own code share it: a set is
+ * not copied per use); false for any other item. */
+static bool const_index(comp *C, const cr_item *it, uint32_t *k)
+{
+    cr_value v;
+    if (it->kind != I_CONST || !C->const_of_let)
+        return false;
+    uint32_t *memo = &C->const_of_let[it->index];
+    if (!*memo && literal_value(C, it->expr, &v))
+        *memo = add_const(C, v) + 1;
+    *k = *memo - 1;
+    return *memo != 0;
+}
+
 static void emit_let(comp *C, const cr_item *it, cr_span sp)
 {
     emit(C, CR_OP_LET, 0, 0, it->index, sp);
 }
 
-/* Jumps to a failure label when the value in local `slot` does not pass
- * the cell; falls through when it does.  `fails` collects the jumps. */
+/* Where the cell tests of a scorecard characteristic or a table column
+ * read the value they test: one instruction, LOCAL of the local it was
+ * stored in, or the INPUT or LET that the value is, read in place. */
+typedef struct operand {
+    uint8_t op;
+    uint32_t c;
+} operand;
+
+/* Emits what gives e for the cell tests that follow.  An input field or a
+ * let (one INPUT or LET) is read by each test itself: no STORE and no
+ * LOCAL, and the tests become "operand, constant, compare, jump" runs of
+ * an input or a let, which the VM does in one dispatch; a let is then
+ * computed by the first test that reads it.  Only when `in_place`:
+ * a scorecard asks it only when its first bin tests the value, since what
+ * explain shows of a characteristic is read back from its input or let.
+ * Anything else is computed once into local `slot`. */
+static operand cell_operand(comp *C, const cr_expr *e, uint32_t slot, bool in_place)
+{
+    uint32_t at = C->n;
+    expr(C, e);
+    if (in_place && !C->oom && C->n == at + 1 &&
+        (C->code[at].op == CR_OP_INPUT || C->code[at].op == CR_OP_LET)) {
+        operand o = {C->code[at].op, C->code[at].c};
+        C->n--;                 /* take the instruction back: each test has it */
+        C->depth--;
+        return o;
+    }
+    emit(C, CR_OP_STORE, 0, 0, slot, e->span);
+    return (operand){CR_OP_LOCAL, slot};
+}
+
+/* Jumps to a failure label when the value `v` gives does not pass the
+ * cell; falls through when it does.  `fails` collects the jumps. */
 typedef struct jumps {
     uint32_t *at;
     uint32_t n, cap;
@@ -190,7 +237,7 @@ static void add_jump(comp *C, jumps *j, uint32_t at)
     j->at[j->n++] = at;
 }
 
-static void cell_test(comp *C, const cr_cell *cell, uint32_t slot, jumps *fails)
+static void cell_test(comp *C, const cr_cell *cell, operand v, jumps *fails)
 {
     static const cr_opcode cmp[] = {
         [CELL_EQ] = CR_OP_EQ, [CELL_NE] = CR_OP_NE, [CELL_LT] = CR_OP_LT,
@@ -200,18 +247,18 @@ static void cell_test(comp *C, const cr_cell *cell, uint32_t slot, jumps *fails)
     case CELL_ANY:
         return;
     case CELL_RANGE:
-        emit(C, CR_OP_LOCAL, 0, 0, slot, cell->span);
+        emit(C, (cr_opcode)v.op, 0, 0, v.c, cell->span);
         expr(C, cell->a);
         emit(C, CR_OP_GE, 0, 0, 0, cell->span);
         add_jump(C, fails, emit(C, CR_OP_JUMP_FALSE, 0, 0, 0, cell->span));
-        emit(C, CR_OP_LOCAL, 0, 0, slot, cell->span);
+        emit(C, (cr_opcode)v.op, 0, 0, v.c, cell->span);
         expr(C, cell->b);
         emit(C, CR_OP_LE, 0, 0, 0, cell->span);
         add_jump(C, fails, emit(C, CR_OP_JUMP_FALSE, 0, 0, 0, cell->span));
         return;
     case CELL_SET: {
         cr_value set;
-        emit(C, CR_OP_LOCAL, 0, 0, slot, cell->span);
+        emit(C, (cr_opcode)v.op, 0, 0, v.c, cell->span);
         cr_expr fake;
         memset(&fake, 0, sizeof fake);
         fake.kind = E_SET;
@@ -228,7 +275,7 @@ static void cell_test(comp *C, const cr_cell *cell, uint32_t slot, jumps *fails)
         return;
     }
     default:
-        emit(C, CR_OP_LOCAL, 0, 0, slot, cell->span);
+        emit(C, (cr_opcode)v.op, 0, 0, v.c, cell->span);
         expr(C, cell->a);
         emit(C, cmp[cell->kind], 0, 0, 0, cell->span);
         add_jump(C, fails, emit(C, CR_OP_JUMP_FALSE, 0, 0, 0, cell->span));
@@ -327,6 +374,7 @@ static void expr_loop(comp *C, const cr_expr *e)
 static void expr(comp *C, const cr_expr *e)
 {
     cr_value v;
+    uint32_t k;
     switch (e->kind) {
     case E_INT: case E_DEC: case E_STR: case E_BOOL: case E_NULL: case E_DATE:
         literal_value(C, e, &v);
@@ -342,7 +390,15 @@ static void expr(comp *C, const cr_expr *e)
         switch (e->ref) {
         case REF_LOCAL: emit(C, CR_OP_LOCAL, 0, 0, e->ref_index, e->span); return;
         case REF_INPUT: emit(C, CR_OP_INPUT, 0, 0, e->ref_index, e->span); return;
-        case REF_ITEM: emit_let(C, e->item, e->span); return;
+        case REF_ITEM:
+            /* a const built from literals is its value: one CONST, not a
+             * let to run and look up */
+            if (e->item && const_index(C, e->item, &k)) {
+                emit(C, CR_OP_CONST, 0, 0, k, e->span);
+                return;
+            }
+            emit_let(C, e->item, e->span);
+            return;
         case REF_LABEL:
             literal_value(C, e, &v);
             emit(C, CR_OP_CONST, 0, 0, add_const(C, v), e->span);
@@ -511,15 +567,14 @@ static void compile_scorecard(comp *C, const cr_item *it)
             nb++;
         ci->nbins = nb;
         ci->bin_spans = palloc(C, (nb ? nb : 1) * sizeof *ci->bin_spans);
-        expr(C, c->ref);
-        emit(C, CR_OP_STORE, 0, 0, slot, c->name_span);
+        operand v = cell_operand(C, c->ref, slot, c->bins && c->bins->cell.kind != CELL_ANY);
         jumps done = {NULL, 0, 0};
         uint32_t bi = 0;
         for (const cr_bin *b = c->bins; b; b = b->next, bi++) {
             if (ci->bin_spans)
                 ci->bin_spans[bi] = b->span;
             jumps fails = {NULL, 0, 0};
-            cell_test(C, &b->cell, slot, &fails);
+            cell_test(C, &b->cell, v, &fails);
             cr_value pts;
             literal_value(C, b->points, &pts);
             emit(C, CR_OP_CONST, 0, 0, add_const(C, pts), b->points->span);
@@ -593,10 +648,16 @@ static void compile_table(comp *C, const cr_item *it)
     ti->row_spans = palloc(C, (n ? n : 1) * sizeof *ti->row_spans);
     uint32_t base = C->nlocals;
     C->nlocals += it->inputs.count;
-    for (uint32_t i = 0; i < it->inputs.count; i++) {
-        expr(C, it->inputs.items[i]);
-        emit(C, CR_OP_STORE, 0, 0, base + i, it->inputs.items[i]->span);
+    operand *cols = calloc(it->inputs.count ? it->inputs.count : 1, sizeof *cols);
+    if (!cols) {
+        C->oom = true;
+        return;
     }
+    /* A let in a column is computed by the first row that tests it, or
+     * not at all when no row gets that far: a let is computed when
+     * something needs it, and nothing reads a table's inputs afterwards. */
+    for (uint32_t i = 0; i < it->inputs.count; i++)
+        cols[i] = cell_operand(C, it->inputs.items[i], base + i, true);
     emit(C, CR_OP_TBL_START, 0, 0, it->sub_index, it->name_span);
     jumps done = {NULL, 0, 0};
     uint32_t ri = 0;
@@ -605,7 +666,7 @@ static void compile_table(comp *C, const cr_item *it)
             ti->row_spans[ri] = r->span;
         jumps fails = {NULL, 0, 0};
         for (uint32_t i = 0; i < r->ncells && i < it->inputs.count; i++)
-            cell_test(C, &r->cells[i], base + i, &fails);
+            cell_test(C, &r->cells[i], cols[i], &fails);
         const cr_type *out = it->value_type;
         if (it->hit == HIT_COLLECT)
             out = it->collect == COLLECT_LIST ? (out ? out->elem : NULL) : it->collect == COLLECT_COUNT ? NULL : out;
@@ -617,6 +678,7 @@ static void compile_table(comp *C, const cr_item *it)
     }
     patch_all(C, &done);
     emit(C, CR_OP_TBL_END, 0, 0, it->sub_index, it->name_span);
+    free(cols);
 }
 
 static void compile_let_body(comp *C, cr_item *it)
@@ -629,7 +691,15 @@ static void compile_let_body(comp *C, cr_item *it)
     li->span = it->name_span;
     begin_region(C);
     switch (it->kind) {
-    case I_CONST: li->kind = LET_CONST; expr(C, it->expr); break;
+    case I_CONST: {
+        uint32_t k;
+        li->kind = LET_CONST;
+        if (const_index(C, it, &k))
+            emit(C, CR_OP_CONST, 0, 0, k, it->expr->span);
+        else
+            expr(C, it->expr);
+        break;
+    }
     case I_LET: li->kind = LET_PLAIN; expr(C, it->expr); break;
     case I_RESULT: li->kind = LET_RESULT; expr(C, it->expr); break;
     case I_SCORECARD: li->kind = LET_SCORECARD; li->index = it->sub_index; compile_scorecard(C, it); break;
@@ -686,6 +756,7 @@ static bool generate(comp *C, cr_policy_ast *ast, const cr_sema_out *so)
 {
     cr_program *P = C->P;
     P->lets = palloc(C, (so->nlets ? so->nlets : 1) * sizeof *P->lets);
+    C->const_of_let = palloc(C, (so->nlets ? so->nlets : 1) * sizeof *C->const_of_let);
     P->scorecards = palloc(C, (so->nscorecards ? so->nscorecards : 1) * sizeof *P->scorecards);
     P->characs = palloc(C, (so->ncharacs ? so->ncharacs : 1) * sizeof *P->characs);
     P->segments = palloc(C, (so->nsegments ? so->nsegments : 1) * sizeof *P->segments);

@@ -585,14 +585,14 @@ static void test_local_read_before_written(void **state)
     (void)state;
     cr_program *p = compile_text("policy t\n"
                                  "input app { a: int }\n"
-                                 "table t(a) -> int hit first {\n"
+                                 "table t(a * 2) -> int hit first {\n"
                                  "  < 5 -> 1\n"
                                  "  -   -> 2\n"
                                  "}\n"
                                  "r = t\n");
     file f = encode(p);
     size_t code = code_offset(&f, p);
-    uint32_t store = find_op(p, 0, CR_OP_STORE); /* the table's input, into its local */
+    uint32_t store = find_op(p, 0, CR_OP_STORE); /* the table's computed input, into its local */
     uint32_t local = p->code[store].c;
     ins_at(&f, code, store)[0] = CR_OP_POP;
     put32(ins_at(&f, code, store) + 4, 0);

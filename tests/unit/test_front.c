@@ -2043,6 +2043,67 @@ static void test_compile_constant_set(void **state)
     assert_true(found_notin);
     assert_int_equal(P->nlets, 1);
     assert_int_equal(P->lets[0].kind, LET_CONST);
+    /* the use is the set itself, the constant the const's own code has:
+     * no LET to run, and one copy of the set */
+    uint32_t at = 0;
+    while (at < P->ncode && P->code[at].op != CR_OP_IN)
+        at++;
+    assert_true(at > 0 && at < P->ncode);
+    assert_int_equal(P->code[at - 1].op, CR_OP_CONST);
+    assert_int_equal(P->consts[P->code[at - 1].c].tag, CR_SET);
+    assert_int_equal(P->code[P->lets[0].pc].op, CR_OP_CONST);
+    assert_int_equal(P->code[P->lets[0].pc].c, P->code[at - 1].c);
+    for (uint32_t i = 0; i < P->ncode; i++)
+        assert_int_not_equal(P->code[i].op, CR_OP_LET);
+    cr_program_free(P);
+    cr_diags_free(&d);
+}
+
+/* Cell tests of a scorecard characteristic or a table column that is an
+ * input field or a let read it in place, each test "INPUT/LET, CONST,
+ * compare, JUMP_FALSE"; a computed value, or a characteristic whose first
+ * bin does not test it, is stored in a local first. */
+static void test_compile_cells_read_in_place(void **state)
+{
+    (void)state;
+    cr_diags d;
+    const char *src = "policy t\n"
+                      "input app { a: int, b: int }\n"
+                      "let half = a / 2\n"
+                      "scorecard s base 0 {\n"
+                      "  a: < 10 -> 1 | else -> 2\n"
+                      "  half: < 3 -> 1 | else -> 2\n"
+                      "  b: else -> 5\n"
+                      "}\n"
+                      "table t(half, a + b) -> int hit first {\n"
+                      "  < 1, < 2 -> 1\n"
+                      "  -,   -   -> 2\n"
+                      "}\n"
+                      "r = t\n";
+    cr_program *P = compile_src(src, &d);
+    if (!P || d.count)
+        print_diags(&d);
+    assert_non_null(P);
+    check_program(P);
+    uint32_t nstore = 0, ninput_a = 0, nlet_half = 0, nlocal = 0;
+    uint32_t half = UINT32_MAX;
+    for (uint32_t i = 0; i < P->nlets; i++)
+        if (strcmp(P->lets[i].name, "half") == 0)
+            half = i;
+    assert_int_not_equal(half, UINT32_MAX);
+    for (uint32_t i = 0; i + 3 < P->ncode; i++) {
+        const cr_ins *c = &P->code[i];
+        bool test = c[1].op == CR_OP_CONST && c[2].op >= CR_OP_EQ && c[2].op <= CR_OP_GE &&
+                    c[3].op == CR_OP_JUMP_FALSE;
+        nstore += c->op == CR_OP_STORE;
+        ninput_a += test && c->op == CR_OP_INPUT && c->c == 0;
+        nlet_half += test && c->op == CR_OP_LET && c->c == half;
+        nlocal += test && c->op == CR_OP_LOCAL;
+    }
+    assert_int_equal(ninput_a, 1);   /* a's one test */
+    assert_int_equal(nlet_half, 2);  /* half's bin and the table's first column */
+    assert_int_equal(nstore, 2);     /* b (its only bin is else) and a + b */
+    assert_int_equal(nlocal, 1);     /* the table's a + b */
     cr_program_free(P);
     cr_diags_free(&d);
 }
@@ -2144,6 +2205,7 @@ int main(void)
         cmocka_unit_test(test_sema_resolution),
         cmocka_unit_test(test_compile_sme_policy),
         cmocka_unit_test(test_compile_constant_set),
+        cmocka_unit_test(test_compile_cells_read_in_place),
         cmocka_unit_test(test_compile_small_policy),
         cmocka_unit_test(test_compile_reports_and_returns_null),
     };

@@ -1058,6 +1058,28 @@ static void test_error_decimal_overflow(void **state)
                              "\"big\":1000000000000000000000000000000000000}");
 }
 
+/* A let that is a table's input is computed by the first row that tests
+ * it; a row that fails on an earlier input does not get to it, and when
+ * no row does, its error never happens. */
+static void test_table_input_let_when_needed(void **state)
+{
+    (void)state;
+    static const char src[] =
+        "policy t\n"
+        "input app { a: int, b: int }\n"
+        "let q = 10 / b\n"
+        "table t(a, q) -> int hit first {\n"
+        "  < 0, < 1 -> 1\n"
+        "  -,   -   -> 2\n"
+        "}\n"
+        "r = t\n";
+    check(src, "{\"a\":5,\"b\":0}", "{\"app_id\":null,\"decision\":\"APPROVE\",\"reasons\":[],\"r\":2}");
+    check(src, "{\"a\":-1,\"b\":20}", "{\"app_id\":null,\"decision\":\"APPROVE\",\"reasons\":[],\"r\":1}");
+    char out[4096];
+    assert_false(decide(src, "{\"a\":-1,\"b\":0}", out, sizeof out));
+    assert_non_null(strstr(out, "division by zero"));
+}
+
 static void test_error_budget(void **state)
 {
     (void)state;
@@ -1352,6 +1374,7 @@ int main(void)
         cmocka_unit_test(test_error_div_zero),
         cmocka_unit_test(test_error_int_overflow),
         cmocka_unit_test(test_error_decimal_overflow),
+        cmocka_unit_test(test_table_input_let_when_needed),
         cmocka_unit_test(test_error_budget),
         cmocka_unit_test(test_error_is_not_a_decision),
         cmocka_unit_test(test_error_memory),
