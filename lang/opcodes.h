@@ -98,7 +98,10 @@ extern const char *const cr_opcode_names[CR_OP__COUNT];
     OP(LET_K_CMP)      /* LET x; CONST k; CMP, when x is already computed */                  \
     OP(LET_K_CMP_JF)   /* LET x; CONST k; CMP; JUMP_FALSE t, when x is already computed */    \
     OP(SC_BIN)         /* CONST p; SC_MARK; ADD; JUMP: a scorecard bin taken, points added */ \
-    OP(CALL_DEC)       /* CALL f; TO_DEC: a built-in typed number, its result widened */
+    OP(CALL_DEC)       /* CALL f; TO_DEC: a built-in typed number, its result widened */       \
+    OP(INPUT_K_CMP_FIRE) /* INPUT x; CONST k; CMP; FIRE r: an admission rule on one field */  \
+    OP(LET_K_CMP_FIRE) /* LET x; CONST k; CMP; FIRE r, when x is already computed */          \
+    OP(INPUT_K_IN)     /* INPUT x; CONST set; IN: a field in a constant set */
 
 typedef enum cr_super_opcode {
     CR_SOP__BEFORE = CR_OP__COUNT - 1,

@@ -379,6 +379,23 @@ static inline __attribute__((always_inline)) int vm_cmp(const cr_value *a, const
     return vm_cmp_slow(a, b);
 }
 
+/* Whether a is in the list or set `set`: texts against texts, the usual
+ * case, without a call per item; anything else by cr_value_eq. */
+static inline __attribute__((always_inline)) bool vm_in(const cr_value *a, const cr_value *set)
+{
+    const cr_value *items = set->u.items;
+    if (a->tag == CR_TEXT) {
+        for (uint32_t i = 0; i < set->len; i++)
+            if (items[i].tag == CR_TEXT ? cr_text_eq(a, &items[i]) : cr_value_eq(*a, items[i]))
+                return true;
+        return false;
+    }
+    for (uint32_t i = 0; i < set->len; i++)
+        if (cr_value_eq(*a, items[i]))
+            return true;
+    return false;
+}
+
 /* CALL: pops in->a arguments and pushes built-in in->c of them; the new
  * top of the stack, or NULL when the built-in failed (the error in cx). */
 static inline __attribute__((always_inline)) cr_value *vm_call(cr_call_ctx *cx, const cr_ins *in, cr_value *sp)
@@ -402,6 +419,20 @@ static inline void vm_to_dec(cr_value *v)
  * when the operands compare as r (-1, 0 or 1) */
 static const uint8_t cmp_holds[6] = {2, 5, 1, 3, 4, 6};
 #define CMP_HOLDS(k, r) ((cmp_holds[(k)] >> ((r) + 1)) & 1)
+
+/* Whether comparison k (EQ..GE as 0..5) holds between a and b, as
+ * CMP_HOLDS(k, vm_cmp(a, b)); two texts are tested for equality (segment
+ * labels, grades, codes) by length and bytes, without ordering them. */
+static inline __attribute__((always_inline)) bool vm_holds(unsigned k, const cr_value *a, const cr_value *b)
+{
+    if ((a->tag == CR_DEC || a->tag == CR_INT) && (b->tag == CR_DEC || b->tag == CR_INT)) {
+        int r = cr_num_cmp_fast(a, b);
+        return CMP_HOLDS(k, r != 2 ? r : vm_cmp_slow(a, b));
+    }
+    if (a->tag == CR_TEXT && b->tag == CR_TEXT)
+        return k <= 1 ? cr_text_eq(a, b) == (k == 0) : CMP_HOLDS(k, cr_text_cmp(a, b));
+    return CMP_HOLDS(k, vm_cmp_slow(a, b));
+}
 
 static void trace_add(cr_session *s, uint32_t pc, cr_value x, cr_value y, cr_value r)
 {

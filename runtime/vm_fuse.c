@@ -27,8 +27,15 @@ cr_ins *cr_fuse_code(const cr_program *p)
         uint32_t left = n - j;
         uint8_t op = c[0].op;
         bool jf;
-        if ((op == CR_OP_LOCAL || op == CR_OP_INPUT || op == CR_OP_LET) && left >= 3 && c[1].op == CR_OP_CONST &&
-            is_cmp(c[2].op)) {
+        if ((op == CR_OP_INPUT || op == CR_OP_LET) && left >= 4 && c[1].op == CR_OP_CONST && is_cmp(c[2].op) &&
+            c[3].op == CR_OP_FIRE) {
+            f[j].op = op == CR_OP_INPUT ? CR_SOP_INPUT_K_CMP_FIRE : CR_SOP_LET_K_CMP_FIRE;
+            f[j].a = (uint8_t)(c[2].op - CR_OP_EQ);
+        } else if (op == CR_OP_INPUT && left >= 3 && c[1].op == CR_OP_CONST && c[2].op == CR_OP_IN) {
+            f[j].op = CR_SOP_INPUT_K_IN;
+            f[j].a = c[2].a;
+        } else if ((op == CR_OP_LOCAL || op == CR_OP_INPUT || op == CR_OP_LET) && left >= 3 &&
+                   c[1].op == CR_OP_CONST && is_cmp(c[2].op)) {
             jf = left >= 4 && c[3].op == CR_OP_JUMP_FALSE;
             if (op == CR_OP_LOCAL && !jf)
                 continue;   /* CONST; CMP at j + 1 is fused on its own */

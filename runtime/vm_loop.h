@@ -187,25 +187,12 @@ dispatch_in:
     CASE(OR_JUMP) if (sp[-1].u.b) pc = in->c; else sp--; NEXT;
     CASE(COALESCE) if (sp[-1].tag != CR_NULL) pc = in->c; else sp--; NEXT;
     CASE(IS_NULL) a = sp[-1]; sp[-1] = cr_bool((a.tag == CR_NULL) != (in->a != 0)); TRACE(a, cr_null(), sp[-1]); NEXT;
-    CASE(IN) {
+    CASE(IN)
         b = *--sp;
         a = sp[-1];
-        bool found = false;
-        if (a.tag == CR_TEXT) {
-            /* texts against a set of texts, the usual case, without a call
-             * per item; anything else by cr_value_eq */
-            for (uint32_t i = 0; i < b.len && !found; i++) {
-                const cr_value *x = &b.u.items[i];
-                found = x->tag == CR_TEXT ? cr_text_eq(&a, x) : cr_value_eq(a, *x);
-            }
-        } else {
-            for (uint32_t i = 0; i < b.len && !found; i++)
-                found = cr_value_eq(a, b.u.items[i]);
-        }
-        sp[-1] = cr_bool(found != (in->a != 0));
+        sp[-1] = cr_bool(vm_in(&a, &b) != (in->a != 0));
         TRACE(a, b, sp[-1]);
         NEXT;
-    }
     CASE(MATCH) {
         a = sp[-1];
         if (s->regex_fixed[in->c]) {
@@ -374,6 +361,7 @@ dispatch_in:
 #if CR_TRACING
     SUPER(K_CMP) SUPER(K_CMP_JF) SUPER(LOCAL_K_CMP_JF) SUPER(INPUT_K_CMP) SUPER(INPUT_K_CMP_JF)
     SUPER(LET_K_CMP) SUPER(LET_K_CMP_JF) SUPER(SC_BIN) SUPER(CALL_DEC)
+    SUPER(INPUT_K_CMP_FIRE) SUPER(LET_K_CMP_FIRE) SUPER(INPUT_K_IN)
         FALLBACK;
 #else
     /* Takes n instructions from the budget before a superinstruction
@@ -386,39 +374,58 @@ dispatch_in:
     } while (0)
     SUPER(K_CMP)                    /* CONST k; CMP */
         CHARGE(1);
-        sp[-1] = cr_bool(CMP_HOLDS(in->a, vm_cmp(&sp[-1], &consts[in->c])));
+        sp[-1] = cr_bool(vm_holds(in->a, &sp[-1], &consts[in->c]));
         pc = cur + 2;
         NEXT;
     SUPER(K_CMP_JF)                 /* CONST k; CMP; JUMP_FALSE t */
         CHARGE(2);
         sp--;
-        pc = CMP_HOLDS(in->a, vm_cmp(sp, &consts[in->c])) ? cur + 3 : canon[cur + 2].c;
+        pc = vm_holds(in->a, sp, &consts[in->c]) ? cur + 3 : canon[cur + 2].c;
         NEXT;
     SUPER(LOCAL_K_CMP_JF)           /* LOCAL x; CONST k; CMP; JUMP_FALSE t */
         CHARGE(3);
-        pc = CMP_HOLDS(in->a, vm_cmp(&locals[in->c], &consts[canon[cur + 1].c])) ? cur + 4 : canon[cur + 3].c;
+        pc = vm_holds(in->a, &locals[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : canon[cur + 3].c;
         NEXT;
     SUPER(INPUT_K_CMP)              /* INPUT x; CONST k; CMP */
         CHARGE(2);
-        *sp++ = cr_bool(CMP_HOLDS(in->a, vm_cmp(&s->slots[in->c], &consts[canon[cur + 1].c])));
+        *sp++ = cr_bool(vm_holds(in->a, &s->slots[in->c], &consts[canon[cur + 1].c]));
         pc = cur + 3;
         NEXT;
     SUPER(INPUT_K_CMP_JF)           /* INPUT x; CONST k; CMP; JUMP_FALSE t */
         CHARGE(3);
-        pc = CMP_HOLDS(in->a, vm_cmp(&s->slots[in->c], &consts[canon[cur + 1].c])) ? cur + 4 : canon[cur + 3].c;
+        pc = vm_holds(in->a, &s->slots[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : canon[cur + 3].c;
         NEXT;
     SUPER(LET_K_CMP)                /* LET x (computed); CONST k; CMP */
         if (s->let_state[in->c] != 2)
             FALLBACK;
         CHARGE(2);
-        *sp++ = cr_bool(CMP_HOLDS(in->a, vm_cmp(&s->lets[in->c], &consts[canon[cur + 1].c])));
+        *sp++ = cr_bool(vm_holds(in->a, &s->lets[in->c], &consts[canon[cur + 1].c]));
         pc = cur + 3;
         NEXT;
     SUPER(LET_K_CMP_JF)             /* LET x (computed); CONST k; CMP; JUMP_FALSE t */
         if (s->let_state[in->c] != 2)
             FALLBACK;
         CHARGE(3);
-        pc = CMP_HOLDS(in->a, vm_cmp(&s->lets[in->c], &consts[canon[cur + 1].c])) ? cur + 4 : canon[cur + 3].c;
+        pc = vm_holds(in->a, &s->lets[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : canon[cur + 3].c;
+        NEXT;
+    SUPER(INPUT_K_CMP_FIRE)         /* INPUT x; CONST k; CMP; FIRE r */
+        CHARGE(3);
+        if (vm_holds(in->a, &s->slots[in->c], &consts[canon[cur + 1].c]))
+            s->fired[s->nfired++] = canon[cur + 3].c;
+        pc = cur + 4;
+        NEXT;
+    SUPER(LET_K_CMP_FIRE)           /* LET x (computed); CONST k; CMP; FIRE r */
+        if (s->let_state[in->c] != 2)
+            FALLBACK;
+        CHARGE(3);
+        if (vm_holds(in->a, &s->lets[in->c], &consts[canon[cur + 1].c]))
+            s->fired[s->nfired++] = canon[cur + 3].c;
+        pc = cur + 4;
+        NEXT;
+    SUPER(INPUT_K_IN)               /* INPUT x; CONST set; IN (a: 1 for not in) */
+        CHARGE(2);
+        *sp++ = cr_bool(vm_in(&s->slots[in->c], &consts[canon[cur + 1].c]) != (in->a != 0));
+        pc = cur + 3;
         NEXT;
     SUPER(SC_BIN) {                 /* CONST p; SC_MARK b c; ADD; JUMP t */
         const cr_ins *mark = &canon[cur + 1];
