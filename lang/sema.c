@@ -1350,8 +1350,19 @@ typedef struct interval {
     bool lo_inf, hi_inf, lo_open, hi_open;
 } interval;
 
+/* What a cell operand naming a const stands for: the const's own
+ * expression (a const may name another); anything else as it is. */
+static const cr_expr *const_resolved(const cr_expr *e)
+{
+    for (int hops = 0; e && hops < 64 && e->kind == E_NAME && e->ref == REF_ITEM && e->item &&
+                       e->item->kind == I_CONST; hops++)
+        e = e->item->expr;
+    return e;
+}
+
 static bool literal_dec(const cr_expr *e, cr_dec *d)
 {
+    e = const_resolved(e);
     if (!e) return false;
     if (e->kind == E_INT) { *d = cr_dec_from_int(e->u.ival); return true; }
     if (e->kind == E_DEC) { *d = e->u.dval; return true; }
@@ -1414,6 +1425,8 @@ static bool interval_meets(const interval *x, const interval *y)
 
 static bool same_literal(const cr_expr *a, const cr_expr *b)
 {
+    a = const_resolved(a);
+    b = const_resolved(b);
     if (!a || !b)
         return false;
     cr_dec x, y;
@@ -1425,6 +1438,37 @@ static bool same_literal(const cr_expr *a, const cr_expr *b)
         return a->ref_index == b->ref_index;
     if (a->kind == E_BOOL && b->kind == E_BOOL)
         return a->u.ival == b->u.ival;
+    return false;
+}
+
+/* The kind of value a literal operand is (1 number, 2 text, 3 truth
+ * value, 4 label), or 0 when it is not a literal: a field or a let may
+ * hold any value, the same as another operand's. */
+static int literal_class(const cr_expr *e)
+{
+    cr_dec d;
+    e = const_resolved(e);
+    if (!e) return 0;
+    if (literal_dec(e, &d)) return 1;
+    if (e->kind == E_STR) return 2;
+    if (e->kind == E_BOOL) return 3;
+    if (e->ref == REF_LABEL) return 4;
+    return 0;
+}
+
+/* Can one value equal both operands? (true when unsure) */
+static bool operands_meet(const cr_expr *a, const cr_expr *b)
+{
+    int k = literal_class(a);
+    return k == 0 || k != literal_class(b) || same_literal(a, b);
+}
+
+/* Can one value equal x and be in set cell c? (true when unsure) */
+static bool meets_set(const cr_cell *c, const cr_expr *x)
+{
+    for (uint32_t i = 0; i < c->set.count; i++)
+        if (operands_meet(c->set.items[i], x))
+            return true;
     return false;
 }
 
@@ -1472,14 +1516,14 @@ static bool cells_meet(const cr_cell *x, const cr_cell *y, bool numeric)
             return interval_meets(&a, &b);
     }
     if (x->kind == CELL_EQ && y->kind == CELL_EQ)
-        return same_literal(x->a, y->a) || !(x->a && y->a && (x->a->kind == y->a->kind || x->a->ref == REF_LABEL));
+        return operands_meet(x->a, y->a);
     if (x->kind == CELL_EQ && y->kind == CELL_SET)
-        return in_set(y, x->a);
+        return meets_set(y, x->a);
     if (x->kind == CELL_SET && y->kind == CELL_EQ)
-        return in_set(x, y->a);
+        return meets_set(x, y->a);
     if (x->kind == CELL_SET && y->kind == CELL_SET) {
         for (uint32_t i = 0; i < x->set.count; i++)
-            if (in_set(y, x->set.items[i]))
+            if (meets_set(y, x->set.items[i]))
                 return true;
         return false;
     }
