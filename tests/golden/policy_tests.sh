@@ -26,6 +26,14 @@ echo "$out" | grep -q 'actual:   \[\]' || { echo "$out"; fail "actual value"; }
 echo "$out" | grep -q 'trace: {' || { echo "$out"; fail "trace"; }
 echo "$out" | tail -1 | grep -q ' passed, [1-9][0-9]* failed$' || fail "summary"
 
+# an expectation may name a const, whose uses read its constant without
+# running its code
+{ sed -n '1,/^}/p' policies/sme_tax_loan.test.credo
+  printf 'test "a const is its value" {\n  given prime\n  expect LPR_1Y == 3.10\n}\n'; } > "$tmp/const.test.credo"
+sed -i "s#^as_of#policy \"$PWD/policies/sme_tax_loan.credo\"\\nas_of#" "$tmp/const.test.credo"
+out=$("$credo" test "$tmp/const.test.credo") || { echo "$out"; fail "expect on a const"; }
+echo "$out" | tail -1 | grep -q '^1 passed, 0 failed$' || { echo "$out"; fail "expect on a const: summary"; }
+
 # a test file with a mistake names its place
 printf 'fixture a = { age: 1 }\ntest "x" { given a expect age === 1 }\n' > "$tmp/bad.test.credo"
 printf 'policy "../../policies/sme_tax_loan.credo"\n' | cat - "$tmp/bad.test.credo" > "$tmp/bad2.test.credo"
