@@ -129,9 +129,8 @@ __attribute__((noinline)) void cr_session_begin(cr_session *s)
 
 /* ---- helpers ---- */
 
-static void set_error(cr_session *s, uint32_t pc, uint32_t let_depth, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void set_error(cr_session *s, uint32_t pc, uint32_t let_depth, const char *fmt, ...)
+static void set_error(cr_session *s, uint32_t pc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_error(cr_session *s, uint32_t pc, const char *fmt, ...)
 {
     const cr_program *p = s->prog;
     char what[384];
@@ -145,7 +144,6 @@ static void set_error(cr_session *s, uint32_t pc, uint32_t let_depth, const char
     s->error_span = sp;
     /* the let whose code holds pc names where it happened: lets' code is
      * laid out one after another behind the main code */
-    (void)let_depth;
     s->error_in = NULL;
     uint32_t best = UINT32_MAX;
     for (uint32_t i = 0; i < p->nlets; i++)

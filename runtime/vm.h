@@ -51,7 +51,7 @@ typedef struct cr_session {
     uint8_t *let_state;         /* 0 not run, 1 running, 2 done */
     cr_value *locals;
     cr_value *stack;
-    uint32_t *ret;              /* return addresses of running lets */
+    uint32_t *ret;              /* per let, while its code runs: where to go back to */
 
     /* what happened, for the decision record and explain */
     uint32_t *fired;            /* rule numbers in firing order */

@@ -21,7 +21,6 @@ static bool CR_LOOP_NAME(cr_session *s)
     cr_value *sp = s->stack;        /* next free */
     cr_value *locals = s->locals;
     uint32_t pc = 0, cur = 0;
-    uint32_t depth = 0;             /* running lets */
     uint64_t budget = s->limits.max_instructions;
     char err[384];
     err[0] = '\0';
@@ -87,18 +86,18 @@ dispatch_in:
             NEXT;
         }
         if (s->let_state[in->c] == 1) {
-            set_error(s, cur, depth, "'%s' depends on itself", p->lets[in->c].name);
+            set_error(s, cur, "'%s' depends on itself", p->lets[in->c].name);
             return false;
         }
         s->let_state[in->c] = 1;
-        s->ret[depth++] = pc;
+        s->ret[in->c] = pc;
         pc = p->lets[in->c].pc;
         NEXT;
     CASE(LET_END)
         s->lets[in->c] = sp[-1];
         TRACE(sp[-1], cr_null(), sp[-1]);
         s->let_state[in->c] = 2;
-        pc = s->ret[--depth];
+        pc = s->ret[in->c];
         NEXT;
     CASE(LOCAL) *sp++ = locals[in->c]; NEXT;
     CASE(STORE) locals[in->c] = *--sp; NEXT;
@@ -113,7 +112,7 @@ dispatch_in:
         a = sp[-1];
         int64_t i = b.u.i < 0 ? (int64_t)a.len + b.u.i : b.u.i;
         if (i < 0 || i >= (int64_t)a.len) {
-            set_error(s, cur, depth, "position %lld is outside a list of %u items", (long long)b.u.i, a.len);
+            set_error(s, cur, "position %lld is outside a list of %u items", (long long)b.u.i, a.len);
             return false;
         }
         sp[-1] = a.u.items[i];
@@ -218,7 +217,7 @@ dispatch_in:
         } else {
             char msg[128];
             pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof msg);
-            set_error(s, cur, depth, "regular expression failed: %s", msg);
+            set_error(s, cur, "regular expression failed: %s", msg);
             return false;
         }
         NEXT;
@@ -349,7 +348,7 @@ dispatch_in:
         s->decide_row = (int32_t)in->c;
         goto done;
     CASE(FAIL)
-        set_error(s, cur, depth, "%.*s", (int)consts[in->c].len, consts[in->c].u.s);
+        set_error(s, cur, "%.*s", (int)consts[in->c].len, consts[in->c].u.s);
         return false;
     CASE(HALT)
         goto done;
@@ -456,7 +455,7 @@ dispatch_in:
 #endif
 #ifndef CR_COMPUTED_GOTO
     default:
-        set_error(s, cur, depth, "bad instruction %u", in->op);
+        set_error(s, cur, "bad instruction %u", in->op);
         return false;
     }
 #endif
@@ -480,15 +479,15 @@ done:
     return true;
 
 fail:
-    set_error(s, cur, depth, "%s", err);
+    set_error(s, cur, "%s", err);
     return false;
 oom:
-    set_error(s, cur, depth, "out of memory for this application (limit %zu bytes)", s->limits.max_memory);
+    set_error(s, cur, "out of memory for this application (limit %zu bytes)", s->limits.max_memory);
     return false;
 #if CR_BUDGET
 out_of_budget:
     s->executed = s->limits.max_instructions;
-    set_error(s, pc, depth, "instruction budget of %llu exceeded", (unsigned long long)s->limits.max_instructions);
+    set_error(s, pc, "instruction budget of %llu exceeded", (unsigned long long)s->limits.max_instructions);
     return false;
 #endif
 }
