@@ -423,13 +423,9 @@ static const uint8_t cmp_holds[6] = {2, 5, 1, 3, 4, 6};
  * labels, grades, codes) by length and bytes, without ordering them. */
 static inline __attribute__((always_inline)) bool vm_holds(unsigned k, const cr_value *a, const cr_value *b)
 {
-    if ((a->tag == CR_DEC || a->tag == CR_INT) && (b->tag == CR_DEC || b->tag == CR_INT)) {
-        int r = cr_num_cmp_fast(a, b);
-        return CMP_HOLDS(k, r != 2 ? r : vm_cmp_slow(a, b));
-    }
-    if (a->tag == CR_TEXT && b->tag == CR_TEXT)
-        return k <= 1 ? cr_text_eq(a, b) == (k == 0) : CMP_HOLDS(k, cr_text_cmp(a, b));
-    return CMP_HOLDS(k, vm_cmp_slow(a, b));
+    if (k <= 1 && a->tag == CR_TEXT && b->tag == CR_TEXT)
+        return cr_text_eq(a, b) == (k == 0);
+    return CMP_HOLDS(k, vm_cmp(a, b));
 }
 
 static void trace_add(cr_session *s, uint32_t pc, cr_value x, cr_value y, cr_value r)
