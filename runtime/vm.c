@@ -418,6 +418,19 @@ static inline void vm_to_dec(cr_value *v)
 static const uint8_t cmp_holds[6] = {2, 5, 1, 3, 4, 6};
 #define CMP_HOLDS(k, r) ((cmp_holds[(k)] >> ((r) + 1)) & 1)
 
+/* Where a fused "operand, constant, compare, JUMP_FALSE t" goes when its
+ * test fails: t, or, in the loop that does not count instructions
+ * (`thread`), past the in->b tests from t on that are the same test and
+ * so fail too (runtime/vm_fuse.c); each is one load, not a dispatch. */
+static inline uint32_t failed_test_target(const cr_ins *canon, const cr_ins *in, uint32_t cur, bool thread)
+{
+    uint32_t t = canon[cur + 3].c;
+    if (thread)
+        for (uint16_t h = in->b; h; h--)
+            t = canon[t + 3].c;
+    return t;
+}
+
 /* Whether comparison k (EQ..GE as 0..5) holds between a and b, as
  * CMP_HOLDS(k, vm_cmp(a, b)); two texts are tested for equality (segment
  * labels, grades, codes) by length and bytes, without ordering them. */

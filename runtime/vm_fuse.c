@@ -6,14 +6,70 @@
  * (runtime/vm_loop.h) does the run in one step.  The program's code, its
  * .credoc, disassembly and the tracing loop never see these.
  *
- * Also here: whether the code can run an instruction twice, which decides
- * whether the plain loop must count the instruction budget. */
+ * Also here: where a failed test may jump past tests that must fail too
+ * (thread_failed_tests), and whether the code can run an instruction
+ * twice, which decides whether the plain loop must count the instruction
+ * budget. */
 #include "vm_fuse.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static bool is_cmp(uint8_t op) { return op >= CR_OP_EQ && op <= CR_OP_GE; }
+
+/* Whether two constants are the same value, so that one test against each
+ * of the same operand gives the same answer.  Only the kinds a table or
+ * segment cell tests are compared; any other pair is "not the same". */
+static bool same_const(const cr_value *x, const cr_value *y)
+{
+    if (x->tag != y->tag)
+        return false;
+    switch (x->tag) {
+    case CR_NULL: return true;
+    case CR_BOOL: return x->u.b == y->u.b;
+    case CR_INT:
+    case CR_DATE: return x->u.i == y->u.i;
+    case CR_DEC: return x->scale == y->scale && x->u.coef == y->u.coef;
+    case CR_TEXT: return cr_text_eq(x, y);
+    default: return false;
+    }
+}
+
+/* Whether the fused test at t is the one at j: the same input or let, the
+ * same comparison, the same constant.  An input field never changes in a
+ * run and a let, once computed, neither, so the two give the same answer. */
+static bool same_test(const cr_program *p, const cr_ins *f, uint32_t j, uint32_t t)
+{
+    return f[t].op == f[j].op && f[t].c == f[j].c && f[t].a == f[j].a &&
+           same_const(&p->consts[p->code[t + 1].c], &p->consts[p->code[j + 1].c]);
+}
+
+/* A first-hit table tests its rows in order and goes on to the next row
+ * when a cell fails; rows that share their first cell ("PRIME | <= 12",
+ * "PRIME | <= 24", "PRIME | else") test it again and again.  When the test
+ * "operand, constant, compare, JUMP_FALSE t" fails and the code at t is the
+ * same test, it fails too, and so does the one at its own target: the
+ * number of such tests in a row is kept in the fused instruction's b, and
+ * the loop that does not count instructions (runtime/vm_loop.h) follows
+ * them without running them.  The counting loops run every test, so
+ * `executed` and the budget are those of the program's code. */
+static void thread_failed_tests(const cr_program *p, cr_ins *f)
+{
+    uint32_t n = p->ncode;
+    for (uint32_t j = 0; j < n; j++) {
+        if (f[j].op != CR_SOP_INPUT_K_CMP_JF && f[j].op != CR_SOP_LET_K_CMP_JF)
+            continue;
+        uint16_t hops = 0;
+        uint32_t at = j, t = p->code[j + 3].c;
+        /* forward only: a chain cannot come back to where it started */
+        while (t > at && t < n - 3 && hops < UINT16_MAX && same_test(p, f, j, t)) {
+            hops++;
+            at = t;
+            t = p->code[t + 3].c;
+        }
+        f[j].b = hops;
+    }
+}
 
 cr_ins *cr_fuse_code(const cr_program *p)
 {
@@ -54,6 +110,7 @@ cr_ins *cr_fuse_code(const cr_program *p)
             f[j].op = CR_SOP_CALL_DEC;
         }
     }
+    thread_failed_tests(p, f);
     return f;
 }
 

@@ -392,7 +392,7 @@ dispatch_in:
         NEXT;
     SUPER(INPUT_K_CMP_JF)           /* INPUT x; CONST k; CMP; JUMP_FALSE t */
         CHARGE(3);
-        pc = vm_holds(in->a, &s->slots[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : canon[cur + 3].c;
+        pc = vm_holds(in->a, &s->slots[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : failed_test_target(canon, in, cur, !CR_BUDGET);
         NEXT;
     SUPER(LET_K_CMP)                /* LET x (computed); CONST k; CMP */
         if (s->let_state[in->c] != 2)
@@ -405,7 +405,7 @@ dispatch_in:
         if (s->let_state[in->c] != 2)
             FALLBACK;
         CHARGE(3);
-        pc = vm_holds(in->a, &s->lets[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : canon[cur + 3].c;
+        pc = vm_holds(in->a, &s->lets[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : failed_test_target(canon, in, cur, !CR_BUDGET);
         NEXT;
     SUPER(INPUT_K_CMP_FIRE)         /* INPUT x; CONST k; CMP; FIRE r */
         CHARGE(3);
