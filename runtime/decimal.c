@@ -643,16 +643,20 @@ cr_dec_status cr_dec_div(cr_dec a, cr_dec b, cr_dec *out)
     cr_u128 gr;
     if (e >= 0 && e <= 19 && (am >> 64) == 0 && (bm >> 64) == 0) {
         /* The common case (amounts, counts, their ratios): a 64 x 64-bit
-         * product and, when the quotient fits 64 bits, one hardware
-         * division. */
+         * product and one hardware division when the quotient fits 64
+         * bits, two when it does not (a mean: a sum of amounts over a
+         * count).  n < 2^128 and q <= n / 2 unless b64 is 1, and then r is
+         * 0: q + 1 cannot wrap. */
         uint64_t b64 = (uint64_t)bm, r;
         n = (cr_u128)(uint64_t)am * cr_dec_pow10_64[e];
-        if ((uint64_t)(n >> 64) < b64) {
-            g = cr_dec_div_2by1((uint64_t)(n >> 64), (uint64_t)n, b64, &r);
-            int half = r < b64 - r ? -1 : r > b64 - r ? 1 : 0;
-            cr_u128 q = (cr_u128)g + (cr_u128)cr_dec_round_away(CR_ROUND_HALF_EVEN, neg, (int)(g & 1), half, r != 0);
-            return cr_dec_div_finish(q, CR_DEC_DIV_SCALE, neg, min_scale, out);
-        }
+        cr_u128 q;
+        if ((uint64_t)(n >> 64) < b64)
+            q = cr_dec_div_2by1((uint64_t)(n >> 64), (uint64_t)n, b64, &r);
+        else
+            q = cr_dec_div_u64(n, b64, &r);
+        int half = r < b64 - r ? -1 : r > b64 - r ? 1 : 0;
+        q += (cr_u128)cr_dec_round_away(CR_ROUND_HALF_EVEN, neg, (int)(q & 1), half, r != 0);
+        return cr_dec_div_finish(q, CR_DEC_DIV_SCALE, neg, min_scale, out);
     }
     if (e >= 0 && cr_dec_div_guess(am, e, bm, &g, &gr)) {
         int half = gr < bm - gr ? -1 : gr > bm - gr ? 1 : 0;
