@@ -150,6 +150,32 @@ static int run_e2e(const cr_program *p, const char *path, int reps)
     return 0;
 }
 
+/* One timed pass of decide: exactly the decisions, each cr_session_begin
+ * then cr_session_run on the application's pre-read slots.  A function of
+ * its own, never inlined, so a profile can count this pass alone
+ * (tests/bench/profile.sh: callgrind --toggle-collect=decide_pass), not the
+ * timing of cr_session_begin alone or the pass that counts instructions. */
+static __attribute__((noinline)) void decide_pass(cr_session *s, cr_value *own, cr_value **slots, size_t n, int r,
+                                                  tally *t, unsigned *complaints)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!slots[i]) {
+            count_error(t);
+            continue;
+        }
+        s->slots = own;
+        cr_session_begin(s);
+        s->slots = slots[i];
+        if (cr_session_run(s)) {
+            count_ok(t, s);
+        } else {
+            count_error(t);
+            if (++*complaints <= 5)
+                fprintf(stderr, "bench_credo: pass %d, line %zu: %s\n", r + 1, i + 1, s->error);
+        }
+    }
+}
+
 static int run_decide(const cr_program *p, const char *path, int reps)
 {
     size_t *st, *ln, n;
@@ -186,22 +212,7 @@ static int run_decide(const cr_program *p, const char *path, int reps)
     for (int r = 0; more_passes(r, reps, spent); r++) {
         memset(&t, 0, sizeof t);
         double t0 = now();
-        for (size_t i = 0; i < n; i++) {
-            if (!slots[i]) {
-                count_error(&t);
-                continue;
-            }
-            s->slots = own;
-            cr_session_begin(s);
-            s->slots = slots[i];
-            if (cr_session_run(s)) {
-                count_ok(&t, s);
-            } else {
-                count_error(&t);
-                if (++complaints <= 5)
-                    fprintf(stderr, "bench_credo: pass %d, line %zu: %s\n", r + 1, i + 1, s->error);
-            }
-        }
+        decide_pass(s, own, slots, n, r, &t, &complaints);
         double el = now() - t0;
         if (el < best)
             best = el;

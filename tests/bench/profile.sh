@@ -4,10 +4,13 @@
 #
 # perf: 20,000 applicants decided 10 times (the untimed reading before is a
 # small share of the samples), flat profile by symbol.
-# callgrind: 2,000 applicants decided once, counting only inside
-# cr_session_begin and cr_session_run (--toggle-collect), so the totals are
-# exactly the decide-only path; exclusive and inclusive costs, and the calls
-# per decision of the decimal routines.
+# callgrind: 2,000 applicants decided once, counting only inside the timed
+# pass (--toggle-collect=decide_pass: cr_session_begin and cr_session_run
+# for each applicant), so the totals are exactly the decide-only path, and
+# not bench_credo's timing of cr_session_begin alone or its extra pass that
+# counts VM instructions; exclusive and inclusive costs.  No call counts:
+# callgrind's are not always calls (it gives cr_dec_sqrt 2 per decision
+# where a gdb breakpoint counts the 1 call that stdev makes).
 # $PIN is split into words on purpose.
 # shellcheck disable=SC2086
 set -u
@@ -37,9 +40,9 @@ if command -v perf > /dev/null 2>&1; then
 fi
 
 if command -v valgrind > /dev/null 2>&1; then
-    echo "== callgrind: decide-only, $POLICY, 2,000 applicants, only cr_session_begin + cr_session_run =="
+    echo "== callgrind: decide-only, $POLICY, 2,000 applicants, one timed pass (cr_session_begin + cr_session_run) =="
     BENCH_MIN_SECONDS=0 valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
-        --toggle-collect=cr_session_run --toggle-collect=cr_session_begin \
+        --toggle-collect='decide_pass*' \
         "$B" decide "$POLICY" "$OUT/profile-2000.jsonl" 1 > /dev/null 2> "$OUT/callgrind.log"
     total=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$OUT/callgrind.log")
     echo "instructions per decision: $((${total:-0} / 2000))"
@@ -49,21 +52,4 @@ if command -v valgrind > /dev/null 2>&1; then
     echo "-- inclusive --"
     callgrind_annotate --inclusive=yes "$OUT/callgrind.out" 2> /dev/null | sed -n '/file:function/,$p' | grep '\[' |
         grep -v -e 'libc-start' -e 'below main' -e 'bench_credo.c' -e 'ld-linux' | sed -n '1,20p'
-    echo "-- calls per decision --"
-    # straight from the profile: "cfn=(id) name" then "calls=N ..."
-    awk '/^c?fn=/ {
-            s = $0; sub(/^c?fn=/, "", s)
-            if (match(s, /^\([0-9]+\)/)) {
-                id = substr(s, 1, RLENGTH)
-                if (length(s) > RLENGTH + 1) name[id] = substr(s, RLENGTH + 2)
-            } else { id = s; name[id] = s }
-            if ($0 ~ /^cfn=/) cur = id
-            next
-        }
-        /^calls=/ { split(substr($0, 7), a, " "); calls[cur] += a[1] }
-        END {
-            for (id in calls)
-                if (name[id] ~ /^(cr_dec_|cr_fn_|cr_num_|cr_value_|pcre2_match|__udivmodti4)/)
-                    printf "  %-24s %8.1f\n", name[id], calls[id] / 2000
-        }' "$OUT/callgrind.out" | sort -k2 -rn | head -20
 fi
