@@ -12,36 +12,22 @@
  * budget. */
 #include "vm_fuse.h"
 
+#include "../stdlib/stdlib.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 static bool is_cmp(uint8_t op) { return op >= CR_OP_EQ && op <= CR_OP_GE; }
 
-/* Whether two constants are the same value, so that one test against each
- * of the same operand gives the same answer.  Only the kinds a table or
- * segment cell tests are compared; any other pair is "not the same". */
-static bool same_const(const cr_value *x, const cr_value *y)
-{
-    if (x->tag != y->tag)
-        return false;
-    switch (x->tag) {
-    case CR_NULL: return true;
-    case CR_BOOL: return x->u.b == y->u.b;
-    case CR_INT:
-    case CR_DATE: return x->u.i == y->u.i;
-    case CR_DEC: return x->scale == y->scale && x->u.coef == y->u.coef;
-    case CR_TEXT: return cr_text_eq(x, y);
-    default: return false;
-    }
-}
-
 /* Whether the fused test at t is the one at j: the same input or let, the
- * same comparison, the same constant.  An input field never changes in a
- * run and a let, once computed, neither, so the two give the same answer. */
+ * same comparison, constants of the same value (cr_value_eq: 0.3 and 0.30
+ * too, which every comparison treats alike).  An input field never changes
+ * in a run and a let, once computed, neither, so the two give the same
+ * answer. */
 static bool same_test(const cr_program *p, const cr_ins *f, uint32_t j, uint32_t t)
 {
     return f[t].op == f[j].op && f[t].c == f[j].c && f[t].a == f[j].a &&
-           same_const(&p->consts[p->code[t + 1].c], &p->consts[p->code[j + 1].c]);
+           cr_value_eq(p->consts[p->code[t + 1].c], p->consts[p->code[j + 1].c]);
 }
 
 /* A first-hit table tests its rows in order and goes on to the next row
