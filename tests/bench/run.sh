@@ -2,6 +2,12 @@
 # make bench: credo against a hand-written C implementation of the reference
 # policy (tests/reference/POLICY.md).  Usage: sh tests/bench/run.sh BUILD
 #
+# A third program, tests/bench/floor.c, decides the same policy in C on
+# credo's own values and built-ins with no VM: its decide-only row is the
+# floor under any VM with credo's exact decimals, and the table splits the
+# decide-only ratio into the VM's share (credo / floor) and the values'
+# share (floor / hand-written).
+#
 # Builds the bench programs against BUILD/libcredo.a, generates the
 # population once into BUILD/bench/, runs everything pinned to one core and
 # prints a table.  It reports times, it never fails on one; it exits
@@ -9,7 +15,7 @@
 #
 # Knobs (environment): BENCH_N applicants (100000), BENCH_REPS least passes
 # per measurement (3; also at least 1 s in all; the best pass is kept),
-# BENCH_ROUNDS rounds of the six timed rows (2; each row keeps its fastest
+# BENCH_ROUNDS rounds of the seven timed rows (2; each row keeps its fastest
 # round), BENCH_STREAM_N streamed applicants (1000000), BENCH_RULES rules
 # of the generated policy (1000).
 # $PIN and $CFLAGS are split into words on purpose.
@@ -43,6 +49,8 @@ CREDO_PKGS="libpcre2-8 sqlite3 libmd"
 # -flto=auto: linked as the credo binary is, so the library's calls across
 # its own files are inlined (libcredo.a's objects carry LTO code, Makefile).
 $CC $CFLAGS -flto=auto -I. -I"$BUILD/gen" $(pkg-config --cflags $CREDO_PKGS) -o "$OUT/bench_credo" tests/bench/bench_credo.c \
+    "$BUILD/libcredo.a" $(pkg-config --libs $CREDO_PKGS) -lm -pthread || exit 1
+$CC $CFLAGS -flto=auto -I. -I"$BUILD/gen" $(pkg-config --cflags $CREDO_PKGS) -o "$OUT/floor" tests/bench/floor.c \
     "$BUILD/libcredo.a" $(pkg-config --libs $CREDO_PKGS) -lm -pthread || exit 1
 HAVE_HW=0
 if pkg-config --exists libcjson; then
@@ -144,6 +152,8 @@ bench() {
     try=$OUT/try-$engine-$mode
     if [ "$engine" = credo ]; then
         rss_run "$try.rss" $PIN "$OUT/bench_credo" "$mode" $POLICY "$POP" "$REPS" > "$try.out"
+    elif [ "$engine" = floor ]; then
+        rss_run "$try.rss" $PIN "$OUT/floor" "$mode" $POLICY "$POP" "$REPS" > "$try.out"
     else
         rss_run "$try.rss" $PIN "$OUT/handwritten" "$mode" "$POP" "$REPS" > "$try.out"
     fi
@@ -162,12 +172,13 @@ bench() {
     fi
 }
 
-rm -f "$OUT"/result-credo-* "$OUT"/result-handwritten-*
+rm -f "$OUT"/result-credo-* "$OUT"/result-floor-* "$OUT"/result-handwritten-*
 round=1
 while [ $round -le "$ROUNDS" ]; do
     bench credo e2e
     bench credo decide
     bench credo json
+    bench floor decide
     if [ "$HAVE_HW" = 1 ]; then
         bench handwritten e2e
         bench handwritten decide
@@ -177,7 +188,7 @@ while [ $round -le "$ROUNDS" ]; do
 done
 rm -f "$OUT"/try-*
 
-cat "$OUT"/result-credo-e2e "$OUT"/result-credo-decide "$OUT"/result-credo-json \
+cat "$OUT"/result-credo-e2e "$OUT"/result-credo-decide "$OUT"/result-credo-json "$OUT"/result-floor-decide \
     "$OUT"/result-handwritten-e2e "$OUT"/result-handwritten-decide "$OUT"/result-handwritten-json 2> /dev/null |
 awk '
 function field(line, k,    i, n, kv) {
@@ -201,6 +212,7 @@ END {
     row("credo end-to-end", "credo", "e2e")
     row("credo decide-only", "credo", "decide")
     row("credo JSON reading (cr_json_read)", "credo", "json")
+    row("floor: credo without its VM", "floor", "decide")
     row("hand-written end-to-end", "handwritten", "e2e")
     row("hand-written decide-only", "handwritten", "decide")
     row("hand-written JSON reading (cJSON)", "handwritten", "json")
@@ -211,16 +223,24 @@ END {
     if (("credo", "decide") in t && ("handwritten", "decide") in t)
         printf "credo / hand-written, decide-only: %.2fx the time per decision\n", \
             (t["credo", "decide"] / n["credo", "decide"]) / (t["handwritten", "decide"] / n["handwritten", "decide"])
+    if (("credo", "decide") in t && ("floor", "decide") in t && ("handwritten", "decide") in t) {
+        printf "  = %.2fx credo / floor (the VM)\n", \
+            (t["credo", "decide"] / n["credo", "decide"]) / (t["floor", "decide"] / n["floor", "decide"])
+        printf "  x %.2fx floor / hand-written (exact decimals and built-ins: no VM goes below it)\n", \
+            (t["floor", "decide"] / n["floor", "decide"]) / (t["handwritten", "decide"] / n["handwritten", "decide"])
+    }
     ok = 1
     ref = tally["credo", "e2e"]
-    split("credo,decide handwritten,e2e handwritten,decide", others, " ")
-    for (i = 1; i <= 3; i++) {
+    split("credo,decide floor,decide handwritten,e2e handwritten,decide", others, " ")
+    for (i = 1; i <= 4; i++) {
         split(others[i], em, ",")
         if ((em[1], em[2]) in tally && tally[em[1], em[2]] != ref) ok = 0
     }
     printf "outcomes of the timed runs (%s): %s\n", ref, ok ? "the same in every row" : "DIFFER between rows"
 }'
-echo "(decide-only RSS includes the whole population read in first: lines and slots, or structs)"
+echo "(decide-only RSS includes the whole population read in first: lines and slots, or structs;"
+echo " the floor row is there only when floor decided every applicant as the VM did: outcome,"
+echo " reason codes, score, tier, limit and rate)"
 grep -h '^DETAIL' "$OUT/result-credo-decide.out" 2> /dev/null | awk -v n="$N" '
 function field(line, k,    i, m, kv) {
     m = split(line, kv, " ")
