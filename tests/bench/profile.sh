@@ -1,6 +1,6 @@
 #!/bin/sh
 # Profiles credo's decide-only path: sh tests/bench/profile.sh [BUILD [POLICY]]
-# (run `make bench` first: it builds BUILD/bench/bench_credo and gen).
+# (run `make bench` first: it builds BUILD/bench/bench_credo, floor and gen).
 #
 # perf: 20,000 applicants decided 10 times (the untimed reading before is a
 # small share of the samples), flat profile by symbol.
@@ -11,6 +11,10 @@
 # counts VM instructions; exclusive and inclusive costs.  No call counts:
 # callgrind's are not always calls (it gives cr_dec_sqrt 2 per decision
 # where a gdb breakpoint counts the 1 call that stdev makes).
+# For the reference policy, callgrind also counts the floor's timed pass
+# (tests/bench/floor.c, --toggle-collect=floor_pass) on the same 2,000
+# applicants: the instructions per decision any VM over credo's values
+# needs at least, next to the VM's.
 # $PIN is split into words on purpose.
 # shellcheck disable=SC2086
 set -u
@@ -46,6 +50,13 @@ if command -v valgrind > /dev/null 2>&1; then
         "$B" decide "$POLICY" "$OUT/profile-2000.jsonl" 1 > /dev/null 2> "$OUT/callgrind.log"
     total=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$OUT/callgrind.log")
     echo "instructions per decision: $((${total:-0} / 2000))"
+    if [ "$POLICY" = policies/sme_tax_loan.credo ] && [ -x "$OUT/floor" ]; then
+        BENCH_MIN_SECONDS=0 valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-floor.out" \
+            --toggle-collect='floor_pass*' \
+            "$OUT/floor" decide "$POLICY" "$OUT/profile-2000.jsonl" 1 > /dev/null 2> "$OUT/callgrind-floor.log"
+        floor=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$OUT/callgrind-floor.log")
+        echo "the floor's (tests/bench/floor.c, no VM): $((${floor:-0} / 2000))"
+    fi
     echo "-- exclusive --"
     callgrind_annotate "$OUT/callgrind.out" 2> /dev/null | sed -n '/file:function/,$p' | grep '^ *[0-9,]* (' |
         sed -n '1,20p'
