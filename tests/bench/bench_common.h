@@ -1,4 +1,4 @@
-/* The timing harness both bench programs share (bench_credo.c and
+/* The timing harness the bench programs share (bench_credo.c, floor.c and
  * handwritten.c), so their figures are measured the same way.  Each
  * defines BENCH_ENGINE (the name in its RESULT lines) and BENCH_PROG (in
  * its messages) before including this. */

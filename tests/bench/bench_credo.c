@@ -46,6 +46,7 @@
 #define BENCH_ENGINE "credo"
 #define BENCH_PROG "bench_credo"
 #include "bench_common.h"
+#include "bench_slots.h"
 
 static void count_ok(tally *t, const cr_session *s)
 {
@@ -58,39 +59,6 @@ static void count_error(tally *t)
 {
     t->n++;
     t->by[3]++;
-}
-
-static cr_program *load(const char *path)
-{
-    size_t len;
-    char *src = cr_read_file(path, &len);
-    if (!src) {
-        fprintf(stderr, "bench_credo: cannot read %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    cr_diags d;
-    cr_diags_init(&d, path, src, len);
-    cr_program *p = cr_compile(path, src, len, &d);
-    if (!p || d.errors) {
-        cr_diags_print(&d, stderr);
-        cr_program_free(p);
-        p = NULL;
-    }
-    cr_diags_free(&d);
-    free(src);
-    return p;
-}
-
-static cr_session *new_session(const cr_program *p)
-{
-    cr_session *s = cr_session_new(p, NULL);
-    if (!s) {
-        fprintf(stderr, "bench_credo: out of memory\n");
-        return NULL;
-    }
-    if (!cr_date_parse("2026-12-01", 10, &s->today)) /* --as-of 2026-12-01 */
-        s->today = 0;
-    return s;
 }
 
 /* The loop of runtime/cli_run.c, output to /dev/null. */
@@ -163,10 +131,7 @@ static __attribute__((noinline)) void decide_pass(cr_session *s, cr_value *own, 
             count_error(t);
             continue;
         }
-        s->slots = own;
-        cr_session_begin(s);
-        s->slots = slots[i];
-        if (cr_session_run(s)) {
+        if (vm_decide(s, own, slots[i])) {
             count_ok(t, s);
         } else {
             count_error(t);
@@ -186,25 +151,10 @@ static int run_decide(const cr_program *p, const char *path, int reps)
     /* every application in its own slots, from a loader arena never reset */
     cr_arena loader;
     cr_arena_init(&loader, 1u << 20, 0);
-    cr_value **slots = malloc((n ? n : 1) * sizeof *slots);
+    unsigned complaints = 0; /* the first few errors go to stderr */
+    cr_value **slots = read_slots(p, buf, st, ln, n, &loader, &complaints);
     if (!slots)
         return 1;
-    uint32_t nfields = p->input->nfields;
-    cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
-    unsigned complaints = 0; /* the first few errors go to stderr */
-    for (size_t i = 0; i < n; i++) {
-        cr_json_result res;
-        slots[i] = cr_arena_alloc(&loader, (nfields ? nfields : 1) * sizeof **slots);
-        if (!slots[i]) {
-            fprintf(stderr, "bench_credo: out of memory\n");
-            return 1;
-        }
-        if (cr_json_read(p->input, buf + st[i], ln[i], &loader, &jl, slots[i], &res) != 0) {
-            if (++complaints <= 5)
-                fprintf(stderr, "bench_credo: line %zu: %s\n", i + 1, res.error);
-            slots[i] = NULL; /* an ERROR line: counted, not run */
-        }
-    }
     cr_value *own = s->slots;
     tally t = {0};
     double best = 1e300, best_begin = 1e300;
@@ -235,10 +185,7 @@ static int run_decide(const cr_program *p, const char *path, int reps)
     for (size_t i = 0; i < n; i++) {
         if (!slots[i])
             continue;
-        s->slots = own;
-        cr_session_begin(s);
-        s->slots = slots[i];
-        cr_session_run(s);
+        vm_decide(s, own, slots[i]);
         executed += s->executed;
     }
     s->count_instructions = false;

@@ -23,17 +23,14 @@
  * and scale; a difference is printed and the program exits 1, so a floor
  * that drifted from the policy cannot report a time.  Then the timed passes
  * print RESULT lines as bench_common.h does. */
-#include "lang/compile.h"
-#include "runtime/date.h"
-#include "runtime/json_read.h"
 #include "runtime/regex_fixed.h"
-#include "runtime/vm.h"
 #include "stdlib/num_fast.h"
 #include "stdlib/stdlib.h"
 
 #define BENCH_ENGINE "floor"
 #define BENCH_PROG "floor"
 #include "bench_common.h"
+#include "bench_slots.h"
 
 /* Input fields, looked up by name in the compiled policy's input record. */
 enum {
@@ -355,24 +352,6 @@ static bool agrees(const cr_session *s, const decision *d, size_t line)
     return what == NULL;
 }
 
-static cr_program *load(const char *path)
-{
-    size_t len;
-    char *src = cr_read_file(path, &len);
-    if (!src) {
-        fprintf(stderr, "floor: cannot read %s\n", path);
-        return NULL;
-    }
-    cr_diags dg;
-    cr_diags_init(&dg, path, src, len);
-    cr_program *p = cr_compile(path, src, len, &dg);
-    if (!p)
-        cr_diags_print(&dg, stderr);
-    cr_diags_free(&dg);
-    free(src);
-    return p;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 4 || strcmp(argv[1], "decide") != 0) {
@@ -392,26 +371,16 @@ int main(int argc, char **argv)
         }
     size_t *st = NULL, *ln = NULL, n = 0;
     char *buf = slurp_lines(argv[3], &st, &ln, &n);
-    cr_session *s = cr_session_new(p, NULL);
+    cr_session *s = new_session(p);
     if (!buf || !s)
         return 1;
-    /* the as-of date make bench runs credo with (the policy does not use it) */
-    cr_date_parse("2026-12-01", 10, &s->today);
     cr_arena loader, arena;
     cr_arena_init(&loader, 1u << 20, 0);
     cr_arena_init(&arena, 64 * 1024, 0);
-    cr_value **slots = malloc((n ? n : 1) * sizeof *slots);
+    unsigned complaints = 0;
+    cr_value **slots = read_slots(p, buf, st, ln, n, &loader, &complaints);
     if (!slots)
         return 1;
-    cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
-    for (size_t i = 0; i < n; i++) {
-        cr_json_result res;
-        slots[i] = cr_arena_alloc(&loader, p->input->nfields * sizeof **slots);
-        if (!slots[i])
-            return 1;
-        if (cr_json_read(p->input, buf + st[i], ln[i], &loader, &jl, slots[i], &res) != 0)
-            slots[i] = NULL; /* an ERROR line: counted, not run */
-    }
 
     /* the floor must decide every application as the VM does */
     cr_value *own = s->slots;
@@ -419,10 +388,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         if (!slots[i])
             continue;
-        s->slots = own;
-        cr_session_begin(s);
-        s->slots = slots[i];
-        bool vm_ok = cr_session_run(s);
+        bool vm_ok = vm_decide(s, own, slots[i]);
         decision d;
         cr_arena_reset(&arena);
         bool ok = decide(slots[i], &arena, &d);
