@@ -315,26 +315,33 @@ static int let_index(const cr_program *p, const char *name)
     exit(1);
 }
 
+/* The lets that hold the named results, looked up once. */
+static int let_score, let_tier, let_limit, let_rate;
+
 static bool same_number(const cr_value *a, const cr_value *b)
 {
     return a->tag == b->tag && (a->tag != CR_DEC || a->scale == b->scale) && cr_num_cmp(*a, *b) == 0;
+}
+
+static bool is_text(const cr_value *v, const char *s)
+{
+    cr_value t = text(s);
+    return v->tag == CR_TEXT && cr_text_eq(v, &t);
 }
 
 /* Whether the floor decided application `line` as the VM did; if not,
  * says what differs first. */
 static bool agrees(const cr_session *s, const decision *d, size_t line)
 {
-    const cr_program *p = s->prog;
-    const cr_value *score = &s->lets[let_index(p, "score")], *tier = &s->lets[let_index(p, "tier")];
-    const cr_value *limit = &s->lets[let_index(p, "limit")], *rate = &s->lets[let_index(p, "rate")];
-    const char *tn = tier_names[d->tier];
+    const cr_value *score = &s->lets[let_score], *tier = &s->lets[let_tier];
+    const cr_value *limit = &s->lets[let_limit], *rate = &s->lets[let_rate];
     const char *what = NULL;
     uint32_t nr = s->reasons.tag == CR_LIST ? s->reasons.len : 0;
     if ((int)s->outcome != d->outcome)
         what = "the outcome";
     else if (score->tag != CR_INT || score->u.i != d->score)
         what = "the score";
-    else if (tier->tag != CR_TEXT || tier->len != strlen(tn) || memcmp(tier->u.s, tn, tier->len) != 0)
+    else if (!is_text(tier, tier_names[d->tier]))
         what = "the tier";
     else if (!same_number(limit, &d->limit))
         what = "the limit";
@@ -342,11 +349,9 @@ static bool agrees(const cr_session *s, const decision *d, size_t line)
         what = "the rate";
     else if (nr != (uint32_t)d->nreasons)
         what = "the number of reasons";
-    for (uint32_t i = 0; !what && i < nr; i++) {
-        const cr_value *r = &s->reasons.u.items[i];
-        if (r->tag != CR_TEXT || r->len != strlen(d->reasons[i]) || memcmp(r->u.s, d->reasons[i], r->len) != 0)
+    for (uint32_t i = 0; !what && i < nr; i++)
+        if (!is_text(&s->reasons.u.items[i], d->reasons[i]))
             what = "a reason code";
-    }
     if (what)
         fprintf(stderr, "floor: line %zu: %s differs from the VM's\n", line, what);
     return what == NULL;
@@ -369,6 +374,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "floor: the policy's input has no field %s\n", field_names[f]);
             return 1;
         }
+    let_score = let_index(p, "score");
+    let_tier = let_index(p, "tier");
+    let_limit = let_index(p, "limit");
+    let_rate = let_index(p, "rate");
     size_t *st = NULL, *ln = NULL, n = 0;
     char *buf = slurp_lines(argv[3], &st, &ln, &n);
     cr_session *s = new_session(p);

@@ -45,17 +45,17 @@ fi
 
 if command -v valgrind > /dev/null 2>&1; then
     echo "== callgrind: decide-only, $POLICY, 2,000 applicants, one timed pass (cr_session_begin + cr_session_run) =="
-    BENCH_MIN_SECONDS=0 valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
-        --toggle-collect='decide_pass*' \
-        "$B" decide "$POLICY" "$OUT/profile-2000.jsonl" 1 > /dev/null 2> "$OUT/callgrind.log"
-    total=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$OUT/callgrind.log")
-    echo "instructions per decision: $((${total:-0} / 2000))"
+    # per_decision NAME PROG PASS: callgrind counts PROG's function PASS
+    # over one decide pass into $OUT/NAME.out; prints instructions per decision
+    per_decision() {
+        BENCH_MIN_SECONDS=0 valgrind --tool=callgrind --callgrind-out-file="$OUT/$1.out" --toggle-collect="$3*" \
+            "$2" decide "$POLICY" "$OUT/profile-2000.jsonl" 1 > /dev/null 2> "$OUT/$1.log"
+        total=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$OUT/$1.log")
+        echo $((${total:-0} / 2000))
+    }
+    echo "instructions per decision: $(per_decision callgrind "$B" decide_pass)"
     if [ "$POLICY" = policies/sme_tax_loan.credo ] && [ -x "$OUT/floor" ]; then
-        BENCH_MIN_SECONDS=0 valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-floor.out" \
-            --toggle-collect='floor_pass*' \
-            "$OUT/floor" decide "$POLICY" "$OUT/profile-2000.jsonl" 1 > /dev/null 2> "$OUT/callgrind-floor.log"
-        floor=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$OUT/callgrind-floor.log")
-        echo "the floor's (tests/bench/floor.c, no VM): $((${floor:-0} / 2000))"
+        echo "the floor's (tests/bench/floor.c, no VM): $(per_decision callgrind-floor "$OUT/floor" floor_pass)"
     fi
     echo "-- exclusive --"
     callgrind_annotate "$OUT/callgrind.out" 2> /dev/null | sed -n '/file:function/,$p' | grep '^ *[0-9,]* (' |

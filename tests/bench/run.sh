@@ -48,10 +48,10 @@ $CC $CFLAGS -o "$OUT/peakrss" tests/bench/peakrss.c || exit 1
 CREDO_PKGS="libpcre2-8 sqlite3 libmd"
 # -flto=auto: linked as the credo binary is, so the library's calls across
 # its own files are inlined (libcredo.a's objects carry LTO code, Makefile).
-$CC $CFLAGS -flto=auto -I. -I"$BUILD/gen" $(pkg-config --cflags $CREDO_PKGS) -o "$OUT/bench_credo" tests/bench/bench_credo.c \
-    "$BUILD/libcredo.a" $(pkg-config --libs $CREDO_PKGS) -lm -pthread || exit 1
-$CC $CFLAGS -flto=auto -I. -I"$BUILD/gen" $(pkg-config --cflags $CREDO_PKGS) -o "$OUT/floor" tests/bench/floor.c \
-    "$BUILD/libcredo.a" $(pkg-config --libs $CREDO_PKGS) -lm -pthread || exit 1
+for prog in bench_credo floor; do
+    $CC $CFLAGS -flto=auto -I. -I"$BUILD/gen" $(pkg-config --cflags $CREDO_PKGS) -o "$OUT/$prog" "tests/bench/$prog.c" \
+        "$BUILD/libcredo.a" $(pkg-config --libs $CREDO_PKGS) -lm -pthread || exit 1
+done
 HAVE_HW=0
 if pkg-config --exists libcjson; then
     $CC $CFLAGS $(pkg-config --cflags libcjson) -o "$OUT/handwritten" tests/bench/handwritten.c \
@@ -150,10 +150,10 @@ bench() {
     mode=$2
     res=$OUT/result-$engine-$mode
     try=$OUT/try-$engine-$mode
-    if [ "$engine" = credo ]; then
-        rss_run "$try.rss" $PIN "$OUT/bench_credo" "$mode" $POLICY "$POP" "$REPS" > "$try.out"
-    elif [ "$engine" = floor ]; then
-        rss_run "$try.rss" $PIN "$OUT/floor" "$mode" $POLICY "$POP" "$REPS" > "$try.out"
+    if [ "$engine" = credo ] || [ "$engine" = floor ]; then
+        prog=$OUT/floor
+        [ "$engine" = credo ] && prog=$OUT/bench_credo
+        rss_run "$try.rss" $PIN "$prog" "$mode" $POLICY "$POP" "$REPS" > "$try.out"
     else
         rss_run "$try.rss" $PIN "$OUT/handwritten" "$mode" "$POP" "$REPS" > "$try.out"
     fi
@@ -203,6 +203,7 @@ function field(line, k,    i, n, kv) {
     tally[e, m] = "approve=" field($0, "approve") " refer=" field($0, "refer") " reject=" field($0, "reject") \
                   " error=" field($0, "error") " reasons=" field($0, "reasons")
 }
+function per(e, m) { return t[e, m] / n[e, m] }
 function row(label, e, m) {
     if (!((e, m) in t)) { printf "%-36s %14s %12s %14s\n", label, "-", "-", "-"; return }
     printf "%-36s %14.0f %12.3f %10.1f MiB\n", label, n[e, m] / t[e, m], t[e, m] * 1e6 / n[e, m], r[e, m] / 1024
@@ -218,16 +219,13 @@ END {
     row("hand-written JSON reading (cJSON)", "handwritten", "json")
     print ""
     if (("credo", "e2e") in t && ("handwritten", "e2e") in t)
-        printf "credo / hand-written, end-to-end:  %.2fx the time per decision\n", \
-            (t["credo", "e2e"] / n["credo", "e2e"]) / (t["handwritten", "e2e"] / n["handwritten", "e2e"])
+        printf "credo / hand-written, end-to-end:  %.2fx the time per decision\n", per("credo", "e2e") / per("handwritten", "e2e")
     if (("credo", "decide") in t && ("handwritten", "decide") in t)
-        printf "credo / hand-written, decide-only: %.2fx the time per decision\n", \
-            (t["credo", "decide"] / n["credo", "decide"]) / (t["handwritten", "decide"] / n["handwritten", "decide"])
+        printf "credo / hand-written, decide-only: %.2fx the time per decision\n", per("credo", "decide") / per("handwritten", "decide")
     if (("credo", "decide") in t && ("floor", "decide") in t && ("handwritten", "decide") in t) {
-        printf "  = %.2fx credo / floor (the VM)\n", \
-            (t["credo", "decide"] / n["credo", "decide"]) / (t["floor", "decide"] / n["floor", "decide"])
+        printf "  = %.2fx credo / floor (the VM)\n", per("credo", "decide") / per("floor", "decide")
         printf "  x %.2fx floor / hand-written (exact decimals and built-ins: no VM goes below it)\n", \
-            (t["floor", "decide"] / n["floor", "decide"]) / (t["handwritten", "decide"] / n["handwritten", "decide"])
+            per("floor", "decide") / per("handwritten", "decide")
     }
     ok = 1
     ref = tally["credo", "e2e"]

@@ -38,16 +38,15 @@ if ! probe=$("$cc" -fsanitize=thread -o "$tmp/probe" "$tmp/probe.c" 2>&1 && "$tm
     exit 0
 fi
 
-# The library's sources exactly as the Makefile lists them (make expands
-# $(LIB_SRC), not the shell).
-# shellcheck disable=SC2016
-lib_src=$(printf 'print-lib-src:\n\t@echo $(LIB_SRC)\n' |
-          env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -f Makefile -f - BUILD="$build" print-lib-src) ||
-    fail "cannot read LIB_SRC from the Makefile"
-# shellcheck disable=SC2016
-cli_src=$(printf 'print-cli-src:\n\t@echo $(CLI_SRC)\n' |
-          env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -f Makefile -f - BUILD="$build" print-cli-src) ||
-    fail "cannot read CLI_SRC from the Makefile"
+# The sources exactly as the Makefile lists them (make expands the
+# variable, not the shell): make_var NAME prints $(NAME).
+make_var() {
+    # shellcheck disable=SC2016
+    printf 'print-var:\n\t@echo $(%s)\n' "$1" |
+        env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -f Makefile -f - BUILD="$build" print-var
+}
+lib_src=$(make_var LIB_SRC) || fail "cannot read LIB_SRC from the Makefile"
+cli_src=$(make_var CLI_SRC) || fail "cannot read CLI_SRC from the Makefile"
 if [ ! -f "$build/gen/parser.c" ] || [ ! -f "$build/gen/lexer.c" ]; then
     fail "$build/gen has no parser.c/lexer.c: build first"
 fi
