@@ -22,9 +22,11 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen $(PKG
 ALLCFLAGS = -std=c11 $(OPT) $(LTO) -g -fPIC $(SAN) -pthread $(CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm -pthread
 
-LIB_SRC  := $(wildcard lang/*.c runtime/*.c stdlib/*.c)
-LIB_SRC  := $(filter-out runtime/cli_%.c,$(LIB_SRC))
-CLI_SRC  := $(wildcard runtime/cli_*.c)
+# The library: every layer but the command line and the server, which are
+# programs built on it (runtime/README.md).
+LIB_SRC  := $(wildcard runtime/core/*.c stdlib/*.c lang/*.c runtime/vm/*.c \
+              runtime/io/*.c runtime/*.c runtime/audit/*.c runtime/author/*.c)
+CLI_SRC  := $(wildcard runtime/cli/*.c runtime/serve/*.c)
 GEN_SRC  := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -72,12 +74,13 @@ golden: $(BUILD)/credo
 	@sh tests/run_golden.sh $(BUILD)/test-results $(BUILD)/credo
 
 # Every test, twice: a plain optimised build, then the same suite built
-# with AddressSanitizer and UndefinedBehaviorSanitizer in build/san.
+# with AddressSanitizer and UndefinedBehaviorSanitizer in build/san, where
+# CR_ASSERT (runtime/core/check.h) is active too.
 test: all
 	@rm -rf build/test-results build/san/test-results
 	@$(MAKE) --no-print-directory unit golden
 	@$(MAKE) --no-print-directory BUILD=build/san OPT=-O1 LTO= \
-	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" san-test
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DCREDO_CHECKS" san-test
 	@sh tests/summary.sh
 
 # (tests/golden/threads_tsan.sh builds its own ThreadSanitizer binaries,

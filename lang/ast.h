@@ -7,14 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "types.h"
-#include "../runtime/decimal.h"
-
-/* A byte span [start, end) in the policy source; line and column are
- * worked out only when a diagnostic is printed. */
-typedef struct cr_span {
-    uint32_t start, end;
-} cr_span;
+#include "lang/kinds.h"
+#include "lang/types.h"
+#include "runtime/core/decimal.h"
 
 typedef enum cr_expr_kind {
     E_INT, E_DEC, E_STR, E_BOOL, E_NULL, E_DATE, E_REGEX, E_TODAY,
@@ -97,8 +92,6 @@ struct cr_field_decl {
     cr_field_decl *next;
 };
 
-typedef enum cr_rule_kind { RULE_REJECT, RULE_REFER } cr_rule_kind;
-
 typedef struct cr_rule_decl {
     cr_rule_kind kind;
     const char *code;
@@ -149,9 +142,6 @@ typedef struct cr_seg_row {
     struct cr_seg_row *next;
 } cr_seg_row;
 
-typedef enum cr_hit { HIT_FIRST, HIT_UNIQUE, HIT_PRIORITY, HIT_ANY, HIT_COLLECT } cr_hit;
-typedef enum cr_collect { COLLECT_LIST, COLLECT_SUM, COLLECT_MIN, COLLECT_MAX, COLLECT_COUNT } cr_collect;
-
 typedef struct cr_table_row {
     cr_cell *cells;
     uint32_t ncells;
@@ -185,8 +175,6 @@ typedef struct cr_param {
  *   lookup NAME from csv "path" key COLUMN { columns }
  *   lookup NAME from sqlite "path" table TABLE key COLUMN { columns }
  * The path is relative to the policy file's folder. */
-typedef enum cr_lookup_source { LOOKUP_CSV, LOOKUP_SQLITE } cr_lookup_source;
-
 typedef struct cr_lookup_decl {
     cr_lookup_source source;
     const char *path;

@@ -6,7 +6,7 @@
  * the first time an application asks for it and ends with LET_END.
  * Functions are inlined at each call; their parameters and loop variables
  * have fixed local slots, which is safe because nothing recurses. */
-#include "compile.h"
+#include "lang/compile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,9 +20,9 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "lookup.h"
-#include "parse.h"
-#include "sema.h"
+#include "lang/lookup.h"
+#include "lang/parse.h"
+#include "lang/sema.h"
 
 typedef struct comp {
     cr_program *P;
@@ -556,10 +556,10 @@ static void compile_scorecard(comp *C, const cr_item *it)
         ci->name = c->name;
         ci->code = c->code ? c->code : upper_code(C, "SC_", c->name);
         if (c->ref->ref == REF_INPUT) {
-            ci->src_kind = 1;
+            ci->src_kind = CHARAC_SRC_INPUT;
             ci->src_index = c->ref->ref_index;
         } else if (c->ref->ref == REF_ITEM && c->ref->item) {
-            ci->src_kind = 2;
+            ci->src_kind = CHARAC_SRC_LET;
             ci->src_index = c->ref->item->index;
         }
         uint32_t nb = 0;

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "diag.h"
-#include "program.h"
+#include "lang/diag.h"
+#include "lang/program.h"
 
 /* The largest policy source cr_compile accepts, in bytes (README.md,
  * "Limits"); a longer one is a compile error. */

@@ -7,7 +7,7 @@
  * at what they claim to, and the finished program goes through
  * cr_program_verify before anyone can run it.  Everything read lives in
  * the program's arena, so cr_program_free frees it. */
-#include "credoc.h"
+#include "lang/credoc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -19,10 +19,10 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "compile.h"
-#include "lookup.h"
-#include "../runtime/date.h"
-#include "../runtime/utf8.h"
+#include "lang/compile.h"
+#include "lang/lookup.h"
+#include "runtime/core/date.h"
+#include "runtime/core/utf8.h"
 
 #define NONE 0xFFFFFFFFu
 /* Constants and types nest no deeper than this (the compiler's nest a few
@@ -941,9 +941,9 @@ static bool r_scorecards(rd *r)
         c->code = r_name(r);
         c->src_kind = (uint8_t)r_u8(r);
         c->src_index = r_u32(r);
-        if (!r->failed && (c->src_kind > 2 || (c->src_kind == 1 && c->src_index >= P->input->nfields)))
+        if (!r->failed && (c->src_kind > CHARAC_SRC_LET || (c->src_kind == CHARAC_SRC_INPUT && c->src_index >= P->input->nfields)))
             return fail(r, "characteristic %s takes its value from %s %u, which does not exist", c->name,
-                        c->src_kind == 1 ? "input slot" : "place", c->src_index);
+                        c->src_kind == CHARAC_SRC_INPUT ? "input slot" : "place", c->src_index);
         c->nbins = r_count(r, 8, "bins");
         c->bin_spans = r_alloc(r, c->nbins * sizeof *c->bin_spans);
         for (uint32_t k = 0; c->bin_spans && k < c->nbins; k++)
@@ -1221,7 +1221,7 @@ static bool cross_check(rd *r)
     if ((uint64_t)P->ntables * rows > MAX_TABLE_CELLS)
         return fail(r, "%u tables of up to %u rows are more than a session can hold", P->ntables, rows);
     for (uint32_t i = 0; i < P->ncharacs; i++)
-        if (P->characs[i].src_kind == 2 && P->characs[i].src_index >= P->nlets)
+        if (P->characs[i].src_kind == CHARAC_SRC_LET && P->characs[i].src_index >= P->nlets)
             return fail(r, "characteristic %s takes its value from let %u, past the end (%u lets)",
                         P->characs[i].name, P->characs[i].src_index, P->nlets);
     for (uint32_t i = 0; i < P->nconsts; i++)

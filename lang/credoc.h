@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "program.h"
+#include "lang/program.h"
 
 #define CR_CREDOC_MAGIC "CREDOC"
 #define CR_CREDOC_MAGIC_LEN 6

@@ -1,7 +1,7 @@
 /* The bytecode verifier: what a program read from a .credoc must satisfy
  * before the VM may run it.
  *
- * runtime/vm.c trusts its code completely (that is what makes it fast): it
+ * runtime/vm/vm.c trusts its code completely (that is what makes it fast): it
  * indexes constants, slots and tables without checks, reads a condition's
  * bool without looking at its tag, walks `items` of whatever it is told is
  * a list, appends to comprehension lists without a bound.  Code from the
@@ -33,14 +33,14 @@
  *
  * Lets are verified callees first (the compiler's lets never call each
  * other in a cycle), so a LET's result has the shape its code produces. */
-#include "credoc.h"
+#include "lang/credoc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../stdlib/stdlib.h"
+#include "stdlib/stdlib.h"
 
 /* Values nest deeper than this only in a program built to exhaust the VM's
  * recursion (equality and JSON output recurse into lists). */
@@ -292,7 +292,7 @@ static const shape *record_shape(ver *V, const cr_record *r, unsigned depth)
     return mk(V, TAG(CR_RECORD), NULL, r->nfields, fields);
 }
 
-/* What the JSON reader can put in a slot of type t (runtime/json_read.c). */
+/* What the JSON reader can put in a slot of type t (runtime/io/json_read.c). */
 static const shape *type_shape(ver *V, const cr_type *t, unsigned depth)
 {
     if (depth > MAX_SHAPE_DEPTH) {
@@ -489,8 +489,8 @@ static bool check_operands(ver *V, const region *R, uint32_t pc)
         return true;
     }
     case CR_OP_ADMISSION:
-        if (in->a > 4)
-            return fail(V, "instruction %u (ADMISSION) asks for member %u; there are 5", pc, in->a);
+        if (in->a >= ADM_COUNT)
+            return fail(V, "instruction %u (ADMISSION) asks for member %u; there are %d", pc, in->a, ADM_COUNT);
         return true;
     case CR_OP_DECIDE: case CR_OP_HALT:
         if (R->let >= 0)
@@ -1289,7 +1289,7 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         return push(V, pc, s, table_result(V, t, s->tbl_sh), 0);
     }
     case CR_OP_ADMISSION: /* reasons, rejections, referrals are codes; rejected, referred bools */
-        return push(V, pc, s, in->a == 1 || in->a == 2 ? &s_bool : &s_texts, 0);
+        return push(V, pc, s, in->a == ADM_REJECTED || in->a == ADM_REFERRED ? &s_bool : &s_texts, 0);
     case CR_OP_REASONS:
         if (!need(V, pc, s, in->c))
             return false;

@@ -1,4 +1,7 @@
-#include "diag.h"
+/* Diagnostics: collected while a policy compiles (cr_diag), kept in
+ * source order and printed as `file:line:col: error: message`, the source
+ * line and a caret (diag.h).  Calls only the C library. */
+#include "lang/diag.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ast.h"
+#include "lang/kinds.h"
 
 typedef enum cr_severity { CR_SEV_ERROR, CR_SEV_WARNING, CR_SEV_NOTE } cr_severity;
 

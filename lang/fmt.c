@@ -45,14 +45,14 @@
  * Token texts are copied from their byte spans, never re-spelt.  Finally
  * the result is scanned again and must give the same tokens and comments,
  * else it is refused. */
-#include "fmt.h"
+#include "lang/fmt.h"
 
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
+#include "lang/parse.h"
 #include "parser.h"
 #include "lexer.h"
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "diag.h"
+#include "lang/diag.h"
 
 /* Formats `src` (len bytes).  On success returns true and sets *out to a
  * malloc'd, NUL-terminated buffer of *out_len bytes (the caller frees it).

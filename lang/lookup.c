@@ -17,7 +17,8 @@
  * Rows live in the program's arena; keys go into an open-addressing index
  * (FNV-1a, linear probing, at most half full), so a lookup at run time is
  * one hash and a probe or two. */
-#include "lookup.h"
+#include "lang/ast.h"
+#include "lang/lookup.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -30,10 +31,10 @@
 #include <sha2.h>
 #include <sqlite3.h>
 
-#include "compile.h"
-#include "../runtime/date.h"
-#include "../runtime/hash.h"
-#include "../runtime/utf8.h"
+#include "lang/compile.h"
+#include "runtime/core/date.h"
+#include "runtime/core/hash.h"
+#include "runtime/core/utf8.h"
 
 /* More rows than this would overflow the index's size arithmetic. */
 #define MAX_ROWS (1u << 28)

@@ -8,8 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "program.h"
+#include "lang/diag.h"
+#include "lang/program.h"
+
+/* The syntax tree (lang/ast.h), which the VM's side need not see. */
+typedef struct cr_policy_ast cr_policy_ast;
 
 /* Reads the data of every lookup in ast into P->lookups (P->nlookups
  * entries, each lookup at its item's sub_index), each file found relative

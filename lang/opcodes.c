@@ -1,8 +1,8 @@
 /* What each instruction does to the stack depth, shared by the compiler
  * (to size the stack) and the .credoc verifier (to check loaded code). */
-#include "opcodes.h"
+#include "lang/opcodes.h"
 
-#include "program.h"
+#include "lang/program.h"
 
 int cr_op_stack_effect(const cr_ins *in)
 {

@@ -1,7 +1,7 @@
 /* Every VM instruction, one line of prose each.  An instruction is
  * {op, a (8 bits), b (16 bits), c (32 bits)}; "push"/"pop" are the value
  * stack.  This list feeds the enum, the names for disassembly and the
- * dispatch table of runtime/vm.c. */
+ * dispatch table of runtime/vm/vm.c. */
 #ifndef CREDO_OPCODES_H
 #define CREDO_OPCODES_H
 
@@ -63,7 +63,7 @@
     OP(TBL_START)    /* table c starts: no rows matched yet */                                \
     OP(TBL_MATCH)    /* row c of table b matched; its output is the top (kept) */            \
     OP(TBL_END)      /* combine the rows of table c that matched by its hit policy */        \
-    OP(ADMISSION)    /* push admission member a: 0 reasons, 1 rejected, 2 referred, 3 rejections, 4 referrals */ \
+    OP(ADMISSION)    /* push admission member a (cr_admission_member) */ \
     OP(REASONS)      /* pop c values (codes or lists of codes); push them as one list */     \
     OP(DECIDE)       /* pop reasons; decide row c chose outcome a (0 approve, 1 refer, 2 reject); halt */\
     OP(FAIL)         /* stop this application with the error text consts[c] */              \
@@ -79,7 +79,7 @@ typedef enum cr_opcode {
 extern const char *const cr_opcode_names[CR_OP__COUNT];
 
 /* Superinstructions: never in a program, a .credoc or a disassembly.  A
- * session runs a copy of the program's code (runtime/vm_fuse.c) in which
+ * session runs a copy of the program's code (runtime/vm/vm_fuse.c) in which
  * the first instruction of each of these runs of instructions carries the
  * superinstruction; it does what the whole run does in one dispatch,
  * reading the run's operands from the program's own code, and charges the

@@ -1,6 +1,6 @@
 /* Runs the reentrant scanner and the pure parser over one policy source,
  * and the small constructors the grammar's actions use. */
-#include "parse.h"
+#include "lang/parse.h"
 
 #include <string.h>
 

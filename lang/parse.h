@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../runtime/arena.h"
-#include "ast.h"
-#include "diag.h"
+#include "runtime/core/arena.h"
+#include "lang/ast.h"
+#include "lang/diag.h"
 
 typedef struct cr_parse_ctx {
     cr_arena *arena;       /* owns the AST */

@@ -8,15 +8,15 @@
  * row shows as one added row rather than every later row changed; rows
  * left over on both sides of a gap are paired as changed, those with the
  * same test (bin, cells or condition) first. */
-#include "policy_diff.h"
+#include "lang/policy_diff.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
-#include "../runtime/date.h"
+#include "lang/parse.h"
+#include "runtime/core/date.h"
 
 bool cr_policy_tree_parse(cr_policy_tree *t, const char *src, size_t len, cr_diags *diags)
 {

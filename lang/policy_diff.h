@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../runtime/arena.h"
-#include "ast.h"
-#include "diag.h"
+#include "runtime/core/arena.h"
+#include "lang/ast.h"
+#include "lang/diag.h"
 
 /* One policy's syntax tree and the source its spans point into. */
 typedef struct cr_policy_tree {

@@ -2,18 +2,18 @@
  * code does (rules, results, scorecards, segments, decision tables), all in
  * one arena that lives as long as the program.  A program is immutable once
  * built, so threads share it; each thread evaluates with its own session
- * (runtime/vm.h). */
+ * (runtime/vm/vm.h). */
 #ifndef CREDO_PROGRAM_H
 #define CREDO_PROGRAM_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ast.h"
-#include "opcodes.h"
-#include "types.h"
-#include "../runtime/arena.h"
-#include "../runtime/value.h"
+#include "lang/kinds.h"
+#include "lang/opcodes.h"
+#include "lang/types.h"
+#include "runtime/core/arena.h"
+#include "runtime/core/value.h"
 
 typedef struct cr_ins {
     uint8_t op;
@@ -44,7 +44,7 @@ typedef struct cr_let_info {
 typedef struct cr_charac_info {
     const char *name;
     const char *code;          /* adverse-action reason code */
-    uint8_t src_kind;          /* where its value lives after a run: 1 input slot, 2 let, 0 neither */
+    uint8_t src_kind;          /* cr_charac_source: where its value lives after a run */
     uint32_t src_index;
     uint32_t nbins;
     cr_span *bin_spans;

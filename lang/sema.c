@@ -1,4 +1,4 @@
-#include "sema.h"
+#include "lang/sema.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -8,8 +8,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "../runtime/hash.h"
-#include "../stdlib/stdlib.h"
+#include "runtime/core/hash.h"
+#include "stdlib/stdlib.h"
 
 const cr_type cr_type_error = {CR_T_ERROR, false, "<error>", NULL, NULL, NULL};
 const cr_type cr_type_null = {CR_T_NULL, true, "null", NULL, NULL, NULL};
@@ -1269,11 +1269,11 @@ static const cr_type *check_expr(sema *S, cr_expr *e)
         return check_has(S, e);
     case E_ADMISSION: {
         const char *m = e->u.str.s;
-        if (strcmp(m, "reasons") == 0) { e->ref_index = 0; return &cr_type_text_list; }
-        if (strcmp(m, "rejected") == 0) { e->ref_index = 1; return &cr_type_bool; }
-        if (strcmp(m, "referred") == 0) { e->ref_index = 2; return &cr_type_bool; }
-        if (strcmp(m, "rejections") == 0) { e->ref_index = 3; return &cr_type_text_list; }
-        if (strcmp(m, "referrals") == 0) { e->ref_index = 4; return &cr_type_text_list; }
+        if (strcmp(m, "reasons") == 0) { e->ref_index = ADM_REASONS; return &cr_type_text_list; }
+        if (strcmp(m, "rejected") == 0) { e->ref_index = ADM_REJECTED; return &cr_type_bool; }
+        if (strcmp(m, "referred") == 0) { e->ref_index = ADM_REFERRED; return &cr_type_bool; }
+        if (strcmp(m, "rejections") == 0) { e->ref_index = ADM_REJECTIONS; return &cr_type_text_list; }
+        if (strcmp(m, "referrals") == 0) { e->ref_index = ADM_REFERRALS; return &cr_type_text_list; }
         err(S, e->span, "admission has reasons, rejections, referrals, rejected and referred, not '%s'", m);
         return &cr_type_error;
     }

@@ -9,10 +9,10 @@
 
 #include <stdbool.h>
 
-#include "../runtime/arena.h"
-#include "ast.h"
-#include "diag.h"
-#include "types.h"
+#include "runtime/core/arena.h"
+#include "lang/ast.h"
+#include "lang/diag.h"
+#include "lang/types.h"
 
 typedef struct cr_sema_out {
     cr_record *input;          /* the input schema (an empty record when none) */

@@ -1,9 +1,12 @@
-#include "types.h"
+/* The type of every value a policy handles (types.h): the built-in
+ * types, records with their field index, and the names of types in
+ * messages.  Calls only runtime/core/hash.h. */
+#include "lang/types.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../runtime/hash.h"
+#include "runtime/core/hash.h"
 
 bool cr_record_build_index(cr_record *r, void *(*alloc)(void *ctx, size_t n), void *ctx)
 {

@@ -8,7 +8,7 @@
  * for credo_set_json); nothing in it changes afterwards, which is what
  * lets threads share it.  A credo_session wraps a cr_session plus the
  * state of field-by-field building and the last decision's output. */
-#include "credo.h"
+#include "runtime/credo.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,13 +18,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "../lang/compile.h"
-#include "../lang/credoc.h"
-#include "date.h"
-#include "utf8.h"
-#include "decision_json.h"
-#include "json_read.h"
-#include "vm.h"
+#include "lang/compile.h"
+#include "lang/credoc.h"
+#include "runtime/core/date.h"
+#include "runtime/core/utf8.h"
+#include "runtime/io/decision_json.h"
+#include "runtime/io/json_read.h"
+#include "runtime/vm/vm.h"
 
 #if defined(__GNUC__)
 #define CREDO_PRINTF(f, a) __attribute__((format(printf, f, a)))

@@ -1,8 +1,8 @@
 /* days_between, months_between, add_months, add_days, year.  Dates are day
- * numbers (runtime/date.h); `today` is the evaluation's as-of date. */
-#include "stdlib.h"
+ * numbers (runtime/core/date.h); `today` is the evaluation's as-of date. */
+#include "stdlib/stdlib.h"
 
-#include "../runtime/date.h"
+#include "runtime/core/date.h"
 
 CR_BUILTIN(cr_fn_days_between)
 {

@@ -6,7 +6,7 @@
  * the general path (one cr_num_* call per step) gives; it is taken only
  * when nothing in it can overflow, so every error, and every result near
  * the limits, comes from the general path. */
-#include "stdlib.h"
+#include "stdlib/stdlib.h"
 
 /* 10^n for 0 <= n <= 18. */
 static inline int64_t pow10_64(int n) { return (int64_t)cr_dec_pow10_64[n]; }

@@ -1,6 +1,6 @@
 /* min, max, clamp, abs, sqrt, round, round_half_even, floor_to, ceil_to,
  * floor, ceil. */
-#include "stdlib.h"
+#include "stdlib/stdlib.h"
 
 /* min/max take numbers, or one list of numbers. */
 static bool extreme(cr_call_ctx *cx, const cr_value *args, uint32_t n, cr_value *out, int want, const char *name)

@@ -1,7 +1,7 @@
 /* Arithmetic and ordering on run-time values, shared by the VM and the
  * built-ins.  int op int stays int (overflow is an error, never a wrap);
- * anything with a decimal is exact decimal arithmetic (runtime/decimal.c). */
-#include "stdlib.h"
+ * anything with a decimal is exact decimal arithmetic (runtime/core/decimal.c). */
+#include "stdlib/stdlib.h"
 
 #include <string.h>
 

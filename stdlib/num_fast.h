@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../runtime/value.h"
+#include "runtime/core/value.h"
 
 /* A number's coefficient in int64 and its scale (0 for an int). */
 static inline bool cr_num_small(const cr_value *v, int64_t *c, int *scale)

@@ -1,6 +1,6 @@
 /* The one table of built-in functions.  The compiler checks calls against
  * it (arity, argument kinds, result kind); the VM calls through it. */
-#include "stdlib.h"
+#include "stdlib/stdlib.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../runtime/arena.h"
-#include "../runtime/value.h"
-#include "num_fast.h"
+#include "runtime/core/arena.h"
+#include "runtime/core/value.h"
+#include "stdlib/num_fast.h"
 
 /* What a built-in may use: the application's arena for results that need
  * memory, and a buffer for the error that stops the application. */

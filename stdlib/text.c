@@ -1,8 +1,8 @@
-#define _GNU_SOURCE /* memmem */
 /* len, upper, lower, starts_with, ends_with, contains.  Texts are UTF-8
  * (the reader checks); len counts characters, case mapping is ASCII only so
  * codes like "k70" and "K70" compare the same after upper(). */
-#include "stdlib.h"
+#define _GNU_SOURCE /* memmem */
+#include "stdlib/stdlib.h"
 
 #include <string.h>
 

@@ -20,7 +20,7 @@ if [ $# -ne 2 ]; then
 fi
 build=$1
 dest=$2
-for f in "$build/credo" "$build/libcredo.a" "$build/libcredo.so" runtime/credo.h runtime/credo.1 lang/credo.5; do
+for f in "$build/credo" "$build/libcredo.a" "$build/libcredo.so" runtime/credo.h runtime/cli/credo.1 lang/credo.5; do
     [ -f "$f" ] || { echo "install: $f is missing (run make first, from the project root)" >&2; exit 1; }
 done
 
@@ -45,7 +45,7 @@ install -m 644 "$build/libcredo.a" "$dest/lib/libcredo.a"
 install -m 755 "$build/libcredo.so" "$dest/lib/libcredo.so.0"
 ln -sf libcredo.so.0 "$dest/lib/libcredo.so"
 install -m 644 runtime/credo.h "$dest/include/credo.h"
-install -m 644 runtime/credo.1 "$dest/share/man/man1/credo.1"
+install -m 644 runtime/cli/credo.1 "$dest/share/man/man1/credo.1"
 install -m 644 lang/credo.5 "$dest/share/man/man5/credo.5"
 
 # Static linking needs what libcredo itself links: PCRE2, SQLite, libmd

@@ -38,7 +38,7 @@
 
 #include "lang/compile.h"
 #include "runtime/credo.h"
-#include "runtime/decision_log.h"
+#include "runtime/audit/decision_log.h"
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);

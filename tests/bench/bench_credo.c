@@ -38,10 +38,10 @@
 #include <time.h>
 
 #include "lang/compile.h"
-#include "runtime/date.h"
-#include "runtime/decision_json.h"
-#include "runtime/json_read.h"
-#include "runtime/vm.h"
+#include "runtime/core/date.h"
+#include "runtime/io/decision_json.h"
+#include "runtime/io/json_read.h"
+#include "runtime/vm/vm.h"
 
 #define BENCH_ENGINE "credo"
 #define BENCH_PROG "bench_credo"
@@ -61,7 +61,7 @@ static void count_error(tally *t)
     t->by[3]++;
 }
 
-/* The loop of runtime/cli_run.c, output to /dev/null. */
+/* The loop of runtime/cli/cli_run.c, output to /dev/null. */
 static int run_e2e(const cr_program *p, const char *path, int reps)
 {
     cr_session *s = new_session(p);
@@ -179,7 +179,7 @@ static int run_decide(const cr_program *p, const char *path, int reps)
     }
     /* the VM instructions, counted in one more pass, untimed: the timed
      * ones run the loop that does not count them when no budget could run
-     * out (runtime/vm_loop.h) */
+     * out (runtime/vm/vm_loop.h) */
     uint64_t executed = 0;
     s->count_instructions = true;
     for (size_t i = 0; i < n; i++) {

@@ -7,9 +7,9 @@
 #define CREDO_BENCH_SLOTS_H
 
 #include "lang/compile.h"
-#include "runtime/date.h"
-#include "runtime/json_read.h"
-#include "runtime/vm.h"
+#include "runtime/core/date.h"
+#include "runtime/io/json_read.h"
+#include "runtime/vm/vm.h"
 
 static cr_program *load(const char *path)
 {

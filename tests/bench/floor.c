@@ -23,7 +23,7 @@
  * and scale; a difference is printed and the program exits 1, so a floor
  * that drifted from the policy cannot report a time.  Then the timed passes
  * print RESULT lines as bench_common.h does. */
-#include "runtime/regex_fixed.h"
+#include "runtime/vm/regex_fixed.h"
 #include "stdlib/num_fast.h"
 #include "stdlib/stdlib.h"
 

@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "lang/compile.h"
-#include "runtime/decision_json.h"
-#include "runtime/explain.h"
-#include "runtime/json_read.h"
-#include "runtime/vm.h"
+#include "runtime/io/decision_json.h"
+#include "runtime/io/explain.h"
+#include "runtime/io/json_read.h"
+#include "runtime/vm/vm.h"
 
 /* The name policies compile under: a lookup's file is found next to it,
  * so the golden test's reference tables (tests/golden/lookup/) load. */

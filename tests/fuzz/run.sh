@@ -39,7 +39,7 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-poin
 cflags="-std=c11 -g -O1 $san -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -Ibuild/gen $pkg_cflags"
 export cflags out
 # one object per library source, rebuilt when the source or any header is newer
-newest_header=$(ls -t lang/*.h runtime/*.h stdlib/*.h build/gen/*.h | head -1)
+newest_header=$(ls -t $(find lang runtime stdlib -name "*.h") build/gen/*.h | head -1)
 export newest_header
 for src in $lib_src build/gen/parser.c build/gen/lexer.c; do echo "$src"; done |
     xargs -P "$jobs" -I{} sh -c '

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The decision log end to end (runtime/decision_log.h, credo audit).
+# The decision log end to end (runtime/audit/decision_log.h, credo audit).
 #   1. The reference policy's 5,000 decisions with --log: stdout unchanged,
 #      every row logged, verify passes; a second run adds nothing.
 #   2. show APP00000005: the fired rule's source line and "replay: identical".

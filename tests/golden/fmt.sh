@@ -1,5 +1,5 @@
 #!/bin/sh
-# credo fmt, end to end (lang/fmt.c, runtime/cli_fmt.c):
+# credo fmt, end to end (lang/fmt.c, runtime/cli/cli_fmt.c):
 #   1. every policy in policies/ is formatted (credo fmt --check);
 #   2. a misformatted copy of the showcase fails --check; credo fmt rewrites
 #      it back to exactly the showcase, --check then passes, a second run

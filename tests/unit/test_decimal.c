@@ -1,4 +1,4 @@
-/* Unit tests for runtime/decimal.c. */
+/* Unit tests for runtime/core/decimal.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "runtime/decimal.h"
+#include "runtime/core/decimal.h"
 
 #define MAX38 "99999999999999999999999999999999999999"
 

@@ -1,4 +1,4 @@
-/* Unit tests for runtime/decision_log.c: the hash chain, what verify
+/* Unit tests for runtime/audit/decision_log.c: the hash chain, what verify
  * detects (an edited byte in any content column, a deleted row, two
  * swapped rows, an edited policy source), deduplication, reopening, a
  * batch lost to a crash, two writers taking turns, and files that are not
@@ -18,7 +18,7 @@
 #include <sqlite3.h>
 
 #include "lang/compile.h"
-#include "runtime/decision_log.h"
+#include "runtime/audit/decision_log.h"
 
 static const char policy_src[] =
     "policy t version \"1.0\" effective 2026-12-01 owner \"risk\"\n"

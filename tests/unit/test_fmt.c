@@ -23,8 +23,8 @@
 #include "lang/fmt.h"
 #include "lang/parse.h"
 #include "lang/program.h"
-#include "runtime/arena.h"
-#include "runtime/value.h"
+#include "runtime/core/arena.h"
+#include "runtime/core/value.h"
 #include "parser.h"
 #include "lexer.h"
 

@@ -20,10 +20,10 @@
 #include "lang/parse.h"
 #include "lang/program.h"
 #include "lang/sema.h"
-#include "runtime/arena.h"
-#include "runtime/date.h"
-#include "runtime/decimal.h"
-#include "runtime/value.h"
+#include "runtime/core/arena.h"
+#include "runtime/core/date.h"
+#include "runtime/core/decimal.h"
+#include "runtime/core/value.h"
 #include "stdlib/stdlib.h"
 
 /* ------------------------------------------------------------------ */

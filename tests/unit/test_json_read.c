@@ -1,4 +1,4 @@
-/* Unit tests for runtime/json_read.c.
+/* Unit tests for runtime/io/json_read.c.
  *
  * Every line is copied into a buffer of exactly its length, with no
  * terminator, so AddressSanitizer catches any read past the end. */
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/date.h"
-#include "runtime/json_read.h"
+#include "runtime/core/date.h"
+#include "runtime/io/json_read.h"
 
 /* ---- the schema ---------------------------------------------------------- */
 

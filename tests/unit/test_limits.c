@@ -1,4 +1,4 @@
-/* Unit tests for the limits a caller of the C API sets (runtime/limit.h,
+/* Unit tests for the limits a caller of the C API sets (runtime/core/limit.h,
  * README.md "Limits"): each checked against its maximum, the JSON reader
  * taking a larger limit as the maximum, and the regex limits at the limit
  * and one past it.  The command line's limits are in
@@ -17,10 +17,10 @@
 #include <pcre2.h>
 
 #include "lang/compile.h"
-#include "runtime/decision_json.h"
-#include "runtime/json_read.h"
-#include "runtime/limit.h"
-#include "runtime/vm.h"
+#include "runtime/io/decision_json.h"
+#include "runtime/io/json_read.h"
+#include "runtime/core/limit.h"
+#include "runtime/vm/vm.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 

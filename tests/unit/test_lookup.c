@@ -26,10 +26,10 @@
 
 #include "lang/compile.h"
 #include "lang/lookup.h"
-#include "runtime/date.h"
-#include "runtime/decision_json.h"
-#include "runtime/json_read.h"
-#include "runtime/vm.h"
+#include "runtime/core/date.h"
+#include "runtime/io/decision_json.h"
+#include "runtime/io/json_read.h"
+#include "runtime/vm/vm.h"
 
 /* ---- a temporary folder ------------------------------------------------------ */
 

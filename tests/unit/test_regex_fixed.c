@@ -1,4 +1,4 @@
-/* Unit tests for runtime/regex_fixed.h: the fixed-shape matcher must say
+/* Unit tests for runtime/vm/regex_fixed.h: the fixed-shape matcher must say
  * exactly what PCRE2 says (compiled with the flags lang/sema.c uses) on
  * every pattern it accepts, and refuse every pattern outside its grammar.
  * Checked on chosen patterns and on random ones, built from the grammar
@@ -17,7 +17,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "runtime/regex_fixed.h"
+#include "runtime/vm/regex_fixed.h"
 
 static pcre2_code *pcre(const char *pat, size_t len)
 {

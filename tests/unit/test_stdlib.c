@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/date.h"
-#include "runtime/decision_json.h"
+#include "runtime/core/date.h"
+#include "runtime/io/decision_json.h"
 #include "stdlib/stdlib.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -351,7 +351,7 @@ static void same_value(cr_value got, cr_value want)
 }
 
 /* What the general functions give: int op int in int64 (or no result on
- * an overflow), anything else by runtime/decimal.c. */
+ * an overflow), anything else by runtime/core/decimal.c. */
 static bool general(char op, cr_value a, cr_value b, cr_value *out)
 {
     if (a.tag == CR_INT && b.tag == CR_INT) {

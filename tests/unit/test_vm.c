@@ -1,4 +1,4 @@
-/* Unit tests for the virtual machine (runtime/vm.c), end to end.
+/* Unit tests for the virtual machine (runtime/vm/vm.c), end to end.
  *
  * Each test compiles a small policy, reads one application (a JSON line,
  * copied into a buffer of exactly its length so AddressSanitizer catches
@@ -20,10 +20,10 @@
 #include <string.h>
 
 #include "lang/compile.h"
-#include "runtime/date.h"
-#include "runtime/decision_json.h"
-#include "runtime/json_read.h"
-#include "runtime/vm.h"
+#include "runtime/core/date.h"
+#include "runtime/io/decision_json.h"
+#include "runtime/io/json_read.h"
+#include "runtime/vm/vm.h"
 
 #define TODAY "2026-12-01"
 
@@ -1248,7 +1248,7 @@ static void test_reference_policy(void **state)
     pol_free(&P);
 }
 
-/* Superinstructions (runtime/vm_fuse.c), the loop without a budget and
+/* Superinstructions (runtime/vm/vm_fuse.c), the loop without a budget and
  * the fixed-shape regex matcher change nothing but speed: the reference
  * policy over its first 400 applicants decides the same, runs the same
  * number of instructions and, with every budget from 1 up to what a
@@ -1310,7 +1310,7 @@ static void test_superinstructions(void **state)
     free(plain.s->fast);
     plain.s->fast = NULL;
     /* and PCRE2 for every regex, where the session has a fixed-shape
-     * matcher (runtime/regex_fixed.h) for the USCC format */
+     * matcher (runtime/vm/regex_fixed.h) for the USCC format */
     assert_int_equal(plain.p->nregex, 1);
     assert_non_null(plain.s->regex_fixed[0]);
     free(plain.s->regex_fixed[0]);
@@ -1344,7 +1344,7 @@ static void test_superinstructions(void **state)
 }
 
 /* A failed first cell of a grid row skips the rows after it that test the
- * same cell (runtime/vm_fuse.c): on an input text, a computed let and an
+ * same cell (runtime/vm/vm_fuse.c): on an input text, a computed let and an
  * input number, the loop that follows those chains gives every
  * decision and error that the counting loops give, and the counting loops
  * still count every test. */

@@ -1,0 +1,61 @@
+/* The credo command's subcommands, one file each (cli_<name>.c), and the
+ * few helpers they share (cli_common.c).  Not part of the library. */
+#ifndef CREDO_CLI_H
+#define CREDO_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lang/compile.h"
+#include "runtime/io/decision_json.h"
+
+/* Prints text to stdout (code 0) or stderr and returns code. */
+int cr_cli_usage(const char *text, int code);
+/* Is --help or -h among the arguments? */
+bool cr_cli_want_help(int argc, char **argv);
+/* Compiles one policy file, printing its diagnostics (warnings too when
+ * asked) to stderr; *errors gets the error count.  NULL on failure.  A
+ * compiled policy (.credoc, by its magic bytes) is read and verified
+ * instead of compiled. */
+cr_program *cr_cli_load_policy(const char *path, bool warnings, int *errors);
+/* As cr_cli_load_policy; a folder holds versions of one policy and the
+ * one in effect on as_of (the latest effective date not after it) is
+ * loaded.  A single file taking effect after as_of gets a warning. */
+cr_program *cr_cli_load_policy_at(const char *path, int64_t as_of, bool warnings, int *errors);
+/* False (with the reason on stderr) when the header lacks a version,
+ * effective date or owner; `why` says what needs them. */
+bool cr_cli_require_identity(const cr_program *p, const char *why);
+/* Today's date (UTC) as a day number. */
+int64_t cr_cli_today(void);
+
+/* A --budget value of command cmd: a positive count up to
+ * CR_MAX_INSTRUCTIONS_MAX.  False, with the reason on stderr, if not. */
+bool cr_cli_parse_budget(const char *cmd, const char *v, uint64_t *out);
+
+/* One input line decided exactly as `credo run` writes it (cli_run.c);
+ * the replay of `credo audit show` goes through the same code. */
+typedef struct cr_cli_decided {
+    bool ok;                     /* a decision; false: an ERROR line */
+    const char *app_id;          /* NULL when the line has none */
+    size_t app_id_len;
+} cr_cli_decided;
+/* Appends the decision or ERROR line (with its newline) to out. */
+void cr_cli_decide(cr_session *s, const char *line, size_t len, uint64_t lineno, bool explain, cr_buf *out,
+                   cr_cli_decided *d);
+/* Adds "policy" and "version" to the line at out[start..] (challenger runs). */
+void cr_cli_tag_policy(cr_buf *out, size_t start, const cr_program *p);
+
+/* Each command: argv[0] is the first argument after the command's name. */
+int cr_cmd_check(int argc, char **argv);
+int cr_cmd_run(int argc, char **argv);
+int cr_cmd_audit(int argc, char **argv);
+int cr_cmd_test(int argc, char **argv);
+int cr_cmd_explain(int argc, char **argv);
+int cr_cmd_match(int argc, char **argv);
+int cr_cmd_diff(int argc, char **argv);
+int cr_cmd_fmt(int argc, char **argv);
+int cr_cmd_compile(int argc, char **argv);
+int cr_cmd_disasm(int argc, char **argv);
+int cr_cmd_serve(int argc, char **argv);
+
+#endif

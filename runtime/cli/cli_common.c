@@ -1,0 +1,217 @@
+/* Helpers shared by the credo subcommands. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "runtime/cli/cli.h"
+#include "runtime/core/date.h"
+#include "runtime/core/limit.h"
+#include "lang/credoc.h"
+
+int cr_cli_usage(const char *text, int code)
+{
+    fputs(text, code ? stderr : stdout);
+    return code;
+}
+
+bool cr_cli_want_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
+/* A compiled policy (.credoc, known by its magic bytes, not its name):
+ * read and verified, never compiled again. */
+static cr_program *load_compiled(const char *path, const char *data, size_t len, int *errors)
+{
+    char err[512];
+    cr_program *p = cr_credoc_read(data, len, err, sizeof err);
+    if (!p) {
+        fprintf(stderr, "credo: cannot load %s: %s\n", path, err);
+        *errors = 1;
+        return NULL;
+    }
+    *errors = 0;
+    return p;
+}
+
+/* Compiles one policy file, printing diagnostics to stderr; a .credoc is
+ * read instead. */
+cr_program *cr_cli_load_policy(const char *path, bool warnings, int *errors)
+{
+    size_t len;
+    char *src = cr_read_file(path, &len);
+    if (!src) {
+        fprintf(stderr, "credo: cannot read %s: %s\n", path, strerror(errno));
+        *errors = 1;
+        return NULL;
+    }
+    if (cr_credoc_is(src, len)) {
+        cr_program *p = load_compiled(path, src, len, errors);
+        free(src);
+        return p;
+    }
+    cr_diags d;
+    cr_diags_init(&d, path, src, len);
+    cr_program *p = cr_compile(path, src, len, &d);
+    if (!warnings) {
+        /* keep only errors */
+        uint32_t o = 0;
+        for (uint32_t i = 0; i < d.count; i++) {
+            if (d.items[i].severity == CR_SEV_ERROR)
+                d.items[o++] = d.items[i];
+            else
+                free(d.items[i].msg);
+        }
+        d.count = o;
+    }
+    cr_diags_print(&d, stderr);
+    *errors = (int)d.errors;
+    cr_diags_free(&d);
+    free(src);
+    return p;
+}
+
+int64_t cr_cli_today(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    return cr_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+}
+
+
+/* ---- policy identity and versions ---- */
+
+bool cr_cli_require_identity(const cr_program *p, const char *why)
+{
+    const char *missing = !p->version || !p->version[0] ? "version \"...\""
+                          : !p->has_effective          ? "effective DATE"
+                          : !p->owner || !p->owner[0]  ? "owner \"...\""
+                                                       : NULL;
+    if (!missing)
+        return true;
+    fprintf(stderr, "credo: %s: the policy header needs %s (%s: every decision must name the policy's"
+                    " name, version, effective date and owner)\n",
+            p->file, missing, why);
+    return false;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* A folder of versions of one policy: the one in effect on as_of is the
+ * one with the latest effective date not after it. */
+static cr_program *load_version_in_effect(const char *dir, int64_t as_of, bool warnings, int *errors)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    cr_program *best = NULL;
+    char best_path[4096] = "", first_name[256] = "", day[16];
+    bool several_names = false, tie = false;
+    struct dirent *e;
+    *errors = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (!ends_with(e->d_name, ".credo") || ends_with(e->d_name, ".test.credo"))
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", e->d_name);
+        size_t len;
+        char *src = cr_read_file(path, &len);
+        if (!src)
+            continue;
+        cr_diags diags;
+        cr_diags_init(&diags, path, src, len);
+        cr_program *p = cr_compile(path, src, len, &diags);
+        cr_diags_free(&diags);
+        free(src);
+        if (!p) {
+            fprintf(stderr, "credo: %s does not compile; it is not a candidate (credo check %s)\n", path, path);
+            continue;
+        }
+        if (!first_name[0])
+            snprintf(first_name, sizeof first_name, "%s", p->name);
+        else if (strcmp(first_name, p->name) != 0)
+            several_names = true;
+        if (!p->has_effective || p->effective > as_of) {
+            cr_program_free(p);
+            continue;
+        }
+        if (best && p->effective == best->effective) {
+            tie = true;
+        }
+        if (!best || p->effective > best->effective) {
+            cr_program_free(best);
+            best = p;
+            tie = false;
+            snprintf(best_path, sizeof best_path, "%s", path);
+        } else {
+            cr_program_free(p);
+        }
+    }
+    closedir(d);
+    cr_date_format(as_of, day);
+    if (several_names) {
+        fprintf(stderr, "credo: %s holds different policies (%s and others); a folder of versions holds one policy\n",
+                dir, first_name);
+        cr_program_free(best);
+        *errors = 1;
+        return NULL;
+    }
+    if (tie) {
+        fprintf(stderr, "credo: %s: two versions take effect on the same date, the one in effect on %s is ambiguous\n",
+                dir, day);
+        cr_program_free(best);
+        *errors = 1;
+        return NULL;
+    }
+    if (!best) {
+        fprintf(stderr, "credo: %s: no version of the policy is in effect on %s\n", dir, day);
+        *errors = 1;
+        return NULL;
+    }
+    cr_program_free(best);
+    /* load it again the normal way, so its warnings are shown */
+    return cr_cli_load_policy(best_path, warnings, errors);
+}
+
+cr_program *cr_cli_load_policy_at(const char *path, int64_t as_of, bool warnings, int *errors)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return load_version_in_effect(path, as_of, warnings, errors);
+    cr_program *p = cr_cli_load_policy(path, warnings, errors);
+    if (p && p->has_effective && p->effective > as_of) {
+        char eff[16], day[16];
+        cr_date_format(p->effective, eff);
+        cr_date_format(as_of, day);
+        fprintf(stderr, "credo: warning: %s takes effect on %s, after the as-of date %s\n", path, eff, day);
+    }
+    return p;
+}
+
+bool cr_cli_parse_budget(const char *cmd, const char *v, uint64_t *out)
+{
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);   /* past ULLONG_MAX: ULLONG_MAX */
+    if (*end || n == 0 || *v == '-') {
+        fprintf(stderr, "credo %s: --budget needs a positive number\n", cmd);
+        return false;
+    }
+    if (n > CR_MAX_INSTRUCTIONS_MAX) {
+        fprintf(stderr, "credo %s: --budget %s is more than the maximum, %llu\n", cmd, v, CR_MAX_INSTRUCTIONS_MAX);
+        return false;
+    }
+    *out = n;
+    return true;
+}

@@ -1,0 +1,81 @@
+/* The credo command: `credo check`, `credo run` and their help.
+ *
+ * Exit status (also in `credo --help`):
+ *   0  success (check: no errors; run: every line got a decision)
+ *   1  check: the policy has errors; run: the policy does not compile,
+ *      the input cannot be read or the decision log cannot be written;
+ *      audit: the log is altered, a replay differs or the log cannot be read
+ *   2  usage error
+ *   3  run: finished, but at least one line was an ERROR */
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime/cli/cli.h"
+
+static const char usage_main[] =
+    "usage: credo <command> [options] [files]\n"
+    "\n"
+    "credo evaluates credit policies written in the credo language.\n"
+    "\n"
+    "commands:\n"
+    "  check FILE...           compile policies and report every error\n"
+    "  run POLICY [INPUT]      decide each application (JSON lines) of INPUT or stdin\n"
+    "  audit LOG verify|show APP_ID|stats\n"
+    "                          check a decision log (run --log) and read it\n"
+    "  test PATH...            run policy tests (NAME.test.credo) with coverage\n"
+    "  explain POLICY APP      why one application got its decision\n"
+    "  match DIR APP           the products an applicant qualifies for, best first\n"
+    "  diff OLD NEW [INPUT]    champion/challenger over applications, or what changed in the policy\n"
+    "  fmt [--check] FILE...   rewrite policies in the canonical layout (--check: only list)\n"
+    "  compile POLICY -o FILE.credoc\n"
+    "                          compile a policy to a file `run` and the others load as is\n"
+    "  disasm POLICY|FILE.credoc\n"
+    "                          print the bytecode with the source lines, for review\n"
+    "  serve [--port N] DIR    the policies of DIR as an HTTP JSON service, reloaded\n"
+    "                          when their files change\n"
+    "  help [COMMAND]          show help for a command\n"
+    "\n"
+    "exit status: 0 success, 1 policy errors, unreadable input, an unwritable\n"
+    "or altered decision log, 2 usage, 3 run finished with at least one ERROR line.\n";
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"check", cr_cmd_check},
+    {"run", cr_cmd_run},
+    {"audit", cr_cmd_audit},
+    {"test", cr_cmd_test},
+    {"explain", cr_cmd_explain},
+    {"match", cr_cmd_match},
+    {"diff", cr_cmd_diff},
+    {"fmt", cr_cmd_fmt},
+    {"compile", cr_cmd_compile},
+    {"disasm", cr_cmd_disasm},
+    {"serve", cr_cmd_serve},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return cr_cli_usage(usage_main, 2);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+        return cr_cli_usage(usage_main, 0);
+    if (strcmp(cmd, "help") == 0) {
+        if (argc < 3)
+            return cr_cli_usage(usage_main, 0);
+        char help[] = "--help";
+        char *args[] = {help, NULL};
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (strcmp(argv[2], commands[i].name) == 0)
+                return commands[i].run(1, args);
+        fprintf(stderr, "credo: unknown command '%s'\n", argv[2]);
+        return cr_cli_usage(usage_main, 2);
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "credo: unknown command '%s'\n", cmd);
+    return cr_cli_usage(usage_main, 2);
+}

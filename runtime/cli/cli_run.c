@@ -1,0 +1,1217 @@
+/* credo run: JSON lines in, one decision per line out, in input order.
+ *
+ * With --log the decisions are also recorded in a decision log
+ * (decision_log.h).  The log is the record: a decision counts as made once
+ * its batch is committed, so the batch's lines go to stdout only after
+ * the commit.  A batch ends after 1000 lines, after a second, or as soon
+ * as the input has no complete line ready, so a caller feeding one
+ * application at a time gets each answer at once.  After a crash, stdout
+ * may lack the lines of the last committed batch; running the same input
+ * again writes every line and adds only the rows the log lacks. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sha2.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "runtime/cli/cli.h"
+#include "runtime/core/date.h"
+#include "runtime/io/decision_json.h"
+#include "runtime/audit/decision_log.h"
+#include "runtime/io/json_read.h"
+#include "runtime/core/limit.h"
+#include "runtime/vm/vm.h"
+
+static const char usage_run[] =
+    "usage: credo run [options] POLICY [INPUT]\n"
+    "\n"
+    "POLICY is a policy file, a compiled .credoc, or a folder holding versions\n"
+    "of one policy: the version in effect on the as-of date (the latest\n"
+    "effective date not after it) decides.\n"
+    "\n"
+    "Reads applications as JSON lines (one object per line) from INPUT or\n"
+    "stdin and writes one decision per line, in input order:\n"
+    "  {\"app_id\":...,\"decision\":\"APPROVE|REFER|REJECT\",\"reasons\":[...],<results>}\n"
+    "A line that cannot be decided (bad JSON, a missing or mistyped field, a\n"
+    "run-time error) gives\n"
+    "  {\"app_id\":...,\"line\":N,\"decision\":\"ERROR\",\"error\":\"<field or place>: <what>\"}\n"
+    "and the run goes on with the next line.\n"
+    "\n"
+    "  --as-of DATE        the date `today` means (YYYY-MM-DD; default: the current date, UTC)\n"
+    "  --explain           add why: rules fired, scorecard bins, segment row, table rows\n"
+    "  --budget N          instructions allowed per application (default 1000000,\n"
+    "                      at most 1000000000)\n"
+    "  --max-memory SIZE   memory allowed per application (default 64M, at most 1G;\n"
+    "                      SIZE in bytes or with K, M or G)\n"
+    "  --max-line SIZE     longest input line (default 16M, at most 64M); a longer\n"
+    "                      line is an ERROR line and the run goes on\n"
+    "  --log FILE          record every decision in FILE, an SQLite decision log\n"
+    "                      (created when missing; check it with credo audit).  A line\n"
+    "                      is written to stdout once its batch is committed to the\n"
+    "                      log (every 1000 lines, every second, or when the input\n"
+    "                      pauses).  An application already logged with the same\n"
+    "                      policy, as-of date and role is skipped, not logged twice;\n"
+    "                      a line without an app_id is not logged.  A summary goes\n"
+    "                      to stderr.\n"
+    "  --challenger FILE   the policy FILE decides a stable share of the applications,\n"
+    "                      chosen by a hash of app_id; every line then also carries\n"
+    "                      \"policy\" and \"version\" (the policy that decided)\n"
+    "  --share P%          the challenger's share, 0% to 100% (e.g. 10% or 2.5%)\n"
+    "  --shadow FILE       the policy FILE also decides every application; its\n"
+    "                      decisions go to the log only (needs --log), stdout is\n"
+    "                      unchanged\n"
+    "  -j N, --jobs N      decide with N threads; the output keeps the input order\n"
+    "                      and is byte for byte the same as with one thread\n"
+    "  --db FILE           read the applications from the SQLite database FILE\n"
+    "                      (opened read-only), one row each: with --table NAME\n"
+    "                      every row of a table, with --query \"SELECT ...\" the\n"
+    "                      rows of a query.  Column names are field names; INTEGER\n"
+    "                      and REAL columns are numbers (REAL as SQLite writes it,\n"
+    "                      15 digits: keep money as TEXT or INTEGER to be exact),\n"
+    "                      TEXT holding a JSON list or object ([...] or {...}) is\n"
+    "                      taken as JSON, other TEXT as text, NULL as null\n"
+    "  --out-db FILE       also write each decision into an SQLite table (app_id,\n"
+    "                      line, decision, decision_json); created if missing\n"
+    "  --out-table NAME    that table's name (default decisions)\n"
+    "  --summary           counts by outcome, errors and decisions per second on\n"
+    "                      stderr at the end (also when stderr is a terminal, with a\n"
+    "                      progress line while reading a file)\n"
+    "\n"
+    "exit status: 0 every line decided, 1 the policy does not compile, the\n"
+    "input cannot be read or the log cannot be written, 2 usage, 3 finished\n"
+    "with at least one ERROR line.\n";
+
+/* ---- deciding one line (shared with the replay of credo audit) ---------------- */
+
+void cr_cli_decide(cr_session *s, const char *line, size_t len, uint64_t lineno, bool explain, cr_buf *out,
+                   cr_cli_decided *d)
+{
+    static const cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
+    const cr_program *p = s->prog;
+    cr_json_result res;
+    size_t start = out->len;
+    cr_session_begin(s);
+    s->count_instructions = explain;   /* the explained decision shows the count */
+    d->ok = false;
+    if (cr_json_read(p->input, line, len, &s->arena, &jl, s->slots, &res) != 0) {
+        cr_write_error(out, res.app_id, res.app_id_len, lineno, res.error);
+    } else if (!cr_session_run(s)) {
+        cr_write_error(out, res.app_id, res.app_id_len, lineno, s->error);
+    } else {
+        cr_write_decision(out, s, res.app_id, res.app_id_len, explain);
+        d->ok = true;
+    }
+    d->app_id = res.app_id;
+    d->app_id_len = res.app_id_len;
+    if (out->failed) {
+        out->failed = false;
+        out->len = start;
+        cr_write_error(out, NULL, 0, lineno, "out of memory writing the decision");
+        d->ok = false;
+        d->app_id = NULL;
+    }
+}
+
+void cr_cli_tag_policy(cr_buf *out, size_t start, const cr_program *p)
+{
+    /* the line ends with "}\n": reopen the object */
+    if (out->len < start + 2)
+        return;
+    out->len -= 2;
+    cr_buf_puts(out, ",\"policy\":");
+    cr_buf_json_string(out, p->name, strlen(p->name));
+    cr_buf_puts(out, ",\"version\":");
+    if (p->version)
+        cr_buf_json_string(out, p->version, strlen(p->version));
+    else
+        cr_buf_puts(out, "null");
+    cr_buf_put(out, "}\n", 2);
+}
+
+/* ---- options ------------------------------------------------------------------ */
+
+typedef struct run_opts {
+    const char *files[2];        /* POLICY [INPUT] */
+    int nfiles;
+    bool explain;
+    int64_t today;
+    cr_session_limits limits;
+    size_t max_line;             /* bytes of one input line, without its newline */
+    const char *log;
+    const char *second;          /* the challenger or shadow policy */
+    bool shadow;
+    int share_bp;                /* challenger share in basis points, -1 unset */
+    int jobs;                    /* worker threads */
+    const char *db, *table, *query;      /* applications from SQLite */
+    const char *out_db, *out_table;      /* decisions into SQLite */
+    bool summary;
+} run_opts;
+
+/* "10%", "10", "2.5%", "0.25%": basis points, or -1. */
+static int parse_share(const char *s)
+{
+    long whole = 0, frac = 0;
+    int digits = 0, fdigits = 0;
+    for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
+        whole = whole * 10 + (*s - '0');
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9' && fdigits < 2; s++, fdigits++)
+            frac = frac * 10 + (*s - '0');
+    if (fdigits == 1)
+        frac *= 10;
+    if (*s == '%')
+        s++;
+    if (*s || digits == 0 || whole * 100 + frac > 10000)
+        return -1;
+    return (int)(whole * 100 + frac);
+}
+
+/* An option's value: the next argument. */
+static const char *option_value(int argc, char **argv, int *i)
+{
+    return *i + 1 < argc ? argv[++*i] : NULL;
+}
+
+/* Returns -1 when the options are fine, else the exit status. */
+static int parse_args(int argc, char **argv, run_opts *o)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (strcmp(a, "--explain") == 0) {
+            o->explain = true;
+        } else if (strcmp(a, "--as-of") == 0 && (v = option_value(argc, argv, &i))) {
+            if (!cr_date_parse(v, strlen(v), &o->today)) {
+                fprintf(stderr, "credo run: --as-of %s is not a date YYYY-MM-DD\n", v);
+                return 2;
+            }
+        } else if (strcmp(a, "--budget") == 0 && (v = option_value(argc, argv, &i))) {
+            if (!cr_cli_parse_budget("run", v, &o->limits.max_instructions))
+                return 2;
+        } else if ((strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-line") == 0) &&
+                   (v = option_value(argc, argv, &i))) {
+            bool line = a[6] == 'l';
+            uint64_t n, max = line ? CR_MAX_LINE_MAX : CR_MAX_MEMORY_MAX;
+            char m[32];
+            if (!cr_size_parse(v, &n) || n == 0) {
+                fprintf(stderr, "credo run: %s needs a size in bytes, or with K, M or G (e.g. 64M)\n", a);
+                return 2;
+            }
+            if (n > max) {
+                fprintf(stderr, "credo run: %s %s is more than the maximum, %s\n", a, v, cr_size_text(max, m, sizeof m));
+                return 2;
+            }
+            if (line)
+                o->max_line = (size_t)n;
+            else
+                o->limits.max_memory = (size_t)n;
+        } else if (strcmp(a, "--log") == 0 && (v = option_value(argc, argv, &i))) {
+            o->log = v;
+        } else if ((strcmp(a, "--challenger") == 0 || strcmp(a, "--shadow") == 0) &&
+                   (v = option_value(argc, argv, &i))) {
+            if (o->second) {
+                fprintf(stderr, "credo run: give one of --challenger and --shadow, once\n");
+                return 2;
+            }
+            o->second = v;
+            o->shadow = a[2] == 's';
+        } else if (strcmp(a, "--share") == 0 && (v = option_value(argc, argv, &i))) {
+            if ((o->share_bp = parse_share(v)) < 0) {
+                fprintf(stderr, "credo run: --share %s is not a share from 0%% to 100%%, e.g. 10%%\n", v);
+                return 2;
+            }
+        } else if ((strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) && (v = option_value(argc, argv, &i))) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > 256) {
+                fprintf(stderr, "credo run: -j needs a number of threads from 1 to 256\n");
+                return 2;
+            }
+            o->jobs = (int)n;
+        } else if (strncmp(a, "-j", 2) == 0 && a[2] >= '0' && a[2] <= '9') {
+            char *end;
+            long n = strtol(a + 2, &end, 10);
+            if (*end || n < 1 || n > 256) {
+                fprintf(stderr, "credo run: -j needs a number of threads from 1 to 256\n");
+                return 2;
+            }
+            o->jobs = (int)n;
+        } else if (strcmp(a, "--db") == 0 && (v = option_value(argc, argv, &i))) {
+            o->db = v;
+        } else if (strcmp(a, "--table") == 0 && (v = option_value(argc, argv, &i))) {
+            o->table = v;
+        } else if (strcmp(a, "--query") == 0 && (v = option_value(argc, argv, &i))) {
+            o->query = v;
+        } else if (strcmp(a, "--out-db") == 0 && (v = option_value(argc, argv, &i))) {
+            o->out_db = v;
+        } else if (strcmp(a, "--out-table") == 0 && (v = option_value(argc, argv, &i))) {
+            o->out_table = v;
+        } else if (strcmp(a, "--summary") == 0) {
+            o->summary = true;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "credo run: unknown option %s\n", a);
+            return cr_cli_usage(usage_run, 2);
+        } else if (o->nfiles < 2) {
+            o->files[o->nfiles++] = a;
+        } else {
+            return cr_cli_usage(usage_run, 2);
+        }
+    }
+    if (o->nfiles == 0)
+        return cr_cli_usage(usage_run, 2);
+    if (o->db && o->nfiles > 1) {
+        fprintf(stderr, "credo run: give the applications as INPUT or with --db, not both\n");
+        return 2;
+    }
+    if (o->db && !o->table == !o->query) {
+        fprintf(stderr, "credo run: --db needs --table NAME or --query \"SELECT ...\"\n");
+        return 2;
+    }
+    if ((o->table || o->query) && !o->db) {
+        fprintf(stderr, "credo run: --table and --query go with --db FILE\n");
+        return 2;
+    }
+    if (o->out_table && !o->out_db) {
+        fprintf(stderr, "credo run: --out-table goes with --out-db FILE\n");
+        return 2;
+    }
+    if (o->second && !o->shadow && o->share_bp < 0) {
+        fprintf(stderr, "credo run: --challenger needs --share, e.g. --share 10%%\n");
+        return 2;
+    }
+    if (o->share_bp >= 0 && (!o->second || o->shadow)) {
+        fprintf(stderr, "credo run: --share goes with --challenger\n");
+        return 2;
+    }
+    if (o->shadow && !o->log) {
+        fprintf(stderr, "credo run: --shadow needs --log: its decisions go only to the log\n");
+        return 2;
+    }
+    return -1;
+}
+
+/* ---- reading lines ------------------------------------------------------------ */
+
+/* Lines from a file descriptor.  Not stdio: with a log we must know
+ * whether the next line is already there, to commit before waiting. */
+typedef struct line_reader {
+    int fd;
+    char *buf;
+    size_t start, end, scan, cap;  /* unread bytes [start, end); no '\n' in [start, scan) */
+    bool eof;
+    int err;                       /* errno of a failed read */
+    size_t max;                    /* longest line, without its '\n'; 0: no limit */
+    bool skipping;                 /* dropping the rest of a line longer than max */
+} line_reader;
+
+static void reader_fill(line_reader *r)
+{
+    if (r->start > 0) {
+        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->end -= r->start;
+        r->scan -= r->start;
+        r->start = 0;
+    }
+    if (r->end == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1 << 16;
+        char *p = realloc(r->buf, cap);
+        if (!p) {
+            r->err = ENOMEM;
+            return;
+        }
+        r->buf = p;
+        r->cap = cap;
+    }
+    ssize_t n;
+    do
+        n = read(r->fd, r->buf + r->end, r->cap - r->end);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        r->err = errno;
+    else if (n == 0)
+        r->eof = true;
+    else
+        r->end += (size_t)n;
+}
+
+/* The next line, its terminator included when there is one: true, or
+ * false at the end of the input or on a read error (r->err).  The line
+ * stays valid until the next call.  A line longer than r->max is not kept:
+ * it is read to its end and given as *line NULL, *len 0. */
+static bool reader_next(line_reader *r, const char **line, size_t *len)
+{
+    for (;;) {
+        char *nl = r->scan < r->end ? memchr(r->buf + r->scan, '\n', r->end - r->scan) : NULL;
+        if (nl) {
+            *line = r->buf + r->start;
+            *len = (size_t)(nl + 1 - *line);
+            r->start = r->scan = r->start + *len;
+            if (r->skipping || (r->max && *len - 1 > r->max)) {
+                r->skipping = false;
+                *line = NULL;
+                *len = 0;
+            }
+            return true;
+        }
+        r->scan = r->end;
+        if (r->max && r->end - r->start > r->max) {
+            r->skipping = true;            /* too long: drop what is read so far */
+            r->start = r->scan = r->end;
+        }
+        if (r->eof || r->err) {
+            if (r->err || (r->end == r->start && !r->skipping))
+                return false;
+            *line = r->buf + r->start;     /* the last line, without a newline */
+            *len = r->end - r->start;
+            r->start = r->scan = r->end;
+            if (r->skipping) {
+                r->skipping = false;
+                *line = NULL;
+                *len = 0;
+            }
+            return true;
+        }
+        reader_fill(r);
+    }
+}
+
+/* Would reader_next return without waiting for more input? */
+static bool reader_ready(line_reader *r)
+{
+    if (r->eof || r->err || memchr(r->buf + r->start, '\n', r->end - r->start))
+        return true;
+    struct pollfd p = {.fd = r->fd, .events = POLLIN};
+    return poll(&p, 1, 0) != 0;   /* readable, closed or failed: no wait */
+}
+
+/* ---- where the applications come from ---------------------------------------- */
+
+/* JSON lines from a file or stdin, or the rows of an SQLite table or query
+ * turned into the JSON objects a decision system would send. */
+typedef struct source {
+    line_reader lr;
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    cr_buf row;
+    const char *db_name;
+    const cr_record *schema;     /* to read SQLite's 0/1 as a bool field's false/true */
+    bool done;
+    int db_err;                  /* an SQLite step failed */
+    /* progress: bytes of a regular input file read so far */
+    off_t size;
+} source;
+
+static bool db_text_is_json(const unsigned char *t, int n)
+{
+    while (n > 0 && (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r')) {
+        t++;
+        n--;
+    }
+    return n > 0 && (*t == '[' || *t == '{');
+}
+
+/* One row as a JSON object, field names from the columns. */
+static void row_json(source *src)
+{
+    sqlite3_stmt *st = src->st;
+    cr_buf *b = &src->row;
+    b->len = 0;
+    cr_buf_put(b, "{", 1);
+    int n = sqlite3_column_count(st);
+    for (int i = 0; i < n; i++) {
+        const char *name = sqlite3_column_name(st, i);
+        if (i)
+            cr_buf_put(b, ",", 1);
+        cr_buf_json_string(b, name, strlen(name));
+        cr_buf_put(b, ":", 1);
+        switch (sqlite3_column_type(st, i)) {
+        case SQLITE_NULL:
+            cr_buf_puts(b, "null");
+            break;
+        case SQLITE_INTEGER: {
+            /* SQLite has no booleans: 0 and 1 in a bool field are false and true */
+            int f = cr_record_find(src->schema, name, strlen(name));
+            sqlite3_int64 v = sqlite3_column_int64(st, i);
+            if (f >= 0 && src->schema->fields[f].type->kind == CR_T_BOOL && (v == 0 || v == 1)) {
+                cr_buf_puts(b, v ? "true" : "false");
+                break;
+            }
+            cr_buf_puts(b, (const char *)sqlite3_column_text(st, i));
+            break;
+        }
+        case SQLITE_FLOAT:
+            cr_buf_puts(b, (const char *)sqlite3_column_text(st, i));
+            break;
+        default: {
+            const unsigned char *t = sqlite3_column_text(st, i);
+            int len = sqlite3_column_bytes(st, i);
+            if (db_text_is_json(t, len))
+                cr_buf_put(b, (const char *)t, (size_t)len);
+            else
+                cr_buf_json_string(b, (const char *)t, (size_t)len);
+        }
+        }
+    }
+    cr_buf_put(b, "}", 1);
+}
+
+static bool source_next(source *src, const char **line, size_t *len)
+{
+    if (!src->db)
+        return reader_next(&src->lr, line, len);
+    if (src->done)
+        return false;
+    int rc = sqlite3_step(src->st);
+    if (rc == SQLITE_ROW) {
+        row_json(src);
+        if (src->row.failed) {
+            src->db_err = SQLITE_NOMEM;
+            src->done = true;
+            return false;
+        }
+        *line = src->row.p;
+        *len = src->row.len;
+        if (src->lr.max && src->row.len > src->lr.max) {
+            *line = NULL;   /* as an over-long input line */
+            *len = 0;
+        }
+        return true;
+    }
+    src->done = true;
+    if (rc != SQLITE_DONE)
+        src->db_err = rc;
+    return false;
+}
+
+static bool source_ready(source *src)
+{
+    return src->db ? true : reader_ready(&src->lr);
+}
+
+static bool open_db_source(source *src, const run_opts *o)
+{
+    src->db_name = o->db;
+    if (sqlite3_open_v2(o->db, &src->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "credo run: %s: %s\n", o->db, src->db ? sqlite3_errmsg(src->db) : "cannot open");
+        return false;
+    }
+    sqlite3_busy_timeout(src->db, 5000);
+    char *sql = o->query ? NULL : sqlite3_mprintf("SELECT * FROM \"%w\"", o->table);
+    int rc = sqlite3_prepare_v2(src->db, o->query ? o->query : sql, -1, &src->st, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "credo run: %s: %s\n", o->db, sqlite3_errmsg(src->db));
+        return false;
+    }
+    if (!sqlite3_stmt_readonly(src->st)) {
+        fprintf(stderr, "credo run: %s: --query must only read (a SELECT)\n", o->db);
+        return false;
+    }
+    return true;
+}
+
+static void close_source(source *src)
+{
+    sqlite3_finalize(src->st);
+    sqlite3_close(src->db);
+    cr_buf_free(&src->row);
+    free(src->lr.buf);
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+enum { BATCH_LINES = 1000, BATCH_BYTES = 4 << 20 };
+#define BATCH_SECONDS 1.0
+
+/* What deciding one line left for the in-order part (log, output): all of
+ * it copied out of the session into its decider's buffer, as offsets. */
+typedef struct line_rec {
+    size_t out, out_len;          /* the stdout line */
+    size_t app, app_len;          /* app_id */
+    bool has_app, ok;
+    const cr_program *prog;       /* the policy that decided */
+    uint8_t outcome;
+    size_t reasons, reasons_len, fired, fired_len;
+    /* the shadow's decision, for the log only */
+    bool has_shadow, ok2;
+    uint8_t outcome2;
+    size_t out2, out2_len, reasons2, reasons2_len, fired2, fired2_len;
+} line_rec;
+
+/* A thread's own sessions and the buffer its decisions are written to. */
+typedef struct decider {
+    cr_session *s, *s2;
+    cr_buf buf;
+    /* the lines it decides in a parallel chunk */
+    const char **lines;
+    size_t *lens;
+    uint64_t first_lineno;
+    line_rec *recs;
+    uint32_t count;
+    bool failed;
+} decider;
+
+typedef struct runner {
+    const run_opts *o;
+    cr_program *champion, *second;
+    decider *deciders;           /* o->jobs of them */
+    int ndeciders;
+    cr_dlog *log;
+    char data_champion[CR_DLOG_HASH_LEN + 1], data_second[CR_DLOG_HASH_LEN + 1];   /* their reference data */
+    char as_of[16];
+    cr_buf pending;              /* stdout lines of the batch, until its commit */
+    uint32_t batch_lines;
+    struct timespec batch_start, started;
+    uint64_t batch_added, batch_skipped;
+    uint64_t added, skipped, unlogged;
+    uint64_t conflicts;          /* skipped, but logged from another line */
+    uint64_t bad;                /* ERROR lines on stdout */
+    uint64_t lines, by_outcome[3];
+    /* decisions into SQLite */
+    sqlite3 *out_db;
+    sqlite3_stmt *out_insert;
+    uint64_t out_rows;
+    /* progress */
+    bool progress;
+    double last_progress;
+    int out_err;                 /* errno of the first failed write to stdout */
+} runner;
+
+/* A stable share: the same app_id goes the same way in every run, on
+ * every machine, whatever else is in the input. */
+static bool in_share(const char *app_id, size_t len, int share_bp)
+{
+    SHA2_CTX ctx;
+    uint8_t d[SHA256_DIGEST_LENGTH];
+    SHA256Init(&ctx);
+    SHA256Update(&ctx, (const uint8_t *)app_id, len);
+    SHA256Final(d, &ctx);
+    uint64_t h = 0;
+    for (int i = 0; i < 8; i++)
+        h = h << 8 | d[i];
+    return h % 10000 < (uint64_t)share_bp;
+}
+
+static void json_codes(cr_buf *b, const cr_session *s)
+{
+    cr_buf_put(b, "[", 1);
+    for (uint32_t i = 0; i < s->nfired; i++) {
+        const char *code = s->prog->rules[s->fired[i]].code;
+        if (i)
+            cr_buf_put(b, ",", 1);
+        cr_buf_json_string(b, code, strlen(code));
+    }
+    cr_buf_put(b, "]", 1);
+}
+
+/* The log's columns of a decision, appended to the decider's buffer. */
+static void log_columns(decider *w, const cr_session *s, bool ok, size_t *reasons, size_t *reasons_len, size_t *fired,
+                        size_t *fired_len)
+{
+    *reasons = w->buf.len;
+    if (ok)
+        cr_buf_json_value(&w->buf, s->reasons, NULL);
+    else
+        cr_buf_puts(&w->buf, "[]");
+    *reasons_len = w->buf.len - *reasons;
+    *fired = w->buf.len;
+    if (ok)
+        json_codes(&w->buf, s);
+    else
+        cr_buf_puts(&w->buf, "[]");
+    *fired_len = w->buf.len - *fired;
+}
+
+/* Decides one line into w->buf: the part that may run on any thread. */
+static void decide_line(const runner *r, decider *w, const char *line, size_t len, uint64_t lineno, line_rec *rec)
+{
+    const run_opts *o = r->o;
+    cr_cli_decided d;
+    cr_session *s = w->s;
+    memset(rec, 0, sizeof *rec);
+    rec->out = w->buf.len;
+    if (!line) {
+        /* longer than --max-line: the reader kept none of it */
+        char what[64], size[32];
+        snprintf(what, sizeof what, "line: longer than %s", cr_size_text(o->max_line, size, sizeof size));
+        cr_write_error(&w->buf, NULL, 0, lineno, what);
+        d = (cr_cli_decided){.ok = false, .app_id = NULL};
+    } else {
+        cr_cli_decide(s, line, len, lineno, o->explain, &w->buf, &d);
+    }
+    if (r->second && !o->shadow) {
+        if (line && d.app_id && in_share(d.app_id, d.app_id_len, o->share_bp)) {
+            s = w->s2;
+            w->buf.len = rec->out;
+            cr_cli_decide(s, line, len, lineno, o->explain, &w->buf, &d);
+        }
+        cr_cli_tag_policy(&w->buf, rec->out, s->prog);
+    }
+    rec->out_len = w->buf.len - rec->out;
+    rec->ok = d.ok;
+    rec->prog = s->prog;
+    rec->outcome = (uint8_t)s->outcome;
+    rec->has_app = d.app_id != NULL;
+    rec->app = w->buf.len;
+    if (d.app_id)
+        cr_buf_put(&w->buf, d.app_id, d.app_id_len);
+    rec->app_len = w->buf.len - rec->app;
+    if (r->log)
+        log_columns(w, s, d.ok, &rec->reasons, &rec->reasons_len, &rec->fired, &rec->fired_len);
+    if (o->shadow && line) {
+        cr_cli_decided d2;
+        rec->has_shadow = true;
+        rec->out2 = w->buf.len;
+        cr_cli_decide(w->s2, line, len, lineno, o->explain, &w->buf, &d2);
+        cr_cli_tag_policy(&w->buf, rec->out2, r->second);
+        rec->out2_len = w->buf.len - rec->out2;
+        rec->ok2 = d2.ok;
+        rec->outcome2 = (uint8_t)w->s2->outcome;
+        log_columns(w, w->s2, d2.ok, &rec->reasons2, &rec->reasons2_len, &rec->fired2, &rec->fired2_len);
+    }
+}
+
+/* Adds one decision to the log's open batch. */
+static bool log_decision(runner *r, const decider *w, const line_rec *rec, bool shadow, const char *line, size_t len)
+{
+    const char *by = shadow ? "shadow" : rec->prog == r->champion ? "champion" : "challenger";
+    if (!rec->has_app) {
+        /* nothing to find it by, nothing to deduplicate on; counted once
+         * per line, not again for its shadow */
+        if (!shadow)
+            r->unlogged++;
+        return true;
+    }
+    const char *b = w->buf.p;
+    bool ok = shadow ? rec->ok2 : rec->ok;
+    const cr_program *p = shadow ? r->second : rec->prog;
+    size_t out = shadow ? rec->out2 : rec->out, out_len = shadow ? rec->out2_len : rec->out_len;
+    cr_dlog_entry e = {
+        .app_id = b + rec->app, .app_id_len = rec->app_len,
+        .policy_sha256 = p->sha256, .as_of = r->as_of,
+        .application = line, .application_len = len,
+        .outcome = ok ? cr_outcome_name((cr_outcome_code)(shadow ? rec->outcome2 : rec->outcome)) : "ERROR",
+        .reasons = b + (shadow ? rec->reasons2 : rec->reasons),
+        .reasons_len = shadow ? rec->reasons2_len : rec->reasons_len,
+        .results = b + out, .results_len = out_len - 1,   /* without the newline */
+        .fired = b + (shadow ? rec->fired2 : rec->fired),
+        .fired_len = shadow ? rec->fired2_len : rec->fired_len,
+        .decided_by = by,
+        .data_sha256 = p == r->champion ? r->data_champion : r->data_second,
+    };
+    int rc = cr_dlog_append(r->log, &e);
+    if (rc < 0) {
+        fprintf(stderr, "credo run: %s\n", cr_dlog_errmsg(r->log));
+        return false;
+    }
+    if (rc == 1)
+        r->batch_added++;
+    else
+        r->batch_skipped++;
+    if (rc == 2 && r->conflicts++ < 10)
+        fprintf(stderr,
+                "credo run: %s: warning: app_id %.*s was already logged (%s, as of %s) from a different"
+                " application line or with different reference data; the log keeps the first\n",
+                r->o->log, (int)rec->app_len, b + rec->app, by, r->as_of);
+    return true;
+}
+
+static double seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* Commits the batch, then (and only then) writes its lines. */
+static bool commit_batch(runner *r)
+{
+    if (!cr_dlog_commit(r->log)) {
+        fprintf(stderr, "credo run: %s\n", cr_dlog_errmsg(r->log));
+        return false;
+    }
+    r->added += r->batch_added;
+    r->skipped += r->batch_skipped;
+    r->batch_added = r->batch_skipped = 0;
+    fwrite(r->pending.p, 1, r->pending.len, stdout);
+    fflush(stdout);
+    if (ferror(stdout) && !r->out_err)
+        r->out_err = errno;   /* stdout failed: stop, the end says why */
+    r->pending.len = 0;
+    r->batch_lines = 0;
+    return !ferror(stdout);
+}
+
+static bool batch_due(runner *r, source *in)
+{
+    if (r->batch_lines == 0)
+        return false;
+    return r->batch_lines >= BATCH_LINES || r->pending.len >= BATCH_BYTES ||
+           seconds_since(&r->batch_start) >= BATCH_SECONDS || !source_ready(in);
+}
+
+static bool out_db_row(runner *r, const decider *w, const line_rec *rec, uint64_t lineno)
+{
+    sqlite3_stmt *st = r->out_insert;
+    const char *b = w->buf.p;
+    sqlite3_reset(st);
+    if (rec->has_app)
+        sqlite3_bind_text(st, 1, b + rec->app, (int)rec->app_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 1);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)lineno);
+    sqlite3_bind_text(st, 3, rec->ok ? cr_outcome_name((cr_outcome_code)rec->outcome) : "ERROR", -1, SQLITE_STATIC);
+    /* reasons: from the decision line itself, so no log columns are needed */
+    sqlite3_bind_text(st, 4, b + rec->out, (int)rec->out_len - 1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        fprintf(stderr, "credo run: %s: %s\n", r->o->out_db, sqlite3_errmsg(r->out_db));
+        return false;
+    }
+    if (++r->out_rows % 10000 == 0 &&
+        (sqlite3_exec(r->out_db, "COMMIT; BEGIN", NULL, NULL, NULL) != SQLITE_OK)) {
+        fprintf(stderr, "credo run: %s: %s\n", r->o->out_db, sqlite3_errmsg(r->out_db));
+        return false;
+    }
+    return true;
+}
+
+/* The in-order part of one line: count it, log it, write it. */
+static bool finish_line(runner *r, const decider *w, const line_rec *rec, const char *line, size_t len,
+                        uint64_t lineno)
+{
+    r->lines++;
+    if (!rec->ok)
+        r->bad++;
+    else
+        r->by_outcome[rec->outcome]++;
+    if (r->out_db && !out_db_row(r, w, rec, lineno))
+        return false;
+    if (!r->log) {
+        fwrite(w->buf.p + rec->out, 1, rec->out_len, stdout);
+        if (ferror(stdout) && !r->out_err)
+            r->out_err = errno;   /* stdout failed (a full disk): stop, the end says why */
+        return !ferror(stdout);
+    }
+    if (!log_decision(r, w, rec, false, line, len))
+        return false;
+    if (rec->has_shadow && !log_decision(r, w, rec, true, line, len))
+        return false;
+    if (r->batch_lines++ == 0)
+        clock_gettime(CLOCK_MONOTONIC, &r->batch_start);
+    cr_buf_put(&r->pending, w->buf.p + rec->out, rec->out_len);
+    if (r->pending.failed) {
+        fprintf(stderr, "credo run: out of memory\n");
+        return false;
+    }
+    return true;
+}
+
+static void print_log_summary(const runner *r)
+{
+    fprintf(stderr, "credo run: %s: %llu decisions logged, %llu already logged (skipped)", r->o->log,
+            (unsigned long long)r->added, (unsigned long long)r->skipped);
+    if (r->conflicts)
+        fprintf(stderr, ", %llu of them from a different application line or reference data", (unsigned long long)r->conflicts);
+    if (r->unlogged)
+        fprintf(stderr, ", %llu lines without an app_id not logged", (unsigned long long)r->unlogged);
+    fputc('\n', stderr);
+}
+
+static void print_summary(const runner *r)
+{
+    double secs = seconds_since(&r->started);
+    fprintf(stderr, "credo run: %llu applications: %llu APPROVE, %llu REFER, %llu REJECT, %llu ERROR in %.2f s",
+            (unsigned long long)r->lines, (unsigned long long)r->by_outcome[CR_APPROVE],
+            (unsigned long long)r->by_outcome[CR_REFER], (unsigned long long)r->by_outcome[CR_REJECT],
+            (unsigned long long)r->bad, secs);
+    if (secs > 0)
+        fprintf(stderr, " (%.0f decisions/s, %d thread%s)", (double)r->lines / secs, r->ndeciders,
+                r->ndeciders == 1 ? "" : "s");
+    fputc('\n', stderr);
+}
+
+/* A progress line on a terminal: how far through the file, the rate, the
+ * time left.  At most five times a second. */
+static void show_progress(runner *r, const source *in, bool last)
+{
+    double secs = seconds_since(&r->started);
+    if (!last && secs - r->last_progress < 0.2)
+        return;
+    r->last_progress = secs;
+    off_t done = lseek(in->lr.fd, 0, SEEK_CUR) - (off_t)(in->lr.end - in->lr.start);
+    double frac = in->size > 0 ? (double)done / (double)in->size : 0;
+    double rate = secs > 0 ? (double)r->lines / secs : 0;
+    double eta = frac > 0 ? secs * (1 - frac) / frac : 0;
+    int width = 30, fill = (int)(frac * width + 0.5);
+    char bar[64];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[width] = '\0';
+    fprintf(stderr, "\r[%s] %5.1f%%  %llu decided  %.0f/s  %.0f s left ", bar, frac * 100,
+            (unsigned long long)r->lines, rate, last ? 0.0 : eta);
+    if (last)
+        fputc('\n', stderr);
+}
+
+/* One thread: line by line, line i of its share into recs[i]. */
+static void *decide_chunk(void *arg)
+{
+    void **a = arg;
+    const runner *r = a[0];
+    decider *w = a[1];
+    w->buf.len = 0;
+    for (uint32_t i = 0; i < w->count; i++)
+        decide_line(r, w, w->lines[i], w->lens[i], w->first_lineno + i, &w->recs[i]);
+    w->failed = w->buf.failed;
+    return NULL;
+}
+
+static uint64_t trimmed(const char *line, size_t n)
+{
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    return n;
+}
+
+enum { CHUNK_LINES = 2048 };
+#define CHUNK_BYTES ((size_t)64 << 20)   /* a chunk of long lines stops early */
+
+/* With several threads: read a chunk of lines, split it into one
+ * contiguous run per thread, decide in parallel, then finish every line in
+ * input order on this thread. */
+static int run_parallel(runner *r, source *in, uint64_t *lineno)
+{
+    int nw = r->ndeciders;
+    size_t chunk = (size_t)CHUNK_LINES * (size_t)nw;
+    char **copies = calloc(chunk, sizeof *copies);
+    size_t *offs = calloc(chunk, sizeof *offs);
+    size_t *lens = calloc(chunk, sizeof *lens);
+    line_rec *recs = calloc(chunk, sizeof *recs);
+    pthread_t *threads = calloc((size_t)nw, sizeof *threads);
+    void *(*args)[2] = calloc((size_t)nw, sizeof *args);
+    cr_buf text = {0};
+    int rc = 0;
+    if (!copies || !offs || !lens || !recs || !threads || !args) {
+        fprintf(stderr, "credo run: out of memory\n");
+        rc = 1;
+        goto out;
+    }
+    for (;;) {
+        /* the lines of one chunk, copied: the reader's buffer moves */
+        size_t n = 0;
+        text.len = 0;
+        const char *line;
+        size_t len;
+        while (n < chunk && text.len < CHUNK_BYTES && source_next(in, &line, &len)) {
+            offs[n] = line ? text.len : SIZE_MAX;   /* the buffer may move: offsets now, pointers later */
+            lens[n] = line ? trimmed(line, len) : 0;
+            if (line)
+                cr_buf_put(&text, line, lens[n]);
+            n++;
+        }
+        if (text.failed) {
+            fprintf(stderr, "credo run: out of memory\n");
+            rc = 1;
+            break;
+        }
+        if (n == 0)
+            break;
+        for (size_t i = 0; i < n; i++)
+            copies[i] = offs[i] == SIZE_MAX ? NULL : text.p + offs[i];   /* NULL: longer than --max-line */
+        size_t per = (n + (size_t)nw - 1) / (size_t)nw, at = 0;
+        int started = 0;
+        for (int t = 0; t < nw && at < n; t++) {
+            decider *w = &r->deciders[t];
+            w->lines = (const char **)copies + at;
+            w->lens = lens + at;
+            w->recs = recs + at;
+            w->count = (uint32_t)(at + per <= n ? per : n - at);
+            w->first_lineno = *lineno + at + 1;
+            args[t][0] = r;
+            args[t][1] = w;
+            started++;
+            if (pthread_create(&threads[t], NULL, decide_chunk, args[t]) != 0) {
+                decide_chunk(args[t]); /* no thread: decide it here */
+                threads[t] = 0;
+            }
+            at += w->count;
+        }
+        int used = started;
+        for (int t = 0; t < used; t++)
+            if (threads[t])
+                pthread_join(threads[t], NULL);
+        for (int t = 0; t < used; t++) {
+            if (r->deciders[t].failed) {
+                fprintf(stderr, "credo run: out of memory\n");
+                rc = 1;
+                goto out;
+            }
+        }
+        at = 0;
+        for (int t = 0; t < used; t++) {
+            decider *w = &r->deciders[t];
+            for (uint32_t i = 0; i < w->count; i++) {
+                size_t k = at + i;
+                if (!finish_line(r, w, &w->recs[i], copies[k], lens[k], *lineno + k + 1)) {
+                    rc = 1;
+                    goto out;
+                }
+                if (r->log && batch_due(r, in) && !commit_batch(r)) {
+                    rc = 1;
+                    goto out;
+                }
+            }
+            at += w->count;
+        }
+        *lineno += n;
+        if (r->progress)
+            show_progress(r, in, false);
+    }
+out:
+    cr_buf_free(&text);
+    free(copies);
+    free(offs);
+    free(lens);
+    free(recs);
+    free(threads);
+    free(args);
+    return rc;
+}
+
+/* Reads and decides every line.  Returns 0, or 1 when the input or the
+ * log failed. */
+static int run_lines(runner *r, source *in)
+{
+    const char *line;
+    size_t n;
+    uint64_t lineno = 0;
+    int rc = 0;
+    if (r->ndeciders > 1) {
+        rc = run_parallel(r, in, &lineno);
+    } else {
+        decider *w = &r->deciders[0];
+        line_rec rec;
+        while (source_next(in, &line, &n)) {
+            lineno++;
+            size_t len = trimmed(line, n);
+            w->buf.len = 0;
+            decide_line(r, w, line, len, lineno, &rec);
+            if (w->buf.failed) {
+                fprintf(stderr, "credo run: out of memory\n");
+                return 1;
+            }
+            if (!finish_line(r, w, &rec, line, len, lineno))
+                return 1;
+            if (r->log && batch_due(r, in) && !commit_batch(r))
+                return 1;
+            if (r->progress)
+                show_progress(r, in, false);
+        }
+    }
+    if (rc)
+        return rc;
+    if (r->log && !commit_batch(r))
+        return 1;
+    if (r->progress)
+        show_progress(r, in, true);
+    if (in->lr.err) {
+        fprintf(stderr, "credo run: error reading input after line %llu: %s\n", (unsigned long long)lineno,
+                strerror(in->lr.err));
+        return 1;
+    }
+    if (in->db_err) {
+        fprintf(stderr, "credo run: %s: reading row %llu: %s\n", in->db_name, (unsigned long long)lineno + 1,
+                sqlite3_errstr(in->db_err));
+        return 1;
+    }
+    return 0;
+}
+
+static cr_session *new_session(const cr_program *p, const run_opts *o)
+{
+    cr_session *s = cr_session_new(p, &o->limits);
+    if (!s)
+        fprintf(stderr, "credo run: out of memory\n");
+    else
+        s->today = o->today;
+    return s;
+}
+
+/* Policies and sessions; false (with the reason printed) when something
+ * cannot be set up. */
+static bool setup(runner *r, const run_opts *o)
+{
+    int errors = 0;
+    r->o = o;
+    cr_date_format(o->today, r->as_of);
+    if (!(r->champion = cr_cli_load_policy_at(o->files[0], o->today, true, &errors)))
+        return false;
+    if (o->second && !(r->second = cr_cli_load_policy_at(o->second, o->today, true, &errors)))
+        return false;
+    if (o->log && (!cr_cli_require_identity(r->champion, "the decision log records it") ||
+                   (r->second && !cr_cli_require_identity(r->second, "the decision log records it"))))
+        return false;
+    r->ndeciders = o->jobs > 0 ? o->jobs : 1;
+    r->deciders = calloc((size_t)r->ndeciders, sizeof *r->deciders);
+    if (!r->deciders) {
+        fprintf(stderr, "credo run: out of memory\n");
+        return false;
+    }
+    for (int i = 0; i < r->ndeciders; i++) {
+        decider *w = &r->deciders[i];
+        if (!(w->s = new_session(r->champion, o)) || (r->second && !(w->s2 = new_session(r->second, o))))
+            return false;
+    }
+    return true;
+}
+
+/* Opened after the input, so a run that cannot read its input leaves no
+ * new log behind. */
+static bool open_log(runner *r, const run_opts *o)
+{
+    char err[600];
+    if (!(r->log = cr_dlog_open(o->log, CR_DLOG_APPEND, err, sizeof err))) {
+        fprintf(stderr, "credo run: %s\n", err);
+        return false;
+    }
+    if (!cr_dlog_add_policy(r->log, r->champion) || (r->second && !cr_dlog_add_policy(r->log, r->second))) {
+        fprintf(stderr, "credo run: %s\n", cr_dlog_errmsg(r->log));
+        return false;
+    }
+    if (!cr_dlog_data_sha256(r->champion, r->data_champion) ||
+        (r->second && !cr_dlog_data_sha256(r->second, r->data_second))) {
+        fprintf(stderr, "credo run: out of memory\n");
+        return false;
+    }
+    return true;
+}
+
+static bool open_out_db(runner *r, const run_opts *o)
+{
+    const char *table = o->out_table ? o->out_table : "decisions";
+    if (sqlite3_open_v2(o->out_db, &r->out_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        fprintf(stderr, "credo run: %s: %s\n", o->out_db, r->out_db ? sqlite3_errmsg(r->out_db) : "cannot open");
+        return false;
+    }
+    sqlite3_busy_timeout(r->out_db, 5000);
+    char *sql = sqlite3_mprintf(
+        "CREATE TABLE IF NOT EXISTS \"%w\" (app_id TEXT, line INTEGER, decision TEXT, decision_json TEXT);"
+        "BEGIN",
+        table);
+    char *err = NULL;
+    int rc = sqlite3_exec(r->out_db, sql, NULL, NULL, &err);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "credo run: %s: %s\n", o->out_db, err ? err : sqlite3_errmsg(r->out_db));
+        sqlite3_free(err);
+        return false;
+    }
+    sql = sqlite3_mprintf("INSERT INTO \"%w\" (app_id, line, decision, decision_json) VALUES (?, ?, ?, ?)", table);
+    rc = sqlite3_prepare_v2(r->out_db, sql, -1, &r->out_insert, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "credo run: %s: table %s: %s\n", o->out_db, table, sqlite3_errmsg(r->out_db));
+        return false;
+    }
+    return true;
+}
+
+static bool close_out_db(runner *r)
+{
+    bool ok = true;
+    sqlite3_finalize(r->out_insert);
+    r->out_insert = NULL;
+    if (r->out_db && sqlite3_exec(r->out_db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "credo run: %s: %s\n", r->o->out_db, sqlite3_errmsg(r->out_db));
+        ok = false;
+    }
+    sqlite3_close(r->out_db);
+    r->out_db = NULL;
+    return ok;
+}
+
+static void teardown(runner *r)
+{
+    cr_dlog_close(r->log);   /* rolls back a batch a failure left open */
+    cr_buf_free(&r->pending);
+    if (r->out_db) {
+        sqlite3_finalize(r->out_insert);
+        sqlite3_close(r->out_db);
+    }
+    for (int i = 0; r->deciders && i < r->ndeciders; i++) {
+        cr_session_free(r->deciders[i].s);
+        cr_session_free(r->deciders[i].s2);
+        cr_buf_free(&r->deciders[i].buf);
+    }
+    free(r->deciders);
+    cr_program_free(r->champion);
+    cr_program_free(r->second);
+}
+
+int cr_cmd_run(int argc, char **argv)
+{
+    if (cr_cli_want_help(argc, argv))
+        return cr_cli_usage(usage_run, 0);
+    run_opts o = {.today = cr_cli_today(), .limits = CR_SESSION_LIMITS_DEFAULT, .share_bp = -1,
+                  .max_line = CR_MAX_LINE_DEFAULT};
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    runner r = {0};
+    source in = {.lr = {.fd = STDIN_FILENO, .max = o.max_line}};
+    clock_gettime(CLOCK_MONOTONIC, &r.started);
+    if (!setup(&r, &o)) {
+        teardown(&r);
+        return 1;
+    }
+    if (o.db) {
+        in.schema = r.champion->input;
+        if (!open_db_source(&in, &o)) {
+            close_source(&in);
+            teardown(&r);
+            return 1;
+        }
+    } else if (o.nfiles == 2 && strcmp(o.files[1], "-") != 0) {
+        in.lr.fd = open(o.files[1], O_RDONLY | O_CLOEXEC);
+        if (in.lr.fd < 0) {
+            fprintf(stderr, "credo run: cannot read %s: %s\n", o.files[1], strerror(errno));
+            teardown(&r);
+            return 1;
+        }
+        struct stat st;
+        if (fstat(in.lr.fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            in.size = st.st_size;
+            r.progress = isatty(STDERR_FILENO) && st.st_size > 0;
+        }
+    }
+    if ((o.log && !open_log(&r, &o)) || (o.out_db && !open_out_db(&r, &o))) {
+        if (in.lr.fd != STDIN_FILENO)
+            close(in.lr.fd);
+        close_source(&in);
+        teardown(&r);
+        return 1;
+    }
+    rc = run_lines(&r, &in);
+    if (r.out_db && !close_out_db(&r))
+        rc = 1;
+    if (r.log)
+        print_log_summary(&r);
+    if (o.summary || isatty(STDERR_FILENO))
+        print_summary(&r);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "credo run: cannot write decisions: %s\n", strerror(r.out_err ? r.out_err : errno));
+        rc = 1;
+    }
+    if (in.lr.fd != STDIN_FILENO)
+        close(in.lr.fd);
+    close_source(&in);
+    teardown(&r);
+    return rc ? rc : r.bad ? 3 : 0;
+}

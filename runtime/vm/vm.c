@@ -1,0 +1,494 @@
+/* The dispatch loop: one function, `switch` by default and computed goto
+ * where the compiler has it (CASE/NEXT below).  Every run-time error names
+ * the source place of the instruction that failed, from prog->spans. */
+#include "runtime/vm/vm.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "lang/diag.h"
+#include "lang/lookup.h"
+#include "stdlib/stdlib.h"
+#include "runtime/vm/regex_fixed.h"
+#include "runtime/vm/vm_fuse.h"
+
+const char *const cr_opcode_names[CR_OP__COUNT] = {
+#define CR_OP_NAME(name) #name,
+    CR_OPCODES(CR_OP_NAME)
+#undef CR_OP_NAME
+};
+
+const char *cr_outcome_name(cr_outcome_code o)
+{
+    switch (o) {
+    case CR_APPROVE: return "APPROVE";
+    case CR_REFER: return "REFER";
+    case CR_REJECT: return "REJECT";
+    }
+    return "?";
+}
+
+static void *zalloc(size_t n) { return calloc(n ? n : 1, 1); }
+
+cr_session *cr_session_new(const cr_program *p, const cr_session_limits *limits)
+{
+    static const cr_session_limits defaults = CR_SESSION_LIMITS_DEFAULT;
+    cr_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->prog = p;
+    s->limits = limits ? *limits : defaults;
+    cr_arena_init(&s->arena, 64 * 1024, s->limits.max_memory);
+    s->slots = zalloc(p->input->nfields * sizeof *s->slots);
+    s->lets = zalloc(p->nlets * sizeof *s->lets);
+    s->let_state = zalloc(p->nlets);
+    s->locals = zalloc(p->nlocals * sizeof *s->locals);
+    s->stack = zalloc((p->max_stack + 4) * sizeof *s->stack);
+    s->ret = zalloc((p->nlets + 1) * sizeof *s->ret);
+    s->fired = zalloc(p->nrules * sizeof *s->fired);
+    s->sc_bin = zalloc(p->ncharacs * sizeof *s->sc_bin);
+    s->sc_points = zalloc(p->ncharacs * sizeof *s->sc_points);
+    s->seg_row = zalloc(p->nsegments * sizeof *s->seg_row);
+    size_t tr = (size_t)p->ntables * (p->max_table_rows ? p->max_table_rows : 1);
+    s->tbl_rows = zalloc(tr * sizeof *s->tbl_rows);
+    s->tbl_vals = zalloc(tr * sizeof *s->tbl_vals);
+    s->tbl_count = zalloc(p->ntables * sizeof *s->tbl_count);
+    s->match_data = pcre2_match_data_create(1, NULL);
+    s->match_ctx = pcre2_match_context_create(NULL);
+    s->regex_fixed = zalloc(p->nregex * sizeof *s->regex_fixed);
+    if (!s->regex_fixed || !s->slots || !s->lets || !s->let_state || !s->locals || !s->stack || !s->ret || !s->fired ||
+        !s->sc_bin || !s->sc_points || !s->seg_row || !s->tbl_rows || !s->tbl_vals || !s->tbl_count ||
+        !s->match_data || !s->match_ctx) {
+        cr_session_free(s);
+        return NULL;
+    }
+    s->fast = cr_fuse_code(p);   /* NULL: the plain code, only slower */
+    s->runs_once = cr_code_runs_once(p);
+    for (uint32_t i = 0; i < p->nregex; i++)   /* NULL: PCRE2, only slower */
+        s->regex_fixed[i] = cr_regex_fixed_compile(p->regex_src[i], p->regex_len[i]);
+    pcre2_set_match_limit(s->match_ctx, s->limits.regex_match_limit);
+    pcre2_set_depth_limit(s->match_ctx, s->limits.regex_depth_limit);
+    return s;
+}
+
+void cr_session_free(cr_session *s)
+{
+    if (!s)
+        return;
+    cr_arena_free(&s->arena);
+    free(s->slots);
+    free(s->lets);
+    free(s->let_state);
+    free(s->locals);
+    free(s->stack);
+    free(s->ret);
+    free(s->fired);
+    free(s->sc_bin);
+    free(s->sc_points);
+    free(s->seg_row);
+    free(s->tbl_rows);
+    free(s->tbl_vals);
+    free(s->tbl_count);
+    free(s->fast);
+    if (s->regex_fixed)
+        for (uint32_t i = 0; i < s->prog->nregex; i++)
+            free(s->regex_fixed[i]);
+    free(s->regex_fixed);
+    pcre2_match_data_free(s->match_data);
+    pcre2_match_context_free(s->match_ctx);
+    free(s);
+}
+
+/* Never inlined, even by link-time optimisation: a decision's two steps
+ * stay functions of their own, so a profile can count exactly them
+ * (tests/bench/profile.sh); one call each per decision costs nothing. */
+__attribute__((noinline)) void cr_session_begin(cr_session *s)
+{
+    const cr_program *p = s->prog;
+    cr_arena_reset(&s->arena);
+    memset(s->let_state, LET_NOT_RUN, p->nlets);
+    s->nfired = 0;
+    for (uint32_t i = 0; i < p->ncharacs; i++)
+        s->sc_bin[i] = -1;
+    for (uint32_t i = 0; i < p->nsegments; i++)
+        s->seg_row[i] = -1;
+    memset(s->tbl_count, 0, p->ntables * sizeof *s->tbl_count);
+    s->outcome = CR_APPROVE;
+    s->reasons = cr_list(NULL, 0);
+    s->decided = false;
+    s->decide_row = -1;
+    s->error[0] = '\0';
+    s->error_in = NULL;
+    s->executed = 0;
+}
+
+/* ---- helpers ---- */
+
+static void set_error(cr_session *s, uint32_t pc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_error(cr_session *s, uint32_t pc, const char *fmt, ...)
+{
+    const cr_program *p = s->prog;
+    char what[384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    cr_span sp = pc < p->ncode ? p->spans[pc] : (cr_span){0, 0};
+    uint32_t line, col;
+    cr_source_linecol(p->src, p->len, sp.start, &line, &col);
+    s->error_span = sp;
+    /* the let whose code holds pc names where it happened: lets' code is
+     * laid out one after another behind the main code */
+    s->error_in = NULL;
+    uint32_t best = UINT32_MAX;
+    for (uint32_t i = 0; i < p->nlets; i++)
+        if (p->lets[i].pc <= pc && (best == UINT32_MAX || p->lets[i].pc > p->lets[best].pc))
+            best = i;
+    if (best != UINT32_MAX)
+        s->error_in = p->lets[best].name;
+    if (s->error_in)
+        snprintf(s->error, sizeof s->error, "%s:%u:%u: %s (in %s)", p->file, line, col, what, s->error_in);
+    else
+        snprintf(s->error, sizeof s->error, "%s:%u:%u: %s", p->file, line, col, what);
+}
+
+/* Reason codes of the k characteristics of scorecard sc with the lowest
+ * points, ties in source order. */
+static bool lowest_codes(cr_session *s, uint32_t sc, int64_t k, cr_value *out)
+{
+    const cr_program *p = s->prog;
+    const cr_scorecard_info *si = &p->scorecards[sc];
+    if (k < 0)
+        k = 0;
+    if ((uint64_t)k > si->count)
+        k = si->count;
+    cr_value *items = cr_arena_alloc(&s->arena, (size_t)(k ? k : 1) * sizeof *items);
+    uint32_t *order = cr_arena_alloc(&s->arena, (si->count ? si->count : 1) * sizeof *order);
+    if (!items || !order)
+        return false;
+    for (uint32_t i = 0; i < si->count; i++)
+        order[i] = si->first + i;
+    /* insertion sort: stable, and scorecards are short */
+    for (uint32_t i = 1; i < si->count; i++) {
+        uint32_t v = order[i];
+        uint32_t j = i;
+        while (j > 0 && cr_num_cmp(s->sc_points[order[j - 1]], s->sc_points[v]) > 0) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = v;
+    }
+    for (int64_t i = 0; i < k; i++) {
+        const char *code = p->characs[order[i]].code;
+        items[i] = cr_text(code, (uint32_t)strlen(code));
+    }
+    *out = cr_list(items, (uint32_t)k);
+    return true;
+}
+
+static bool flatten_reasons(cr_session *s, const cr_value *vals, uint32_t n, cr_value *out)
+{
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < n; i++)
+        total += vals[i].tag == CR_LIST ? vals[i].len : vals[i].tag == CR_TEXT ? 1 : 0;
+    cr_value *items = cr_arena_alloc(&s->arena, (total ? total : 1) * sizeof *items);
+    if (!items)
+        return false;
+    uint32_t o = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (vals[i].tag == CR_LIST) {
+            for (uint32_t j = 0; j < vals[i].len; j++)
+                if (vals[i].u.items[j].tag == CR_TEXT)
+                    items[o++] = vals[i].u.items[j];
+        } else if (vals[i].tag == CR_TEXT) {
+            items[o++] = vals[i];
+        }
+    }
+    *out = cr_list(items, o);
+    return true;
+}
+
+/* Codes of the rules that fired, in order: of the admission block only
+ * (or every rule) and of one kind (or both, kind < 0). */
+static bool admission_codes(cr_session *s, bool only_admission, int kind, cr_value *out)
+{
+    const cr_program *p = s->prog;
+    cr_value *items = cr_arena_alloc(&s->arena, (s->nfired ? s->nfired : 1) * sizeof *items);
+    if (!items)
+        return false;
+    uint32_t o = 0;
+    for (uint32_t i = 0; i < s->nfired; i++) {
+        const cr_rule_info *r = &p->rules[s->fired[i]];
+        if ((!only_admission || r->in_admission) && (kind < 0 || r->kind == kind))
+            items[o++] = cr_text(r->code, (uint32_t)strlen(r->code));
+    }
+    *out = cr_list(items, o);
+    return true;
+}
+
+static bool admission_has(const cr_session *s, int kind)
+{
+    for (uint32_t i = 0; i < s->nfired; i++) {
+        const cr_rule_info *r = &s->prog->rules[s->fired[i]];
+        if (r->in_admission && r->kind == kind)
+            return true;
+    }
+    return false;
+}
+
+/* Combines the rows of a table that matched, by its hit policy. */
+static bool table_end(cr_session *s, uint32_t t, cr_value *out, char *err, size_t errsize)
+{
+    const cr_program *p = s->prog;
+    const cr_table_info *ti = &p->tables[t];
+    uint32_t n = s->tbl_count[t];
+    uint32_t *rows = s->tbl_rows + (size_t)t * p->max_table_rows;
+    cr_value *vals = s->tbl_vals + (size_t)t * p->max_table_rows;
+    cr_call_ctx cx = {.arena = &s->arena, .err = err, .errsize = errsize};
+    if (ti->hit == HIT_COLLECT) {
+        switch (ti->collect) {
+        case COLLECT_COUNT: *out = cr_int(n); return true;
+        case COLLECT_LIST: {
+            cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
+            if (!items)
+                return cr_call_fail(&cx, "out of memory for this application");
+            memcpy(items, vals, n * sizeof *items);
+            *out = cr_list(items, n);
+            return true;
+        }
+        case COLLECT_SUM: {
+            cr_value acc = cr_int(0);
+            for (uint32_t i = 0; i < n; i++)
+                if (!cr_num_add(&cx, acc, vals[i], &acc))
+                    return false;
+            *out = acc;
+            return true;
+        }
+        default: {
+            if (n == 0)
+                return cr_call_fail(&cx, "no row of table %s matches, so it has no %s", ti->name,
+                                    ti->collect == COLLECT_MIN ? "minimum" : "maximum");
+            cr_value best = vals[0];
+            for (uint32_t i = 1; i < n; i++) {
+                int c = cr_num_cmp(vals[i], best);
+                if (ti->collect == COLLECT_MIN ? c < 0 : c > 0)
+                    best = vals[i];
+            }
+            *out = best;
+            return true;
+        }
+        }
+    }
+    if (n == 0)
+        return cr_call_fail(&cx, "no row of table %s matches", ti->name);
+    switch (ti->hit) {
+    case HIT_UNIQUE:
+        if (n > 1) {
+            uint32_t l1, c1, l2, c2;
+            cr_source_linecol(p->src, p->len, ti->row_spans[rows[0]].start, &l1, &c1);
+            cr_source_linecol(p->src, p->len, ti->row_spans[rows[1]].start, &l2, &c2);
+            return cr_call_fail(&cx, "unique table %s: rows %u (line %u) and %u (line %u) both match",
+                                ti->name, rows[0] + 1, l1, rows[1] + 1, l2);
+        }
+        break;
+    case HIT_ANY:
+        for (uint32_t i = 1; i < n; i++)
+            if (!cr_value_eq(vals[i], vals[0]))
+                return cr_call_fail(&cx, "table %s (hit any): rows %u and %u match with different results",
+                                    ti->name, rows[0] + 1, rows[i] + 1);
+        break;
+    case HIT_PRIORITY: {
+        uint32_t best = 0;
+        for (uint32_t i = 1; i < n; i++) {
+            bool better;
+            if (ti->out && ti->out->kind == CR_T_LABEL) {
+                /* earlier labels of the segment win */
+                int a = -1, b = -1;
+                for (uint32_t k = 0; k < ti->out->labels->count; k++) {
+                    const char *l = ti->out->labels->names[k];
+                    if (strlen(l) == vals[i].len && memcmp(l, vals[i].u.s, vals[i].len) == 0) a = (int)k;
+                    if (strlen(l) == vals[best].len && memcmp(l, vals[best].u.s, vals[best].len) == 0) b = (int)k;
+                }
+                better = a < b;
+            } else {
+                better = cr_num_cmp(vals[i], vals[best]) > 0;
+            }
+            if (better)
+                best = i;
+        }
+        *out = vals[best];
+        return true;
+    }
+    default:
+        break;
+    }
+    *out = vals[0];
+    return true;
+}
+
+static bool slice(cr_session *s, cr_value xs, int64_t i, int64_t j, cr_value *out, char *err, size_t errsize)
+{
+    int64_t n = xs.len;
+    int64_t a = i < 0 ? n + i : i, b = j < 0 ? n + j : j;
+    if (a < 0 || b >= n || a > b + 1) {
+        snprintf(err, errsize, "slice [%lld..%lld] is outside a list of %lld items", (long long)i, (long long)j, (long long)n);
+        return false;
+    }
+    (void)s;
+    *out = cr_list(xs.u.items + a, (uint32_t)(b - a + 1));
+    return true;
+}
+
+/* ---- the loop ---- */
+
+#if defined(__GNUC__) && !defined(CREDO_NO_COMPUTED_GOTO)
+#define CR_COMPUTED_GOTO 1
+#endif
+
+/* Comparison in the loop, out of line: numbers too big for vm_cmp's
+ * int64 scaling by cr_num_cmp, everything else by cr_value_cmp (equality
+ * of lists, records and the rest by cr_value_eq, whose 0 means equal). */
+static int vm_cmp_slow(const cr_value *a, const cr_value *b)
+{
+    int r;
+    if ((a->tag == CR_INT || a->tag == CR_DEC) && (b->tag == CR_INT || b->tag == CR_DEC))
+        r = cr_num_cmp(*a, *b);
+    else
+        r = cr_value_eq(*a, *b) ? 0 : cr_value_cmp(*a, *b) == 0 ? 1 : cr_value_cmp(*a, *b);
+    return (r > 0) - (r < 0);
+}
+
+/* The fast cases inline, the rest out of line: most comparisons in a
+ * policy are of numbers (an int or a decimal against a constant of
+ * another scale: `dti <= 0.35`, `business_years < 3`) or short texts. */
+static inline __attribute__((always_inline)) int vm_cmp(const cr_value *a, const cr_value *b)
+{
+    if ((a->tag == CR_DEC || a->tag == CR_INT) && (b->tag == CR_DEC || b->tag == CR_INT)) {
+        int r = cr_num_cmp_fast(a, b);
+        return r != 2 ? r : vm_cmp_slow(a, b);
+    }
+    if (a->tag == CR_TEXT && b->tag == CR_TEXT)
+        return cr_text_cmp(a, b);
+    return vm_cmp_slow(a, b);
+}
+
+/* Whether a is in the list or set `set`: texts against texts, the usual
+ * case, without a call per item; anything else by cr_value_eq. */
+static inline __attribute__((always_inline)) bool vm_in(const cr_value *a, const cr_value *set)
+{
+    const cr_value *items = set->u.items;
+    if (a->tag == CR_TEXT) {
+        for (uint32_t i = 0; i < set->len; i++)
+            if (items[i].tag == CR_TEXT ? cr_text_eq(a, &items[i]) : cr_value_eq(*a, items[i]))
+                return true;
+        return false;
+    }
+    for (uint32_t i = 0; i < set->len; i++)
+        if (cr_value_eq(*a, items[i]))
+            return true;
+    return false;
+}
+
+/* CALL: pops in->a arguments and pushes built-in in->c of them; the new
+ * top of the stack, or NULL when the built-in failed (the error in cx). */
+static inline __attribute__((always_inline)) cr_value *vm_call(cr_call_ctx *cx, const cr_ins *in, cr_value *sp)
+{
+    cr_value r;
+    sp -= in->a;
+    if (!cr_builtins[in->c].fn(cx, sp, in->a, &r))
+        return NULL;
+    *sp++ = r;
+    return sp;
+}
+
+/* TO_DEC: an int becomes the same exact decimal. */
+static inline void vm_to_dec(cr_value *v)
+{
+    if (v->tag == CR_INT)
+        cr_put_dec(v, v->u.i, 0);
+}
+
+/* holds[k] says, bit r + 1, whether comparison k (EQ..GE as 0..5) holds
+ * when the operands compare as r (-1, 0 or 1) */
+static const uint8_t cmp_holds[6] = {2, 5, 1, 3, 4, 6};
+#define CMP_HOLDS(k, r) ((cmp_holds[(k)] >> ((r) + 1)) & 1)
+
+/* Where a fused "operand, constant, compare, JUMP_FALSE t" goes when its
+ * test fails: t, or, in the loop that does not count instructions
+ * (`thread`), past the in->b tests from t on that are the same test and
+ * so fail too (runtime/vm/vm_fuse.c); each is one load, not a dispatch. */
+static inline uint32_t failed_test_target(const cr_ins *canon, const cr_ins *in, uint32_t cur, bool thread)
+{
+    uint32_t t = canon[cur + 3].c;
+    if (thread)
+        for (uint16_t h = in->b; h; h--)
+            t = canon[t + 3].c;
+    return t;
+}
+
+/* Whether comparison k (EQ..GE as 0..5) holds between a and b, as
+ * CMP_HOLDS(k, vm_cmp(a, b)); two texts are tested for equality (segment
+ * labels, grades, codes) by length and bytes, without ordering them. */
+static inline __attribute__((always_inline)) bool vm_holds(unsigned k, const cr_value *a, const cr_value *b)
+{
+    if (k <= 1 && a->tag == CR_TEXT && b->tag == CR_TEXT)
+        return cr_text_eq(a, b) == (k == 0);
+    return CMP_HOLDS(k, vm_cmp(a, b));
+}
+
+static void trace_add(cr_session *s, uint32_t pc, cr_value x, cr_value y, cr_value r)
+{
+    cr_trace *t = s->trace;
+    if (t->count == t->cap) {
+        t->dropped++;
+        return;
+    }
+    cr_trace_entry *e = &t->items[t->count++];
+    e->pc = pc;
+    e->a = x;
+    e->b = y;
+    e->r = r;
+}
+
+#define CR_LOOP_NAME run_plain
+#define CR_TRACING 0
+#define CR_BUDGET 1
+#include "runtime/vm/vm_loop.h"
+#undef CR_LOOP_NAME
+#undef CR_BUDGET
+
+#define CR_LOOP_NAME run_unbudgeted
+#define CR_BUDGET 0
+#include "runtime/vm/vm_loop.h"
+#undef CR_LOOP_NAME
+#undef CR_TRACING
+#undef CR_BUDGET
+
+#define CR_LOOP_NAME run_traced
+#define CR_TRACING 1
+#define CR_BUDGET 1
+#include "runtime/vm/vm_loop.h"
+#undef CR_LOOP_NAME
+#undef CR_TRACING
+#undef CR_BUDGET
+
+__attribute__((noinline)) bool cr_session_run(cr_session *s)
+{
+    if (s->trace) {
+        s->trace->count = 0;
+        s->trace->dropped = 0;
+        return run_traced(s);
+    }
+    /* Code whose instructions run at most once each cannot spend a budget
+     * of at least its length: then the budget need not be counted (about
+     * one instruction in sixteen of the loop's), unless the caller wants
+     * the count. */
+    if (s->fast && s->runs_once && !s->count_instructions && s->prog->ncode <= s->limits.max_instructions)
+        return run_unbudgeted(s);
+    return run_plain(s);
+}

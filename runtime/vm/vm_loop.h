@@ -1,0 +1,507 @@
+/* The dispatch loop, included three times by vm.c: plain; plain without
+ * the instruction budget (CR_BUDGET 0), for code in which no instruction
+ * can run twice in one application, run under a budget at least as long as
+ * the code, which therefore cannot run out; and with CR_TRACING set, which
+ * records every comparison, test, rule firing, let value and call result
+ * for `credo explain`.  The plain loops pay nothing for the tracing one.
+ * Expects CR_LOOP_NAME, CR_TRACING and CR_BUDGET defined. */
+
+#if CR_TRACING
+#define TRACE(x, y, r) trace_add(s, cur, (x), (y), (r))
+#else
+#define TRACE(x, y, r) ((void)0)
+#endif
+
+static bool CR_LOOP_NAME(cr_session *s)
+{
+    const cr_program *p = s->prog;
+    const cr_ins *canon = p->code;  /* the program's own: operands of superinstructions */
+    const cr_ins *code = !CR_TRACING && s->fast ? s->fast : canon;
+    const cr_value *consts = p->consts;
+    cr_value *sp = s->stack;        /* next free */
+    cr_value *locals = s->locals;
+    uint32_t pc = 0, cur = 0;
+    uint64_t budget = s->limits.max_instructions;
+    char err[384];
+    err[0] = '\0';
+    cr_call_ctx cx = {.arena = &s->arena, .err = err, .errsize = sizeof err};
+    const cr_ins *in;
+    cr_value a, b;
+
+#if CR_BUDGET
+#define SPEND_ONE                             \
+    do {                                      \
+        if (budget == 0)                      \
+            goto out_of_budget;               \
+        budget--;                             \
+    } while (0)
+#else
+#define SPEND_ONE ((void)0)
+#endif
+
+#ifdef CR_COMPUTED_GOTO
+    static void *const labels[CR_OP__ALL] = {
+#define CR_OP_LABEL(name) &&op_##name,
+        CR_OPCODES(CR_OP_LABEL)
+        CR_SUPER_OPCODES(CR_OP_LABEL)
+#undef CR_OP_LABEL
+    };
+#define CASE(name) op_##name:
+#define SUPER(name) op_##name:
+#define FALLBACK                              \
+    do {                                      \
+        in = &canon[cur];                     \
+        goto *labels[in->op];                 \
+    } while (0)
+#define NEXT                                  \
+    do {                                      \
+        SPEND_ONE;                            \
+        cur = pc;                             \
+        in = &code[pc++];                     \
+        goto *labels[in->op];                 \
+    } while (0)
+    NEXT;
+#else
+#define CASE(name) case CR_OP_##name:
+#define SUPER(name) case CR_SOP_##name:
+#define NEXT goto dispatch
+#define FALLBACK                              \
+    do {                                      \
+        in = &canon[cur];                     \
+        goto dispatch_in;                     \
+    } while (0)
+dispatch:
+    SPEND_ONE;
+    cur = pc;
+    in = &code[pc++];
+dispatch_in:
+    switch ((int)in->op) {
+#endif
+
+    CASE(CONST) *sp++ = consts[in->c]; NEXT;
+    CASE(INPUT) *sp++ = s->slots[in->c]; NEXT;
+    CASE(LET)
+        if (s->let_state[in->c] == LET_DONE) {
+            *sp++ = s->lets[in->c];
+            NEXT;
+        }
+        if (s->let_state[in->c] == LET_RUNNING) {
+            set_error(s, cur, "'%s' depends on itself", p->lets[in->c].name);
+            return false;
+        }
+        s->let_state[in->c] = LET_RUNNING;
+        s->ret[in->c] = pc;
+        pc = p->lets[in->c].pc;
+        NEXT;
+    CASE(LET_END)
+        s->lets[in->c] = sp[-1];
+        TRACE(sp[-1], cr_null(), sp[-1]);
+        s->let_state[in->c] = LET_DONE;
+        pc = s->ret[in->c];
+        NEXT;
+    CASE(LOCAL) *sp++ = locals[in->c]; NEXT;
+    CASE(STORE) locals[in->c] = *--sp; NEXT;
+    CASE(POP) sp--; NEXT;
+    CASE(DUP) sp[0] = sp[-1]; sp++; NEXT;
+    CASE(FIELD)
+        a = sp[-1];
+        sp[-1] = a.tag == CR_RECORD ? a.u.items[in->c] : cr_null();
+        NEXT;
+    CASE(INDEX) {
+        b = *--sp;
+        a = sp[-1];
+        int64_t i = b.u.i < 0 ? (int64_t)a.len + b.u.i : b.u.i;
+        if (i < 0 || i >= (int64_t)a.len) {
+            set_error(s, cur, "position %lld is outside a list of %u items", (long long)b.u.i, a.len);
+            return false;
+        }
+        sp[-1] = a.u.items[i];
+        NEXT;
+    }
+    CASE(SLICE) {
+        cr_value j = *--sp;
+        b = *--sp;
+        if (!slice(s, sp[-1], b.u.i, j.u.i, &sp[-1], err, sizeof err))
+            goto fail;
+        NEXT;
+    }
+    CASE(ADD)
+        b = *--sp;
+        if (sp[-1].tag == CR_TEXT) {
+            /* text + text (the compiler allows nothing else with text) */
+            a = sp[-1];
+            char *t = cr_arena_alloc(&s->arena, (size_t)a.len + b.len + 1);
+            if (!t)
+                goto oom;
+            memcpy(t, a.u.s, a.len);
+            memcpy(t + a.len, b.u.s, b.len);
+            sp[-1] = cr_text(t, a.len + b.len);
+            NEXT;
+        }
+        if (cr_num_add_fast(&sp[-1], &b, &sp[-1]))
+            NEXT;
+        if (!cr_num_add(&cx, sp[-1], b, &sp[-1]))
+            goto fail;
+        NEXT;
+    CASE(SUB)
+        b = *--sp;
+        if (cr_num_sub_fast(&sp[-1], &b, &sp[-1]))
+            NEXT;
+        if (!cr_num_sub(&cx, sp[-1], b, &sp[-1]))
+            goto fail;
+        NEXT;
+    CASE(MUL)
+        b = *--sp;
+        if (cr_num_mul_fast(&sp[-1], &b, &sp[-1]))
+            NEXT;
+        if (!cr_num_mul(&cx, sp[-1], b, &sp[-1]))
+            goto fail;
+        NEXT;
+    CASE(DIV)
+        b = *--sp;
+        if (!cr_num_div(&cx, sp[-1], b, &sp[-1]))
+            goto fail;
+        NEXT;
+    CASE(MOD)
+        b = *--sp;
+        if (!cr_num_mod(&cx, sp[-1], b, &sp[-1]))
+            goto fail;
+        NEXT;
+    CASE(NEG)
+        if (!cr_num_neg(&cx, sp[-1], &sp[-1]))
+            goto fail;
+        NEXT;
+    CASE(TO_DEC) vm_to_dec(&sp[-1]); NEXT;
+    CASE(EQ) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) == 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(NE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) != 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(LT) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) < 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(LE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) <= 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(GT) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) > 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(GE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) >= 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(NOT) sp[-1].u.b = !sp[-1].u.b; NEXT;
+    CASE(JUMP) pc = in->c; NEXT;
+    CASE(JUMP_FALSE) if (!(--sp)->u.b) pc = in->c; NEXT;
+    CASE(JUMP_TRUE) if ((--sp)->u.b) pc = in->c; NEXT;
+    CASE(AND_JUMP) if (!sp[-1].u.b) pc = in->c; else sp--; NEXT;
+    CASE(OR_JUMP) if (sp[-1].u.b) pc = in->c; else sp--; NEXT;
+    CASE(COALESCE) if (sp[-1].tag != CR_NULL) pc = in->c; else sp--; NEXT;
+    CASE(IS_NULL) a = sp[-1]; sp[-1] = cr_bool((a.tag == CR_NULL) != (in->a != 0)); TRACE(a, cr_null(), sp[-1]); NEXT;
+    CASE(IN)
+        b = *--sp;
+        a = sp[-1];
+        sp[-1] = cr_bool(vm_in(&a, &b) != (in->a != 0));
+        TRACE(a, b, sp[-1]);
+        NEXT;
+    CASE(MATCH) {
+        a = sp[-1];
+        if (s->regex_fixed[in->c]) {
+            sp[-1] = cr_bool(cr_regex_fixed_match(s->regex_fixed[in->c], a.u.s, a.len));
+            TRACE(a, cr_null(), sp[-1]);
+            NEXT;
+        }
+        pcre2_code *re = p->regex[in->c];
+        /* Every text is well-formed UTF-8 before it gets here (the JSON
+         * reader, the C API, lookups and the lexer check; joining and ASCII
+         * case mapping keep it so), so PCRE2 need not check it again, and
+         * the JIT's own entry (same limits, from the match context) can be
+         * used; a pattern the JIT did not compile goes to pcre2_match. */
+        int rc = pcre2_jit_match(re, (PCRE2_SPTR)a.u.s, a.len, 0, 0, s->match_data, s->match_ctx);
+        if (rc == PCRE2_ERROR_JIT_BADOPTION)
+            rc = pcre2_match(re, (PCRE2_SPTR)a.u.s, a.len, 0, PCRE2_NO_UTF_CHECK, s->match_data, s->match_ctx);
+        if (rc >= 0) {
+            sp[-1] = cr_bool(true);
+            TRACE(a, cr_null(), sp[-1]);
+        } else if (rc == PCRE2_ERROR_NOMATCH) {
+            sp[-1] = cr_bool(false);
+            TRACE(a, cr_null(), sp[-1]);
+        } else {
+            char msg[128];
+            pcre2_get_error_message(rc, (PCRE2_UCHAR *)msg, sizeof msg);
+            set_error(s, cur, "regular expression failed: %s", msg);
+            return false;
+        }
+        NEXT;
+    }
+    CASE(LOOKUP) {
+        /* the compiler gives a text key; anything else (only a damaged
+         * program could) finds no row */
+        const cr_lookup_info *lk = &p->lookups[in->c];
+        a = sp[-1];
+        int64_t row = a.tag == CR_TEXT ? cr_lookup_find(lk, a.u.s, a.len) : -1;
+        sp[-1] = row < 0 ? cr_null() : lk->rows[row];
+        NEXT;
+    }
+    CASE(HAS) {
+        const cr_lookup_info *lk = &p->lookups[in->c];
+        a = sp[-1];
+        sp[-1] = cr_bool(a.tag == CR_TEXT && cr_lookup_find(lk, a.u.s, a.len) >= 0);
+        TRACE(a, cr_null(), sp[-1]);
+        NEXT;
+    }
+    CASE(CALL)
+        if (!(sp = vm_call(&cx, in, sp)))
+            goto fail;
+        TRACE(sp[-1], cr_null(), sp[-1]);
+        NEXT;
+    CASE(LIST) {
+        uint32_t n = in->c;
+        cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
+        if (!items)
+            goto oom;
+        sp -= n;
+        memcpy(items, sp, n * sizeof *items);
+        *sp++ = cr_list(items, n);
+        NEXT;
+    }
+    CASE(TODAY) *sp++ = cr_date(s->today); NEXT;
+    CASE(FIRE)
+        TRACE(sp[-1], cr_null(), sp[-1]);
+        if ((--sp)->u.b)
+            s->fired[s->nfired++] = in->c;
+        NEXT;
+    CASE(ITER_INIT)
+        locals[in->b] = *--sp;
+        locals[in->b + 1] = cr_int(0);
+        NEXT;
+    CASE(ITER_NEXT) {
+        cr_value *xs = &locals[in->b];
+        int64_t i = locals[in->b + 1].u.i;
+        if (i >= (int64_t)xs->len) {
+            pc = in->c;
+            NEXT;
+        }
+        locals[in->b + 2] = xs->u.items[i];
+        locals[in->b + 1].u.i = i + 1;
+        NEXT;
+    }
+    CASE(AGG_COUNT) if ((--sp)->u.b) sp[-1].u.i++; NEXT;
+    CASE(AGG_ANY)
+        if ((--sp)->u.b) {
+            sp[-1] = cr_bool(true);
+            pc = in->c;
+        }
+        NEXT;
+    CASE(AGG_ALL)
+        if (!(--sp)->u.b) {
+            sp[-1] = cr_bool(false);
+            pc = in->c;
+        }
+        NEXT;
+    CASE(COMP_NEW) {
+        uint32_t n = locals[in->b].len;
+        cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
+        if (!items)
+            goto oom;
+        *sp++ = cr_list(items, 0);
+        NEXT;
+    }
+    CASE(COMP_ADD) {
+        a = *--sp;
+        cr_value *list = &sp[-1];
+        ((cr_value *)list->u.items)[list->len++] = a;
+        NEXT;
+    }
+    CASE(SC_MARK)
+        s->sc_bin[in->b] = (int32_t)in->c;
+        s->sc_points[in->b] = sp[-1];
+        NEXT;
+    CASE(SC_POINTS) *sp++ = s->sc_points[in->c]; NEXT;
+    CASE(SC_LOWEST)
+        if (!lowest_codes(s, in->c, sp[-1].u.i, &sp[-1]))
+            goto oom;
+        NEXT;
+    CASE(SEG_MARK) s->seg_row[in->b] = (int32_t)in->c; NEXT;
+    CASE(TBL_START) s->tbl_count[in->c] = 0; NEXT;
+    CASE(TBL_MATCH) {
+        uint32_t k = s->tbl_count[in->b]++;
+        size_t at = (size_t)in->b * p->max_table_rows + k;
+        s->tbl_rows[at] = in->c;
+        s->tbl_vals[at] = *--sp;
+        NEXT;
+    }
+    CASE(TBL_END)
+        if (!table_end(s, in->c, sp, err, sizeof err))
+            goto fail;
+        sp++;
+        NEXT;
+    CASE(ADMISSION)
+        switch ((cr_admission_member)in->a) {
+        case ADM_REASONS:
+        case ADM_REJECTIONS:
+        case ADM_REFERRALS:
+            if (!admission_codes(s, true, in->a == ADM_REASONS ? -1 : in->a == ADM_REJECTIONS ? RULE_REJECT : RULE_REFER, sp))
+                goto oom;
+            break;
+        case ADM_REJECTED:
+        case ADM_REFERRED:
+        case ADM_COUNT:
+            *sp = cr_bool(admission_has(s, in->a == ADM_REJECTED ? RULE_REJECT : RULE_REFER));
+            break;
+        }
+        sp++;
+        NEXT;
+    CASE(REASONS) {
+        uint32_t n = in->c;
+        sp -= n;
+        if (!flatten_reasons(s, sp, n, sp))
+            goto oom;
+        sp++;
+        NEXT;
+    }
+    CASE(DECIDE)
+        s->reasons = *--sp;
+        s->outcome = (cr_outcome_code)in->a;
+        s->decided = true;
+        s->decide_row = (int32_t)in->c;
+        goto done;
+    CASE(FAIL)
+        set_error(s, cur, "%.*s", (int)consts[in->c].len, consts[in->c].u.s);
+        return false;
+    CASE(HALT)
+        goto done;
+
+    /* ---- superinstructions (lang/opcodes.h): the plain loop only ----
+     * Each first takes from the budget the rest of the instructions it
+     * stands for, or, when the budget has not that many, runs its first
+     * plain instruction alone so the budget runs out where it would have. */
+#if CR_TRACING
+    SUPER(K_CMP) SUPER(K_CMP_JF) SUPER(LOCAL_K_CMP_JF) SUPER(INPUT_K_CMP) SUPER(INPUT_K_CMP_JF)
+    SUPER(LET_K_CMP) SUPER(LET_K_CMP_JF) SUPER(SC_BIN) SUPER(CALL_DEC)
+    SUPER(INPUT_K_CMP_FIRE) SUPER(LET_K_CMP_FIRE) SUPER(INPUT_K_IN)
+        FALLBACK;
+#else
+    /* Takes n instructions from the budget before a superinstruction
+     * standing for n + 1, or runs its first plain instruction alone. */
+#define CHARGE(n)                                 \
+    do {                                          \
+        if (CR_BUDGET && budget < (n))            \
+            FALLBACK;                             \
+        budget -= (n);                            \
+    } while (0)
+    SUPER(K_CMP)                    /* CONST k; CMP */
+        CHARGE(1);
+        sp[-1] = cr_bool(vm_holds(in->a, &sp[-1], &consts[in->c]));
+        pc = cur + 2;
+        NEXT;
+    SUPER(K_CMP_JF)                 /* CONST k; CMP; JUMP_FALSE t */
+        CHARGE(2);
+        sp--;
+        pc = vm_holds(in->a, sp, &consts[in->c]) ? cur + 3 : canon[cur + 2].c;
+        NEXT;
+    SUPER(LOCAL_K_CMP_JF)           /* LOCAL x; CONST k; CMP; JUMP_FALSE t */
+        CHARGE(3);
+        pc = vm_holds(in->a, &locals[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : canon[cur + 3].c;
+        NEXT;
+    SUPER(INPUT_K_CMP)              /* INPUT x; CONST k; CMP */
+        CHARGE(2);
+        *sp++ = cr_bool(vm_holds(in->a, &s->slots[in->c], &consts[canon[cur + 1].c]));
+        pc = cur + 3;
+        NEXT;
+    SUPER(INPUT_K_CMP_JF)           /* INPUT x; CONST k; CMP; JUMP_FALSE t */
+        CHARGE(3);
+        pc = vm_holds(in->a, &s->slots[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : failed_test_target(canon, in, cur, !CR_BUDGET);
+        NEXT;
+    SUPER(LET_K_CMP)                /* LET x (computed); CONST k; CMP */
+        if (s->let_state[in->c] != LET_DONE)
+            FALLBACK;
+        CHARGE(2);
+        *sp++ = cr_bool(vm_holds(in->a, &s->lets[in->c], &consts[canon[cur + 1].c]));
+        pc = cur + 3;
+        NEXT;
+    SUPER(LET_K_CMP_JF)             /* LET x (computed); CONST k; CMP; JUMP_FALSE t */
+        if (s->let_state[in->c] != LET_DONE)
+            FALLBACK;
+        CHARGE(3);
+        pc = vm_holds(in->a, &s->lets[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : failed_test_target(canon, in, cur, !CR_BUDGET);
+        NEXT;
+    SUPER(INPUT_K_CMP_FIRE)         /* INPUT x; CONST k; CMP; FIRE r */
+        CHARGE(3);
+        if (vm_holds(in->a, &s->slots[in->c], &consts[canon[cur + 1].c]))
+            s->fired[s->nfired++] = canon[cur + 3].c;
+        pc = cur + 4;
+        NEXT;
+    SUPER(LET_K_CMP_FIRE)           /* LET x (computed); CONST k; CMP; FIRE r */
+        if (s->let_state[in->c] != LET_DONE)
+            FALLBACK;
+        CHARGE(3);
+        if (vm_holds(in->a, &s->lets[in->c], &consts[canon[cur + 1].c]))
+            s->fired[s->nfired++] = canon[cur + 3].c;
+        pc = cur + 4;
+        NEXT;
+    SUPER(INPUT_K_IN)               /* INPUT x; CONST set; IN (a: 1 for not in) */
+        CHARGE(2);
+        *sp++ = cr_bool(vm_in(&s->slots[in->c], &consts[canon[cur + 1].c]) != (in->a != 0));
+        pc = cur + 3;
+        NEXT;
+    SUPER(SC_BIN) {                 /* CONST p; SC_MARK b c; ADD; JUMP t */
+        const cr_ins *mark = &canon[cur + 1];
+        cr_value pts = consts[in->c];
+        if (sp[-1].tag == CR_TEXT)
+            FALLBACK;
+        CHARGE(3);
+        s->sc_bin[mark->b] = (int32_t)mark->c;
+        s->sc_points[mark->b] = pts;
+        int64_t r;
+        if (sp[-1].tag == CR_INT && pts.tag == CR_INT && !__builtin_add_overflow(sp[-1].u.i, pts.u.i, &r)) {
+            sp[-1].u.i = r;
+        } else if (!cr_num_add(&cx, sp[-1], pts, &sp[-1])) {
+            cur += 2;               /* the error is the ADD's */
+            goto fail;
+        }
+        pc = canon[cur + 3].c;
+        NEXT;
+    }
+    SUPER(CALL_DEC)                 /* CALL f n; TO_DEC */
+        CHARGE(1);
+        if (!(sp = vm_call(&cx, in, sp)))
+            goto fail;
+        vm_to_dec(&sp[-1]);
+        pc = cur + 2;
+        NEXT;
+#undef CHARGE
+#endif
+#ifndef CR_COMPUTED_GOTO
+    default:
+        set_error(s, cur, "bad instruction %u", in->op);
+        return false;
+    }
+#endif
+
+done:
+    s->executed = CR_BUDGET ? s->limits.max_instructions - budget : 0;
+    if (!s->decided) {
+        /* the default rule: REJECT if any reject fired, else REFER if any
+         * refer fired, else APPROVE; reasons are that kind's codes */
+        bool rejected = false, referred = false;
+        for (uint32_t i = 0; i < s->nfired; i++) {
+            if (p->rules[s->fired[i]].kind == RULE_REJECT) rejected = true;
+            else referred = true;
+        }
+        s->outcome = rejected ? CR_REJECT : referred ? CR_REFER : CR_APPROVE;
+        if (!admission_codes(s, false, rejected ? RULE_REJECT : RULE_REFER, &s->reasons))
+            goto oom;
+        if (s->outcome == CR_APPROVE)
+            s->reasons = cr_list(NULL, 0);
+    }
+    return true;
+
+fail:
+    set_error(s, cur, "%s", err);
+    return false;
+oom:
+    set_error(s, cur, "out of memory for this application (limit %zu bytes)", s->limits.max_memory);
+    return false;
+#if CR_BUDGET
+out_of_budget:
+    s->executed = s->limits.max_instructions;
+    set_error(s, pc, "instruction budget of %llu exceeded", (unsigned long long)s->limits.max_instructions);
+    return false;
+#endif
+}
+
+#undef TRACE
+#undef SPEND_ONE
+#undef CASE
+#undef SUPER
+#undef FALLBACK
+#undef NEXT
