@@ -4,7 +4,7 @@
 
 CC       ?= cc
 BUILD    ?= build
-PKGS     := libpcre2-8 sqlite3 libmd libmicrohttpd
+PKGS     := libpcre2-8 sqlite3 libmd libmicrohttpd nettle hogweed
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
