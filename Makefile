@@ -4,7 +4,10 @@
 
 CC       ?= cc
 BUILD    ?= build
-PKGS     := libpcre2-8 sqlite3 libmd libmicrohttpd nettle hogweed
+# What the library links (the scripts that build against it read this
+# list with `make -s print-LIB_PKGS`), and what the command adds.
+LIB_PKGS := libpcre2-8 sqlite3 libmd nettle hogweed
+PKGS     := $(LIB_PKGS) libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
@@ -106,5 +109,9 @@ install: all
 
 clean:
 	rm -rf build
+
+# `make -s print-VAR`: a variable's value, for the scripts in tests/ and tools/.
+print-%:
+	@echo $($*)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

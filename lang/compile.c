@@ -7,6 +7,8 @@
  * Functions are inlined at each call; their parameters and loop variables
  * have fixed local slots, which is safe because nothing recurses. */
 #include "lang/compile.h"
+#include "lang/credoc.h"
+#include "runtime/core/sha256.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +17,6 @@
 
 #include <sys/stat.h>
 
-#include <sha2.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -837,7 +838,9 @@ cr_program *cr_compile(const char *file, const char *src, size_t len, cr_diags *
     P->file = file_copy;
     P->src = src_copy;
     P->len = len;
-    SHA256Data((const uint8_t *)src, len, P->sha256);   /* lower-case hex */
+    uint8_t digest[CR_SHA256_LEN];
+    cr_sha256(src, len, digest);
+    cr_sha256_hex(digest, P->sha256);
 
     cr_parse_ctx pc;
     memset(&pc, 0, sizeof pc);
@@ -913,6 +916,10 @@ cr_program *cr_compile(const char *file, const char *src, size_t len, cr_diags *
     P->nconsts = C.nconsts;
     P->nlocals = C.nlocals;
     P->max_stack = C.stack_total + 16;
+    if (!cr_program_identity(P)) {   /* what runs, for every decision's record */
+        cr_program_free(P);
+        return NULL;
+    }
     return P;
 }
 

@@ -14,14 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sha2.h>
-
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include "lang/compile.h"
 #include "lang/lookup.h"
 #include "runtime/core/date.h"
+#include "runtime/core/sha256.h"
 #include "runtime/core/utf8.h"
 
 #define NONE 0xFFFFFFFFu
@@ -304,18 +303,16 @@ static void w_tables(wbuf *w, const cr_program *p, const graph *g)
 
 static void w_sha(wbuf *w, const char *hex)
 {
-    uint8_t raw[32] = {0};
-    for (int i = 0; i < 32; i++) {
-        unsigned v = 0;
-        if (sscanf(hex + 2 * i, "%2x", &v) == 1)
-            raw[i] = (uint8_t)v;
-    }
+    uint8_t raw[CR_SHA256_LEN] = {0};
+    cr_sha256_from_hex(hex, strlen(hex), raw);
     w_bytes(w, raw, sizeof raw);
 }
 
 /* The reference tables: what identifies each, its row type and every
- * row.  The index is not written: a reader builds its own. */
-static void w_lookups(wbuf *w, const cr_program *p, const graph *g)
+ * row.  The index is not written: a reader builds its own.  For the
+ * program's identity (rows false) the rows are left out: the SHA-256 of
+ * the data they were read from stands for them. */
+static void w_lookups(wbuf *w, const cr_program *p, const graph *g, bool rows)
 {
     w_u32(w, p->nlookups);
     for (uint32_t i = 0; i < p->nlookups; i++) {
@@ -329,7 +326,7 @@ static void w_lookups(wbuf *w, const cr_program *p, const graph *g)
         w_ref(w, g, lk->row);
         w_span(w, lk->span);
         w_u32(w, lk->nrows);
-        for (uint32_t r = 0; r < lk->nrows; r++) {
+        for (uint32_t r = 0; rows && r < lk->nrows; r++) {
             w_value(w, lk->keys[r]);
             for (uint32_t f = 0; f < lk->rows[r].len; f++)
                 w_value(w, lk->rows[r].u.items[f]);
@@ -337,7 +334,10 @@ static void w_lookups(wbuf *w, const cr_program *p, const graph *g)
     }
 }
 
-void *cr_credoc_encode(const cr_program *p, size_t *len)
+/* The content of p's .credoc (credoc.h); for its identity, without the
+ * file name (where it was compiled from is not what it does) and without
+ * the lookups' rows. */
+static bool encode_content(const cr_program *p, bool identity, wbuf *out)
 {
     graph g;
     memset(&g, 0, sizeof g);
@@ -353,7 +353,7 @@ void *cr_credoc_encode(const cr_program *p, size_t *len)
     w_bytes(&w, CR_CREDOC_MAGIC, CR_CREDOC_MAGIC_LEN);
     w_u16(&w, CR_CREDOC_VERSION);
     w_sha(&w, p->sha256);
-    w_str(&w, p->file);
+    w_str(&w, identity ? "" : p->file);
     w_str(&w, p->name);
     w_str(&w, p->title);
     w_str(&w, p->version);
@@ -369,7 +369,7 @@ void *cr_credoc_encode(const cr_program *p, size_t *len)
     w_u32(&w, p->nregex);
     for (uint32_t i = 0; i < p->nregex; i++)
         w_strn(&w, p->regex_src[i], p->regex_len[i]);
-    w_lookups(&w, p, &g);
+    w_lookups(&w, p, &g, !identity);
     w_u32(&w, p->nlocals);
     w_u32(&w, p->max_stack);
     w_u32(&w, p->max_table_rows);
@@ -378,16 +378,63 @@ void *cr_credoc_encode(const cr_program *p, size_t *len)
     free(g.kind);
     if (w.oom || g.oom) {
         free(w.p);
+        return false;
+    }
+    *out = w;
+    return true;
+}
+
+#define SEAL_DOMAIN "credo-credoc-v3\n"
+#define SEAL_DOMAIN_LEN (sizeof SEAL_DOMAIN - 1)
+#define SIGNATURE_LEN (CR_ED25519_KEY_LEN + CR_ED25519_SIG_LEN)
+
+/* What a signature signs: the domain, then the content's SHA-256. */
+static void seal_message(const uint8_t digest[CR_SHA256_LEN], uint8_t msg[SEAL_DOMAIN_LEN + CR_SHA256_LEN])
+{
+    memcpy(msg, SEAL_DOMAIN, SEAL_DOMAIN_LEN);
+    memcpy(msg + SEAL_DOMAIN_LEN, digest, CR_SHA256_LEN);
+}
+
+void *cr_credoc_encode(const cr_program *p, const cr_ed25519_key *signer, size_t *len)
+{
+    wbuf w;
+    if (!encode_content(p, false, &w))
+        return NULL;
+    uint8_t digest[CR_SHA256_LEN];
+    cr_sha256(w.p, w.len, digest);
+    w_bytes(&w, digest, sizeof digest);
+    if (signer) {
+        uint8_t msg[SEAL_DOMAIN_LEN + CR_SHA256_LEN], sig[CR_ED25519_SIG_LEN];
+        seal_message(digest, msg);
+        cr_ed25519_sign(signer, msg, sizeof msg, sig);
+        w_bytes(&w, signer->pub, CR_ED25519_KEY_LEN);
+        w_bytes(&w, sig, sizeof sig);
+    }
+    w_u8(&w, signer ? 1 : 0);
+    if (w.oom) {
+        free(w.p);
         return NULL;
     }
     *len = w.len;
     return w.p;
 }
 
-bool cr_credoc_write(const cr_program *p, FILE *out)
+bool cr_program_identity(cr_program *p)
+{
+    wbuf w;
+    if (!encode_content(p, true, &w))
+        return false;
+    uint8_t digest[CR_SHA256_LEN];
+    cr_sha256(w.p, w.len, digest);
+    free(w.p);
+    cr_sha256_hex(digest, p->program_sha256);
+    return true;
+}
+
+bool cr_credoc_write(const cr_program *p, const cr_ed25519_key *signer, FILE *out)
 {
     size_t len;
-    void *buf = cr_credoc_encode(p, &len);
+    void *buf = cr_credoc_encode(p, signer, &len);
     if (!buf) {
         errno = ENOMEM;
         return false;
@@ -554,12 +601,6 @@ static cr_span r_span(rd *r)
 
 /* ---- header and source ---- */
 
-static void sha256_hex(const uint8_t *digest, char out[65])
-{
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
-}
-
 /* Years 1 to 9999, the dates the language can write and the reader can
  * read; date arithmetic stays far from overflow inside them. */
 static bool valid_day(int64_t d) { return d >= -719162 && d <= 2932896; }
@@ -611,15 +652,12 @@ static bool r_header(rd *r)
     P->src = src;
     P->len = n;
     /* the source must be the one the program was compiled from */
-    SHA2_CTX ctx;
-    uint8_t digest[SHA256_DIGEST_LENGTH];
-    SHA256Init(&ctx);
-    SHA256Update(&ctx, (const uint8_t *)src, n);
-    SHA256Final(digest, &ctx);
-    sha256_hex(digest, P->sha256);
+    uint8_t digest[CR_SHA256_LEN];
+    cr_sha256(src, n, digest);
+    cr_sha256_hex(digest, P->sha256);
     if (memcmp(digest, stored, 32) != 0) {
         char want[65];
-        sha256_hex(stored, want);
+        cr_sha256_hex(stored, want);
         return fail(r, "the source text does not match its SHA-256 (stored %.12s..., the text has %.12s...): "
                        "the file was changed after it was compiled", want, P->sha256);
     }
@@ -1165,7 +1203,7 @@ static bool r_lookup(rd *r, cr_lookup_info *lk)
     lk->key = r_name(r);
     if (!need(r, 32))
         return false;
-    sha256_hex(r->p, lk->sha256);
+    cr_sha256_hex(r->p, lk->sha256);
     r->p += 32;
     lk->row = r_node(r, r->nnodes, NODE_TYPE, false);
     lk->span = r_span(r);
@@ -1231,7 +1269,71 @@ static bool cross_check(rd *r)
     return true;
 }
 
-cr_program *cr_credoc_read(const void *data, size_t len, char *err, size_t errsize)
+/* The magic and the format version, before the seal: an old or foreign
+ * file is told apart from a changed one. */
+static bool r_magic_version(rd *r)
+{
+    size_t len = left(r);
+    if (len < CR_CREDOC_MAGIC_LEN || memcmp(r->p, CR_CREDOC_MAGIC, CR_CREDOC_MAGIC_LEN) != 0)
+        return r_header(r); /* says what is wrong with the start */
+    if (len < CR_CREDOC_MAGIC_LEN + 2)
+        return fail(r, "truncated: %zu bytes, not even the format version", len);
+    uint32_t version = (uint32_t)r->p[CR_CREDOC_MAGIC_LEN] | (uint32_t)r->p[CR_CREDOC_MAGIC_LEN + 1] << 8;
+    if (version != CR_CREDOC_VERSION)
+        return fail(r, "format version %u; this credo reads version %u%s", version, CR_CREDOC_VERSION,
+                    version < CR_CREDOC_VERSION ? " (older files carry no seal: compile the policy again)" : "");
+    return true;
+}
+
+/* The seal (credoc.h): the content must hash to it and every signature
+ * must verify, before any of the content is read; with a trust list, one
+ * signature must be by a trusted key.  Leaves r->end at the content's end. */
+static bool r_seal(rd *r, const cr_credoc_trust *trust)
+{
+    size_t len = left(r), min = CR_CREDOC_MAGIC_LEN + 2 + CR_SHA256_LEN + 1;
+    if (len < min)
+        return fail(r, "truncated: %zu bytes, too few for a sealed compiled policy", len);
+    uint32_t k = r->end[-1];
+    size_t seal = CR_SHA256_LEN + (size_t)k * SIGNATURE_LEN + 1;
+    if (len - min < (size_t)k * SIGNATURE_LEN)
+        return fail(r, "truncated or changed: its last byte says it carries %u signature%s, more than its %zu bytes "
+                       "can hold", k, k == 1 ? "" : "s", len);
+    const uint8_t *content_end = r->end - seal;
+    uint8_t digest[CR_SHA256_LEN];
+    cr_sha256(r->base, (size_t)(content_end - r->base), digest);
+    if (memcmp(digest, content_end, CR_SHA256_LEN) != 0)
+        return fail(r, "the file was changed after it was compiled: its content does not match the SHA-256 it "
+                       "carries (or it was cut short)");
+    uint8_t msg[SEAL_DOMAIN_LEN + CR_SHA256_LEN];
+    seal_message(digest, msg);
+    const uint8_t *sig = content_end + CR_SHA256_LEN;
+    char id[CR_ED25519_ID_LEN + 1], trusted[CR_ED25519_ID_LEN + 1] = "";
+    char signers[4 * (CR_ED25519_ID_LEN + 2)] = "";
+    for (uint32_t i = 0; i < k; i++, sig += SIGNATURE_LEN) {
+        cr_ed25519_id(sig, id);
+        if (!cr_ed25519_verify(sig, msg, sizeof msg, sig + CR_ED25519_KEY_LEN))
+            return fail(r, "signature %u (key %s) does not verify: the file was changed after it was signed", i + 1,
+                        id);
+        if (strlen(signers) + strlen(id) + 3 < sizeof signers)
+            snprintf(signers + strlen(signers), sizeof signers - strlen(signers), "%s%s", i ? ", " : "", id);
+        for (uint32_t t = 0; trust && t < trust->nkeys && !trusted[0]; t++)
+            if (memcmp(trust->keys[t].pub, sig, CR_ED25519_KEY_LEN) == 0)
+                memcpy(trusted, id, sizeof trusted);
+    }
+    if (trust && trust->nkeys && !trusted[0]) {
+        char want[4 * (CR_ED25519_ID_LEN + 2)] = "";
+        for (uint32_t t = 0; t < trust->nkeys && strlen(want) + CR_ED25519_ID_LEN + 3 < sizeof want; t++) {
+            cr_ed25519_id(trust->keys[t].pub, id);
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s", t ? ", " : "", id);
+        }
+        return fail(r, "not signed by a trusted key (signed by: %s; trusted: %s)", k ? signers : "nobody", want);
+    }
+    memcpy(r->P->signed_by, trusted, sizeof trusted);
+    r->end = content_end;
+    return true;
+}
+
+cr_program *cr_credoc_read(const void *data, size_t len, const cr_credoc_trust *trust, char *err, size_t errsize)
 {
     if (errsize)
         err[0] = '\0';
@@ -1249,9 +1351,13 @@ cr_program *cr_credoc_read(const void *data, size_t len, char *err, size_t errsi
     r.err = err;
     r.errsize = errsize;
     r.what = "the header";
-    bool ok = r_header(&r) && r_graph(&r) && r_code(&r) && r_lets(&r) && r_rules(&r) && r_scorecards(&r) &&
+    bool ok = r_magic_version(&r) && r_seal(&r, trust) && r_header(&r) && r_graph(&r) && r_code(&r) && r_lets(&r) && r_rules(&r) && r_scorecards(&r) &&
               r_segments(&r) && r_tables(&r) && r_regex(&r) && r_lookups(&r) && r_tail(&r) && cross_check(&r) &&
               cr_program_verify(P, err, errsize);
+    if (ok && !cr_program_identity(P)) {
+        snprintf(err, errsize, "credoc: out of memory");
+        ok = false;
+    }
     if (!ok) {
         if (!r.failed && errsize && !err[0])
             snprintf(err, errsize, "credoc: the program does not verify");

@@ -96,7 +96,15 @@ typedef struct cr_program {
     const char *file;
     const char *src;
     size_t len;
-    char sha256[65];
+    char sha256[65];           /* of the source text */
+    /* What runs, beside what was written: the SHA-256 of the program's
+     * .credoc encoding without its file name and with each lookup's rows
+     * stood for by their SHA-256 (cr_program_identity).  Two programs with
+     * this hash decide alike on the same data. */
+    char program_sha256[65];
+    /* The key id (lang/credoc.h) of the trusted signature a .credoc
+     * carried; "" when it was compiled here or carried none trusted. */
+    char signed_by[17];
     const char *name, *title, *version, *owner;
     int64_t effective;
     bool has_effective;

@@ -220,7 +220,7 @@ credo_policy *credo_policy_compile(const char *name, const char *src, size_t len
 static credo_policy *load_compiled(const char *path, const char *data, size_t len, credo_error *err)
 {
     char why[400];
-    cr_program *prog = cr_credoc_read(data, len, why, sizeof why);
+    cr_program *prog = cr_credoc_read(data, len, NULL, why, sizeof why);
     if (!prog) {
         set_error(err, CREDO_E_COMPILE, path, 0, 0, "cannot load %s: %s", path, why);
         return NULL;

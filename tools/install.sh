@@ -48,8 +48,9 @@ install -m 644 runtime/credo.h "$dest/include/credo.h"
 install -m 644 runtime/cli/credo.1 "$dest/share/man/man1/credo.1"
 install -m 644 lang/credo.5 "$dest/share/man/man5/credo.5"
 
-# Static linking needs what libcredo itself links: PCRE2, SQLite, libmd
+# Static linking needs what libcredo itself links: the Makefile's LIB_PKGS
 # (Requires.private), libm and pthreads (Libs.private).
+lib_pkgs=$(make -s --no-print-directory print-LIB_PKGS) || exit 1
 cat > "$dest/lib/pkgconfig/credo.pc" <<PC
 prefix=$prefix
 exec_prefix=\${prefix}
@@ -59,7 +60,7 @@ includedir=\${prefix}/include
 Name: credo
 Description: credit-policy language: compile policies, decide loan applications
 Version: 0
-Requires.private: libpcre2-8 sqlite3 libmd
+Requires.private: $lib_pkgs
 Cflags: -I\${includedir}
 Libs: -L\${libdir} -lcredo
 Libs.private: -lm -pthread

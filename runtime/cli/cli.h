@@ -25,6 +25,12 @@ cr_program *cr_cli_load_policy_at(const char *path, int64_t as_of, bool warnings
 /* False (with the reason on stderr) when the header lacks a version,
  * effective date or owner; `why` says what needs them. */
 bool cr_cli_require_identity(const cr_program *p, const char *why);
+/* Takes every `--trust KEY.pub` (or --trust=KEY.pub) out of argv, whatever
+ * the command, and reads the keys: from then on cr_cli_load_policy loads
+ * only .credoc files signed by one of them.  Returns the new argc, or -1
+ * (the reason on stderr) when a key cannot be read. */
+int cr_cli_take_trust(int argc, char **argv);
+
 /* Today's date (UTC) as a day number. */
 int64_t cr_cli_today(void);
 

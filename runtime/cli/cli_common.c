@@ -11,6 +11,49 @@
 #include "runtime/core/date.h"
 #include "runtime/core/limit.h"
 #include "lang/credoc.h"
+#include "runtime/core/ed25519.h"
+
+/* The keys of --trust; none: any .credoc with a valid seal, and sources. */
+#define MAX_TRUSTED 16
+static cr_ed25519_key trusted_keys[MAX_TRUSTED];
+static uint32_t ntrusted;
+
+int cr_cli_take_trust(int argc, char **argv)
+{
+    int o = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *path = NULL;
+        if (strcmp(argv[i], "--trust") == 0 && i + 1 < argc)
+            path = argv[++i];
+        else if (strncmp(argv[i], "--trust=", 8) == 0)
+            path = argv[i] + 8;
+        else if (strcmp(argv[i], "--") == 0) {
+            while (i < argc)
+                argv[o++] = argv[i++];
+            break;
+        } else {
+            argv[o++] = argv[i];
+            continue;
+        }
+        char err[512];
+        if (ntrusted == MAX_TRUSTED) {
+            fprintf(stderr, "credo: --trust: at most %d keys\n", MAX_TRUSTED);
+            return -1;
+        }
+        cr_ed25519_key *k = &trusted_keys[ntrusted];
+        if (!cr_ed25519_read(path, k, err, sizeof err)) {
+            fprintf(stderr, "credo: --trust %s\n", err);
+            return -1;
+        }
+        /* a private key works too; only its public half is kept */
+        k->has_secret = false;
+        memset(k->secret, 0, sizeof k->secret);
+        ntrusted++;
+    }
+    if (o < argc)
+        argv[o] = NULL;
+    return o;
+}
 
 int cr_cli_usage(const char *text, int code)
 {
@@ -31,7 +74,8 @@ bool cr_cli_want_help(int argc, char **argv)
 static cr_program *load_compiled(const char *path, const char *data, size_t len, int *errors)
 {
     char err[512];
-    cr_program *p = cr_credoc_read(data, len, err, sizeof err);
+    cr_credoc_trust trust = {trusted_keys, ntrusted};
+    cr_program *p = cr_credoc_read(data, len, &trust, err, sizeof err);
     if (!p) {
         fprintf(stderr, "credo: cannot load %s: %s\n", path, err);
         *errors = 1;
@@ -56,6 +100,13 @@ cr_program *cr_cli_load_policy(const char *path, bool warnings, int *errors)
         cr_program *p = load_compiled(path, src, len, errors);
         free(src);
         return p;
+    }
+    if (ntrusted) {
+        fprintf(stderr, "credo: cannot load %s: it is a policy's source, and with --trust only a .credoc signed by a "
+                        "trusted key is loaded (credo compile --sign)\n", path);
+        free(src);
+        *errors = 1;
+        return NULL;
     }
     cr_diags d;
     cr_diags_init(&d, path, src, len);
@@ -109,6 +160,35 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* One candidate of a folder of versions, without its diagnostics: a
+ * .credoc read under the --trust keys, or a source compiled (none under
+ * --trust).  NULL, said on stderr, when it cannot be a candidate. */
+static cr_program *load_candidate(const char *path)
+{
+    size_t len;
+    char *data = cr_read_file(path, &len);
+    if (!data)
+        return NULL;
+    cr_program *p = NULL;
+    char err[512];
+    if (cr_credoc_is(data, len)) {
+        cr_credoc_trust trust = {trusted_keys, ntrusted};
+        if (!(p = cr_credoc_read(data, len, &trust, err, sizeof err)))
+            fprintf(stderr, "credo: %s is refused (%s); it is not a candidate\n", path, err);
+    } else if (ntrusted) {
+        fprintf(stderr, "credo: %s is a policy's source; under --trust it is not a candidate\n", path);
+    } else {
+        cr_diags diags;
+        cr_diags_init(&diags, path, data, len);
+        p = cr_compile(path, data, len, &diags);
+        cr_diags_free(&diags);
+        if (!p)
+            fprintf(stderr, "credo: %s does not compile; it is not a candidate (credo check %s)\n", path, path);
+    }
+    free(data);
+    return p;
+}
+
 /* A folder of versions of one policy: the one in effect on as_of is the
  * one with the latest effective date not after it. */
 static cr_program *load_version_in_effect(const char *dir, int64_t as_of, bool warnings, int *errors)
@@ -122,23 +202,14 @@ static cr_program *load_version_in_effect(const char *dir, int64_t as_of, bool w
     struct dirent *e;
     *errors = 0;
     while ((e = readdir(d)) != NULL) {
-        if (!ends_with(e->d_name, ".credo") || ends_with(e->d_name, ".test.credo"))
+        bool source = ends_with(e->d_name, ".credo") && !ends_with(e->d_name, ".test.credo");
+        if (e->d_name[0] == '.' || (!source && !ends_with(e->d_name, ".credoc")))
             continue;
         char path[4096];
         snprintf(path, sizeof path, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", e->d_name);
-        size_t len;
-        char *src = cr_read_file(path, &len);
-        if (!src)
+        cr_program *p = load_candidate(path);
+        if (!p)
             continue;
-        cr_diags diags;
-        cr_diags_init(&diags, path, src, len);
-        cr_program *p = cr_compile(path, src, len, &diags);
-        cr_diags_free(&diags);
-        free(src);
-        if (!p) {
-            fprintf(stderr, "credo: %s does not compile; it is not a candidate (credo check %s)\n", path, path);
-            continue;
-        }
         if (!first_name[0])
             snprintf(first_name, sizeof first_name, "%s", p->name);
         else if (strcmp(first_name, p->name) != 0)

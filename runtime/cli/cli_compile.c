@@ -8,18 +8,30 @@
 
 #include "runtime/cli/cli.h"
 #include "lang/credoc.h"
+#include "runtime/core/ed25519.h"
 
 static const char usage_compile[] =
-    "usage: credo compile POLICY -o FILE.credoc\n"
+    "usage: credo compile POLICY -o FILE.credoc [--sign KEY.pem]\n"
     "\n"
     "Compiles POLICY (its errors and warnings as `credo check` prints them)\n"
     "and writes the program to FILE.credoc: the policy's identity, its source\n"
-    "text and SHA-256, and the bytecode.  `credo run FILE.credoc` decides\n"
-    "exactly as the source does, without compiling it; a .credoc that was\n"
-    "changed or cut short is refused.\n"
+    "text and SHA-256, the bytecode and the reference tables it read, sealed\n"
+    "with the SHA-256 of every byte.  `credo run FILE.credoc` decides exactly\n"
+    "as the source does, without compiling it; a .credoc with any byte\n"
+    "changed, or cut short, is refused.\n"
     "\n"
-    "exit status: 0 written, 1 the policy has errors or the file cannot be\n"
-    "written, 2 usage.\n";
+    "  --sign KEY.pem   also sign it with this Ed25519 private key (PKCS#8 PEM,\n"
+    "                   as `openssl genpkey -algorithm ed25519` writes it); a\n"
+    "                   command given --trust KEY.pub then loads it, and no\n"
+    "                   policy that key did not sign\n"
+    "\n"
+    "Prints one line: FILE.credoc, the policy's name and version, the\n"
+    "SHA-256 of its source, the SHA-256 of the program (what decisions,\n"
+    "the decision log and serve name as program_sha256) and the key id\n"
+    "that signed it.\n"
+    "\n"
+    "exit status: 0 written, 1 the policy has errors, the key cannot be\n"
+    "read or the file cannot be written, 2 usage.\n";
 
 /* Writes buf to path through a temporary file and a rename, so a failed
  * write never leaves half a .credoc under the name. */
@@ -52,10 +64,12 @@ int cr_cmd_compile(int argc, char **argv)
 {
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_compile, 0);
-    const char *policy = NULL, *out = NULL;
+    const char *policy = NULL, *out = NULL, *sign = NULL;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && !out)
             out = argv[++i];
+        else if (strcmp(argv[i], "--sign") == 0 && i + 1 < argc && !sign)
+            sign = argv[++i];
         else if (argv[i][0] == '-' && argv[i][1])
             return cr_cli_usage(usage_compile, 2);
         else if (!policy)
@@ -65,12 +79,24 @@ int cr_cmd_compile(int argc, char **argv)
     }
     if (!policy || !out)
         return cr_cli_usage(usage_compile, 2);
+    cr_ed25519_key key;
+    char err[512];
+    if (sign) {
+        if (!cr_ed25519_read(sign, &key, err, sizeof err)) {
+            fprintf(stderr, "credo compile: --sign %s\n", err);
+            return 1;
+        }
+        if (!key.has_secret) {
+            fprintf(stderr, "credo compile: --sign %s: a public key; signing needs the private key\n", sign);
+            return 1;
+        }
+    }
     int errors = 0;
     cr_program *p = cr_cli_load_policy(policy, true, &errors);
     if (!p)
         return 1;
     size_t len;
-    void *buf = cr_credoc_encode(p, &len);
+    void *buf = cr_credoc_encode(p, sign ? &key : NULL, &len);
     if (!buf) {
         fprintf(stderr, "credo compile: out of memory\n");
         cr_program_free(p);
@@ -78,8 +104,8 @@ int cr_cmd_compile(int argc, char **argv)
     }
     /* Read it back before writing: what is written is known to load (a
      * policy whose texts are not UTF-8 cannot be a .credoc, for one). */
-    char err[512];
-    cr_program *back = cr_credoc_read(buf, len, err, sizeof err);
+    cr_credoc_trust self = {&key, 1};
+    cr_program *back = cr_credoc_read(buf, len, sign ? &self : NULL, err, sizeof err);
     int rc = 0;
     if (!back) {
         fprintf(stderr, "credo compile: %s cannot be written as a .credoc: %s\n", policy, err);
@@ -87,6 +113,10 @@ int cr_cmd_compile(int argc, char **argv)
     } else if (!write_file(out, buf, len)) {
         fprintf(stderr, "credo compile: cannot write %s: %s\n", out, strerror(errno));
         rc = 1;
+    } else {
+        printf("%s: policy %s %s, source sha256 %s, program sha256 %s, %s%s\n", out, back->name,
+               back->version ? back->version : "(no version)", back->sha256, back->program_sha256,
+               back->signed_by[0] ? "signed by key " : "unsigned", back->signed_by);
     }
     cr_program_free(back);
     free(buf);

@@ -147,7 +147,8 @@ static void put_header(cr_buf *b, const cr_program *p)
     }
     if (p->owner)
         cr_buf_printf(b, " owner %s", p->owner);
-    cr_buf_printf(b, "\n; source %s, sha256 %s\n", p->file, p->sha256);
+    cr_buf_printf(b, "\n; source %s, sha256 %s\n; program sha256 %s%s%s\n", p->file, p->sha256, p->program_sha256,
+                  p->signed_by[0] ? ", signed by key " : "", p->signed_by);
     cr_buf_printf(b, "; %u instructions, %u constants, %u lets, %u rules, %u locals, stack %u\n", p->ncode,
                   p->nconsts, p->nlets, p->nrules, p->nlocals, p->max_stack);
 }

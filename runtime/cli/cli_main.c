@@ -35,6 +35,9 @@ static const char usage_main[] =
     "                          when their files change\n"
     "  help [COMMAND]          show help for a command\n"
     "\n"
+    "every command that loads a policy takes --trust KEY.pub (repeatable): then\n"
+    "it loads only compiled policies signed by one of those keys (compile --sign).\n"
+    "\n"
     "exit status: 0 success, 1 policy errors, unreadable input, an unwritable\n"
     "or altered decision log, 2 usage, 3 run finished with at least one ERROR line.\n";
 
@@ -74,8 +77,10 @@ int main(int argc, char **argv)
         return cr_cli_usage(usage_main, 2);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(cmd, commands[i].name) == 0)
-            return commands[i].run(argc - 2, argv + 2);
+        if (strcmp(cmd, commands[i].name) == 0) {
+            int n = cr_cli_take_trust(argc - 2, argv + 2);
+            return n < 0 ? 1 : commands[i].run(n, argv + 2);
+        }
     fprintf(stderr, "credo: unknown command '%s'\n", cmd);
     return cr_cli_usage(usage_main, 2);
 }

@@ -209,6 +209,8 @@ void cr_explain_text(FILE *out, const cr_session *s, const char *app_id, size_t 
     fprintf(out, "Application %.*s\n", app_id ? (int)app_id_len : 1, app_id ? app_id : "-");
     fprintf(out, "Policy      %s %s (%s), sha256 %s\n", p->name, p->version ? p->version : "", p->file, p->sha256);
     print_lookups(out, p);
+    fprintf(out, "Program     sha256 %s%s%s\n", p->program_sha256, p->signed_by[0] ? ", signed by key " : "",
+            p->signed_by);
     fprintf(out, "As of       %s\n", day);
     value_text(s->reasons, NULL, val, sizeof val);
     fprintf(out, "Decision    %s   reasons %s\n", cr_outcome_name(s->outcome), val);
@@ -374,7 +376,10 @@ void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t 
     json_str(b, "version", p->version);
     cr_buf_puts(b, ",");
     json_str(b, "file", p->file);
-    cr_buf_printf(b, ",\"sha256\":\"%s\",\"lookups\":[", p->sha256);
+    cr_buf_printf(b, ",\"sha256\":\"%s\",\"program_sha256\":\"%s\"", p->sha256, p->program_sha256);
+    if (p->signed_by[0])
+        cr_buf_printf(b, ",\"signed_by\":\"%s\"", p->signed_by);
+    cr_buf_puts(b, ",\"lookups\":[");
     for (uint32_t i = 0; i < p->nlookups; i++)
         json_lookup(b, &p->lookups[i], i == 0);
     cr_buf_printf(b, "]},\"as_of\":\"%s\",\"rules\":[", day);

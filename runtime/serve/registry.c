@@ -170,6 +170,8 @@ static void version_json(cr_buf *out, const cr_policy_version *v, const char *pa
     json_string_or_null(out, p->version);
     cr_buf_puts(out, ",\"sha256\":");
     json_string_or_null(out, p->sha256);
+    cr_buf_puts(out, ",\"program_sha256\":");
+    json_string_or_null(out, p->program_sha256);
     cr_buf_puts(out, ",\"effective\":");
     if (p->has_effective) {
         char date[16];
@@ -225,11 +227,12 @@ static bool has_suffix(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* A policy file: NAME.credo, not a test (NAME.test.credo) and not hidden
- * (editors' lock and swap files start with a dot). */
+/* A policy file: NAME.credo, not a test (NAME.test.credo), or a compiled
+ * NAME.credoc; not hidden (editors' lock and swap files start with a dot). */
 static bool is_policy_name(const char *name)
 {
-    return name[0] != '.' && has_suffix(name, ".credo") && !has_suffix(name, ".test.credo");
+    return name[0] != '.' && ((has_suffix(name, ".credo") && !has_suffix(name, ".test.credo")) ||
+                              has_suffix(name, ".credoc"));
 }
 
 static int compare_names(const void *a, const void *b)

@@ -45,7 +45,7 @@ if [ ! -f "$BUILD/libcredo.a" ] || [ ! -x "$BUILD/credo" ]; then
 fi
 $CC $CFLAGS -o "$OUT/gen" tests/bench/gen.c || exit 1
 $CC $CFLAGS -o "$OUT/peakrss" tests/bench/peakrss.c || exit 1
-CREDO_PKGS="libpcre2-8 sqlite3 libmd"
+CREDO_PKGS=$(make -s --no-print-directory print-LIB_PKGS)
 # -flto=auto: linked as the credo binary is, so the library's calls across
 # its own files are inlined (libcredo.a's objects carry LTO code, Makefile).
 for prog in bench_credo floor; do

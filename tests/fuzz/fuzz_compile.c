@@ -37,9 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
         size_t n;
-        void *bytes = cr_credoc_encode(p, &n);
+        void *bytes = cr_credoc_encode(p, NULL, &n);
         if (bytes) {
-            cr_program *q = cr_credoc_read(bytes, n, err, sizeof err);
+            cr_program *q = cr_credoc_read(bytes, n, NULL, err, sizeof err);
             if (!q) {
                 fprintf(stderr, "fuzz_compile: a compiled program does not read back from its .credoc: %s\n", err);
                 abort();

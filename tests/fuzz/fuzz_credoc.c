@@ -3,20 +3,30 @@
  * run; an accepted program is run once, with explain output, on a fixed
  * application, so a hole in the verifier shows up as a crash here.
  *
+ * The bytes are sealed first, as one who can write the file would seal a
+ * forged one (a fresh SHA-256 and the current format version): a mutation
+ * must get past the seal to reach the reader's deeper checks, which are
+ * what this target exercises.  Half of the inputs (odd first byte after
+ * the magic's) go unsealed, so the seal's own checks are fuzzed too.
+ *
  * Build from the project root, after `make`, with the library's sources
- * (every .c of lang, runtime and stdlib except runtime's cli_ files):
- *   SRC=$(ls lang/[a-z]*.c runtime/[a-z]*.c stdlib/[a-z]*.c | grep -v runtime/cli_)
+ * (the Makefile's LIB_SRC):
+ *   SRC=$(make -s --eval 'p: ; @echo $(LIB_SRC)' p)
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
  *     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -Ibuild/gen \
- *     $(pkg-config --cflags libpcre2-8 libmd sqlite3) tests/fuzz/fuzz_credoc.c $SRC \
- *     build/gen/parser.c build/gen/lexer.c $(pkg-config --libs libpcre2-8 libmd sqlite3) \
+ *     $(pkg-config --cflags libpcre2-8 libmd sqlite3 nettle hogweed) tests/fuzz/fuzz_credoc.c $SRC \
+ *     build/gen/parser.c build/gen/lexer.c $(pkg-config --libs libpcre2-8 libmd sqlite3 nettle hogweed) \
  *     -lm -pthread -o build/fuzz_credoc
  * Seed it with compiled policies (`credo compile policies/X.credo -o corpus/X.credoc`). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <stdbool.h>
+#include <stdlib.h>
+
 #include "lang/credoc.h"
+#include "runtime/core/sha256.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -67,7 +77,30 @@ static void run_once(const cr_program *p)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[512];
-    cr_program *p = cr_credoc_read(data, size, err, sizeof err);
+    /* a seed is already sealed: take its content */
+    size_t content = size;
+    if (size > CR_SHA256_LEN + 1 && data[size - 1] == 0)
+        content = size - CR_SHA256_LEN - 1;
+    bool seal = !(size > 8 && (data[size - 1] & 0x80));
+    uint8_t *buf = malloc(content + CR_SHA256_LEN + 1);
+    if (!buf)
+        return 0;
+    memcpy(buf, data, content);
+    size_t len = content;
+    if (seal) {
+        if (content >= CR_CREDOC_MAGIC_LEN + 2 && memcmp(buf, CR_CREDOC_MAGIC, CR_CREDOC_MAGIC_LEN) == 0) {
+            buf[CR_CREDOC_MAGIC_LEN] = CR_CREDOC_VERSION & 0xFF;
+            buf[CR_CREDOC_MAGIC_LEN + 1] = CR_CREDOC_VERSION >> 8;
+        }
+        cr_sha256(buf, content, buf + content);
+        buf[content + CR_SHA256_LEN] = 0;
+        len = content + CR_SHA256_LEN + 1;
+    } else {
+        memcpy(buf, data, size);
+        len = size;
+    }
+    cr_program *p = cr_credoc_read(buf, len, NULL, err, sizeof err);
+    free(buf);
     if (!p)
         return 0;
     run_once(p);

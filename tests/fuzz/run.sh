@@ -32,7 +32,7 @@ mkdir -p "$out/obj" "$out/seeds" "$out/corpus" "$out/artifacts" "$out/logs"
 make -s --no-print-directory build/gen/parser.c build/gen/lexer.c build/credo || exit 1
 lib_src=$(make -s --no-print-directory --eval 'fuzz-print-lib-src: ; @echo $(LIB_SRC)' fuzz-print-lib-src) || exit 1
 [ -n "$lib_src" ] || { echo "fuzz: no LIB_SRC from the Makefile" >&2; exit 1; }
-pkgs="libpcre2-8 sqlite3 libmd"
+pkgs=$(make -s --no-print-directory print-LIB_PKGS)
 pkg_cflags=$(pkg-config --cflags $pkgs)
 pkg_libs=$(pkg-config --libs $pkgs)
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"

@@ -32,4 +32,12 @@ grep -q "the policy header needs version" "$tmp/err" || fail "message: $(cat "$t
 # a policy not yet in effect gets a warning but decides
 printf '%s\n' "$app" | "$credo" run --as-of 2026-01-01 "$tmp/sme/v2.credo" > /dev/null 2> "$tmp/err" || fail "exit"
 grep -q "takes effect on 2026-12-01, after the as-of date 2026-01-01" "$tmp/err" || fail "warning: $(cat "$tmp/err")"
+# --trust: only signed .credoc versions are candidates; v2 signed, v3 only a source
+rm "$tmp/sme/other.credo"
+"$credo" compile "$tmp/sme/v2.credo" -o "$tmp/sme/v2.credoc" --sign tests/golden/keys/release.key >/dev/null ||
+    fail "compile --sign"
+got=$(printf '%s\n' "$app" | "$credo" run --as-of 2027-03-01 --trust tests/golden/keys/release.pub --challenger "$tmp/sme" \
+    --share 100% "$tmp/sme" 2>"$tmp/err") || fail "exit under --trust: $(cat "$tmp/err")"
+printf '%s' "$got" | grep -q '"version":"2026.12.1"' || fail "under --trust expected the signed 2026.12.1, got $got"
+grep -q "v3.credo is a policy's source; under --trust it is not a candidate" "$tmp/err" || fail "message: $(cat "$tmp/err")"
 echo "versions: the version in effect decides"

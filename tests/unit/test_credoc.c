@@ -24,6 +24,8 @@
 #include "lang/credoc.h"
 #include "lang/lookup.h"
 #include "runtime/core/date.h"
+#include "runtime/core/ed25519.h"
+#include "runtime/core/sha256.h"
 #include "runtime/io/decision_json.h"
 #include "runtime/io/json_read.h"
 #include "runtime/vm/vm.h"
@@ -70,9 +72,21 @@ typedef struct file {
 static file encode(const cr_program *p)
 {
     file f;
-    f.p = cr_credoc_encode(p, &f.len);
+    f.p = cr_credoc_encode(p, NULL, &f.len);
     assert_non_null(f.p);
     return f;
+}
+
+/* The seal of an unsigned file: the last 33 bytes (credoc.h). */
+#define SEAL_LEN (CR_SHA256_LEN + 1)
+
+/* What a forger who can write the file does after changing its content:
+ * recompute the seal, so that the reader's deeper checks are what must
+ * refuse it. */
+static void reseal(file *c)
+{
+    assert_true(c->len >= SEAL_LEN && c->p[c->len - 1] == 0);
+    cr_sha256(c->p, c->len - SEAL_LEN, c->p + c->len - SEAL_LEN);
 }
 
 /* Reads bytes[0..len) from a copy of exactly that size; returns the
@@ -83,13 +97,13 @@ static cr_program *read_exact(const uint8_t *bytes, size_t len, char *err, size_
     assert_non_null(copy);
     if (len)
         memcpy(copy, bytes, len);
-    cr_program *p = cr_credoc_read(len ? copy : NULL, len, err, errsize);
+    cr_program *p = cr_credoc_read(len ? copy : NULL, len, NULL, err, errsize);
     free(copy);
     return p;
 }
 
-/* Reads f and expects a refusal whose message is exactly `want`. */
-static void expect_refused(const file *f, const char *want)
+/* Reads f as it is and expects a refusal whose message is exactly `want`. */
+static void expect_refused_as_is(const file *f, const char *want)
 {
     char err[512];
     cr_program *p = read_exact(f->p, f->len, err, sizeof err);
@@ -99,6 +113,14 @@ static void expect_refused(const file *f, const char *want)
     }
     if (strcmp(err, want) != 0)
         fail_msg("refused with\n  %s\nnot\n  %s", err, want);
+}
+
+/* Reseals damaged content (as a forger would) and expects the refusal
+ * `want` from the checks beyond the seal. */
+static void expect_refused(file *f, const char *want)
+{
+    reseal(f);
+    expect_refused_as_is(f, want);
 }
 
 static void put32(uint8_t *at, uint32_t v)
@@ -298,7 +320,7 @@ static int fixture_setup(void **state)
     x->p = compile_file(REFERENCE);
     if (!x->p)
         return -1;
-    x->f.p = cr_credoc_encode(x->p, &x->f.len);
+    x->f.p = cr_credoc_encode(x->p, NULL, &x->f.len);
     if (!x->f.p)
         return -1;
     x->code = code_offset(&x->f, x->p);
@@ -336,17 +358,25 @@ static void test_truncated_everywhere(void **state)
             cr_program_free(p);
             fail_msg("a file cut to %zu of %zu bytes was accepted", len, x->f.len);
         }
-        if (strncmp(err, "credoc: truncated", 17) != 0)
+        if (strncmp(err, "credoc: truncated", 17) != 0 &&
+            strncmp(err, "credoc: the file was changed after it was compiled", 50) != 0)
             fail_msg("cut to %zu bytes: %s", len, err);
     }
-    /* and one byte too many */
+    /* one byte too many: the seal is no longer where the file ends */
     file c;
     c.len = x->f.len + 1;
     c.p = calloc(1, c.len);
     assert_non_null(c.p);
     memcpy(c.p, x->f.p, x->f.len);
+    expect_refused_as_is(&c, "credoc: the file was changed after it was compiled: its content does not match the "
+                             "SHA-256 it carries (or it was cut short)");
+    /* and a byte added to the content, resealed */
+    memcpy(c.p, x->f.p, x->f.len - SEAL_LEN);
+    c.p[x->f.len - SEAL_LEN] = 0;
+    c.p[c.len - 1] = 0;
     char want[128];
-    snprintf(want, sizeof want, "credoc: the program ends at byte %zu but the file goes on for 1 more byte", x->f.len);
+    snprintf(want, sizeof want, "credoc: the program ends at byte %zu but the file goes on for 1 more byte",
+             x->f.len - SEAL_LEN);
     expect_refused(&c, want);
     free(c.p);
 }
@@ -355,12 +385,14 @@ static void test_not_a_credoc(void **state)
 {
     (void)state;
     file f = {(uint8_t *)"policy x\n", 9};
-    expect_refused(&f, "credoc: not a compiled policy (it does not start with CREDOC)");
-    /* version 1, before lookups: compile the policy again */
-    file g = {(uint8_t *)"CREDOC\x01\x00", 8};
-    char want[96];
-    snprintf(want, sizeof want, "credoc: format version 1; this credo reads version %d", CR_CREDOC_VERSION);
-    expect_refused(&g, want);
+    expect_refused_as_is(&f, "credoc: not a compiled policy (it does not start with CREDOC)");
+    /* version 2, before the seal: compile the policy again */
+    file g = {(uint8_t *)"CREDOC\x02\x00", 8};
+    char want[160];
+    snprintf(want, sizeof want,
+             "credoc: format version 2; this credo reads version %d (older files carry no seal: compile the policy "
+             "again)", CR_CREDOC_VERSION);
+    expect_refused_as_is(&g, want);
 }
 
 static void test_source_byte_flipped(void **state)
@@ -374,6 +406,11 @@ static void test_source_byte_flipped(void **state)
     src[at] = 'R';
     char err[512];
     cr_program *p = read_exact(c.p, c.len, err, sizeof err);
+    assert_null(p);
+    assert_non_null(strstr(err, "credoc: the file was changed after it was compiled: its content does not match"));
+    /* resealed, the source's own SHA-256 still gives it away */
+    reseal(&c);
+    p = read_exact(c.p, c.len, err, sizeof err);
     assert_null(p);
     assert_non_null(strstr(err, "credoc: the source text does not match its SHA-256"));
     assert_non_null(strstr(err, "the file was changed after it was compiled"));
@@ -392,6 +429,7 @@ static void test_jump_out_of_range(void **state)
     expect_refused(&c, want);
     /* inside the code but into a let's code: still refused */
     put32(ins_at(&c, x->code, pc) + 4, x->p->lets[0].pc);
+    reseal(&c);
     char err[512];
     assert_null(read_exact(c.p, c.len, err, sizeof err));
     assert_non_null(strstr(err, "outside the main code"));
@@ -446,14 +484,14 @@ static void test_lying_count(void **state)
     char want[200];
     snprintf(want, sizeof want,
              "credoc: truncated or corrupt: 2147483648 constants need at least 2147483648 bytes, but only %zu are "
-             "left (byte %zu)", c.len - at - 4, at);
+             "left (byte %zu)", c.len - SEAL_LEN - at - 4, at);
     expect_refused(&c, want);
     /* and 2^31 instructions */
     file d = copy_of(x);
     put32(d.p + x->code, 1u << 31);
     snprintf(want, sizeof want,
              "credoc: truncated or corrupt: 2147483648 instructions need at least 34359738368 bytes, but only %zu "
-             "are left (byte %zu)", d.len - x->code - 4, x->code);
+             "are left (byte %zu)", d.len - SEAL_LEN - x->code - 4, x->code);
     expect_refused(&d, want);
     free(c.p);
     free(d.p);
@@ -770,6 +808,165 @@ static void test_lookup_corrupt(void **state)
     cr_program_free(p);
 }
 
+/* ---- the seal: every byte covered ---------------------------------------------- */
+
+/* Every bit of the reference policy's .credoc flipped in turn, one file
+ * each: every one is refused, none loads. */
+static void test_every_bit_flipped(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    char err[512];
+    size_t loaded = 0, bits = 8 * c.len;
+    for (size_t bit = 0; bit < bits; bit++) {
+        c.p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        cr_program *p = cr_credoc_read(c.p, c.len, NULL, err, sizeof err);
+        if (p) {
+            loaded++;
+            cr_program_free(p);
+        } else if (strncmp(err, "credoc: ", 8) != 0 || !err[8]) {
+            fail_msg("bit %zu flipped: refused without a message (%s)", bit, err);
+        }
+        c.p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    }
+    if (loaded)
+        fail_msg("%zu of %zu files with one bit flipped loaded", loaded, bits);
+    /* and the file itself still loads */
+    cr_program *p = cr_credoc_read(c.p, c.len, NULL, err, sizeof err);
+    if (!p)
+        fail_msg("the unchanged file is refused: %s", err);
+    cr_program_free(p);
+    free(c.p);
+}
+
+/* The embedded source edited and its own SHA-256 recomputed, as one who
+ * wants the file to say it is another policy would: the seal refuses it. */
+static void test_source_edited_with_its_hash(void **state)
+{
+    fixture *x = *state;
+    file c = copy_of(x);
+    uint8_t *src = memmem(c.p, c.len, x->p->src, x->p->len);
+    assert_non_null(src);
+    char *at = memmem(src, x->p->len, "age < 18", 8);
+    assert_non_null(at);
+    memcpy(at, "age < 21", 8);
+    uint8_t digest[CR_SHA256_LEN];
+    cr_sha256(src, x->p->len, digest);
+    uint8_t stored[CR_SHA256_LEN];
+    assert_true(cr_sha256_from_hex(x->p->sha256, 64, stored));
+    uint8_t *hash_at = memmem(c.p, c.len, stored, sizeof stored);
+    assert_non_null(hash_at);
+    memcpy(hash_at, digest, sizeof digest);
+    expect_refused_as_is(&c, "credoc: the file was changed after it was compiled: its content does not match the "
+                             "SHA-256 it carries (or it was cut short)");
+    free(c.p);
+}
+
+/* The identity of what runs: the same program read back has the same
+ * program_sha256 as when it was compiled; another file name does not
+ * change it, another constant does. */
+static void test_program_identity(void **state)
+{
+    fixture *x = *state;
+    char err[512];
+    assert_int_equal(strlen(x->p->program_sha256), 64);
+    cr_program *q = read_exact(x->f.p, x->f.len, err, sizeof err);
+    assert_non_null(q);
+    assert_string_equal(q->program_sha256, x->p->program_sha256);
+    assert_string_not_equal(q->program_sha256, q->sha256);
+    cr_program_free(q);
+    /* a resealed change of one instruction's constant: a new identity */
+    file c = copy_of(x);
+    uint32_t pc = find_op(x->p, 0, CR_OP_CONST);
+    uint8_t *in = ins_at(&c, x->code, pc);
+    uint32_t k = (uint32_t)in[4] | (uint32_t)in[5] << 8;
+    put32(in + 4, k == 0 ? 1 : k - 1);
+    reseal(&c);
+    q = read_exact(c.p, c.len, err, sizeof err);
+    if (q) { /* it may verify: another constant of the same type */
+        assert_string_not_equal(q->program_sha256, x->p->program_sha256);
+        cr_program_free(q);
+    }
+    free(c.p);
+}
+
+static void key_pair(cr_ed25519_key *k, cr_ed25519_key *pub)
+{
+    char err[128];
+    assert_true(cr_ed25519_generate(k, err, sizeof err));
+    *pub = *k;
+    pub->has_secret = false;
+    memset(pub->secret, 0, sizeof pub->secret);
+}
+
+/* Signed files: a trusted signature loads and is named; another key, no
+ * signature, a changed signature or a resealed change are refused. */
+static void test_signatures(void **state)
+{
+    fixture *x = *state;
+    cr_ed25519_key release, release_pub, other, other_pub;
+    key_pair(&release, &release_pub);
+    key_pair(&other, &other_pub);
+    file s;
+    s.p = cr_credoc_encode(x->p, &release, &s.len);
+    assert_non_null(s.p);
+    assert_int_equal(s.len, x->f.len + CR_ED25519_KEY_LEN + CR_ED25519_SIG_LEN);
+    char err[512], id[CR_ED25519_ID_LEN + 1], other_id[CR_ED25519_ID_LEN + 1], want[256];
+    cr_ed25519_id(release.pub, id);
+    cr_ed25519_id(other.pub, other_id);
+    cr_credoc_trust trust_release = {&release_pub, 1}, trust_other = {&other_pub, 1};
+
+    cr_program *p = cr_credoc_read(s.p, s.len, &trust_release, err, sizeof err);
+    if (!p)
+        fail_msg("a file signed by the trusted key is refused: %s", err);
+    assert_string_equal(p->signed_by, id);
+    assert_string_equal(p->program_sha256, x->p->program_sha256);
+    cr_program_free(p);
+    /* without a trust list a signed file loads, its signature checked, not named */
+    p = cr_credoc_read(s.p, s.len, NULL, err, sizeof err);
+    assert_non_null(p);
+    assert_string_equal(p->signed_by, "");
+    cr_program_free(p);
+
+    assert_null(cr_credoc_read(s.p, s.len, &trust_other, err, sizeof err));
+    snprintf(want, sizeof want, "credoc: not signed by a trusted key (signed by: %s; trusted: %s)", id, other_id);
+    assert_string_equal(err, want);
+    assert_null(cr_credoc_read(x->f.p, x->f.len, &trust_release, err, sizeof err));
+    snprintf(want, sizeof want, "credoc: not signed by a trusted key (signed by: nobody; trusted: %s)", id);
+    assert_string_equal(err, want);
+
+    /* one bit of the signature */
+    s.p[s.len - 2] ^= 4;
+    assert_null(cr_credoc_read(s.p, s.len, NULL, err, sizeof err));
+    snprintf(want, sizeof want,
+             "credoc: signature 1 (key %s) does not verify: the file was changed after it was signed", id);
+    assert_string_equal(err, want);
+    s.p[s.len - 2] ^= 4;
+    /* the content changed and its SHA-256 recomputed: the signature is over the old one */
+    size_t content = s.len - CR_SHA256_LEN - CR_ED25519_KEY_LEN - CR_ED25519_SIG_LEN - 1;
+    uint32_t pc = find_op(x->p, 0, CR_OP_CONST);
+    uint8_t *in = s.p + x->code + 4 + 16 * (size_t)pc;
+    in[4] ^= 1;
+    cr_sha256(s.p, content, s.p + content);
+    assert_null(cr_credoc_read(s.p, s.len, &trust_release, err, sizeof err));
+    assert_string_equal(err, want);
+    /* every bit of the signed file, with the trust list */
+    in[4] ^= 1;
+    cr_sha256(s.p, content, s.p + content);
+    size_t loaded = 0;
+    for (size_t bit = 0; bit < 8 * s.len; bit += 7) {
+        s.p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        p = cr_credoc_read(s.p, s.len, &trust_release, err, sizeof err);
+        if (p) {
+            loaded++;
+            cr_program_free(p);
+        }
+        s.p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    }
+    assert_int_equal(loaded, 0);
+    free(s.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -796,6 +993,10 @@ int main(void)
         cmocka_unit_test(test_comprehension_overflow),
         cmocka_unit_test(test_local_read_before_written),
         cmocka_unit_test(test_record_field_out_of_range),
+        cmocka_unit_test_setup_teardown(test_every_bit_flipped, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_source_edited_with_its_hash, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_program_identity, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_signatures, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
