@@ -1,7 +1,7 @@
 /* The public API (credo.h) over the internal one: cr_compile for
- * policies, cr_session with the JSON reader and the decision writer for
- * deciding, exactly the pieces `credo run` uses, so a decision made here
- * is byte for byte the line credo run writes.
+ * policies, a cr_session decided through cr_decide (decide.h) as `credo
+ * run` decides each line, so a decision made here is byte for byte the
+ * line credo run writes.
  *
  * The opaque credo_policy wraps the immutable cr_program plus what the
  * API adds once at load (the effective date as text, one-field records
@@ -22,6 +22,7 @@
 #include "lang/credoc.h"
 #include "runtime/core/date.h"
 #include "runtime/core/utf8.h"
+#include "runtime/decide.h"
 #include "runtime/io/decision_json.h"
 #include "runtime/io/json_read.h"
 #include "runtime/vm/vm.h"
@@ -315,10 +316,10 @@ int credo_session_set_as_of(credo_session *s, const char *date)
 
 /* ---- deciding -------------------------------------------------------------- */
 
-/* Forgets the previous application and its decision. */
+/* Forgets the previous decision; the session itself is begun by
+ * cr_decide, or by credo_begin for field-by-field building. */
 static void start_application(credo_session *s)
 {
-    cr_session_begin(s->vm);
     s->out.len = 0;
     s->out.failed = false;
     s->reasons = NULL;
@@ -328,30 +329,40 @@ static void start_application(credo_session *s)
     s->state = ST_IDLE;
 }
 
-/* The ERROR line for the current application, as credo run writes it. */
-static void write_error_line(credo_session *s, const char *error)
+/* The API's lines have no newline; a line that could not be written at
+ * all is no line. */
+static void end_line(credo_session *s)
 {
-    s->out.len = 0;
-    cr_write_error(&s->out, s->app_id, s->app_id_len, s->decisions, error);
-    if (s->out.failed) {   /* as credo run: a shorter line that still says ERROR */
-        s->out.failed = false;
-        s->out.len = 0;
-        cr_write_error(&s->out, NULL, 0, s->decisions, "out of memory writing the decision");
-    }
     if (s->out.len && !s->out.failed)
-        s->out.p[--s->out.len] = '\0';   /* the API's lines have no newline */
+        s->out.p[--s->out.len] = '\0';
     else
         s->out.len = 0;
 }
 
-/* Ends the application as an ERROR: its line is written with `line_text`
- * (what credo run would say), the caller's err gets code and message. */
+/* Ends the application as an ERROR whose line is in s->out; the caller's
+ * err gets code and message. */
+static int failed(credo_session *s, credo_error *err, int code, const char *file, unsigned line, unsigned col,
+                  const char *message)
+{
+    end_line(s);
+    s->state = ST_FAILED;
+    return set_error(err, code, file, line, col, "%s", message);
+}
+
+/* Ends the application as an ERROR before or after cr_decide: its line is
+ * written with `line_text` (what credo run would say), with a shorter one
+ * when memory runs out, as cr_decide does. */
 static int fail_decision(credo_session *s, credo_error *err, int code, const char *line_text,
                          const char *file, unsigned line, unsigned col, const char *message)
 {
-    write_error_line(s, line_text);
-    s->state = ST_FAILED;
-    return set_error(err, code, file, line, col, "%s", message);
+    s->out.len = 0;
+    cr_write_error(&s->out, s->app_id, s->app_id_len, s->decisions, line_text);
+    if (s->out.failed) {
+        s->out.failed = false;
+        s->out.len = 0;
+        cr_write_error(&s->out, NULL, 0, s->decisions, "out of memory writing the decision");
+    }
+    return failed(s, err, code, file, line, col, message);
 }
 
 /* A run-time error: the vm says "file:line:col: what (in NAME)"; err
@@ -366,7 +377,7 @@ static int fail_runtime(credo_session *s, credo_error *err)
     const char *what = s->vm->error;
     if (strncmp(what, prefix, strlen(prefix)) == 0)
         what += strlen(prefix);
-    return fail_decision(s, err, CREDO_E_RUNTIME, s->vm->error, prog->file, line, col, what);
+    return failed(s, err, CREDO_E_RUNTIME, prog->file, line, col, what);
 }
 
 /* NUL-terminated copies of the reasons, for credo_reason. */
@@ -388,22 +399,32 @@ static bool collect_reasons(credo_session *s)
     return true;
 }
 
-/* Runs the program on the filled slots and writes the decision line. */
-static int run_and_write(credo_session *s, credo_error *err)
+/* Decides the application (line NULL: the slots are filled) through
+ * cr_decide, the way credo run decides a line, numbered by the session's
+ * count of decisions; then what the API adds to its line. */
+static int decide(credo_session *s, const char *line, size_t len, credo_error *err)
 {
-    if (!cr_session_run(s->vm))
-        return fail_runtime(s, err);
-    s->out.len = 0;
-    cr_write_decision(&s->out, s->vm, s->app_id, s->app_id_len, false);
-    if (s->out.failed || !collect_reasons(s)) {
-        s->reasons = NULL;
-        s->nreasons = 0;
-        const char *m = "out of memory writing the decision";
-        return fail_decision(s, err, CREDO_E_MEMORY, m, NULL, 0, 0, m);
+    const cr_decide_opts how = {.line = s->decisions, .app_id = s->app_id, .app_id_len = s->app_id_len};
+    cr_decided d;
+    cr_decide(s->vm, line, len, &s->out, &how, &d);
+    if (line) {   /* the application's name as read, for an ERROR line written again below */
+        s->app_id = d.read.app_id;
+        s->app_id_len = d.read.app_id_len;
     }
-    s->out.p[--s->out.len] = '\0';
-    s->state = ST_DECIDED;
-    return CREDO_OK;
+    if (d.status == CR_DECIDED && collect_reasons(s)) {
+        end_line(s);
+        s->state = ST_DECIDED;
+        return CREDO_OK;
+    }
+    if (d.status == CR_BAD_INPUT)
+        return failed(s, err, CREDO_E_INPUT, NULL, 0, 0, d.error);
+    if (d.status == CR_RUN_ERROR)
+        return fail_runtime(s, err);
+    /* decided, but memory ran out for its line or its reasons */
+    s->reasons = NULL;
+    s->nreasons = 0;
+    const char *m = "out of memory writing the decision";
+    return fail_decision(s, err, CREDO_E_MEMORY, m, NULL, 0, 0, m);
 }
 
 /* Keeps a copy of the application: texts without escapes stay pointers
@@ -439,13 +460,7 @@ int credo_decide_json(credo_session *s, const char *json, size_t len, credo_erro
         const char *m = "out of memory for the application";
         return fail_decision(s, err, CREDO_E_MEMORY, m, NULL, 0, 0, m);
     }
-    cr_json_result res;
-    int rc = cr_json_read(s->policy->prog->input, s->line, len, &s->vm->arena, &json_limits, s->vm->slots, &res);
-    s->app_id = res.app_id;
-    s->app_id_len = res.app_id_len;
-    if (rc != 0)
-        return fail_decision(s, err, CREDO_E_INPUT, res.error, NULL, 0, 0, res.error);
-    return run_and_write(s, err);
+    return decide(s, s->line, len, err);
 }
 
 void credo_begin(credo_session *s)
@@ -453,6 +468,7 @@ void credo_begin(credo_session *s)
     if (!s)
         return;
     start_application(s);
+    cr_session_begin(s->vm);
     memset(s->given, 0, s->policy->prog->input->nfields * sizeof *s->given);
     memset(&s->pending, 0, sizeof s->pending);
     s->state = ST_BUILDING;
@@ -479,7 +495,7 @@ int credo_decide(credo_session *s, credo_error *err)
         snprintf(m, sizeof m, "%s: required field is missing", in->fields[i].name);
         return fail_decision(s, err, CREDO_E_INPUT, m, NULL, 0, 0, m);
     }
-    return run_and_write(s, err);
+    return decide(s, NULL, 0, err);
 }
 
 /* ---- setters --------------------------------------------------------------- */

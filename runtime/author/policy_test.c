@@ -13,6 +13,7 @@
 #include "lang/parse.h"
 #include "stdlib/stdlib.h"
 #include "runtime/core/date.h"
+#include "runtime/decide.h"
 #include "runtime/io/decision_json.h"
 #include "runtime/io/json_read.h"
 #include "runtime/vm/vm.h"
@@ -728,6 +729,10 @@ static void print_expectation_source(const cr_test_options *opt, const char *src
     fprintf(opt->out, "  expect %.*s\n", (int)n, src + sp.start);
 }
 
+/* Cases are decided explained: the trace printed with a failing case is
+ * the decision line with why, and the count of instructions run. */
+static const cr_decide_opts explained = {.explain = true};
+
 /* The trace printed with a failing case: the decision and why. */
 static void print_trace(const cr_test_options *opt, const cr_session *s, bool ok, const cr_json_result *res)
 {
@@ -854,15 +859,10 @@ static void run_case(const char *test_path, const test_file *tf, const test_case
         tot->failed++;
         return;
     }
-    cr_session_begin(s);
     s->today = t->has_as_of ? t->as_of : tf->has_as_of ? tf->as_of : cr_days_from_civil(2026, 1, 1);
-    cr_json_result res;
-    const char *error = NULL;
+    cr_decided d;
+    const char *error = cr_decide(s, json, strlen(json), NULL, &explained, &d) ? NULL : d.error;
     bool ok = true;
-    if (cr_json_read(s->prog->input, json, strlen(json), &s->arena, NULL, s->slots, &res) != 0)
-        error = res.error;
-    else if (!cr_session_run(s))
-        error = s->error;
     if (!error)
         cr_coverage_add(cov, s);
     bool expects_error = false;
@@ -879,7 +879,7 @@ static void run_case(const char *test_path, const test_file *tf, const test_case
                 print_expectation_source(opt, r->src, e->span);
                 fprintf(opt->out, "    %s\n", msg);
                 if (!error)
-                    print_trace(opt, s, true, &res);
+                    print_trace(opt, s, true, &d.read);
                 ok = false;
             }
             continue;
@@ -894,7 +894,7 @@ static void run_case(const char *test_path, const test_file *tf, const test_case
             print_failure(opt, test_path, r->src, r->len, t->span, t->name, NULL);
             print_expectation_source(opt, r->src, e->span);
             fprintf(opt->out, "    %s\n", msg);
-            print_trace(opt, s, true, &res);
+            print_trace(opt, s, true, &d.read);
             ok = false;
         }
     }
@@ -992,8 +992,6 @@ void cr_test_file(const char *test_path, const cr_test_options *opt, cr_test_tot
             cr_diags_free(&pd);
         }
         cr_session *s = p ? cr_session_new(p, NULL) : NULL;
-        if (s)
-            s->count_instructions = true;   /* a failing case's trace shows the count */
         cr_coverage cov;
         bool cov_ok = p && cr_coverage_init(&cov, p);
         if (p && s && cov_ok) {
@@ -1118,8 +1116,6 @@ void cr_test_cases(const char *policy_path, const char *cases_path, const cr_tes
     memset(&line_rec, 0, sizeof line_rec);
     memset(&expect_rec, 0, sizeof expect_rec);
     cr_session *s = cr_session_new(p, NULL);
-    if (s)
-        s->count_instructions = true;   /* a failing case's trace shows the count */
     cr_coverage cov;
     bool cov_ok = cr_coverage_init(&cov, p);
     if (!s || !cov_ok || !case_schema(p, &a, &line_rec, &expect_rec)) {
@@ -1151,7 +1147,8 @@ void cr_test_cases(const char *policy_path, const char *cases_path, const cr_tes
             if (caseslots[0].tag == CR_TEXT)
                 snprintf(name, sizeof name, "%.*s", (int)caseslots[0].len, caseslots[0].u.s);
             memcpy(s->slots, caseslots[1].u.items, p->input->nfields * sizeof *s->slots);
-            bool ran = cr_session_run(s);
+            cr_decided d;
+            bool ran = cr_decide(s, NULL, 0, NULL, &explained, &d);
             if (ran)
                 cr_coverage_add(&cov, s);
             const cr_value *exp = caseslots[2].tag == CR_RECORD ? caseslots[2].u.items : NULL;

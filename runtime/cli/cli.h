@@ -38,17 +38,8 @@ int64_t cr_cli_today(void);
  * CR_MAX_INSTRUCTIONS_MAX.  False, with the reason on stderr, if not. */
 bool cr_cli_parse_budget(const char *cmd, const char *v, uint64_t *out);
 
-/* One input line decided exactly as `credo run` writes it (cli_run.c);
- * the replay of `credo audit show` goes through the same code. */
-typedef struct cr_cli_decided {
-    bool ok;                     /* a decision; false: an ERROR line */
-    const char *app_id;          /* NULL when the line has none */
-    size_t app_id_len;
-} cr_cli_decided;
-/* Appends the decision or ERROR line (with its newline) to out. */
-void cr_cli_decide(cr_session *s, const char *line, size_t len, uint64_t lineno, bool explain, cr_buf *out,
-                   cr_cli_decided *d);
-/* Adds "policy" and "version" to the line at out[start..] (challenger runs). */
+/* Adds "policy" and "version" to the line cr_decide (runtime/decide.h)
+ * wrote at out[start..]: challenger runs (cli_run.c). */
 void cr_cli_tag_policy(cr_buf *out, size_t start, const cr_program *p);
 
 /* Each command: argv[0] is the first argument after the command's name. */

@@ -9,6 +9,7 @@
 
 #include "runtime/cli/cli.h"
 #include "runtime/core/date.h"
+#include "runtime/decide.h"
 #include "runtime/audit/decision_log.h"
 
 static const char usage_audit[] =
@@ -350,9 +351,9 @@ static int replay(const stored_policy *sp, const char *application, size_t app_l
     bool same = false;
     for (int explain = 0; explain < 2 && !same; explain++)
         for (int tag = 0; tag < 2 && !same; tag++) {
-            cr_cli_decided d;
+            cr_decided d;
             out.len = 0;
-            cr_cli_decide(s, line, app_len, lineno, explain, &out, &d);
+            cr_decide(s, line, app_len, &out, &(cr_decide_opts){.line = lineno, .explain = explain}, &d);
             if (tag)
                 cr_cli_tag_policy(&out, 0, sp->prog);
             same = out.len == results_len + 1 && memcmp(out.p, results, results_len) == 0;
@@ -360,9 +361,9 @@ static int replay(const stored_policy *sp, const char *application, size_t app_l
     if (same) {
         printf("replay: identical\n");
     } else {
-        cr_cli_decided d;
+        cr_decided d;
         out.len = 0;
-        cr_cli_decide(s, line, app_len, lineno, false, &out, &d);
+        cr_decide(s, line, app_len, &out, &(cr_decide_opts){.line = lineno}, &d);
         size_t shown = out.len ? out.len - 1 : 0;  /* the plain line, without --explain */
         printf("replay: DIFFERENT, from byte %zu\n", first_difference(results, results_len, out.p, shown));
         printf("  logged    %.*s\n", (int)results_len, results);

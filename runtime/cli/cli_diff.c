@@ -12,7 +12,7 @@
 #include "runtime/core/date.h"
 #include "runtime/author/diff_pop.h"
 #include "runtime/author/diff_report.h"
-#include "runtime/io/json_read.h"
+#include "runtime/decide.h"
 #include "runtime/vm/vm.h"
 
 static const char usage_diff[] =
@@ -177,27 +177,20 @@ static int policy_review(const diff_opts *o, const cr_program *a, const cr_progr
 /* ---- champion/challenger over a population --------------------------------- */
 
 typedef struct side {
-    const cr_program *p;
     cr_session *s;
-    cr_json_result res;
+    cr_decided d;
 } side;
 
 /* Decides one line under one policy: NULL, or why it is an ERROR. */
-static const char *decide(side *sd, const char *line, size_t len, const cr_json_limits *jl)
+static const char *decide(side *sd, const char *line, size_t len)
 {
-    cr_session_begin(sd->s);
-    if (cr_json_read(sd->p->input, line, len, &sd->s->arena, jl, sd->s->slots, &sd->res) != 0)
-        return sd->res.error;
-    if (!cr_session_run(sd->s))
-        return sd->s->error;
-    return NULL;
+    return cr_decide(sd->s, line, len, NULL, NULL, &sd->d) ? NULL : sd->d.error;
 }
 
 /* Every line of in through both policies into d; 0, or 1 when reading
  * fails or memory runs out. */
 static int run_population(FILE *in, const char *name, side *a, side *b, cr_popdiff *d)
 {
-    cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -208,10 +201,10 @@ static int run_population(FILE *in, const char *name, side *a, side *b, cr_popdi
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             len--;
         lineno++;
-        cr_diff_side x = {a->s, decide(a, line, len, &jl)};
-        cr_diff_side y = {b->s, decide(b, line, len, &jl)};
+        cr_diff_side x = {a->s, decide(a, line, len)};
+        cr_diff_side y = {b->s, decide(b, line, len)};
         /* each reader finds app_id on its own; either will do */
-        const cr_json_result *r = a->res.app_id ? &a->res : &b->res;
+        const cr_decided *r = a->d.app_id ? &a->d : &b->d;
         if (!cr_popdiff_add(d, r->app_id, r->app_id_len, lineno, &x, &y)) {
             fprintf(stderr, "credo diff: out of memory at line %llu\n", (unsigned long long)lineno);
             rc = 1;
@@ -296,8 +289,8 @@ static int population(const diff_opts *o, const cr_program *pa, const cr_program
             fclose(in);
         return 1;
     }
-    side a = {pa, cr_session_new(pa, &o->limits), {0}};
-    side b = {pb, cr_session_new(pb, &o->limits), {0}};
+    side a = {.s = cr_session_new(pa, &o->limits)};
+    side b = {.s = cr_session_new(pb, &o->limits)};
     cr_popdiff d;
     int rc = 1;
     if (!a.s || !b.s || !cr_popdiff_init(&d, pa, pb)) {

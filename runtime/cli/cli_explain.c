@@ -6,8 +6,8 @@
 
 #include "runtime/cli/cli.h"
 #include "runtime/core/date.h"
+#include "runtime/decide.h"
 #include "runtime/io/explain.h"
-#include "runtime/io/json_read.h"
 #include "runtime/vm/vm.h"
 
 static const char usage_explain[] =
@@ -156,20 +156,17 @@ int cr_cmd_explain(int argc, char **argv)
     if (s && trace.items) {
         s->today = today;
         s->trace = &trace;
-        cr_session_begin(s);
-        cr_json_result res;
-        if (cr_json_read(p->input, text, len, &s->arena, NULL, s->slots, &res) != 0) {
-            fprintf(stderr, "credo explain: the application is an ERROR: %s\n", res.error);
-        } else if (!cr_session_run(s)) {
-            fprintf(stderr, "credo explain: the application is an ERROR: %s\n", s->error);
+        cr_decided d;
+        if (!cr_decide(s, text, len, NULL, NULL, &d)) {
+            fprintf(stderr, "credo explain: the application is an ERROR: %s\n", d.error);
         } else {
             if (json) {
                 cr_buf b = {0};
-                cr_explain_json(&b, s, res.app_id, res.app_id_len);
+                cr_explain_json(&b, s, d.app_id, d.app_id_len);
                 fwrite(b.p, 1, b.len, stdout);
                 cr_buf_free(&b);
             } else {
-                cr_explain_text(stdout, s, res.app_id, res.app_id_len);
+                cr_explain_text(stdout, s, d.app_id, d.app_id_len);
             }
             rc = 0;
         }

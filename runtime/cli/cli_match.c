@@ -10,8 +10,8 @@
 #include "stdlib/stdlib.h"
 #include "runtime/cli/cli.h"
 #include "runtime/core/date.h"
+#include "runtime/decide.h"
 #include "runtime/io/decision_json.h"
-#include "runtime/io/json_read.h"
 #include "runtime/vm/vm.h"
 
 static const char usage_match[] =
@@ -74,15 +74,9 @@ static void try_policy(const char *path, const char *app, size_t len, int64_t to
         return;
     }
     s->today = today;
-    cr_session_begin(s);
-    cr_json_result res;
-    if (cr_json_read(p->input, app, len, &s->arena, NULL, s->slots, &res) != 0) {
-        o->status = 3;
-        o->detail = strdup(res.error);
-    } else if (!cr_session_run(s)) {
-        o->status = 4;
-        o->detail = strdup(s->error);
-    } else {
+    cr_buf b = {0};
+    cr_decided d;
+    if (cr_decide(s, app, len, &b, NULL, &d)) {
         o->status = (int)s->outcome == CR_APPROVE ? 0 : s->outcome == CR_REFER ? 1 : 2;
         o->reasons = value_json(s->reasons);
         for (uint32_t i = 0; i < p->nresults; i++) {
@@ -96,11 +90,14 @@ static void try_policy(const char *path, const char *app, size_t len, int64_t to
                 o->rate = v;
             }
         }
-        cr_buf b = {0};
-        cr_write_decision(&b, s, res.app_id, res.app_id_len, false);
         if (b.len && b.p[b.len - 1] == '\n')
             b.p[--b.len] = '\0';
         o->detail = b.p;
+    } else {
+        /* a field the product needs is missing or mistyped: it does not fit */
+        o->status = d.status == CR_BAD_INPUT ? 3 : 4;
+        o->detail = strdup(d.error);
+        cr_buf_free(&b);
     }
     cr_session_free(s);
     cr_program_free(p);

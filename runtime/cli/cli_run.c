@@ -24,9 +24,9 @@
 
 #include "runtime/cli/cli.h"
 #include "runtime/core/date.h"
+#include "runtime/decide.h"
 #include "runtime/io/decision_json.h"
 #include "runtime/audit/decision_log.h"
-#include "runtime/io/json_read.h"
 #include "runtime/core/limit.h"
 #include "runtime/vm/vm.h"
 
@@ -89,36 +89,7 @@ static const char usage_run[] =
     "input cannot be read or the log cannot be written, 2 usage, 3 finished\n"
     "with at least one ERROR line.\n";
 
-/* ---- deciding one line (shared with the replay of credo audit) ---------------- */
-
-void cr_cli_decide(cr_session *s, const char *line, size_t len, uint64_t lineno, bool explain, cr_buf *out,
-                   cr_cli_decided *d)
-{
-    static const cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
-    const cr_program *p = s->prog;
-    cr_json_result res;
-    size_t start = out->len;
-    cr_session_begin(s);
-    s->count_instructions = explain;   /* the explained decision shows the count */
-    d->ok = false;
-    if (cr_json_read(p->input, line, len, &s->arena, &jl, s->slots, &res) != 0) {
-        cr_write_error(out, res.app_id, res.app_id_len, lineno, res.error);
-    } else if (!cr_session_run(s)) {
-        cr_write_error(out, res.app_id, res.app_id_len, lineno, s->error);
-    } else {
-        cr_write_decision(out, s, res.app_id, res.app_id_len, explain);
-        d->ok = true;
-    }
-    d->app_id = res.app_id;
-    d->app_id_len = res.app_id_len;
-    if (out->failed) {
-        out->failed = false;
-        out->len = start;
-        cr_write_error(out, NULL, 0, lineno, "out of memory writing the decision");
-        d->ok = false;
-        d->app_id = NULL;
-    }
-}
+/* ---- the challenger's tag (shared with credo serve and the replay of credo audit) ---- */
 
 void cr_cli_tag_policy(cr_buf *out, size_t start, const cr_program *p)
 {
@@ -633,7 +604,11 @@ static void log_columns(decider *w, const cr_session *s, bool ok, size_t *reason
 static void decide_line(const runner *r, decider *w, const char *line, size_t len, uint64_t lineno, line_rec *rec)
 {
     const run_opts *o = r->o;
-    cr_cli_decided d;
+    const cr_decide_opts how = {.line = lineno, .explain = o->explain};
+    cr_decided d;
+    bool ok = false;
+    const char *app_id = NULL;
+    size_t app_id_len = 0;
     cr_session *s = w->s;
     memset(rec, 0, sizeof *rec);
     rec->out = w->buf.len;
@@ -642,39 +617,38 @@ static void decide_line(const runner *r, decider *w, const char *line, size_t le
         char what[64], size[32];
         snprintf(what, sizeof what, "line: longer than %s", cr_size_text(o->max_line, size, sizeof size));
         cr_write_error(&w->buf, NULL, 0, lineno, what);
-        d = (cr_cli_decided){.ok = false, .app_id = NULL};
     } else {
-        cr_cli_decide(s, line, len, lineno, o->explain, &w->buf, &d);
-    }
-    if (r->second && !o->shadow) {
-        if (line && d.app_id && in_share(d.app_id, d.app_id_len, o->share_bp)) {
+        ok = cr_decide(s, line, len, &w->buf, &how, &d);
+        if (r->second && !o->shadow && d.app_id && in_share(d.app_id, d.app_id_len, o->share_bp)) {
             s = w->s2;
             w->buf.len = rec->out;
-            cr_cli_decide(s, line, len, lineno, o->explain, &w->buf, &d);
+            ok = cr_decide(s, line, len, &w->buf, &how, &d);
         }
-        cr_cli_tag_policy(&w->buf, rec->out, s->prog);
+        app_id = d.app_id;
+        app_id_len = d.app_id_len;
     }
+    if (r->second && !o->shadow)
+        cr_cli_tag_policy(&w->buf, rec->out, s->prog);
     rec->out_len = w->buf.len - rec->out;
-    rec->ok = d.ok;
+    rec->ok = ok;
     rec->prog = s->prog;
     rec->outcome = (uint8_t)s->outcome;
-    rec->has_app = d.app_id != NULL;
+    rec->has_app = app_id != NULL;
     rec->app = w->buf.len;
-    if (d.app_id)
-        cr_buf_put(&w->buf, d.app_id, d.app_id_len);
+    if (app_id)
+        cr_buf_put(&w->buf, app_id, app_id_len);
     rec->app_len = w->buf.len - rec->app;
     if (r->log)
-        log_columns(w, s, d.ok, &rec->reasons, &rec->reasons_len, &rec->fired, &rec->fired_len);
+        log_columns(w, s, ok, &rec->reasons, &rec->reasons_len, &rec->fired, &rec->fired_len);
     if (o->shadow && line) {
-        cr_cli_decided d2;
+        cr_decided d2;
         rec->has_shadow = true;
         rec->out2 = w->buf.len;
-        cr_cli_decide(w->s2, line, len, lineno, o->explain, &w->buf, &d2);
+        rec->ok2 = cr_decide(w->s2, line, len, &w->buf, &how, &d2);
         cr_cli_tag_policy(&w->buf, rec->out2, r->second);
         rec->out2_len = w->buf.len - rec->out2;
-        rec->ok2 = d2.ok;
         rec->outcome2 = (uint8_t)w->s2->outcome;
-        log_columns(w, w->s2, d2.ok, &rec->reasons2, &rec->reasons2_len, &rec->fired2, &rec->fired2_len);
+        log_columns(w, w->s2, rec->ok2, &rec->reasons2, &rec->reasons2_len, &rec->fired2, &rec->fired2_len);
     }
 }
 

@@ -6,7 +6,7 @@
  *   GET  /metrics          Prometheus text
  *
  * An application is decided exactly as `credo run` decides a line (the
- * same cr_cli_decide), and the answer is the line run writes with
+ * same cr_decide), and the answer is the line run writes with
  * "policy", "version" and "sha256" added.  The policies come from
  * registry.c, which compiles changed files in its own thread and
  * swaps them in whole; the counters are in metrics.c.
@@ -31,6 +31,7 @@
 #include <microhttpd.h>
 
 #include "runtime/cli/cli.h"
+#include "runtime/decide.h"
 #include "runtime/serve/metrics.h"
 #include "runtime/serve/registry.h"
 #include "runtime/core/date.h"
@@ -401,10 +402,10 @@ static void decide_one(cr_session *s, const char *app, size_t len, uint64_t n, c
                        uint64_t counts[CR_METRIC_OUTCOMES])
 {
     size_t start = out->len;
-    cr_cli_decided d;
-    cr_cli_decide(s, app, len, n, false, out, &d);
+    cr_decided d;
+    bool ok = cr_decide(s, app, len, out, &(cr_decide_opts){.line = n}, &d);
     tag_version(out, start, s->prog);
-    counts[d.ok ? (int)s->outcome : CR_METRIC_ERROR]++;
+    counts[ok ? (int)s->outcome : CR_METRIC_ERROR]++;
 }
 
 /* "[\n" decisions joined by ",\n" "\n]\n": one decision a line, like run,

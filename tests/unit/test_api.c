@@ -1,7 +1,9 @@
 /* Unit tests for the public API (runtime/credo.h), through that header
  * only: loading and identity, every error code with its place, deciding
  * by JSON and field by field (the same decision lines), reading results,
- * and four threads sharing one policy.
+ * and four threads sharing one policy.  Last, the one path every
+ * decision takes underneath (runtime/decide.h, cr_decide): the lines the
+ * API gives are its lines, in each of its modes.
  *
  * Run from the project root (make unit does): the reference policy and
  * its 5,000 applicants are read from policies/ and tests/reference/.
@@ -22,6 +24,10 @@
 #include <sha2.h>
 
 #include "runtime/credo.h"
+
+#include "lang/compile.h"
+#include "runtime/core/date.h"
+#include "runtime/decide.h"
 
 #define POLICY "policies/sme_tax_loan.credo"
 #define APPLICANTS "tests/reference/applicants.jsonl"
@@ -732,6 +738,128 @@ static void test_threads(void **state)
     credo_policy_free(p);
 }
 
+/* ---- the one decision path (runtime/decide.h) -------------------------------------- */
+
+/* The reference policy's program as the library keeps it, and a session
+ * of it as of AS_OF. */
+typedef struct vm_fixture {
+    cr_program *prog;
+    cr_session *s;
+} vm_fixture;
+
+static vm_fixture vm_reference(void)
+{
+    vm_fixture f;
+    size_t len;
+    char *src = cr_read_file(POLICY, &len);
+    assert_non_null(src);
+    cr_diags d;
+    cr_diags_init(&d, POLICY, src, len);
+    f.prog = cr_compile(POLICY, src, len, &d);
+    assert_non_null(f.prog);
+    assert_int_equal(d.errors, 0);
+    cr_diags_free(&d);
+    free(src);
+    f.s = cr_session_new(f.prog, NULL);
+    assert_non_null(f.s);
+    assert_true(cr_date_parse(AS_OF, strlen(AS_OF), &f.s->today));
+    return f;
+}
+
+static void vm_free(vm_fixture *f)
+{
+    cr_session_free(f->s);
+    cr_program_free(f->prog);
+}
+
+/* The examples (every outcome, a bad line, a run-time error) and the first
+ * 200 reference applicants, one session each way: the API's line is
+ * cr_decide's line without its newline, numbered alike, with the same
+ * verdict. */
+static void test_decide_path_is_the_api(void **state)
+{
+    (void)state;
+    vm_fixture f = vm_reference();
+    cr_session *vm = f.s;
+    credo_policy *p = load_reference();
+    credo_session *s = session_for(p);
+    lines E = read_lines("examples/applicants.jsonl"), L = read_lines(APPLICANTS);
+    cr_buf out = {0};
+    int seen[4] = {0};
+    for (size_t i = 0; i < E.n + 200; i++) {
+        const char *line = i < E.n ? E.v[i] : L.v[i - E.n];
+        cr_decided d;
+        out.len = 0;
+        bool ok = cr_decide(vm, line, strlen(line), &out, &(cr_decide_opts){.line = i + 1}, &d);
+        credo_error err;
+        int rc = credo_decide_json(s, line, strlen(line), &err);
+        seen[d.status]++;
+        assert_int_equal(ok, d.status == CR_DECIDED);
+        assert_int_equal(ok, d.error == NULL);
+        assert_int_equal(rc, d.status == CR_DECIDED ? CREDO_OK : d.status == CR_BAD_INPUT ? CREDO_E_INPUT
+                                                                                      : CREDO_E_RUNTIME);
+        if (d.status == CR_BAD_INPUT)
+            assert_string_equal(err.message, d.error);
+        size_t n;
+        const char *json = credo_decision_json(s, &n);
+        assert_int_equal(out.len, n + 1);
+        assert_memory_equal(out.p, json, n);
+        assert_int_equal(out.p[n], '\n');
+    }
+    assert_true(seen[CR_DECIDED] > 0 && seen[CR_BAD_INPUT] > 0 && seen[CR_RUN_ERROR] > 0);
+    assert_int_equal(seen[CR_WRITE_FAILED], 0);
+    cr_buf_free(&out);
+    free_lines(&E);
+    free_lines(&L);
+    credo_session_free(s);
+    credo_policy_free(p);
+    vm_free(&f);
+}
+
+/* The same application three ways: read by cr_decide; read by the caller
+ * into the slots (line NULL, app_id given); with nothing written.  Then
+ * explained: the plain line's results, then why and the count. */
+static void test_decide_path_modes(void **state)
+{
+    (void)state;
+    vm_fixture f = vm_reference();
+    cr_session *vm = f.s;
+    lines L = read_lines(APPLICANTS);
+    const char *line = L.v[15];   /* APP00000016: REFER with three reasons */
+    size_t len = strlen(line);
+    cr_buf plain = {0}, out = {0};
+    cr_decided d;
+    assert_true(cr_decide(vm, line, len, &plain, NULL, &d));
+    assert_int_equal(vm->outcome, CR_REFER);
+    assert_int_equal(d.app_id_len, 11);
+    assert_memory_equal(d.app_id, "APP00000016", 11);
+
+    cr_session_begin(vm);
+    cr_json_result res;
+    assert_int_equal(cr_json_read(f.prog->input, line, len, &vm->arena, NULL, vm->slots, &res), 0);
+    const cr_decide_opts named = {.app_id = res.app_id, .app_id_len = res.app_id_len};
+    assert_true(cr_decide(vm, NULL, 0, &out, &named, &d));
+    assert_int_equal(out.len, plain.len);
+    assert_memory_equal(out.p, plain.p, plain.len);
+
+    assert_true(cr_decide(vm, line, len, NULL, NULL, &d));
+    assert_int_equal(vm->outcome, CR_REFER);
+    assert_false(cr_decide(vm, "nope", 4, NULL, NULL, &d));
+    assert_int_equal(d.status, CR_BAD_INPUT);
+    assert_string_equal(d.error, "json: byte 0: expected an object");
+
+    out.len = 0;
+    assert_true(cr_decide(vm, line, len, &out, &(cr_decide_opts){.explain = true}, &d));
+    assert_true(vm->count_instructions && vm->executed > 0);
+    assert_true(out.len > plain.len);
+    assert_memory_equal(out.p, plain.p, plain.len - 2);   /* all but "}\n" */
+    assert_memory_equal(out.p + plain.len - 2, ",\"explain\":{", 12);
+    cr_buf_free(&plain);
+    cr_buf_free(&out);
+    free_lines(&L);
+    vm_free(&f);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -749,6 +877,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_setter_errors),
         cmocka_unit_test(test_null_arguments),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_decide_path_is_the_api),
+        cmocka_unit_test(test_decide_path_modes),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
