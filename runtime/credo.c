@@ -20,6 +20,7 @@
 
 #include "lang/compile.h"
 #include "lang/credoc.h"
+#include "runtime/core/ed25519.h"
 #include "runtime/core/date.h"
 #include "runtime/core/utf8.h"
 #include "runtime/decide.h"
@@ -218,10 +219,11 @@ credo_policy *credo_policy_compile(const char *name, const char *src, size_t len
 /* A .credoc from `credo compile`: read and verified, not compiled, as
  * every credo command loads one.  A damaged one cannot be used, like a
  * policy that does not compile. */
-static credo_policy *load_compiled(const char *path, const char *data, size_t len, credo_error *err)
+static credo_policy *load_compiled(const char *path, const char *data, size_t len, const cr_credoc_trust *trust,
+                                   credo_error *err)
 {
     char why[400];
-    cr_program *prog = cr_credoc_read(data, len, NULL, why, sizeof why);
+    cr_program *prog = cr_credoc_read(data, len, trust, why, sizeof why);
     if (!prog) {
         set_error(err, CREDO_E_COMPILE, path, 0, 0, "cannot load %s: %s", path, why);
         return NULL;
@@ -229,9 +231,10 @@ static credo_policy *load_compiled(const char *path, const char *data, size_t le
     return wrap_program(prog, path, err);
 }
 
-credo_policy *credo_policy_load(const char *path, credo_error *err)
+/* Loads path, a .credoc under trust (NULL: any sealed one) or, without a
+ * trust list, a source. */
+static credo_policy *load_policy(const char *path, const cr_credoc_trust *trust, credo_error *err)
 {
-    clear_error(err);
     if (!path) {
         set_error(err, CREDO_E_USAGE, NULL, 0, 0, "credo_policy_load: path is NULL");
         return NULL;
@@ -244,9 +247,51 @@ credo_policy *credo_policy_load(const char *path, credo_error *err)
                   strerror(e));
         return NULL;
     }
-    credo_policy *p = cr_credoc_is(src, len) ? load_compiled(path, src, len, err)
-                                              : credo_policy_compile(path, src, len, err);
+    credo_policy *p;
+    if (cr_credoc_is(src, len))
+        p = load_compiled(path, src, len, trust, err);
+    else if (trust && trust->nkeys) {
+        set_error(err, CREDO_E_COMPILE, path, 0, 0,
+                  "cannot load %s: it is a policy's source; only a .credoc signed by a trusted key is loaded", path);
+        p = NULL;
+    } else
+        p = credo_policy_compile(path, src, len, err);
     free(src);   /* the program keeps its own copy */
+    return p;
+}
+
+credo_policy *credo_policy_load(const char *path, credo_error *err)
+{
+    clear_error(err);
+    return load_policy(path, NULL, err);
+}
+
+credo_policy *credo_policy_load_trusted(const char *path, const char *const *keys, size_t nkeys, credo_error *err)
+{
+    clear_error(err);
+    if (!keys || !nkeys) {
+        set_error(err, CREDO_E_USAGE, NULL, 0, 0, "credo_policy_load_trusted: no keys");
+        return NULL;
+    }
+    cr_ed25519_key *k = calloc(nkeys, sizeof *k);
+    if (!k) {
+        set_error(err, CREDO_E_MEMORY, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    credo_policy *p = NULL;
+    char why[300];
+    size_t i = 0;
+    for (; i < nkeys; i++)
+        if (!keys[i] || !cr_ed25519_read(keys[i], &k[i], why, sizeof why))
+            break;
+    if (i < nkeys) {
+        set_error(err, CREDO_E_IO, keys[i] ? keys[i] : "", 0, 0, "%s", keys[i] ? why : "a key path is NULL");
+    } else {
+        cr_credoc_trust trust = {k, (uint32_t)nkeys};
+        p = load_policy(path, &trust, err);
+    }
+    memset(k, 0, nkeys * sizeof *k);   /* a private key given by mistake does not linger */
+    free(k);
     return p;
 }
 
@@ -254,6 +299,8 @@ const char *credo_policy_name(const credo_policy *p) { return p ? p->prog->name 
 const char *credo_policy_version(const credo_policy *p) { return p ? p->prog->version : NULL; }
 const char *credo_policy_owner(const credo_policy *p) { return p ? p->prog->owner : NULL; }
 const char *credo_policy_sha256(const credo_policy *p) { return p ? p->prog->sha256 : NULL; }
+const char *credo_policy_program_sha256(const credo_policy *p) { return p ? p->prog->program_sha256 : NULL; }
+const char *credo_policy_signed_by(const credo_policy *p) { return p ? p->prog->signed_by : NULL; }
 
 const char *credo_policy_effective(const credo_policy *p)
 {

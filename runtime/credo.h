@@ -76,6 +76,12 @@ typedef struct credo_session credo_session;
  * `credo compile` is read and verified instead of compiled (a damaged
  * one is CREDO_E_COMPILE, without a line). */
 credo_policy *credo_policy_load(const char *path, credo_error *err);
+/* As credo_policy_load, but only a .credoc signed by one of the Ed25519
+ * public keys in the PEM files keys[0..nkeys) loads (`credo compile
+ * --sign`, `credo run --trust`): a source, an unsigned .credoc or one
+ * signed by another key is CREDO_E_COMPILE; a key that cannot be read is
+ * CREDO_E_IO. */
+credo_policy *credo_policy_load_trusted(const char *path, const char *const *keys, size_t nkeys, credo_error *err);
 /* Compiles the policy source src[0..len); name is the file name that
  * diagnostics and run-time errors give, and the folder of name is where
  * the policy's reference tables (`lookup ... from csv "PATH"`) are read
@@ -90,6 +96,12 @@ const char *credo_policy_version(const credo_policy *p);
 const char *credo_policy_effective(const credo_policy *p);   /* "YYYY-MM-DD" */
 const char *credo_policy_owner(const credo_policy *p);
 const char *credo_policy_sha256(const credo_policy *p);      /* of the source, 64 hex digits */
+/* What runs: the SHA-256 of the compiled program (README.md, "Compiled
+ * policies"), 64 hex digits; the same for a source and its .credoc. */
+const char *credo_policy_program_sha256(const credo_policy *p);
+/* The id of the trusted key that signed it (credo_policy_load_trusted), or
+ * "" when it was not loaded that way. */
+const char *credo_policy_signed_by(const credo_policy *p);
 
 /* ---- sessions --------------------------------------------------------------- */
 

@@ -39,19 +39,23 @@
 static const char usage_serve[] =
     "usage: credo serve [options] DIR\n"
     "\n"
-    "Serves every policy DIR/*.credo (not *.test.credo) over HTTP, by the name\n"
-    "in its header, and reloads a policy when its file changes: the new version\n"
-    "is compiled in the background and swapped in whole; one that does not\n"
-    "compile is reported on stderr and the old version goes on serving.\n"
+    "Serves every policy DIR/*.credo (not *.test.credo) and every compiled\n"
+    "DIR/*.credoc over HTTP, by the name in its header, and reloads a policy\n"
+    "when its file changes: the new version is compiled in the background and\n"
+    "swapped in whole; one that does not compile is reported on stderr and the\n"
+    "old version goes on serving.  With --trust KEY.pub only .credoc files\n"
+    "signed by that key are served (credo compile --sign).\n"
     "\n"
     "  POST /v1/decide/NAME   a JSON object (one application): its decision, as\n"
-    "                         credo run writes it, with \"policy\", \"version\" and\n"
-    "                         \"sha256\" added; a JSON array of applications: the\n"
+    "                         credo run writes it, with \"policy\", \"version\",\n"
+    "                         \"sha256\" and \"program_sha256\" added; a JSON array\n"
+    "                         of applications: the\n"
     "                         array of their decisions, in order.  An application\n"
     "                         that cannot be decided gets its ERROR object (200).\n"
     "                         400: the body is not a JSON object or array; 404: no\n"
     "                         such policy; 413: the body is too large\n"
-    "  GET  /v1/policies      name, version, sha256, effective, file, loaded_at\n"
+    "  GET  /v1/policies      name, version, sha256, program_sha256, effective,\n"
+    "                         file, loaded_at\n"
     "  GET  /healthz          ok\n"
     "  GET  /metrics          Prometheus text: decisions, errors, latency, reloads\n"
     "\n"
@@ -395,6 +399,8 @@ static void tag_version(cr_buf *out, size_t start, const cr_program *p)
     out->len -= 2;                            /* reopen the object: drop "}\n" */
     cr_buf_puts(out, ",\"sha256\":\"");
     cr_buf_puts(out, p->sha256);
+    cr_buf_puts(out, "\",\"program_sha256\":\"");
+    cr_buf_puts(out, p->program_sha256);
     cr_buf_puts(out, "\"}\n");
 }
 

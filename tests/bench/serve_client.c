@@ -15,7 +15,7 @@
  *
  * -e EXPECTED: every response must be 200 with the body EXPECTED's first
  * line (a decision as `credo run` writes it) followed by the "policy",
- * "version" and "sha256" credo serve adds; the versions seen are counted
+ * "version", "sha256" and "program_sha256" credo serve adds; the versions seen are counted
  * and printed as "version V N".  Exit status 0 when every request
  * succeeded (and there was at least one), 1 otherwise, 2 usage. */
 #include <arpa/inet.h>
@@ -201,7 +201,8 @@ static void count_version(worker *w, const char *v, size_t n)
     c->n = 1;
 }
 
-/* 200, the expected decision, then "policy", "version", "sha256" and the end. */
+/* 200, the expected decision, then "policy", "version", "sha256",
+ * "program_sha256" and the end. */
 static bool check_response(worker *w, const response *r)
 {
     const options *o = w->o;
@@ -216,13 +217,15 @@ static bool check_response(worker *w, const response *r)
     static const char policy[] = ",\"policy\":\"";
     static const char version[] = "\",\"version\":\"";
     static const char sha[] = "\",\"sha256\":\"";
+    static const char prog[] = "\",\"program_sha256\":\"";
     const char *b = r->body, *end = r->body + r->len;
     const char *v = NULL, *ve = NULL;
     bool ok = r->len > o->expect_len + sizeof policy && memcmp(b, o->expect, o->expect_len) == 0 &&
               memcmp(b + o->expect_len, policy, sizeof policy - 1) == 0 && r->len >= 2 && end[-2] == '}' &&
               end[-1] == '\n' && (v = strstr(b + o->expect_len, version)) && v < end &&
               (ve = memchr(v + sizeof version - 1, '"', (size_t)(end - v - (sizeof version - 1)))) &&
-              (size_t)(end - ve) == sizeof sha - 1 + 64 + 3 && memcmp(ve, sha, sizeof sha - 1) == 0;
+              (size_t)(end - ve) == sizeof sha - 1 + 64 + sizeof prog - 1 + 64 + 3 &&
+              memcmp(ve, sha, sizeof sha - 1) == 0 && memcmp(ve + sizeof sha - 1 + 64, prog, sizeof prog - 1) == 0;
     if (!ok) {
         report("unexpected body", r->body, r->len);
         return false;

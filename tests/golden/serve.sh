@@ -3,7 +3,7 @@
 # policies/sme_tax_loan.credo, served on a free loopback port (--port 0;
 # the port is read from the server's stderr).  Checks /healthz,
 # /v1/policies, that a decision and an array of 100 equal `credo run`'s
-# lines plus "policy", "version" and "sha256", the ERROR object of a bad
+# lines plus "policy", "version", "sha256" and "program_sha256", the ERROR object of a bad
 # application, the refusals (400, 404, 405, 413) and /metrics.
 #
 # Then a reload storm: tests/bench/serve_client.c (built here) posts one
@@ -74,9 +74,12 @@ req() {
     shift
     curl -s -o "$out" -w '%{http_code}' "$@"
 }
-# tag VERSION SHA: credo run's lines with what credo serve adds
+# tag VERSION SHA FILE: credo run's lines with what credo serve adds; the
+# program's identity is the one credo disasm shows for FILE
 tag() {
-    sed "s/}\$/,\"policy\":\"sme_tax_loan\",\"version\":\"$1\",\"sha256\":\"$2\"}/"
+    prog=$("$credo" disasm "$3" | sed -n 's/^; program sha256 \([0-9a-f]*\).*/\1/p')
+    [ -n "$prog" ] || fail "no program sha256 in credo disasm $3"
+    sed "s/}\$/,\"policy\":\"sme_tax_loan\",\"version\":\"$1\",\"sha256\":\"$2\",\"program_sha256\":\"$prog\"}/"
 }
 expect_same() {
     cmp -s "$1" "$2" || { diff "$1" "$2" | head -10; fail "$3"; }
@@ -94,7 +97,7 @@ grep -q "^{\"name\":\"sme_tax_loan\",\"version\":\"2026.11.1\",\"sha256\":\"$sha
 head -1 tests/reference/applicants.jsonl >"$tmp/one.json"
 "$credo" run --as-of $asof "$src" "$tmp/one.json" >"$tmp/one.run" || fail "credo run on the first applicant"
 [ "$(req "$tmp/one.out" --data-binary @"$tmp/one.json" "$decide")" = 200 ] || fail "decide one: $(cat "$tmp/one.out")"
-tag 2026.11.1 "$sha0" <"$tmp/one.run" >"$tmp/one.want"
+tag 2026.11.1 "$sha0" "$src" <"$tmp/one.run" >"$tmp/one.want"
 expect_same "$tmp/one.want" "$tmp/one.out" "one decision differs from credo run's"
 
 head -100 tests/reference/applicants.jsonl >"$tmp/100.jsonl"
@@ -102,7 +105,7 @@ head -100 tests/reference/applicants.jsonl >"$tmp/100.jsonl"
 "$credo" run --as-of $asof "$src" "$tmp/100.jsonl" >"$tmp/100.run"
 [ "$(wc -l <"$tmp/100.run")" -eq 100 ] || fail "credo run did not decide 100 lines"
 [ "$(req "$tmp/100.out" --data-binary @"$tmp/100.json" "$decide")" = 200 ] || fail "decide 100: $(head -c 300 "$tmp/100.out")"
-{ echo '['; tag 2026.11.1 "$sha0" <"$tmp/100.run" | sed '$!s/$/,/'; echo ']'; } >"$tmp/100.want"
+{ echo '['; tag 2026.11.1 "$sha0" "$src" <"$tmp/100.run" | sed '$!s/$/,/'; echo ']'; } >"$tmp/100.want"
 expect_same "$tmp/100.want" "$tmp/100.out" "the array of 100 differs from credo run's lines"
 
 # a bad application is answered, like run, with its ERROR object
@@ -110,7 +113,7 @@ printf '{"app_id":"BAD1","age":"forty"}\n' >"$tmp/bad.json"
 "$credo" run --as-of $asof "$src" "$tmp/bad.json" >"$tmp/bad.run"
 grep -q '"decision":"ERROR"' "$tmp/bad.run" || fail "credo run did not give an ERROR line"
 [ "$(req "$tmp/bad.out" --data-binary @"$tmp/bad.json" "$decide")" = 200 ] || fail "bad application status"
-tag 2026.11.1 "$sha0" <"$tmp/bad.run" >"$tmp/bad.want"
+tag 2026.11.1 "$sha0" "$src" <"$tmp/bad.run" >"$tmp/bad.want"
 expect_same "$tmp/bad.want" "$tmp/bad.out" "the ERROR object differs from credo run's"
 
 # refusals
@@ -166,6 +169,7 @@ while [ $i -le 20 ]; do
         sed "s/version \"2026.11.1\"/version \"$v\"/; s/^admission {/admission {{/" "$src" >"$dir/.next"
     fi
     sha=$(sha256sum "$dir/.next" | cut -d' ' -f1)
+    [ $((i % 2)) -eq 1 ] && cp "$dir/.next" "$tmp/last.credo"
     mv "$dir/.next" "$dir/sme_tax_loan.credo"
     if [ $((i % 2)) -eq 1 ]; then
         wait_for serving "$v" "$sha" || fail "version $v is not served after 20 s"
@@ -198,7 +202,7 @@ grep -q "^$dir/sme_tax_loan.credo:[0-9]*:[0-9]*: error: " "$tmp/err" || fail "no
 
 serving "$last" "$last_sha" || fail "at the end, $last is not served: $(curl -s "$url/v1/policies")"
 [ "$(req "$tmp/end.out" --data-binary @"$tmp/one.json" "$decide")" = 200 ] || fail "decide after the storm"
-tag "$last" "$last_sha" <"$tmp/one.run" >"$tmp/end.want"
+tag "$last" "$last_sha" "$tmp/last.credo" <"$tmp/one.run" >"$tmp/end.want"
 expect_same "$tmp/end.want" "$tmp/end.out" "after the storm the decision is not $last's"
 curl -s "$url/metrics" >"$tmp/m"
 grep -qxF 'credo_policy_reloads_total{result="ok"} 11' "$tmp/m" || fail "metrics: reloads ok is not 11"

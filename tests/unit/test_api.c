@@ -20,13 +20,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sha2.h>
 
 #include "runtime/credo.h"
 
 #include "lang/compile.h"
+#include "lang/credoc.h"
 #include "runtime/core/date.h"
+#include "runtime/core/ed25519.h"
 #include "runtime/decide.h"
 
 #define POLICY "policies/sme_tax_loan.credo"
@@ -860,6 +863,71 @@ static void test_decide_path_modes(void **state)
     vm_free(&f);
 }
 
+/* A .credoc signed with tests/golden/keys/release.key: loaded under its
+ * public key (and named), refused under another key; a source and an
+ * unsigned .credoc refused under any; the program's identity is the
+ * source's. */
+static void test_load_trusted(void **state)
+{
+    (void)state;
+    const char *release = "tests/golden/keys/release.pub", *other = "tests/golden/keys/other.pub";
+    credo_error err;
+    credo_policy *src = credo_policy_load(POLICY, &err);
+    assert_non_null(src);
+    assert_int_equal(strlen(credo_policy_program_sha256(src)), 64);
+    assert_string_equal(credo_policy_signed_by(src), "");
+
+    /* the signed and the unsigned .credoc (made with the internal API) */
+    char why[256];
+    cr_ed25519_key key;
+    assert_true(cr_ed25519_read("tests/golden/keys/release.key", &key, why, sizeof why));
+    cr_diags d;
+    size_t srclen;
+    char *text = cr_read_file(POLICY, &srclen);
+    assert_non_null(text);
+    cr_diags_init(&d, POLICY, text, srclen);
+    cr_program *prog = cr_compile(POLICY, text, srclen, &d);
+    assert_non_null(prog);
+    cr_diags_free(&d);
+    free(text);
+    char signed_path[] = "/tmp/credo-signed-XXXXXX", plain_path[] = "/tmp/credo-plain-XXXXXX";
+    int fd1 = mkstemp(signed_path), fd2 = mkstemp(plain_path);
+    assert_true(fd1 >= 0 && fd2 >= 0);
+    FILE *f1 = fdopen(fd1, "wb"), *f2 = fdopen(fd2, "wb");
+    assert_true(cr_credoc_write(prog, &key, f1) && cr_credoc_write(prog, NULL, f2));
+    fclose(f1);
+    fclose(f2);
+    cr_program_free(prog);
+
+    const char *keys[] = {other, release};
+    credo_policy *p = credo_policy_load_trusted(signed_path, keys, 2, &err);
+    if (!p)
+        fail_msg("the signed .credoc is refused: %s", err.message);
+    char id[CR_ED25519_ID_LEN + 1];
+    cr_ed25519_id(key.pub, id);
+    assert_string_equal(credo_policy_signed_by(p), id);
+    assert_string_equal(credo_policy_program_sha256(p), credo_policy_program_sha256(src));
+    credo_policy_free(p);
+
+    assert_null(credo_policy_load_trusted(signed_path, keys, 1, &err));
+    assert_int_equal(err.code, CREDO_E_COMPILE);
+    assert_non_null(strstr(err.message, "not signed by a trusted key"));
+    assert_null(credo_policy_load_trusted(plain_path, &release, 1, &err));
+    assert_int_equal(err.code, CREDO_E_COMPILE);
+    assert_non_null(strstr(err.message, "signed by: nobody"));
+    assert_null(credo_policy_load_trusted(POLICY, &release, 1, &err));
+    assert_int_equal(err.code, CREDO_E_COMPILE);
+    assert_non_null(strstr(err.message, "it is a policy's source"));
+    const char *missing = "/nonexistent/key.pub";
+    assert_null(credo_policy_load_trusted(signed_path, &missing, 1, &err));
+    assert_int_equal(err.code, CREDO_E_IO);
+    assert_null(credo_policy_load_trusted(signed_path, NULL, 0, &err));
+    assert_int_equal(err.code, CREDO_E_USAGE);
+    unlink(signed_path);
+    unlink(plain_path);
+    credo_policy_free(src);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -879,6 +947,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_decide_path_is_the_api),
         cmocka_unit_test(test_decide_path_modes),
+        cmocka_unit_test(test_load_trusted),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
