@@ -72,7 +72,29 @@ bool cr_num_div(cr_call_ctx *cx, cr_value a, cr_value b, cr_value *out)
     return dec_op(cx, cr_dec_div(cr_value_dec(a), cr_value_dec(b), &d), d, out, "/");
 }
 
-/* Floored modulo: the result has the sign of b. */
+/* (r * 10) mod m for r < m < 2^127, without passing 2^128: 10r is 8r + 2r,
+ * each doubling reduced as it goes. */
+static cr_u128 mul10_mod(cr_u128 r, cr_u128 m)
+{
+    cr_u128 r2 = r << 1;
+    if (r2 >= m)
+        r2 -= m;
+    cr_u128 r8 = r2;
+    for (int i = 0; i < 2; i++) {
+        r8 <<= 1;
+        if (r8 >= m)
+            r8 -= m;
+    }
+    cr_u128 t = r8 + r2;
+    return t >= m ? t - m : t;
+}
+
+/* Floored modulo: the result has the sign of b.  Exact for every pair of
+ * decimals: both are brought to the larger scale, where the remainder of
+ * their coefficients is computed digit by digit when the dividend's would
+ * not fit, so no quotient is ever formed (a % b fits whenever b does;
+ * only a result that needs more than 38 digits, a tiny negative a with a
+ * huge b, is an overflow). */
 bool cr_num_mod(cr_call_ctx *cx, cr_value a, cr_value b, cr_value *out)
 {
     if (a.tag == CR_INT && b.tag == CR_INT) {
@@ -88,19 +110,49 @@ bool cr_num_mod(cr_call_ctx *cx, cr_value a, cr_value b, cr_value *out)
         *out = cr_int(r);
         return true;
     }
-    cr_dec x = cr_value_dec(a), y = cr_value_dec(b), q, f, m, r;
+    cr_dec x = cr_value_dec(a), y = cr_value_dec(b), r;
     if (cr_dec_sign(y) == 0)
         return cr_call_fail(cx, "division by zero");
-    /* a - b * floor(a / b), with the quotient floored exactly */
-    cr_dec_status st = cr_dec_div(x, y, &q);
-    if (st == CR_DEC_OK) st = cr_dec_round(q, 0, CR_ROUND_FLOOR, &f);
-    if (st == CR_DEC_OK) st = cr_dec_mul(y, f, &m);
-    if (st == CR_DEC_OK) st = cr_dec_sub(x, m, &r);
-    /* the quotient was rounded at 16 digits: correct a remainder that
-     * came out one step past b */
-    if (st == CR_DEC_OK && cr_dec_sign(r) != 0 && cr_dec_sign(r) != cr_dec_sign(y))
-        st = cr_dec_add(r, y, &r);
-    return cr_dec_result(cx, st, r, out);
+    int scale = x.scale > y.scale ? x.scale : y.scale;
+    cr_u128 ax = (cr_u128)(x.coef < 0 ? -x.coef : x.coef), ay = (cr_u128)(y.coef < 0 ? -y.coef : y.coef);
+    cr_u128 m;   /* |b| at the common scale, or a's magnitude already below it */
+    cr_u128 rem;
+    if (y.scale < scale) {
+        /* |b| scaled up; past 38 digits it is larger than any |a| at this
+         * scale, and a result near it would not fit: cr_dec_add says so */
+        const cr_u128 max = (cr_u128)cr_dec_pow10_64[19] * cr_dec_pow10_64[19] - 1;
+        cr_u128 f = cr_dec_pow10_64[scale - y.scale];
+        if (ay > max / f) {
+            rem = ax;
+            m = 0;
+        } else {
+            m = ay * f;
+            rem = ax % m;
+        }
+    } else {
+        m = ay;
+        rem = ax % m;
+        for (int i = x.scale; i < scale; i++)   /* |a| * 10^(scale - x.scale) mod m */
+            rem = mul10_mod(rem, m);
+    }
+    if (rem == 0) {
+        r.coef = 0;
+        r.scale = scale;
+        return cr_dec_result(cx, CR_DEC_OK, r, out);
+    }
+    r.coef = (cr_i128)rem;
+    r.scale = scale;
+    if (x.coef < 0)
+        r.coef = -r.coef;
+    /* truncated remainder has a's sign; floored takes b's: add b once */
+    if ((r.coef < 0) != (y.coef < 0)) {
+        if (m) {
+            r.coef = r.coef < 0 ? (cr_i128)(m - rem) : -(cr_i128)(m - rem);
+            return cr_dec_result(cx, CR_DEC_OK, r, out);
+        }
+        return dec_op(cx, cr_dec_add(r, y, &r), r, out, "%");
+    }
+    return cr_dec_result(cx, CR_DEC_OK, r, out);
 }
 
 bool cr_num_neg(cr_call_ctx *cx, cr_value a, cr_value *out)

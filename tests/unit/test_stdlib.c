@@ -401,6 +401,112 @@ static void test_fast_paths(void **state)
     }
 }
 
+/* ---- % exactly ----------------------------------------------------------------- */
+
+static bool mod(cr_value a, cr_value b, cr_value *out)
+{
+    cr_call_ctx cx = {.arena = &g_arena, .err = g_err, .errsize = sizeof g_err};
+    g_err[0] = '\0';
+    return cr_num_mod(&cx, a, b, out);
+}
+
+static void mod_is(const char *a, const char *b, const char *want)
+{
+    cr_value r;
+    if (!mod(D(a), D(b), &r))
+        fail_msg("%s %% %s: %s (wanted %s)", a, b, g_err, want);
+    char got[CR_DEC_FMT_MAX];
+    cr_dec_format(cr_value_dec(r), got);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s %% %s = %s, wanted %s", a, b, got, want);
+}
+
+/* The remainder always fits, so it is always given, however large the
+ * quotient: the cases a 16-place quotient could not reach. */
+static void test_mod_exact(void **state)
+{
+    (void)state;
+    mod_is("100000000000000000000000", "3", "1");
+    mod_is("10000000000000000000000", "3", "1");
+    mod_is("9223372036854775808", "0.0007", "0.0004");
+    mod_is("1000000000000000000000", "1.000000000000000001", "0.000000000000001000");
+    mod_is("99999999999999999999999999999999999999", "7", "1");
+    mod_is("-99999999999999999999999999999999999999", "7", "6");
+    mod_is("99999999999999999999.999999999999999999", "0.000000000000000007", "0.000000000000000001");
+    mod_is("-7", "12", "5");
+    mod_is("7", "-12", "-5");
+    mod_is("-7.5", "2", "0.5");
+    mod_is("5.5", "-0.3", "-0.2");
+    mod_is("6", "0.3", "0.0");
+    mod_is("0.000000000000000001", "10000000000000000000000000000000000000", "0.000000000000000001");
+    cr_value r;
+    /* b's sign on a tiny negative a: b minus a speck, 56 digits */
+    assert_false(mod(D("-0.000000000000000001"), D("10000000000000000000000000000000000000"), &r));
+    assert_string_equal(g_err, "'%' overflows: the result needs more than 38 digits");
+    assert_false(mod(D("1"), D("0.0"), &r));
+    assert_string_equal(g_err, "division by zero");
+}
+
+/* a % b against a - b * floor(a / b) computed by the general arithmetic,
+ * on random operands up to 38 digits: equal wherever the general way gets
+ * a result, and always of b's sign, smaller than b, with a - r a multiple
+ * of b. */
+static void test_mod_differential(void **state)
+{
+    (void)state;
+    int compared = 0, beyond = 0;
+    for (int i = 0; i < 200000; i++) {
+        cr_value a = random_number(), b = random_number(), got;
+        if ((i & 3) == 0) { /* 38 digits */
+            cr_dec d = {((cr_i128)(next_rand() % 10000000000000000000u) * (cr_i128)10000000000000000000u +
+                         (cr_i128)(next_rand() % 10000000000000000000u)) % ((cr_i128)cr_dec_pow10_64[19] *
+                                                                            (cr_i128)cr_dec_pow10_64[19]),
+                        (int32_t)(next_rand() % (CR_DEC_MAX_SCALE + 1))};
+            if (next_rand() & 1)
+                d.coef = -d.coef;
+            a = cr_decv(d);
+        }
+        if (a.tag == CR_INT && b.tag == CR_INT)
+            continue;
+        cr_dec x = cr_value_dec(a), y = cr_value_dec(b);
+        if (cr_dec_sign(y) == 0)
+            continue;
+        if (!mod(a, b, &got)) {
+            /* only a result past 38 digits may fail */
+            assert_string_equal(g_err, "'%' overflows: the result needs more than 38 digits");
+            continue;
+        }
+        cr_dec r = cr_value_dec(got), q, f, m, want;
+        assert_true(cr_dec_sign(r) == 0 || cr_dec_sign(r) == cr_dec_sign(y));
+        assert_true(cr_dec_cmp(cr_dec_abs(r), cr_dec_abs(y)) < 0);
+        assert_int_equal(r.scale, x.scale > y.scale ? x.scale : y.scale);
+        cr_dec_status st = cr_dec_div(x, y, &q);
+        if (st == CR_DEC_OK) st = cr_dec_round(q, 0, CR_ROUND_FLOOR, &f);
+        if (st == CR_DEC_OK) st = cr_dec_mul(y, f, &m);
+        if (st == CR_DEC_OK) st = cr_dec_sub(x, m, &want);
+        if (st == CR_DEC_OK && cr_dec_sign(want) != 0 && cr_dec_sign(want) != cr_dec_sign(y))
+            st = cr_dec_add(want, y, &want);
+        if (st != CR_DEC_OK) {
+            beyond++;
+            /* a - r is a multiple of b where it can be formed */
+            cr_dec diff;
+            cr_value zero;
+            if (cr_dec_sub(x, r, &diff) == CR_DEC_OK && mod(cr_decv(diff), b, &zero))
+                assert_true(cr_dec_sign(cr_value_dec(zero)) == 0);
+            continue;
+        }
+        compared++;
+        if (cr_dec_cmp(r, want) != 0 || r.scale != want.scale) {
+            char sa[CR_DEC_FMT_MAX], sb[CR_DEC_FMT_MAX], sr[CR_DEC_FMT_MAX], sw[CR_DEC_FMT_MAX];
+            cr_dec_format(x, sa), cr_dec_format(y, sb), cr_dec_format(r, sr), cr_dec_format(want, sw);
+            fail_msg("%s %% %s = %s, the general arithmetic gives %s", sa, sb, sr, sw);
+        }
+    }
+    /* both kinds were met often */
+    assert_true(compared > 20000);
+    assert_true(beyond > 2000);
+}
+
 /* Results as decision lines write them: an int exactly as %lld writes it
  * (the boundaries, small numbers and 10,000 random ones), and a list whose
  * text is far longer than the buffer's first allocation, grown on the way. */
@@ -800,6 +906,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_floor_ceil, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fast_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mod_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mod_differential, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sum_fast_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_avg, setup, teardown),
