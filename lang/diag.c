@@ -99,19 +99,43 @@ void cr_diag_print_one(const cr_diags *d, const cr_diagnostic *g, FILE *out)
     print_at(d, g, line, col, out);
 }
 
+/* Moves a byte offset back to the start of its UTF-8 character. */
+static size_t char_start(const char *s, size_t lo, size_t i)
+{
+    while (i > lo && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
 static void print_at(const cr_diags *d, const cr_diagnostic *g, uint32_t line, uint32_t col, FILE *out)
 {
     fprintf(out, "%s:%u:%u: %s: %s\n", d->file, line, col, sev_name(g->severity), g->msg);
     /* The source line, then a caret under the span (tabs kept as tabs so
-     * the caret lines up). */
+     * the caret lines up); a long line only around the caret. */
     size_t ls = g->span.start > d->len ? d->len : g->span.start;
     while (ls > 0 && d->src[ls - 1] != '\n')
         ls--;
     size_t le = ls;
     while (le < d->len && d->src[le] != '\n')
         le++;
-    fprintf(out, "%.*s\n", (int)(le - ls), d->src + ls);
     size_t start = g->span.start > le ? le : g->span.start;
+    bool cut_left = false, cut_right = false;
+    if (le - ls > CR_DIAG_LINE_MAX) {
+        size_t half = CR_DIAG_LINE_MAX / 2;
+        if (start - ls > half) {
+            ls = char_start(d->src, ls, start - half);
+            cut_left = true;
+        }
+        if (le - ls > CR_DIAG_LINE_MAX) {
+            le = char_start(d->src, ls, ls + CR_DIAG_LINE_MAX);
+            cut_right = true;
+        }
+        if (start > le)
+            start = le;
+    }
+    fprintf(out, "%s%.*s%s\n", cut_left ? "..." : "", (int)(le - ls), d->src + ls, cut_right ? "..." : "");
+    if (cut_left)
+        fputs("   ", out);
     for (size_t i = ls; i < start; i++) {
         unsigned char ch = (unsigned char)d->src[i];
         if ((ch & 0xC0) != 0x80)
@@ -132,7 +156,29 @@ static void print_at(const cr_diags *d, const cr_diagnostic *g, uint32_t line, u
 }
 
 
+static void print_sorted(const cr_diags *d, FILE *out);
+
+/* Everything is written to memory first and then in one write: stderr is
+ * unbuffered, and a caret line written a character at a time made a
+ * thousand diagnostics take seconds. */
 void cr_diags_print(const cr_diags *d, FILE *out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) {
+        print_sorted(d, out);
+        return;
+    }
+    print_sorted(d, mem);
+    if (fclose(mem) == 0)
+        fwrite(text, 1, len, out);
+    else
+        print_sorted(d, out);
+    free(text);
+}
+
+static void print_sorted(const cr_diags *d, FILE *out)
 {
     /* Sort pointers, stably, so diagnostics at one place keep their order. */
     const cr_diagnostic **order = malloc(d->count * sizeof *order);

@@ -31,9 +31,13 @@ typedef struct cr_diags {
 } cr_diags;
 
 /* At most this many diagnostics are kept (and printed); the rest are
- * counted, so that a policy of a million mistakes is reported in a
- * moment rather than in hours. */
-#define CR_MAX_DIAGS 1000
+ * counted, so that a policy of a million mistakes, or of a thousand
+ * warnings on one long line, is reported in a moment and a screenful
+ * rather than in megabytes. */
+#define CR_MAX_DIAGS 100
+/* A quoted source line longer than this many bytes is cut to a window
+ * around the caret, with "..." where it was cut. */
+#define CR_DIAG_LINE_MAX 160
 
 void cr_diags_init(cr_diags *d, const char *file, const char *src, size_t len);
 void cr_diags_free(cr_diags *d);
