@@ -20,7 +20,9 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno
 CFLAGS   ?=
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS)
 ALLCFLAGS = -std=c11 $(OPT) $(LTO) -g -fPIC $(SAN) -pthread $(CFLAGS)
-LDLIBS   += $(PKG_LIBS) -lm -pthread
+# libcsv (lang/lookup.c reads CSV tables with it) has no pkg-config file
+# in Debian's libcsv-dev, so it is named here by hand.
+LDLIBS   += $(PKG_LIBS) -lcsv -lm -pthread
 
 # The library: every layer but the command line and the server, which are
 # programs built on it (runtime/README.md).

@@ -49,7 +49,8 @@ install -m 644 runtime/cli/credo.1 "$dest/share/man/man1/credo.1"
 install -m 644 lang/credo.5 "$dest/share/man/man5/credo.5"
 
 # Static linking needs what libcredo itself links: PCRE2, SQLite, libmd
-# (Requires.private), libm and pthreads (Libs.private).
+# (Requires.private), libcsv, libm and pthreads (Libs.private: libcsv has
+# no pkg-config file to require).
 cat > "$dest/lib/pkgconfig/credo.pc" <<PC
 prefix=$prefix
 exec_prefix=\${prefix}
@@ -62,7 +63,7 @@ Version: 0
 Requires.private: libpcre2-8 sqlite3 libmd
 Cflags: -I\${includedir}
 Libs: -L\${libdir} -lcredo
-Libs.private: -lm -pthread
+Libs.private: -lcsv -lm -pthread
 PC
 chmod 644 "$dest/lib/pkgconfig/credo.pc"
 echo "installed credo in $dest"

@@ -52,13 +52,14 @@ if [ ! -f "$build/gen/parser.c" ] || [ ! -f "$build/gen/lexer.c" ]; then
 fi
 
 # One compile and link: no -W flags (the Makefile's builds check
-# warnings), -O1 as the sanitizer builds of make test.
+# warnings), -O1 as the sanitizer builds of make test.  libcsv has no
+# pkg-config file: -lcsv by hand, as in the Makefile.
 # shellcheck disable=SC2086,SC2046
 "$cc" -std=c11 -O1 -g -fsanitize=thread -fno-omit-frame-pointer -pthread \
     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I"$build/gen" \
     $(pkg-config --cflags libpcre2-8 sqlite3 libmd cmocka) \
     -o "$tmp/test_api" tests/unit/test_api.c $lib_src "$build/gen/parser.c" "$build/gen/lexer.c" \
-    $(pkg-config --libs libpcre2-8 sqlite3 libmd cmocka) -lm -pthread ||
+    $(pkg-config --libs libpcre2-8 sqlite3 libmd cmocka) -lcsv -lm -pthread ||
     fail "test_api and the library do not build with -fsanitize=thread"
 
 out=$(TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1" "$tmp/test_api" test_threads 2>&1)
@@ -77,7 +78,7 @@ echo "library threads under ThreadSanitizer: no races"
     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I"$build/gen" \
     $(pkg-config --cflags libpcre2-8 sqlite3 libmd libmicrohttpd) \
     -o "$tmp/credo" $cli_src $lib_src "$build/gen/parser.c" "$build/gen/lexer.c" \
-    $(pkg-config --libs libpcre2-8 sqlite3 libmd libmicrohttpd) -lm -pthread ||
+    $(pkg-config --libs libpcre2-8 sqlite3 libmd libmicrohttpd) -lcsv -lm -pthread ||
     fail "credo does not build with -fsanitize=thread"
 
 # cli CHECK: tests/golden/CHECK.sh with the TSan build of credo; its
