@@ -17,13 +17,31 @@ OPT      ?= -O2
 # built-ins (other files) are inlined across files; fat objects keep
 # ordinary code too, so a program that links libcredo.a without LTO (the
 # unit tests, a user's build) gets it.  The sanitizer build turns it off.
+# The archive's symbol index must see into LTO objects: gcc-ar is ar with
+# gcc's LTO plugin.  Clang (14) makes no fat objects, and bitcode alone
+# could not be linked by a program built without LTO, so with clang LTO
+# is off by default and plain ar fits; llvm-ar if LTO is asked for.
+CC_IS_CLANG := $(findstring clang,$(shell $(CC) --version 2>/dev/null))
+ifeq ($(CC_IS_CLANG),)
 LTO      ?= -flto=auto -ffat-lto-objects
+ARCHIVER := gcc-ar
+else
+LTO      ?=
+ARCHIVER := $(if $(strip $(LTO)),llvm-ar,ar)
+endif
+ifeq ($(origin AR),default)
+AR       := $(ARCHIVER)
+endif
 SAN      ?=
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS   ?=
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS)
 ALLCFLAGS = -std=c11 $(OPT) $(LTO) -g -fPIC $(SAN) -pthread $(CFLAGS)
-LDLIBS   += $(PKG_LIBS) -lm -pthread
+# libcsv (lang/lookup.c reads CSV tables with it) has no pkg-config file
+# in Debian's libcsv-dev, so it is named here by hand (`make -s
+# print-LIB_LIBS` for the scripts).
+LIB_LIBS := -lcsv
+LDLIBS   += $(PKG_LIBS) $(LIB_LIBS) -lm -pthread
 
 # The library: every layer but the command line and the server, which are
 # programs built on it (runtime/README.md).
@@ -43,22 +61,30 @@ $(BUILD)/gen/parser.c $(BUILD)/gen/parser.h &: lang/parser.y
 	@mkdir -p $(@D)
 	bison -Wall -Werror --defines=$(BUILD)/gen/parser.h -o $(BUILD)/gen/parser.c $<
 
-$(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h &: lang/lexer.l $(BUILD)/gen/parser.h
+# (The scanner includes parser.h, but flex does not read it: the lexer's
+# object waits on it, through its dependency file, not the lexer's text.)
+$(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h &: lang/lexer.l
 	@mkdir -p $(@D)
 	flex --header-file=$(BUILD)/gen/lexer.h -o $(BUILD)/gen/lexer.c $<
 
-# Generated code gets a lighter warning set.
-$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wall -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter -c $< -o $@
+# Every object waits for the generated headers to exist (order-only: a
+# newer header does not rebuild it); -MMD writes what each one includes,
+# read back at the end of this file, so a grammar change rebuilds only
+# the objects that include parser.h or lexer.h.
+GEN_H    := $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
 
-$(BUILD)/obj/%.o: %.c $(BUILD)/gen/parser.h $(BUILD)/gen/lexer.h
+# Generated code gets a lighter warning set.
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wall -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
 $(BUILD)/libcredo.a: $(LIB_OBJ)
 	@rm -f $@
-	gcc-ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 $(BUILD)/libcredo.so: $(LIB_OBJ)
 	$(CC) $(ALLCFLAGS) -shared -Wl,-soname,libcredo.so.0 -o $@ $^ $(LDLIBS)
@@ -77,12 +103,12 @@ golden: $(BUILD)/credo
 	@sh tests/run_golden.sh $(BUILD)/test-results $(BUILD)/credo
 
 # Every test, twice: a plain optimised build, then the same suite built
-# with AddressSanitizer and UndefinedBehaviorSanitizer in build/san, where
-# CR_ASSERT (runtime/core/check.h) is active too.
+# with AddressSanitizer and UndefinedBehaviorSanitizer in $(BUILD)/san,
+# where CR_ASSERT (runtime/core/check.h) is active too.
 test: all
-	@rm -rf build/test-results build/san/test-results
+	@rm -rf $(BUILD)/test-results $(BUILD)/san/test-results
 	@$(MAKE) --no-print-directory unit golden
-	@$(MAKE) --no-print-directory BUILD=build/san OPT=-O1 LTO= \
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san OPT=-O1 LTO= \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DCREDO_CHECKS" san-test
 	@sh tests/summary.sh
 

@@ -1,9 +1,10 @@
 /* Reference tables (lookup.h): read once, when the policy compiles.
  *
- * A CSV file is read as RFC 4180 says: a header row naming the columns,
- * fields separated by commas, a field in double quotes may hold commas,
- * line breaks and "" for a quote, records end with CRLF or LF.  A SQLite
- * database is opened read-only and read with SELECT key, columns FROM table.
+ * A CSV file is read as RFC 4180 says, with libcsv: a header row naming
+ * the columns, fields separated by commas, a field in double quotes may
+ * hold commas, line breaks and "" for a quote, records end with CRLF or
+ * LF.  A SQLite database is opened read-only and read with
+ * SELECT key, columns FROM table.
  * Only the declared columns are read; others are ignored.
  *
  * Every cell becomes a value of its column's declared type from its text:
@@ -28,6 +29,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <csv.h>
 #include <sha2.h>
 #include <sqlite3.h>
 
@@ -436,123 +438,74 @@ static bool map_columns(loader *L, char *const *names, uint32_t n, int (*cmp)(co
 
 /* ---- CSV ------------------------------------------------------------------- */
 
+/* libcsv (csv.h) reads the records, in strict mode: a quote inside an
+ * unquoted field, text after a closing quote and a quoted field still open
+ * at the end of the file stop it.  It hands over one field at a time, in a
+ * buffer it reuses, and then the end of the record; the fields of a record
+ * are copied into buf until then.  With CSV_REPALL_NL it also reports every
+ * line break between records, so a blank line is a record of its own (it
+ * counts in row numbers) and the LF of a CRLF is told apart by following a
+ * CR with nothing between. */
+
 typedef struct csv_field {
     size_t off, len;           /* in csv.buf */
 } csv_field;
 
 typedef struct csv {
-    const char *p, *end;
-    uint32_t row;              /* the record last read; the header is row 1 */
-    uint32_t err_field;        /* the field (from 1) a malformed record went wrong in, 0 none */
-    csv_field *f;
+    loader *L;
+    uint32_t row;              /* records ended so far; the header is row 1 */
+    bool after_cr;             /* the last record ended at a CR */
+    bool oom;
+    csv_field *f;              /* the record's fields so far */
     uint32_t nf, capf;
-    char *buf;                 /* the record's fields, unquoted, one after another */
+    char *buf;                 /* their bytes, one after another */
     size_t blen, bcap;
-    char err[200];
+    char **head;               /* the header's names, once it is read */
+    uint32_t nhead;
+    int key_col;
+    int *cols;                 /* each declared column's field */
+    cell *cells;
 } csv;
 
-static bool csv_put(csv *c, char ch)
-{
-    if (c->blen == c->bcap) {
-        size_t cap = c->bcap ? c->bcap * 2 : 256;
-        char *b = realloc(c->buf, cap);
-        if (!b)
-            return false;
-        c->buf = b;
-        c->bcap = cap;
-    }
-    c->buf[c->blen++] = ch;
-    return true;
-}
+/* libcsv trims spaces and tabs around fields unless told that nothing is
+ * a space: a cell is taken byte for byte. */
+static int csv_no_space(unsigned char ch) { return 0; }
 
-static bool csv_field_begin(csv *c)
+static bool csv_stopped(const csv *c) { return c->L->failed || c->oom; }
+
+static void csv_on_field(void *s, size_t len, void *data)
 {
+    csv *c = data;
+    if (csv_stopped(c))
+        return;
     if (c->nf == c->capf) {
         uint32_t cap = c->capf ? c->capf * 2 : 16;
         csv_field *f = realloc(c->f, cap * sizeof *f);
-        if (!f)
-            return false;
+        if (!f) {
+            c->oom = true;
+            return;
+        }
         c->f = f;
         c->capf = cap;
     }
+    if (c->bcap - c->blen < len) {
+        size_t cap = c->bcap ? c->bcap : 256;
+        while (cap - c->blen < len)
+            cap *= 2;
+        char *b = realloc(c->buf, cap);
+        if (!b) {
+            c->oom = true;
+            return;
+        }
+        c->buf = b;
+        c->bcap = cap;
+    }
+    if (len)
+        memcpy(c->buf + c->blen, s, len);
     c->f[c->nf].off = c->blen;
-    c->f[c->nf].len = 0;
+    c->f[c->nf].len = len;
     c->nf++;
-    return true;
-}
-
-static bool at_field_end(const csv *c) { return c->p >= c->end || *c->p == ',' || *c->p == '\n' || *c->p == '\r'; }
-
-/* A field in quotes from c->p (at its opening quote): "" is a quote;
- * commas and line breaks are part of it. */
-static int csv_quoted(csv *c)
-{
-    c->p++;
-    for (;;) {
-        if (c->p >= c->end) {
-            snprintf(c->err, sizeof c->err, "a quoted field is not closed before the end of the file");
-            c->err_field = c->nf;
-            return -1;
-        }
-        char ch = *c->p++;
-        if (ch == '"') {
-            if (c->p >= c->end || *c->p != '"')
-                break;
-            c->p++;
-        }
-        if (!csv_put(c, ch))
-            return -2;
-    }
-    if (!at_field_end(c)) {
-        snprintf(c->err, sizeof c->err, "text after the closing quote (a quote inside a quoted field is written \"\")");
-        c->err_field = c->nf;
-        return -1;
-    }
-    return 1;
-}
-
-static int csv_plain(csv *c)
-{
-    while (!at_field_end(c)) {
-        if (*c->p == '"') {
-            snprintf(c->err, sizeof c->err, "a quote inside a field that does not start with one (quote the whole field "
-                     "and write the quote as \"\")");
-            c->err_field = c->nf;
-            return -1;
-        }
-        if (!csv_put(c, *c->p++))
-            return -2;
-    }
-    return 1;
-}
-
-/* Reads the next record into c->f: 1 read, 0 at the end, -1 malformed
- * (c->err says why), -2 out of memory. */
-static int csv_next(csv *c)
-{
-    if (c->p >= c->end)
-        return 0;
-    c->row++;
-    c->nf = 0;
-    c->blen = 0;
-    for (;;) {
-        if (!csv_field_begin(c))
-            return -2;
-        int rc = c->p < c->end && *c->p == '"' ? csv_quoted(c) : csv_plain(c);
-        if (rc < 0)
-            return rc;
-        c->f[c->nf - 1].len = c->blen - c->f[c->nf - 1].off;
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            continue;
-        }
-        /* the end of the record: CRLF, LF (or a lone CR), or the end of the file */
-        if (c->p < c->end && *c->p == '\r')
-            c->p++;
-        if (c->p < c->end && *c->p == '\n')
-            c->p++;
-        return 1;
-    }
+    c->blen += len;
 }
 
 static cell csv_cell(const csv *c, int i)
@@ -561,24 +514,10 @@ static cell csv_cell(const csv *c, int i)
     return x;
 }
 
-/* A malformed record: in the column the header names (head, when the
- * header has been read), else by field number. */
-static void csv_error(loader *L, const csv *c, int rc, char *const *head, uint32_t nhead)
-{
-    if (rc == -2)
-        lerr(L, L->it->name_span, "out of memory reading %s", L->where);
-    else if (c->err_field && head && c->err_field <= nhead)
-        lerr(L, L->it->name_span, "%s row %u, column %s: %s", L->where, c->row, head[c->err_field - 1], c->err);
-    else if (c->err_field)
-        lerr(L, L->it->name_span, "%s row %u, field %u: %s", L->where, c->row, c->err_field, c->err);
-    else
-        lerr(L, L->it->name_span, "%s row %u: %s", L->where, c->row, c->err);
-}
-
 /* The header's names, copied (the next record reuses the buffer). */
 static char **csv_header(const csv *c)
 {
-    char **names = calloc(c->nf ? c->nf : 1, sizeof *names);
+    char **names = calloc(c->nf, sizeof *names);
     for (uint32_t i = 0; names && i < c->nf; i++) {
         names[i] = malloc(c->f[i].len + 1);
         if (names[i]) {
@@ -595,30 +534,72 @@ static char **csv_header(const csv *c)
     return names;
 }
 
-static void csv_rows(loader *L, csv *c, char *const *head, uint32_t nhead, int key_col, const int *cols)
+/* One whole record, row c->row: the header, a blank line, or a row. */
+static void csv_record(csv *c)
 {
-    uint32_t nf = L->rec->nfields;
-    cell *cells = calloc(nf ? nf : 1, sizeof *cells);
-    if (!cells) {
+    loader *L = c->L;
+    if (!c->head) {
+        c->head = csv_header(c);
+        c->nhead = c->nf;
+        if (!c->head)
+            c->oom = true;
+        else
+            map_columns(L, c->head, c->nhead, strcmp, &c->key_col, c->cols); /* a missing column stops the reading */
+        return;
+    }
+    if (c->nf == 1 && c->f[0].len == 0)
+        return; /* a blank line */
+    if (c->nf != c->nhead) {
+        lerr(L, L->it->name_span, "%s row %u has %u field%s; the header has %u", L->where, c->row, c->nf,
+             c->nf == 1 ? "" : "s", c->nhead);
+        return;
+    }
+    for (uint32_t i = 0; i < L->rec->nfields; i++)
+        c->cells[i] = csv_cell(c, c->cols[i]);
+    add_row(L, c->row, csv_cell(c, c->key_col), c->cells);
+}
+
+/* The end of a record (ch the CR or LF that ended it, -1 at the end of the
+ * file), or a line break between records. */
+static void csv_on_record(int ch, void *data)
+{
+    csv *c = data;
+    if (csv_stopped(c))
+        return;
+    bool lf_of_crlf = ch == '\n' && c->after_cr && c->nf == 0;
+    c->after_cr = ch == '\r';
+    if (lf_of_crlf)
+        return;
+    c->row++;
+    if (c->nf == 0)
+        csv_on_field("", 0, c); /* a line with nothing on it: one empty field */
+    if (!c->oom)
+        csv_record(c);
+    c->nf = 0;
+    c->blen = 0;
+}
+
+/* What stopped libcsv (status from csv_error) in the record after the
+ * last one read, at byte at (NULL at the end of the file): in the column
+ * the header names, once it has been read, else by field number. */
+static void csv_error_at(loader *L, const csv *c, int status, const char *at)
+{
+    const char *why;
+    if (status != CSV_EPARSE) {
         lerr(L, L->it->name_span, "out of memory reading %s", L->where);
         return;
     }
-    int rc;
-    while (!L->failed && (rc = csv_next(c)) == 1) {
-        if (c->nf == 1 && c->f[0].len == 0)
-            continue; /* a blank line */
-        if (c->nf != nhead) {
-            lerr(L, L->it->name_span, "%s row %u has %u field%s; the header has %u", L->where, c->row, c->nf,
-                 c->nf == 1 ? "" : "s", nhead);
-            break;
-        }
-        for (uint32_t i = 0; i < nf; i++)
-            cells[i] = csv_cell(c, cols[i]);
-        add_row(L, c->row, csv_cell(c, key_col), cells);
-    }
-    if (!L->failed && rc < 0)
-        csv_error(L, c, rc, head, nhead);
-    free(cells);
+    if (!at)
+        why = "a quoted field is not closed before the end of the file";
+    else if (*at == '"')
+        why = "a quote inside a field that does not start with one (quote the whole field and write the quote as \"\")";
+    else
+        why = "text after the closing quote (a quote inside a quoted field is written \"\")";
+    uint32_t field = c->nf + 1;
+    if (c->head && field <= c->nhead)
+        lerr(L, L->it->name_span, "%s row %u, column %s: %s", L->where, c->row + 1, c->head[field - 1], why);
+    else
+        lerr(L, L->it->name_span, "%s row %u, field %u: %s", L->where, c->row + 1, field, why);
 }
 
 static void load_csv(loader *L, const char *full)
@@ -636,27 +617,49 @@ static void load_csv(loader *L, const char *full)
     SHA256Data((const uint8_t *)data, len, L->lk->sha256);
     csv c;
     memset(&c, 0, sizeof c);
-    c.p = data;
-    c.end = data + len;
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-        c.p += 3; /* the byte order mark spreadsheets write */
-    int rc = csv_next(&c);
-    char **head = rc == 1 ? csv_header(&c) : NULL;
-    uint32_t nhead = rc == 1 ? c.nf : 0;
-    int *cols = calloc(L->rec->nfields ? L->rec->nfields : 1, sizeof *cols);
-    int key_col = -1;
-    if (rc == 0)
-        lerr(L, d->path_span, "%s is empty: it needs a header row naming its columns", L->where);
-    else if (rc < 0)
-        csv_error(L, &c, rc, NULL, 0);
-    else if (!head || !cols)
+    c.L = L;
+    c.key_col = -1;
+    c.cols = calloc(L->rec->nfields ? L->rec->nfields : 1, sizeof *c.cols);
+    c.cells = calloc(L->rec->nfields ? L->rec->nfields : 1, sizeof *c.cells);
+    struct csv_parser p;
+    if (!c.cols || !c.cells || csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) {
         lerr(L, L->it->name_span, "out of memory reading %s", L->where);
-    else if (map_columns(L, head, nhead, strcmp, &key_col, cols))
-        csv_rows(L, &c, head, nhead, key_col, cols);
-    for (uint32_t i = 0; head && i < nhead; i++)
-        free(head[i]);
-    free(head);
-    free(cols);
+        free(c.cols);
+        free(c.cells);
+        free(data);
+        return;
+    }
+    csv_set_space_func(&p, csv_no_space);
+    const char *s = data, *end = data + len;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        s += 3; /* the byte order mark spreadsheets write */
+    /* In pieces, so that a mistake early in a large file ends the reading
+     * there (the callbacks ignore everything after it). */
+    bool malformed = false;
+    while (s < end && !csv_stopped(&c) && !malformed) {
+        size_t n = (size_t)(end - s) < 65536 ? (size_t)(end - s) : 65536;
+        size_t used = csv_parse(&p, s, n, csv_on_field, csv_on_record, &c);
+        malformed = used < n;
+        s += used;
+    }
+    if (!malformed && !csv_stopped(&c) && csv_fini(&p, csv_on_field, csv_on_record, &c) != 0) {
+        malformed = true;
+        s = NULL;
+    }
+    if (csv_stopped(&c)) {
+        if (!L->failed)
+            lerr(L, L->it->name_span, "out of memory reading %s", L->where);
+    } else if (malformed) {
+        csv_error_at(L, &c, csv_error(&p), s);
+    } else if (!c.head) {
+        lerr(L, d->path_span, "%s is empty: it needs a header row naming its columns", L->where);
+    }
+    csv_free(&p);
+    for (uint32_t i = 0; c.head && i < c.nhead; i++)
+        free(c.head[i]);
+    free(c.head);
+    free(c.cols);
+    free(c.cells);
     free(c.f);
     free(c.buf);
     free(data);

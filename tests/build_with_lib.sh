@@ -21,7 +21,8 @@ build_with_lib() {
     out=$1
     shift
     pkgs=$(make -s --no-print-directory print-LIB_PKGS)
+    libs=$(make -s --no-print-directory print-LIB_LIBS)
     # shellcheck disable=SC2046,SC2086
     ${CC:-cc} -std=c11 -O1 -g $san -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I"$build/gen" \
-        $(pkg-config --cflags $pkgs) "$@" "$lib" $(pkg-config --libs $pkgs) -lm -o "$out"
+        $(pkg-config --cflags $pkgs) "$@" "$lib" $(pkg-config --libs $pkgs) $libs -lm -o "$out"
 }

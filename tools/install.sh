@@ -49,8 +49,10 @@ install -m 644 runtime/cli/credo.1 "$dest/share/man/man1/credo.1"
 install -m 644 lang/credo.5 "$dest/share/man/man5/credo.5"
 
 # Static linking needs what libcredo itself links: the Makefile's LIB_PKGS
-# (Requires.private), libm and pthreads (Libs.private).
+# (Requires.private), its LIB_LIBS (libcsv: no pkg-config file), libm and
+# pthreads (Libs.private).
 lib_pkgs=$(make -s --no-print-directory print-LIB_PKGS) || exit 1
+lib_libs=$(make -s --no-print-directory print-LIB_LIBS) || exit 1
 cat > "$dest/lib/pkgconfig/credo.pc" <<PC
 prefix=$prefix
 exec_prefix=\${prefix}
@@ -63,7 +65,7 @@ Version: 0
 Requires.private: $lib_pkgs
 Cflags: -I\${includedir}
 Libs: -L\${libdir} -lcredo
-Libs.private: -lm -pthread
+Libs.private: $lib_libs -lm -pthread
 PC
 chmod 644 "$dest/lib/pkgconfig/credo.pc"
 echo "installed credo in $dest"

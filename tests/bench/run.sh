@@ -46,11 +46,12 @@ fi
 $CC $CFLAGS -o "$OUT/gen" tests/bench/gen.c || exit 1
 $CC $CFLAGS -o "$OUT/peakrss" tests/bench/peakrss.c || exit 1
 CREDO_PKGS=$(make -s --no-print-directory print-LIB_PKGS)
+CREDO_LIBS=$(make -s --no-print-directory print-LIB_LIBS)
 # -flto=auto: linked as the credo binary is, so the library's calls across
 # its own files are inlined (libcredo.a's objects carry LTO code, Makefile).
 for prog in bench_credo floor; do
     $CC $CFLAGS -flto=auto -I. -I"$BUILD/gen" $(pkg-config --cflags $CREDO_PKGS) -o "$OUT/$prog" "tests/bench/$prog.c" \
-        "$BUILD/libcredo.a" $(pkg-config --libs $CREDO_PKGS) -lm -pthread || exit 1
+        "$BUILD/libcredo.a" $(pkg-config --libs $CREDO_PKGS) $CREDO_LIBS -lm -pthread || exit 1
 done
 HAVE_HW=0
 if pkg-config --exists libcjson; then

@@ -34,7 +34,7 @@ lib_src=$(make -s --no-print-directory --eval 'fuzz-print-lib-src: ; @echo $(LIB
 [ -n "$lib_src" ] || { echo "fuzz: no LIB_SRC from the Makefile" >&2; exit 1; }
 pkgs=$(make -s --no-print-directory print-LIB_PKGS)
 pkg_cflags=$(pkg-config --cflags $pkgs)
-pkg_libs=$(pkg-config --libs $pkgs)
+pkg_libs="$(pkg-config --libs $pkgs) $(make -s --no-print-directory print-LIB_LIBS)"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 cflags="-std=c11 -g -O1 $san -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -Ibuild/gen $pkg_cflags"
 export cflags out

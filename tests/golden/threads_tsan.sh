@@ -48,18 +48,20 @@ make_var() {
 lib_src=$(make_var LIB_SRC) || fail "cannot read LIB_SRC from the Makefile"
 cli_src=$(make_var CLI_SRC) || fail "cannot read CLI_SRC from the Makefile"
 lib_pkgs=$(make_var LIB_PKGS) || fail "cannot read LIB_PKGS from the Makefile"
+lib_libs=$(make_var LIB_LIBS) || fail "cannot read LIB_LIBS from the Makefile"
 if [ ! -f "$build/gen/parser.c" ] || [ ! -f "$build/gen/lexer.c" ]; then
     fail "$build/gen has no parser.c/lexer.c: build first"
 fi
 
 # One compile and link: no -W flags (the Makefile's builds check
-# warnings), -O1 as the sanitizer builds of make test.
+# warnings), -O1 as the sanitizer builds of make test; the libraries are
+# the Makefile's LIB_PKGS and LIB_LIBS.
 # shellcheck disable=SC2086,SC2046
 "$cc" -std=c11 -O1 -g -fsanitize=thread -fno-omit-frame-pointer -pthread \
     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I"$build/gen" \
     $(pkg-config --cflags $lib_pkgs cmocka) \
     -o "$tmp/test_api" tests/unit/test_api.c $lib_src "$build/gen/parser.c" "$build/gen/lexer.c" \
-    $(pkg-config --libs $lib_pkgs cmocka) -lm -pthread ||
+    $(pkg-config --libs $lib_pkgs cmocka) $lib_libs -lm -pthread ||
     fail "test_api and the library do not build with -fsanitize=thread"
 
 out=$(TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1" "$tmp/test_api" test_threads 2>&1)
@@ -78,7 +80,7 @@ echo "library threads under ThreadSanitizer: no races"
     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I"$build/gen" \
     $(pkg-config --cflags $lib_pkgs libmicrohttpd) \
     -o "$tmp/credo" $cli_src $lib_src "$build/gen/parser.c" "$build/gen/lexer.c" \
-    $(pkg-config --libs $lib_pkgs libmicrohttpd) -lm -pthread ||
+    $(pkg-config --libs $lib_pkgs libmicrohttpd) $lib_libs -lm -pthread ||
     fail "credo does not build with -fsanitize=thread"
 
 # cli CHECK: tests/golden/CHECK.sh with the TSan build of credo; its

@@ -1,11 +1,11 @@
 /* Unit tests for reference tables (`lookup`, lang/lookup.c): reading CSV
- * files (quotes, commas and line breaks inside quotes, CRLF, empty optional
- * cells, every malformed cell with its row and column, duplicate keys,
- * missing columns and files) and SQLite tables (missing tables and
- * columns, NULLs, REAL and INTEGER values read as their text), the
- * language around them (t[key], t has key, a row's fields carrying its
- * null, guards) and LOOKUP/HAS at run time, present and absent keys over
- * many rows.
+ * files (quotes, commas and line breaks inside quotes, CRLF, blank lines,
+ * nothing trimmed, empty optional cells, every malformed record and cell
+ * with its row and column, duplicate keys, missing columns and files) and
+ * SQLite tables (missing tables and columns, NULLs, REAL and INTEGER
+ * values read as their text), the language around them (t[key], t has
+ * key, a row's fields carrying its null, guards) and LOOKUP/HAS at run
+ * time, present and absent keys over many rows.
  *
  * Every test works in a fresh temporary folder holding the policy
  * ("t.credo", compiled under that folder's path so its lookups are found
@@ -398,6 +398,83 @@ static void test_csv_malformed_records(void **state)
                 "lookup rates: rates.csv row 1, field 2: a quoted field is not closed before the end of the file");
 }
 
+static void test_csv_line_ends_and_blank_lines(void **state)
+{
+    folder *f = *state;
+    /* blank lines are skipped but counted: row numbers stay the ones a
+     * spreadsheet shows; a CRLF is one line end, a lone CR one too */
+    rates_error(f, "code,rate,note\n\nA,x,\n", 4, 3,
+                "lookup rates: rates.csv row 3 (key 'A'), column rate: 'x' is not a rate");
+    rates_error(f, "code,rate,note\r\n\r\n\r\nA,x,\r\n", 4, 3,
+                "lookup rates: rates.csv row 4 (key 'A'), column rate: 'x' is not a rate");
+    rates_error(f, "code,rate,note\rA,1,\r\rB,x,", 4, 3,
+                "lookup rates: rates.csv row 4 (key 'B'), column rate: 'x' is not a rate");
+    /* a line of spaces is not blank */
+    rates_error(f, "code,rate,note\nA,1,\n \n", 3, 8, "lookup rates: rates.csv row 3 has 1 field; the header has 3");
+    /* an empty last line, LF or CRLF */
+    const char *ok[] = {"code,rate,note\nA,1,x\n\n", "code,rate,note\r\nA,1,x\r\n\r\n", "code,rate,note\nA,1,x\r"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        write_text(f, "rates.csv", ok[i]);
+        cr_program *p = compile_ok(f, RATES_POLICY);
+        assert_int_equal(p->lookups[0].nrows, 1);
+        cr_program_free(p);
+    }
+    /* a last record without a line end, its last field empty */
+    write_text(f, "sectors.csv", "code,name,cap,since,open,staff\nA,x,,,,1\nB,y,0.5,,,");
+    cr_program *p = compile_ok(f, SECTORS_POLICY);
+    assert_int_equal(p->lookups[0].nrows, 2);
+    expect_decision(p, "{\"k\":\"B\"}",
+                    "{\"app_id\":null,\"decision\":\"APPROVE\",\"reasons\":[],\"name\":\"y\",\"cap\":0.5,"
+                    "\"since\":null,\"open\":null,\"staff\":null}");
+    cr_program_free(p);
+    rates_error(f, "code,rate,note\nA,1,x\nB,2", 3, 8, "lookup rates: rates.csv row 3 has 2 fields; the header has 3");
+}
+
+static void test_csv_nothing_trimmed(void **state)
+{
+    folder *f = *state;
+    /* spaces and tabs are part of a field, also around quotes */
+    rates_error(f, "code,rate,note\nA,\t0.1,\n", 4, 3,
+                "lookup rates: rates.csv row 2 (key 'A'), column rate: '\\x090.1' is not a rate");
+    rates_error(f, "code,rate,note\nA,0.1 ,\n", 4, 3,
+                "lookup rates: rates.csv row 2 (key 'A'), column rate: '0.1 ' is not a rate");
+    rates_error(f, "code,rate,note\nA,\"0.1\" ,\n", 3, 8,
+                "lookup rates: rates.csv row 2, column rate: text after the closing quote (a quote inside a quoted "
+                "field is written \"\")");
+    rates_error(f, "code,rate,note\nA, \"0.1\",\n", 3, 8,
+                "lookup rates: rates.csv row 2, column rate: a quote inside a field that does not start with one "
+                "(quote the whole field and write the quote as \"\")");
+    write_text(f, "sectors.csv", "code,name,cap,since,open,staff\n  K70 ,\t Real estate  ,,,,\n");
+    cr_program *p = compile_ok(f, SECTORS_POLICY);
+    expect_decision(p, "{\"k\":\"  K70 \"}",
+                    "{\"app_id\":null,\"decision\":\"APPROVE\",\"reasons\":[],\"name\":\"\\t Real estate  \",\"cap\":null,"
+                    "\"since\":null,\"open\":null,\"staff\":null}");
+    cr_program_free(p);
+}
+
+static void test_csv_malformed_where(void **state)
+{
+    folder *f = *state;
+    /* the row counts blank lines and records, not the line breaks inside
+     * quotes; past the header's columns the field is named by number */
+    rates_error(f, "code,rate,note\n\nA,1,\"two\nlines\"\nB\"C,1,\n", 3, 8,
+                "lookup rates: rates.csv row 4, column code: a quote inside a field that does not start with one "
+                "(quote the whole field and write the quote as \"\")");
+    rates_error(f, "code,rate,note\nA,1,\"open\nstill open\n", 3, 8,
+                "lookup rates: rates.csv row 2, column note: a quoted field is not closed before the end of the file");
+    rates_error(f, "code,rate,note\nA,1,x,\"y\"z\n", 3, 8,
+                "lookup rates: rates.csv row 2, field 4: text after the closing quote (a quote inside a quoted field "
+                "is written \"\")");
+    rates_error(f, "code,rate,note\nA,1,x,\"y\n", 3, 8,
+                "lookup rates: rates.csv row 2, field 4: a quoted field is not closed before the end of the file");
+    rates_error(f, "code,ra\"te,note\nA,1,x\n", 3, 8,
+                "lookup rates: rates.csv row 1, field 2: a quote inside a field that does not start with one "
+                "(quote the whole field and write the quote as \"\")");
+    /* the first mistake stops the reading: a bad cell before a malformed record */
+    rates_error(f, "code,rate,note\nA,x,\nB,1,\"open\n", 4, 3,
+                "lookup rates: rates.csv row 2 (key 'A'), column rate: 'x' is not a rate");
+}
+
 static void test_csv_cells_of_each_type(void **state)
 {
     folder *f = *state;
@@ -698,6 +775,9 @@ int main(void)
         T(test_csv_missing_column),
         T(test_csv_missing_file),
         T(test_csv_malformed_records),
+        T(test_csv_line_ends_and_blank_lines),
+        T(test_csv_nothing_trimmed),
+        T(test_csv_malformed_where),
         T(test_csv_cells_of_each_type),
         T(test_sqlite_values_and_nulls),
         T(test_sqlite_null_where_not_allowed),
