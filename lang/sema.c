@@ -14,11 +14,11 @@
  *   1. the input block: its record, since any name may be one of its fields;
  *   2. every named item: names declared twice, each segment's labels and
  *      each lookup's row type (a type or a bare label may name them);
- *   3. every item in source order.  A const, let, result, scorecard,
- *      segment, table or fn is checked on its first use, wherever that is
- *      (cr_sema_item_type), so items are checked in dependency order and a
- *      cycle is an item met again while it is being checked ("depends on
- *      itself").  Then rules, admission and decide;
+ *   3. every item in source order: rules, admission and decide where
+ *      they stand; a const, let, result, scorecard, segment, table or fn
+ *      on its first use if that comes earlier (cr_sema_item_type), so
+ *      items are checked in dependency order and a cycle is an item met
+ *      again while it is being checked ("depends on itself");
  *   4. items never used (warnings);
  *   5. when there was no error, the static warnings.
  *
