@@ -19,6 +19,8 @@
  * is lost. */
 #include "runtime/core/decimal.h"
 
+#include "runtime/core/check.h"
+
 /* 256-bit unsigned integer, least significant limb first. */
 typedef struct cr_dec_u256 {
     uint64_t w[4];
@@ -61,6 +63,7 @@ static cr_u128 cr_dec_pow10_slow(int n)
 
 static inline cr_u128 cr_dec_pow10(int n)
 {
+    CR_ASSERT(n >= 0 && n <= 38);
     if ((unsigned)n <= 38)
         return cr_dec_pow10_128[n];
     return cr_dec_pow10_slow(n);
@@ -72,9 +75,20 @@ static inline cr_u128 cr_dec_mag(cr_i128 c)
     return c < 0 ? (cr_u128)0 - (cr_u128)c : (cr_u128)c;
 }
 
+/* Whether d keeps decimal.h's contract: 0 <= scale <= CR_DEC_MAX_SCALE and
+ * |coef| <= 10^38 - 1.  The operations rely on it (a scale indexes the
+ * tables of powers, negating a coefficient cannot overflow) and do not
+ * test it: what makes a decimal (this file, the readers of JSON, lookups
+ * and .credoc files) keeps it. */
+static inline int cr_dec_valid(cr_dec d)
+{
+    return d.scale >= 0 && d.scale <= CR_DEC_MAX_SCALE && cr_dec_mag(d.coef) <= CR_DEC_MAX_COEF;
+}
+
 /* Builds a decimal from sign and magnitude; m must be <= CR_DEC_MAX_COEF. */
 static inline cr_dec cr_dec_make(int neg, cr_u128 m, int scale)
 {
+    CR_ASSERT(m <= CR_DEC_MAX_COEF && scale >= 0 && scale <= CR_DEC_MAX_SCALE);
     cr_dec d;
     d.coef = neg ? -(cr_i128)m : (cr_i128)m;
     d.scale = scale;
@@ -184,6 +198,7 @@ static uint64_t cr_dec_divmod_small(cr_dec_u256 *x, uint64_t d)
  * formed modulo 2^128 from the low two limbs. */
 static cr_u128 cr_dec_divmod_knuth(cr_dec_u256 n, cr_u128 d, cr_dec_u256 *q)
 {
+    CR_ASSERT((d >> 64) != 0); /* __builtin_clzll(0) is undefined */
     /* Normalise: shift divisor and dividend so the divisor's top bit is set. */
     int s = __builtin_clzll((uint64_t)(d >> 64));
     cr_u128 v = d << s;
@@ -202,6 +217,7 @@ static cr_u128 cr_dec_divmod_knuth(cr_dec_u256 n, cr_u128 d, cr_dec_u256 *q)
     q->w[3] = 0;
     /* The running remainder u[j+2..j] < v * 2^64 keeps u[j+2] <= v1. */
     for (int j = 2; j >= 0; j--) {
+        CR_ASSERT(u[j + 2] <= v1);
         uint64_t qhat, rhat;
         int rhat_big = 0; /* rhat >= 2^64: qhat is certainly not too large */
         if (u[j + 2] >= v1) {
@@ -441,6 +457,7 @@ cr_dec_status cr_dec_parse(const char *s, size_t n, cr_dec *out)
 
 cr_dec_status cr_dec_to_int(cr_dec a, int64_t *out)
 {
+    CR_ASSERT(cr_dec_valid(a));
     cr_i128 v = a.coef;
     if (a.scale != 0) {
         cr_u128 p = cr_dec_pow10(a.scale);
@@ -492,6 +509,7 @@ static cr_dec_status cr_dec_add_wide(cr_dec a, cr_dec b, cr_dec *out)
  * takes the wide path. */
 cr_dec_status cr_dec_add(cr_dec a, cr_dec b, cr_dec *out)
 {
+    CR_ASSERT(cr_dec_valid(a) && cr_dec_valid(b));
     cr_i128 x = a.coef, y = b.coef, r;
     int scale = a.scale;
     if (a.scale != b.scale) {
@@ -523,6 +541,7 @@ cr_dec_status cr_dec_sub(cr_dec a, cr_dec b, cr_dec *out)
  * fractional digits when its scale exceeds that, has more than 38 digits. */
 cr_dec_status cr_dec_mul(cr_dec a, cr_dec b, cr_dec *out)
 {
+    CR_ASSERT(cr_dec_valid(a) && cr_dec_valid(b));
     int neg = (a.coef < 0) != (b.coef < 0);
     int scale = a.scale + b.scale;
     cr_u128 x = cr_dec_mag(a.coef), y = cr_dec_mag(b.coef), m;
@@ -633,6 +652,7 @@ done:
  * more than 38 significant digits. */
 cr_dec_status cr_dec_div(cr_dec a, cr_dec b, cr_dec *out)
 {
+    CR_ASSERT(cr_dec_valid(a) && cr_dec_valid(b));
     if (b.coef == 0)
         return CR_DEC_DIVZERO;
     int neg = (a.coef < 0) != (b.coef < 0);
@@ -711,12 +731,14 @@ cr_dec_status cr_dec_div(cr_dec a, cr_dec b, cr_dec *out)
 
 cr_dec cr_dec_neg(cr_dec a)
 {
+    CR_ASSERT(cr_dec_valid(a));
     a.coef = -a.coef;
     return a;
 }
 
 cr_dec cr_dec_abs(cr_dec a)
 {
+    CR_ASSERT(cr_dec_valid(a));
     if (a.coef < 0)
         a.coef = -a.coef;
     return a;
@@ -742,6 +764,7 @@ __attribute__((noinline)) static int cr_dec_cmp_wide_path(cr_dec a, cr_dec b)
  * coefficient would exceed 38 digits. */
 int cr_dec_cmp(cr_dec a, cr_dec b)
 {
+    CR_ASSERT(cr_dec_valid(a) && cr_dec_valid(b));
     cr_i128 x = a.coef, y = b.coef;
     if (a.scale < b.scale) {
         if (!cr_dec_scale_up(&x, b.scale - a.scale))
@@ -755,6 +778,7 @@ int cr_dec_cmp(cr_dec a, cr_dec b)
 
 cr_dec_status cr_dec_round(cr_dec a, int n, cr_round_mode mode, cr_dec *out)
 {
+    CR_ASSERT(cr_dec_valid(a));
     if (n < 0 || n > CR_DEC_MAX_SCALE)
         return CR_DEC_DOMAIN;
     int neg = a.coef < 0;
@@ -780,6 +804,7 @@ cr_dec_status cr_dec_round(cr_dec a, int n, cr_round_mode mode, cr_dec *out)
  * has the step's scale. */
 static cr_dec_status cr_dec_step(cr_dec a, cr_dec step, cr_round_mode mode, cr_dec *out)
 {
+    CR_ASSERT(cr_dec_valid(a) && cr_dec_valid(step));
     if (step.coef == 0)
         return CR_DEC_DIVZERO;
     if (step.coef < 0)
@@ -847,6 +872,7 @@ static cr_u128 cr_dec_newton(cr_dec_u256 n, cr_u128 x)
     cr_dec_u256 q;
     cr_dec_divmod_wide(n, x, &q);
     /* Callers keep x and n / x below 2^127 (see cr_dec_isqrt). */
+    CR_ASSERT(x != 0 && (x >> 127) == 0 && cr_dec_is_u128(q) && (cr_dec_low_u128(q) >> 127) == 0);
     return (x + cr_dec_low_u128(q)) >> 1;
 }
 
@@ -884,6 +910,7 @@ static cr_u128 cr_dec_isqrt(cr_dec_u256 n, int *exact)
         s = bits - 126;
         s += s & 1;
         int li = s / 64, sh = s % 64;
+        CR_ASSERT(li <= 2);
         uint64_t w2 = li + 2 < 4 ? n.w[li + 2] : 0;
         t0 = n.w[li];
         t1 = n.w[li + 1]; /* li <= 2: s <= 128 since bits <= 254 */
@@ -901,6 +928,7 @@ static cr_u128 cr_dec_isqrt(cr_dec_u256 n, int *exact)
      * shifted by 31 it is >= sqrt(T), and <= 2^63. */
     uint64_t x = (cr_dec_isqrt64((t1 << 2) | (t0 >> 62)) + 1) << 31;
     /* T / x fits: T's high limb t1 < x, since T < x^2 < x * 2^64. */
+    CR_ASSERT(t1 < x);
     uint64_t rem;
     uint64_t y = (x + cr_dec_div_2by1(t1, t0, x, &rem)) >> 1;
     /* y < 2^63, so r < 2^127; r is within about a relative 2^-60 of
@@ -948,6 +976,7 @@ static cr_u128 cr_dec_isqrt(cr_dec_u256 n, int *exact)
  * bits; its root is < 10^38 < 2^127. */
 cr_dec_status cr_dec_sqrt(cr_dec a, int scale, cr_dec *out)
 {
+    CR_ASSERT(cr_dec_valid(a));
     if (a.coef < 0 || scale < 0 || scale > CR_DEC_MAX_SCALE)
         return CR_DEC_DOMAIN;
     int t = (a.scale + 1) / 2 > scale ? (a.scale + 1) / 2 : scale;
@@ -965,6 +994,7 @@ cr_dec_status cr_dec_sqrt(cr_dec a, int scale, cr_dec *out)
 
 size_t cr_dec_format(cr_dec a, char *buf)
 {
+    CR_ASSERT(cr_dec_valid(a));
     /* A scale outside the contract is clamped so buf can never overflow. */
     int scale = a.scale < 0 ? 0 : a.scale > CR_DEC_MAX_SCALE ? CR_DEC_MAX_SCALE : a.scale;
     cr_u128 m = cr_dec_mag(a.coef);

@@ -4,7 +4,7 @@
  *
  *   limit                        default         maximum         where
  *   policy source                16 MiB          16 MiB          CR_MAX_SOURCE (lang/compile.h)
- *   expression nesting           1000            1000            CR_MAX_NESTING (lang/sema.c)
+ *   expression nesting           1000            1000            CR_MAX_NESTING (lang/sema_expr.c)
  *   JSON nesting depth           64              CR_JSON_MAX_DEPTH       cr_json_limits.max_depth
  *   JSON text (one string)       1 MiB           CR_JSON_MAX_TEXT        cr_json_limits.max_text
  *   JSON list items              100,000         CR_JSON_MAX_LIST        cr_json_limits.max_list

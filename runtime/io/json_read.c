@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime/core/check.h"
 #include "runtime/core/date.h"
 #include "runtime/core/utf8.h"
 
@@ -78,6 +79,7 @@ static void path_text(const jpath *path, char *buf, size_t size)
         if ((size_t)(q - buf) < n + dot + 3) {
             q += *q == '.'; /* "...name", not "....name" */
             q -= 3;
+            CR_ASSERT(q >= buf);
             memcpy(q, "...", 3);
             break;
         }
@@ -85,6 +87,7 @@ static void path_text(const jpath *path, char *buf, size_t size)
         memcpy(q, s, n);
         if (dot)
             *--q = '.';
+        CR_ASSERT(q - buf >= 3); /* room left for "..." */
     }
     memmove(buf, q, (size_t)(end - q) + 1);
 }
@@ -167,6 +170,7 @@ static int quote_len(const char *s, size_t n)
 
 static inline const char *skip_ws(const char *p, const char *end)
 {
+    CR_ASSERT(p <= end);
     /* most lines have no white space between tokens */
     if (p < end && (unsigned char)*p > ' ')
         return p;
@@ -320,6 +324,7 @@ static int scan_string(jr *j)
             bad_what = what;
         }
         p += k;
+        CR_ASSERT(p <= end);
     }
 }
 
@@ -366,8 +371,12 @@ static const char *decode(jr *j, const char *raw, size_t n, size_t *out_len)
         p = b;
         if (p < end) {
             uint32_t cp;
-            p += escape_at(p, end, &cp);
+            int k = escape_at(p, end, &cp);
+            CR_ASSERT(k > 0); /* scan_string found every escape well formed */
+            p += k;
             q += put_utf8(q, cp);
+            /* an escape is at least as long as its UTF-8: n bytes suffice */
+            CR_ASSERT(q - out <= p - (const unsigned char *)raw && p <= end);
         }
     }
     *out_len = (size_t)(q - out);
@@ -411,6 +420,7 @@ static int scan_number(jr *j, int *nfrac, uint64_t *digits)
             p++;
         *nfrac = -1;
     }
+    CR_ASSERT(p <= end);
     j->p = p;
     return 0;
 }
@@ -446,6 +456,7 @@ static bool accepts(const cr_type *t, int k)
 
 static void type_error(jr *j, const jpath *path, const cr_type *t, int k)
 {
+    CR_ASSERT(k >= J_NULL && k <= J_OBJECT);
     cr_type plain = *t; /* the field's type, named without its '?' */
     plain.optional = false;
     char name[128];
@@ -463,6 +474,7 @@ static void store_number(jr *j, const cr_type *t, const char *s, size_t n, int n
     bool neg = s[0] == '-';
     size_t ndigits = n - neg - (nfrac > 0);
     if (nfrac >= 0 && ndigits <= 18 && (t->kind == CR_T_DEC || nfrac == 0)) {
+        CR_ASSERT(digits < 1000000000000000000u && nfrac <= CR_DEC_MAX_SCALE);
         int64_t v = (int64_t)digits; /* below 10^18 */
         if (neg)
             v = -v;
@@ -583,6 +595,7 @@ static int read_object(jr *j, const cr_record *rec, cr_value *slots, const jpath
                                                                            : cr_record_find(rec, key, klen);
                 if (f >= 0)
                     next = (uint32_t)f + 1;
+                CR_ASSERT(f < (int)rec->nfields && next <= rec->nfields);
             }
             if (f >= 0) {
                 if (slots[f].tag != UNSEEN)
@@ -673,6 +686,7 @@ static int read_list(jr *j, const cr_type *elem, cr_value *out, const jpath *pat
                         items = grown;
                         cap = ncap;
                     }
+                    CR_ASSERT(n < cap && cap <= j->lim.max_list);
                     slot = &items[n];
                 }
             }
@@ -704,6 +718,7 @@ static int read_value(jr *j, const cr_type *t, cr_value *out, const jpath *path,
 {
     const char *v = j->p;
     int k;
+    CR_ASSERT(j->line <= v && v <= j->end);
     if (v == j->end)
         return syntax(j, v, "unexpected end of line");
     switch (*v) {

@@ -1,0 +1,523 @@
+/* Semantic analysis of the blocks of rows: scorecards, segments and
+ * decision tables.  Each cell is checked against the value it tests; then
+ * what a reviewer wants found before a policy runs: scorecard bins that
+ * leave a gap or can never match, segment rows after `otherwise`, table
+ * rows that can never match (first hit) or can both match (unique).  Only
+ * literal bounds are compared (a const stands for its value); a cell that
+ * names a field or a let is unknown, and each comparison below says what it
+ * assumes of one.  lang/sema.c says how this part fits the others. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lang/sema_private.h"
+
+/* Tables and characteristics with more rows or bins than this are not
+ * checked pair by pair for rows that never match (rows x rows work). */
+#define CR_MAX_PAIRWISE 2000
+
+/* ---- cells ---- */
+
+/* cell: else | - | operand | < operand | <= operand | > operand | >= operand
+ *     | != operand | operand..operand | {operand, ...}
+ * A scorecard bin's or a table row's test of one value of type t: its
+ * operands compare with t, and an ordering test needs an ordered t. */
+static void check_cell(sema *S, cr_cell *c, const cr_type *t)
+{
+    char b1[96], b2[96];
+    cr_expr *ops[2] = {c->a, c->b};
+    bool ordering = c->kind == CELL_LT || c->kind == CELL_LE || c->kind == CELL_GT || c->kind == CELL_GE || c->kind == CELL_RANGE;
+    if (c->kind == CELL_ANY)
+        return;
+    if (c->kind == CELL_SET) {
+        for (uint32_t i = 0; i < c->set.count; i++) {
+            cr_expr *x = c->set.items[i];
+            if (!cr_sema_resolve_label(S, x, t))
+                cr_sema_need(S, x);
+            if (!is_err(t) && !is_err(x->type) && !(is_num(t) && is_num(x->type)) && !cr_sema_assignable(t, x->type))
+                err(S, x->span, "%s cannot be compared with %s", tname(x->type, b1), tname(t, b2));
+        }
+        return;
+    }
+    for (int i = 0; i < 2; i++) {
+        cr_expr *x = ops[i];
+        if (!x)
+            continue;
+        if (!cr_sema_resolve_label(S, x, t))
+            cr_sema_need(S, x);
+        const cr_type *tx = x->type;
+        if (is_err(t) || is_err(tx))
+            continue;
+        if (ordering && !is_num(t) && t->kind != CR_T_DATE && t->kind != CR_T_TEXT)
+            err(S, c->span, "%s values have no order; use a value or a set here", tname(t, b1));
+        else if (!(is_num(t) && is_num(tx)) && !cr_sema_assignable(cr_sema_with_optional(S, t, false), tx))
+            err(S, x->span, "%s cannot be compared with %s", tname(tx, b1), tname(t, b2));
+    }
+}
+
+/* What a cell operand naming a const stands for: the const's own
+ * expression (a const may name another); anything else as it is. */
+static const cr_expr *const_resolved(const cr_expr *e)
+{
+    for (int hops = 0; e && hops < 64 && e->kind == E_NAME && e->ref == REF_ITEM && e->item &&
+                       e->item->kind == I_CONST; hops++)
+        e = e->item->expr;
+    return e;
+}
+
+/* The number a literal operand (or a const holding one) stands for. */
+static bool literal_dec(const cr_expr *e, cr_dec *d)
+{
+    e = const_resolved(e);
+    if (!e) return false;
+    if (e->kind == E_INT) { *d = cr_dec_from_int(e->u.ival); return true; }
+    if (e->kind == E_DEC) { *d = e->u.dval; return true; }
+    return false;
+}
+
+/* The values a numeric cell matches, as an interval (known only for literal bounds). */
+static interval cell_interval(const cr_cell *c)
+{
+    interval v;
+    memset(&v, 0, sizeof v);
+    cr_dec a, b;
+    switch (c->kind) {
+    case CELL_ANY: v.known = true; v.lo_inf = v.hi_inf = true; break;
+    case CELL_LT: if (literal_dec(c->a, &a)) { v.known = true; v.lo_inf = true; v.hi = a; v.hi_open = true; } break;
+    case CELL_LE: if (literal_dec(c->a, &a)) { v.known = true; v.lo_inf = true; v.hi = a; } break;
+    case CELL_GT: if (literal_dec(c->a, &a)) { v.known = true; v.hi_inf = true; v.lo = a; v.lo_open = true; } break;
+    case CELL_GE: if (literal_dec(c->a, &a)) { v.known = true; v.hi_inf = true; v.lo = a; } break;
+    case CELL_EQ: if (literal_dec(c->a, &a)) { v.known = true; v.lo = v.hi = a; } break;
+    case CELL_RANGE:
+        if (literal_dec(c->a, &a) && literal_dec(c->b, &b)) { v.known = true; v.lo = a; v.hi = b; }
+        break;
+    default: break;
+    }
+    return v;
+}
+
+/* Does interval x contain every value of y? */
+static bool interval_covers(const interval *x, const interval *y)
+{
+    if (!x->known || !y->known)
+        return false;
+    if (!x->lo_inf) {
+        if (y->lo_inf) return false;
+        int c = cr_dec_cmp(x->lo, y->lo);
+        if (c > 0 || (c == 0 && x->lo_open && !y->lo_open)) return false;
+    }
+    if (!x->hi_inf) {
+        if (y->hi_inf) return false;
+        int c = cr_dec_cmp(x->hi, y->hi);
+        if (c < 0 || (c == 0 && x->hi_open && !y->hi_open)) return false;
+    }
+    return true;
+}
+
+/* Do intervals x and y share a value? (true when either is unknown) */
+bool cr_sema_interval_meets(const interval *x, const interval *y)
+{
+    if (!x->known || !y->known)
+        return true; /* unknown: assume they may overlap */
+    /* x entirely below y? */
+    if (!x->hi_inf && !y->lo_inf) {
+        int c = cr_dec_cmp(x->hi, y->lo);
+        if (c < 0 || (c == 0 && (x->hi_open || y->lo_open))) return false;
+    }
+    if (!y->hi_inf && !x->lo_inf) {
+        int c = cr_dec_cmp(y->hi, x->lo);
+        if (c < 0 || (c == 0 && (y->hi_open || x->lo_open))) return false;
+    }
+    return true;
+}
+
+/* Are a and b the same literal (a number, text, label or bool)? (false when unsure) */
+static bool same_literal(const cr_expr *a, const cr_expr *b)
+{
+    a = const_resolved(a);
+    b = const_resolved(b);
+    if (!a || !b)
+        return false;
+    cr_dec x, y;
+    if (literal_dec(a, &x) && literal_dec(b, &y))
+        return cr_dec_cmp(x, y) == 0;
+    if (a->kind == E_STR && b->kind == E_STR)
+        return a->u.str.len == b->u.str.len && memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
+    if (a->ref == REF_LABEL && b->ref == REF_LABEL)
+        return a->ref_index == b->ref_index;
+    if (a->kind == E_BOOL && b->kind == E_BOOL)
+        return a->u.ival == b->u.ival;
+    return false;
+}
+
+/* The kind of value a literal operand is (1 number, 2 text, 3 truth
+ * value, 4 label), or 0 when it is not a literal: a field or a let may
+ * hold any value, the same as another operand's. */
+static int literal_class(const cr_expr *e)
+{
+    cr_dec d;
+    e = const_resolved(e);
+    if (!e) return 0;
+    if (literal_dec(e, &d)) return 1;
+    if (e->kind == E_STR) return 2;
+    if (e->kind == E_BOOL) return 3;
+    if (e->ref == REF_LABEL) return 4;
+    return 0;
+}
+
+/* Can one value equal both operands? (true when unsure) */
+static bool operands_meet(const cr_expr *a, const cr_expr *b)
+{
+    int k = literal_class(a);
+    return k == 0 || k != literal_class(b) || same_literal(a, b);
+}
+
+/* Can one value equal x and be in set cell c? (true when unsure) */
+static bool meets_set(const cr_cell *c, const cr_expr *x)
+{
+    for (uint32_t i = 0; i < c->set.count; i++)
+        if (operands_meet(c->set.items[i], x))
+            return true;
+    return false;
+}
+
+/* Is x one of set cell c's literals? (false when unsure) */
+static bool in_set(const cr_cell *c, const cr_expr *x)
+{
+    for (uint32_t i = 0; i < c->set.count; i++)
+        if (same_literal(c->set.items[i], x))
+            return true;
+    return false;
+}
+
+/* Does cell x match every value cell y matches? (false when unsure) */
+static bool cell_covers(const cr_cell *x, const cr_cell *y, bool numeric)
+{
+    if (x->kind == CELL_ANY)
+        return true;
+    if (y->kind == CELL_ANY)
+        return false;
+    if (numeric) {
+        interval a = cell_interval(x), b = cell_interval(y);
+        if (a.known && b.known)
+            return interval_covers(&a, &b);
+    }
+    if (x->kind == CELL_EQ && y->kind == CELL_EQ)
+        return same_literal(x->a, y->a);
+    if (x->kind == CELL_SET && y->kind == CELL_EQ)
+        return in_set(x, y->a);
+    if (x->kind == CELL_SET && y->kind == CELL_SET) {
+        for (uint32_t i = 0; i < y->set.count; i++)
+            if (!in_set(x, y->set.items[i]))
+                return false;
+        return true;
+    }
+    return false;
+}
+
+/* Can one value match both cells? (true when unsure) */
+static bool cells_meet(const cr_cell *x, const cr_cell *y, bool numeric)
+{
+    if (x->kind == CELL_ANY || y->kind == CELL_ANY)
+        return true;
+    if (numeric) {
+        interval a = cell_interval(x), b = cell_interval(y);
+        if (a.known && b.known)
+            return cr_sema_interval_meets(&a, &b);
+    }
+    if (x->kind == CELL_EQ && y->kind == CELL_EQ)
+        return operands_meet(x->a, y->a);
+    if (x->kind == CELL_EQ && y->kind == CELL_SET)
+        return meets_set(y, x->a);
+    if (x->kind == CELL_SET && y->kind == CELL_EQ)
+        return meets_set(x, y->a);
+    if (x->kind == CELL_SET && y->kind == CELL_SET) {
+        for (uint32_t i = 0; i < x->set.count; i++)
+            if (meets_set(y, x->set.items[i]))
+                return true;
+        return false;
+    }
+    return true;
+}
+
+/* Does the union of the bins' numeric cells cover every number?  Returns
+ * false with a description of the first gap found. */
+static bool numeric_bins_cover(cr_bin *bins, char *gap, size_t size)
+{
+    /* Walk up from -infinity: repeatedly extend the covered prefix with any
+     * bin whose interval starts inside (or at the edge of) it. */
+    bool have = false, inf = false, open = false;
+    cr_dec hi = cr_dec_from_int(0);
+    for (int pass = 0; pass < 64; pass++) {
+        bool grew = false;
+        for (cr_bin *b = bins; b; b = b->next) {
+            interval v = cell_interval(&b->cell);
+            if (!v.known)
+                continue;
+            bool starts_ok;
+            if (v.lo_inf)
+                starts_ok = true;
+            else if (!have)
+                starts_ok = false;
+            else {
+                int c = cr_dec_cmp(v.lo, hi);
+                starts_ok = c < 0 || (c == 0 && (!v.lo_open || !open));
+            }
+            if (!starts_ok)
+                continue;
+            if (v.hi_inf) {
+                if (!inf) grew = true;
+                inf = true;
+                have = true;
+            } else if (!inf) {
+                int c = have ? cr_dec_cmp(v.hi, hi) : 1;
+                if (c > 0 || (c == 0 && open && !v.hi_open)) {
+                    hi = v.hi;
+                    open = v.hi_open;
+                    have = true;
+                    grew = true;
+                }
+            }
+        }
+        if (inf)
+            return true;
+        if (!grew)
+            break;
+    }
+    char num[CR_DEC_FMT_MAX];
+    if (!have)
+        snprintf(gap, size, "no bin catches the lowest values");
+    else {
+        cr_dec_format(hi, num);
+        snprintf(gap, size, "no bin catches values %s %s", open ? "from" : "above", num);
+    }
+    return false;
+}
+
+/* ---- scorecards ---- */
+
+/* scorecard NAME base value { charac ... }
+ *   charac: NAME[.NAME...] [as CODE]: cell -> value | cell -> value ...
+ * The base and every bin's points are numbers written out (the score is an
+ * int when all are ints); each characteristic is a number, text, bool or
+ * label, named once, and its bins catch every value: an `else`, both bools,
+ * or numeric bins without a gap.  A bin an earlier bin or `else` covers is
+ * a warning. */
+void cr_sema_check_scorecard(sema *S, cr_item *it)
+{
+    const cr_type *tb = cr_sema_expect_num(S, it->base, "a scorecard's base");
+    bool all_int = !is_err(tb) && tb->kind == CR_T_INT;
+    if (it->base && it->base->kind != E_INT && it->base->kind != E_DEC)
+        err(S, it->base->span, "a scorecard's base must be a number written out");
+    it->sub_index = S->nscorecards++;
+    for (cr_charac *c = it->characs; c; c = c->next) {
+        c->index = S->ncharacs++;
+        for (cr_charac *d = it->characs; d != c; d = d->next)
+            if (strcmp(d->name, c->name) == 0)
+                err(S, c->name_span, "characteristic '%s' is already in this scorecard", c->name);
+        const cr_type *t = cr_sema_need(S, c->ref);
+        bool numeric = is_num(t);
+        if (!is_err(t) && !numeric && t->kind != CR_T_TEXT && t->kind != CR_T_LABEL && t->kind != CR_T_BOOL)
+            err(S, c->name_span, "a characteristic must be a number, text, bool or label, but '%s' is %s", c->name, tname(t, (char[96]){0}));
+        bool has_else = false;
+        uint32_t nbins = 0;
+        for (cr_bin *b = c->bins; b; b = b->next)
+            nbins++;
+        if (nbins > CR_MAX_PAIRWISE)
+            warn(S, c->name_span, "'%s' has %u bins, more than %d: bins that can never match are not looked for",
+                 c->name, nbins, CR_MAX_PAIRWISE);
+        for (cr_bin *b = c->bins; b; b = b->next) {
+            bool after_else = has_else;
+            if (after_else)
+                warn(S, b->span, "this bin can never match: an earlier 'else' catches everything");
+            if (b->cell.kind == CELL_ANY)
+                has_else = true;
+            check_cell(S, &b->cell, t);
+            const cr_type *tp = cr_sema_expect_num(S, b->points, "points");
+            if (!is_err(tp) && tp->kind != CR_T_INT)
+                all_int = false;
+            if (b->points && b->points->kind != E_INT && b->points->kind != E_DEC)
+                err(S, b->points->span, "points must be a number written out");
+            for (cr_bin *p = c->bins; p != b && !after_else && nbins <= CR_MAX_PAIRWISE; p = p->next)
+                if (b->cell.kind != CELL_ANY && cell_covers(&p->cell, &b->cell, numeric)) {
+                    warn(S, b->cell.span, "this bin can never match: an earlier bin of '%s' catches all its values", c->name);
+                    break;
+                }
+        }
+        bool both_bools = false;
+        if (t->kind == CR_T_BOOL) {
+            bool seen_true = false, seen_false = false;
+            for (cr_bin *b = c->bins; b; b = b->next)
+                if (b->cell.kind == CELL_EQ && b->cell.a && b->cell.a->kind == E_BOOL) {
+                    if (b->cell.a->u.ival) seen_true = true;
+                    else seen_false = true;
+                }
+            both_bools = seen_true && seen_false;
+        }
+        if (!has_else && !both_bools && !is_err(t)) {
+            char gap[160];
+            if (!numeric)
+                err(S, c->name_span, "characteristic '%s' has no 'else' bin, so some values of it get no points", c->name);
+            else if (!numeric_bins_cover(c->bins, gap, sizeof gap))
+                err(S, c->name_span, "the bins of '%s' leave a gap: %s; add a bin or 'else'", c->name, gap);
+        }
+    }
+    it->value_type = all_int ? &cr_type_int : &cr_type_number;
+}
+
+/* ---- segments ---- */
+
+/* segment NAME { LABEL when expr ... LABEL otherwise }: its labels, each
+ * once, in pass 2, so that a type, a comparison or a table cell may name
+ * them before the segment is checked. */
+void cr_sema_check_segment_labels(sema *S, cr_item *it)
+{
+    uint32_t n = 0;
+    for (cr_seg_row *r = it->seg_rows; r; r = r->next)
+        n++;
+    cr_labels *l = alloc(S, sizeof *l);
+    const char **names = alloc(S, (n ? n : 1) * sizeof *names);
+    if (!l || !names)
+        return;
+    l->name = it->name;
+    l->names = names;
+    for (cr_seg_row *r = it->seg_rows; r; r = r->next) {
+        bool dup = false;
+        for (uint32_t i = 0; i < l->count; i++)
+            if (strcmp(names[i], r->label) == 0)
+                dup = true;
+        if (dup)
+            err(S, r->span, "label %s is used twice in segment %s", r->label, it->name);
+        else
+            names[l->count++] = r->label;
+    }
+    it->labels = l;
+}
+
+/* segment NAME { LABEL when expr ... LABEL otherwise }
+ * Each condition is a bool; the last row is `otherwise`, so every
+ * applicant gets a label.  The segment's value is one of its labels. */
+void cr_sema_check_segment(sema *S, cr_item *it)
+{
+    /* its labels were made in pass 2 (unless memory ran out) */
+    CR_ASSERT(it->labels || S->oom);
+    it->sub_index = S->nsegments++;
+    bool otherwise = false;
+    for (cr_seg_row *r = it->seg_rows; r; r = r->next) {
+        if (otherwise) {
+            err(S, r->span, "this row comes after 'otherwise' and can never be chosen");
+            continue;
+        }
+        if (!r->cond)
+            otherwise = true;
+        else
+            cr_sema_expect_bool(S, r->cond, "a segment condition");
+    }
+    if (!otherwise)
+        err(S, it->name_span, "segment %s has no 'otherwise' row: an applicant matching no row would get no segment", it->name);
+    cr_type *t = alloc(S, sizeof *t);
+    if (!t)
+        return;
+    t->kind = CR_T_LABEL;
+    t->spelling = it->name;
+    t->labels = it->labels;
+    it->value_type = t;
+}
+
+/* ---- decision tables ---- */
+
+/* table NAME(expr, ...) -> type hit first|unique|priority|any|collect [sum|min|max|count]
+ *     { cell, ... -> value ... }
+ * and the grid form, table NAME(expr, expr) -> type { | cell | cell ... cell | value | value ... },
+ * which the parser spreads into first-hit rows of two cells.
+ * Each row has one cell per input, each cell tests its input, each output
+ * is of the table's type; the hit policy sets the value's type (collect
+ * gives a list, a count or a number) and what is warned about: rows that
+ * can never match (first) or can both match (unique). */
+void cr_sema_check_table(sema *S, cr_item *it)
+{
+    it->sub_index = S->ntables++;
+    uint32_t n = it->inputs.count;
+    const cr_type **in = alloc(S, (n ? n : 1) * sizeof *in);
+    if (!in)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        in[i] = cr_sema_need(S, it->inputs.items[i]);
+    const cr_type *out = cr_sema_type_from_expr(S, it->type, it->name);
+    char b1[96], b2[96];
+    uint32_t rowno = 0;
+    for (cr_table_row *r = it->rows; r; r = r->next, rowno++) {
+        if (r->ncells != n) {
+            err(S, r->span, "this row has %u cells but table %s has %u inputs", r->ncells, it->name, n);
+            continue;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            /* a grid's row test and column test are shared by many rows
+             * (only a grid's: other tables would pay rows x rows here) */
+            bool seen = false;
+            for (cr_table_row *p = it->rows; r->grid_row_span.end && p != r && !seen; p = p->next)
+                seen = p->ncells == n && p->cells[i].span.start == r->cells[i].span.start &&
+                       p->cells[i].span.end == r->cells[i].span.end;
+            if (seen) {
+                if (r->cells[i].a && !r->cells[i].a->type)
+                    r->cells[i].a->type = &cr_type_error;
+                continue;
+            }
+            check_cell(S, &r->cells[i], in[i]);
+        }
+        const cr_type *to;
+        if (!cr_sema_resolve_label(S, r->out, out))
+            to = cr_sema_check(S, r->out);
+        else
+            to = r->out->type;
+        if (!cr_sema_assignable(out, to))
+            err(S, r->out->span, "table %s gives %s, but this row gives %s", it->name, tname(out, b1), tname(to, b2));
+    }
+    /* rows that never match (first) or may overlap (unique): every pair of
+     * rows, so not for a table too big for that (README.md, "Limits") */
+    rowno = 1;
+    uint32_t nrows = 0;
+    for (cr_table_row *r = it->rows; r; r = r->next)
+        nrows++;
+    if (nrows > CR_MAX_PAIRWISE && (it->hit == HIT_FIRST || it->hit == HIT_UNIQUE))
+        warn(S, it->name_span, "table %s has %u rows, more than %d: rows that %s are not looked for", it->name, nrows,
+             CR_MAX_PAIRWISE, it->hit == HIT_FIRST ? "can never match" : "can both match");
+    for (cr_table_row *r = it->rows; r && nrows <= CR_MAX_PAIRWISE; r = r->next, rowno++) {
+        if (r->ncells != n)
+            continue;
+        uint32_t prevno = 1;
+        for (cr_table_row *p = it->rows; p != r; p = p->next, prevno++) {
+            if (p->ncells != n)
+                continue;
+            bool covers = true, meets = true;
+            for (uint32_t i = 0; i < n; i++) {
+                bool numeric = !is_err(in[i]) && is_num(in[i]);
+                if (!cell_covers(&p->cells[i], &r->cells[i], numeric))
+                    covers = false;
+                if (!cells_meet(&p->cells[i], &r->cells[i], numeric))
+                    meets = false;
+            }
+            if (covers && it->hit == HIT_FIRST) {
+                warn(S, r->span, "row %u of table %s can never match: row %u matches everything it does", rowno, it->name, prevno);
+                break;
+            }
+            if (meets && it->hit == HIT_UNIQUE) {
+                warn(S, r->span, "rows %u and %u of unique table %s can both match one application", prevno, rowno, it->name);
+                break;
+            }
+        }
+    }
+    const cr_type *vt = out;
+    if (it->hit == HIT_COLLECT) {
+        switch (it->collect) {
+        case COLLECT_LIST: vt = cr_sema_list_of(S, out); break;
+        case COLLECT_COUNT: vt = &cr_type_int; break;
+        default:
+            if (!is_err(out) && !is_num(out))
+                err(S, it->type->span, "'hit collect' with sum, min or max needs a numeric output, not %s", tname(out, b1));
+            break;
+        }
+    }
+    if (it->hit == HIT_PRIORITY && !is_err(out) && out->kind != CR_T_LABEL && !is_num(out))
+        err(S, it->type->span, "'hit priority' needs an output of labels (earlier labels win) or numbers (the highest wins)");
+    it->value_type = vt;
+}
