@@ -184,6 +184,11 @@ typedef struct cr_lookup_decl {
     const char *key;            /* the key column (keys are texts) */
     cr_span key_span;
     cr_field_decl *columns;     /* the value columns and their types */
+    const char *pin_sha256;     /* `sha256 "…"`: the data's SHA-256 must be this; NULL: any */
+    cr_span pin_span;
+    int64_t min_rows;           /* `min_rows N`, when has_min_rows */
+    bool has_min_rows;
+    cr_span min_rows_span;
 } cr_lookup_decl;
 
 typedef enum cr_item_kind {

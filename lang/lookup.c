@@ -30,12 +30,12 @@
 #include <sys/stat.h>
 
 #include <csv.h>
-#include <sha2.h>
 #include <sqlite3.h>
 
 #include "lang/compile.h"
 #include "runtime/core/date.h"
 #include "runtime/core/hash.h"
+#include "runtime/core/sha256.h"
 #include "runtime/core/utf8.h"
 
 /* More rows than this would overflow the index's size arithmetic. */
@@ -83,52 +83,6 @@ int64_t cr_lookup_find(const cr_lookup_info *lk, const char *key, uint32_t len)
 }
 
 /* ---- small helpers ------------------------------------------------------- */
-
-/* The SHA-256 of a whole file, read in pieces (a database may be large);
- * false with errno set when it cannot be read. */
-static bool sha256_file(const char *path, char out[65])
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    SHA2_CTX ctx;
-    uint8_t buf[65536];
-    size_t n;
-    SHA256Init(&ctx);
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        SHA256Update(&ctx, buf, n);
-    bool ok = !ferror(f);
-    fclose(f);
-    if (!ok) {
-        errno = EIO;
-        return false;
-    }
-    SHA256End(&ctx, out);   /* lower-case hex */
-    return true;
-}
-
-/* A cell's bytes for a message, in quotes: printable ASCII as it is,
- * other bytes as \xNN, cut after 40 bytes. */
-static const char *shown(const char *s, size_t n, char *buf, size_t size)
-{
-    size_t o = 0;
-    buf[o++] = '\'';
-    for (size_t i = 0; i < n && o + 8 < size; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (i == 40) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        if (c >= 0x20 && c < 0x7f)
-            buf[o++] = (char)c;
-        else
-            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-    }
-    buf[o++] = '\'';
-    buf[o] = '\0';
-    return buf;
-}
 
 /* The type of a column without its '?': "rate", "int", "date"... */
 static const char *type_word(const cr_type *t)
@@ -201,6 +155,7 @@ typedef struct loader {
     uint32_t *rownos;          /* each row's number in its source, for messages */
     uint32_t n, cap;
     bool failed;
+    cr_sha256_ctx rows_hash;   /* SQLite: the rows as read (see sqlite_rows) */
 } loader;
 
 static void lerr(loader *L, cr_span sp, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -227,7 +182,6 @@ static cr_span column_span(const loader *L, uint32_t i)
 /* The value of cell c in a column of type t; false with the reason in why. */
 static bool cell_value(loader *L, const cr_type *t, cell c, cr_value *out, char *why, size_t size)
 {
-    char q[200];
     if (c.null) {
         if (t->optional) {
             *out = cr_null();
@@ -240,7 +194,7 @@ static bool cell_value(loader *L, const cr_type *t, cell c, cr_value *out, char 
     switch (t->kind) {
     case CR_T_TEXT: {
         if (cr_utf8_invalid_at(c.s, c.n) < c.n) {
-            snprintf(why, size, "%s is not valid UTF-8", shown(c.s, c.n, q, sizeof q));
+            snprintf(why, size, "not valid UTF-8");
             return false;
         }
         char *s = cr_arena_strndup(&L->P->arena, c.s, c.n);
@@ -254,7 +208,7 @@ static bool cell_value(loader *L, const cr_type *t, cell c, cr_value *out, char 
     case CR_T_INT: {
         int64_t v;
         if (!parse_int(c.s, c.n, &v)) {
-            snprintf(why, size, "%s is not an int", shown(c.s, c.n, q, sizeof q));
+            snprintf(why, size, "not an int");
             return false;
         }
         *out = cr_int(v);
@@ -264,9 +218,9 @@ static bool cell_value(loader *L, const cr_type *t, cell c, cr_value *out, char 
         cr_dec d;
         cr_dec_status st = cr_dec_parse(c.s, c.n, &d);
         if (st == CR_DEC_SYNTAX)
-            snprintf(why, size, "%s is not a %s", shown(c.s, c.n, q, sizeof q), type_word(t));
+            snprintf(why, size, "not a %s", type_word(t));
         else if (st != CR_DEC_OK)
-            snprintf(why, size, "%s is not a %s: %s", shown(c.s, c.n, q, sizeof q), type_word(t), cr_dec_status_text(st));
+            snprintf(why, size, "not a %s: %s", type_word(t), cr_dec_status_text(st));
         if (st != CR_DEC_OK)
             return false;
         *out = cr_decv(d);
@@ -275,7 +229,7 @@ static bool cell_value(loader *L, const cr_type *t, cell c, cr_value *out, char 
     case CR_T_BOOL: {
         bool b;
         if (!parse_bool(c.s, c.n, &b)) {
-            snprintf(why, size, "%s is not a bool (true, false, 1 or 0)", shown(c.s, c.n, q, sizeof q));
+            snprintf(why, size, "not a bool (true, false, 1 or 0)");
             return false;
         }
         *out = cr_bool(b);
@@ -284,7 +238,7 @@ static bool cell_value(loader *L, const cr_type *t, cell c, cr_value *out, char 
     case CR_T_DATE: {
         int64_t d;
         if (!cr_date_parse(c.s, c.n, &d)) {
-            snprintf(why, size, "%s is not a date (YYYY-MM-DD)", shown(c.s, c.n, q, sizeof q));
+            snprintf(why, size, "not a date (YYYY-MM-DD)");
             return false;
         }
         *out = cr_date(d);
@@ -321,13 +275,13 @@ static bool grow_rows(loader *L)
 static void add_row(loader *L, uint32_t rowno, cell key, const cell *cells)
 {
     const cr_lookup_decl *d = L->it->lookup;
-    char kq[200], why[400];
+    char why[400];
     if (key.null || key.n == 0) {
         lerr(L, d->key_span, "%s row %u: the key %s is %s", L->where, rowno, d->key, key.null ? L->null_word : "empty");
         return;
     }
     if (cr_utf8_invalid_at(key.s, key.n) < key.n) {
-        lerr(L, d->key_span, "%s row %u: the key %s is not valid UTF-8", L->where, rowno, shown(key.s, key.n, kq, sizeof kq));
+        lerr(L, d->key_span, "%s row %u: the key is not valid UTF-8", L->where, rowno);
         return;
     }
     if (L->n >= MAX_ROWS) {
@@ -343,8 +297,7 @@ static void add_row(loader *L, uint32_t rowno, cell key, const cell *cells)
     }
     for (uint32_t i = 0; i < nf; i++) {
         if (!cell_value(L, L->rec->fields[i].type, cells[i], &items[i], why, sizeof why)) {
-            lerr(L, column_span(L, i), "%s row %u (key %s), column %s: %s", L->where, rowno,
-                 shown(key.s, key.n, kq, sizeof kq), L->rec->fields[i].name, why);
+            lerr(L, column_span(L, i), "%s row %u, column %s: %s", L->where, rowno, L->rec->fields[i].name, why);
             return;
         }
     }
@@ -377,7 +330,6 @@ static void finish(loader *L)
     lk->rows = rows;
     lk->nrows = L->n;
     uint32_t a = 0, b = 0;
-    char kq[200];
     switch (cr_lookup_index(lk, &L->P->arena, &a, &b)) {
     case CR_LOOKUP_INDEX_OK:
         return;
@@ -385,21 +337,10 @@ static void finish(loader *L)
         lerr(L, L->it->name_span, "out of memory indexing %s", L->where);
         return;
     case CR_LOOKUP_INDEX_DUPLICATE:
-        lerr(L, L->it->lookup->key_span, "%s rows %u and %u have the same key %s", L->where, L->rownos[a],
-             L->rownos[b], shown(keys[a].u.s, keys[a].len, kq, sizeof kq));
+        lerr(L, L->it->lookup->key_span, "%s rows %u and %u have the same key", L->where, L->rownos[a],
+             L->rownos[b]);
         return;
     }
-}
-
-/* "a, b, c" of up to n names, for "its columns are ..." */
-static void name_list(char *const *names, uint32_t n, char *buf, size_t size)
-{
-    size_t o = 0;
-    buf[0] = '\0';
-    for (uint32_t i = 0; i < n && o + 1 < size; i++)
-        o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", names[i]);
-    if (o >= size && size > 4)
-        memcpy(buf + size - 4, "...", 4);
 }
 
 /* Finds the key column and each declared column among a source's column
@@ -409,8 +350,6 @@ static bool map_columns(loader *L, char *const *names, uint32_t n, int (*cmp)(co
                         int *key_col, int *cols)
 {
     const cr_lookup_decl *d = L->it->lookup;
-    char list[400];
-    name_list(names, n, list, sizeof list);
     bool ok = true;
     for (uint32_t f = 0; f <= L->rec->nfields; f++) {
         const char *want = f == 0 ? d->key : L->rec->fields[f - 1].name;
@@ -422,7 +361,7 @@ static bool map_columns(loader *L, char *const *names, uint32_t n, int (*cmp)(co
             }
         cr_span sp = f == 0 ? d->key_span : column_span(L, f - 1);
         if (count == 0) {
-            lerr(L, sp, "%s has no column '%s'%s; its columns are %s", L->where, want, f == 0 ? " (the key)" : "", list);
+            lerr(L, sp, "%s has no column '%s'%s", L->where, want, f == 0 ? " (the key)" : "");
             ok = false;
         } else if (count > 1) {
             lerr(L, sp, "%s names column '%s' %d times", L->where, want, count);
@@ -614,7 +553,9 @@ static void load_csv(loader *L, const char *full)
             lerr(L, d->path_span, "cannot read %s: %s", full, strerror(errno));
         return;
     }
-    SHA256Data((const uint8_t *)data, len, L->lk->sha256);
+    uint8_t digest[CR_SHA256_LEN];
+    cr_sha256(data, len, digest);   /* the bytes that are parsed, read once */
+    cr_sha256_hex(digest, L->lk->sha256);
     csv c;
     memset(&c, 0, sizeof c);
     c.L = L;
@@ -758,6 +699,22 @@ static cell sqlite_cell(sqlite3_stmt *st, int i)
     return c;
 }
 
+/* One cell into the rows' hash: NULL or its length and bytes, so that no
+ * two different tables hash alike. */
+static void hash_cell(cr_sha256_ctx *h, cell c)
+{
+    uint8_t head[9] = {c.null ? 0 : 1};
+    for (int i = 0; i < 8; i++)
+        head[1 + i] = (uint8_t)((uint64_t)c.n >> (56 - 8 * i));
+    cr_sha256_update(h, head, sizeof head);
+    cr_sha256_update(h, c.s, c.n);
+}
+
+/* The rows of the table, each hashed as read (key first, then the declared
+ * columns, in the order SQLite returns them).  A database's file is not
+ * its data: rows in a WAL file not yet checkpointed are read but are not
+ * in it, so the lookup's SHA-256 is taken over what was read, inside the
+ * one read transaction load_sqlite holds. */
 static void sqlite_rows(loader *L, sqlite3 *db)
 {
     char *sql = select_sql(L);
@@ -772,9 +729,13 @@ static void sqlite_rows(loader *L, sqlite3 *db)
         int rc;
         while (!L->failed && (rc = sqlite3_step(st)) == SQLITE_ROW) {
             rowno++;
-            for (uint32_t i = 0; i < L->rec->nfields; i++)
+            cell key = sqlite_cell(st, 0);
+            hash_cell(&L->rows_hash, key);
+            for (uint32_t i = 0; i < L->rec->nfields; i++) {
                 cells[i] = sqlite_cell(st, (int)i + 1);
-            add_row(L, rowno, sqlite_cell(st, 0), cells);
+                hash_cell(&L->rows_hash, cells[i]);
+            }
+            add_row(L, rowno, key, cells);
         }
         if (!L->failed && rc != SQLITE_DONE)
             lerr(L, L->it->name_span, "cannot read %s: %s", L->where, sqlite3_errmsg(db));
@@ -787,10 +748,6 @@ static void sqlite_rows(loader *L, sqlite3 *db)
 static void load_sqlite(loader *L, const char *full)
 {
     const cr_lookup_decl *d = L->it->lookup;
-    if (!sha256_file(full, L->lk->sha256)) {
-        lerr(L, d->path_span, "cannot read %s: %s", full, strerror(errno));
-        return;
-    }
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(full, &db, SQLITE_OPEN_READONLY, NULL);
     if (rc != SQLITE_OK) {
@@ -802,7 +759,13 @@ static void load_sqlite(loader *L, const char *full)
     uint32_t n = 0;
     int key_col = -1;
     int *cols = calloc(L->rec->nfields ? L->rec->nfields : 1, sizeof *cols);
-    if (!cols)
+    /* columns and rows from one snapshot: a writer between them changes neither */
+    static const char domain[] = "credo-lookup-sqlite-rows-v1\n";
+    cr_sha256_init(&L->rows_hash);
+    cr_sha256_update(&L->rows_hash, domain, sizeof domain - 1);
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        lerr(L, d->path_span, "cannot read %s: %s", full, sqlite3_errmsg(db));
+    else if (!cols)
         lerr(L, L->it->name_span, "out of memory reading %s", L->where);
     else if (!sqlite_columns(L, db, full, &names, &n))
         ; /* reported */
@@ -810,6 +773,12 @@ static void load_sqlite(loader *L, const char *full)
         lerr(L, d->table_span, "%s has no table %s", d->path, d->table);
     else if (map_columns(L, names, n, column_cmp, &key_col, cols))
         sqlite_rows(L, db);
+    if (!L->failed) {
+        uint8_t digest[CR_SHA256_LEN];
+        cr_sha256_final(&L->rows_hash, digest);
+        cr_sha256_hex(digest, L->lk->sha256);
+    }
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     for (uint32_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
@@ -852,6 +821,19 @@ static bool regular_file(loader *L, const char *full)
     return true;
 }
 
+/* What the policy pins of its data: `sha256 "…"` and `min_rows N`.  A
+ * table that changed, or was emptied, refuses to load. */
+static void check_pins(loader *L)
+{
+    const cr_lookup_decl *d = L->it->lookup;
+    if (d->pin_sha256 && strcasecmp(d->pin_sha256, L->lk->sha256) != 0)
+        lerr(L, d->pin_span, "%s has SHA-256 %s, but the policy pins %s: the data changed since it was pinned",
+             L->where, L->lk->sha256, d->pin_sha256);
+    if (d->has_min_rows && (int64_t)L->lk->nrows < d->min_rows)
+        lerr(L, d->min_rows_span, "%s has %u row%s, but the policy requires at least %lld", L->where,
+             L->lk->nrows, L->lk->nrows == 1 ? "" : "s", (long long)d->min_rows);
+}
+
 static void load_one(cr_program *P, cr_diags *diags, const cr_item *it)
 {
     const cr_lookup_decl *d = it->lookup;
@@ -890,6 +872,8 @@ static void load_one(cr_program *P, cr_diags *diags, const cr_item *it)
         load_csv(&L, full);
     if (!L.failed)
         finish(&L);
+    if (!L.failed)
+        check_pins(&L);
     free(full);
     free(L.keys);
     free(L.rows);

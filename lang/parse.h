@@ -25,6 +25,8 @@ typedef struct cr_parse_ctx {
     /* the optional word after `hit collect`, handed to the table's action */
     const char *pending_ident;
     cr_span pending_span;
+    /* the lookup whose key was just read, for its pins (parser.y, lookup_pins) */
+    struct cr_lookup_decl *pending_lookup;
     /* the scanner's own memory (lexer.l), so that running out of it while
      * the scanner is set up is an error, not an abort */
     void *lex_mem[8];

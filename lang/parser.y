@@ -241,8 +241,9 @@ item:
         cr_item *it = new_item(ctx, I_DECIDE, @$);
         if (it) { it->name = "decide"; it->name_span = @1; it->decide = $3; add_item(ctx, it); }
     }
-  /* lookup NAME from csv|sqlite "path" [table TABLE] key COLUMN { columns } */
-  | KW_LOOKUP T_IDENT T_IDENT T_IDENT T_STRING lookup_key '{' fields '}' {
+  /* lookup NAME from csv|sqlite "path" [table TABLE] key COLUMN
+   *        [sha256 "HEX"] [min_rows N] { columns } */
+  | KW_LOOKUP T_IDENT T_IDENT T_IDENT T_STRING lookup_key lookup_pins '{' fields '}' {
         cr_item *it = new_item(ctx, I_LOOKUP, @$);
         cr_lookup_decl *lk = $6;
         if (strcmp($3.s, "from") != 0)
@@ -258,8 +259,37 @@ item:
         } else {
             cr_diag(ctx->diags, CR_SEV_ERROR, @4, "unknown lookup source '%s' (csv or sqlite)", $4.s);
         }
-        lk->path = $5.s; lk->path_span = @5; lk->columns = $8;
+        lk->path = $5.s; lk->path_span = @5; lk->columns = $9;
         if (it) { it->name = $2.s; it->name_span = @2; it->lookup = lk; add_item(ctx, it); }
+    }
+  ;
+
+/* What a lookup pins of its data, after its key: `sha256 "HEX"` (64 hex
+ * digits), `min_rows N`; each at most once, in either order.  Words, not
+ * keywords, so that neither is taken from field names. */
+lookup_pins:
+    %empty { }
+  | lookup_pins T_IDENT T_STRING {
+        cr_lookup_decl *lk = ctx->pending_lookup;
+        if (strcmp($2.s, "sha256") != 0)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @2, "expected sha256 \"…\", min_rows N or the lookup's '{'");
+        else if (lk && lk->pin_sha256)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @2, "the lookup pins its sha256 twice");
+        else if ($3.len != 64 || strspn($3.s, "0123456789abcdefABCDEF") != 64)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @3, "a sha256 is 64 hex digits");
+        else if (lk) {
+            lk->pin_sha256 = $3.s; lk->pin_span = @3;
+        }
+    }
+  | lookup_pins T_IDENT T_INT {
+        cr_lookup_decl *lk = ctx->pending_lookup;
+        if (strcmp($2.s, "min_rows") != 0)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @2, "expected sha256 \"…\", min_rows N or the lookup's '{'");
+        else if (lk && lk->has_min_rows)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @2, "the lookup pins min_rows twice");
+        else if (lk) {
+            lk->min_rows = $3; lk->has_min_rows = true; lk->min_rows_span = @3;
+        }
     }
   ;
 
@@ -271,6 +301,7 @@ lookup_key:
         if (strcmp($1.s, "key") != 0)
             cr_diag(ctx->diags, CR_SEV_ERROR, @1, "expected 'key' and the key column after the lookup's path");
         $$->key = $2.s; $$->key_span = @2;
+        ctx->pending_lookup = $$;
     }
   | KW_TABLE T_IDENT T_IDENT T_IDENT {
         $$ = cr_ast_alloc(ctx, sizeof *$$);
@@ -279,6 +310,7 @@ lookup_key:
             cr_diag(ctx->diags, CR_SEV_ERROR, @3, "expected 'key' and the key column after the table");
         $$->table = $2.s; $$->table_span = @2;
         $$->key = $4.s; $$->key_span = @4;
+        ctx->pending_lookup = $$;
     }
   ;
 
