@@ -17,12 +17,6 @@
 #include "runtime/vm/regex_fixed.h"
 #include "runtime/vm/vm_fuse.h"
 
-const char *const cr_opcode_names[CR_OP__COUNT] = {
-#define CR_OP_NAME(name) #name,
-    CR_OPCODES(CR_OP_NAME)
-#undef CR_OP_NAME
-};
-
 const char *cr_outcome_name(cr_outcome_code o)
 {
     switch (o) {

@@ -41,10 +41,12 @@ static bool CR_LOOP_NAME(cr_session *s)
 
 #ifdef CR_COMPUTED_GOTO
     static void *const labels[CR_OP__ALL] = {
-#define CR_OP_LABEL(name) &&op_##name,
+#define CR_OP_LABEL(name, a, b, c, pops, pushes, flow, contract) &&op_##name,
+#define CR_SOP_LABEL(name) &&op_##name,
         CR_OPCODES(CR_OP_LABEL)
-        CR_SUPER_OPCODES(CR_OP_LABEL)
+        CR_SUPER_OPCODES(CR_SOP_LABEL)
 #undef CR_OP_LABEL
+#undef CR_SOP_LABEL
     };
 #define CASE(name) op_##name:
 #define SUPER(name) op_##name:
