@@ -24,6 +24,7 @@
 #include "lang/lookup.h"
 #include "lang/parse.h"
 #include "lang/sema.h"
+#include "runtime/core/check.h"
 
 typedef struct comp {
     cr_program *P;
@@ -34,6 +35,7 @@ typedef struct comp {
     cr_value *consts;
     uint32_t nconsts, const_cap;
     int32_t depth, max_depth;   /* value stack depth of the region being emitted */
+    uint32_t region_start;      /* its first instruction */
     uint32_t stack_total;       /* sum of every region's maximum */
     uint32_t nlocals;
     uint32_t *const_of_let;     /* per let: 1 + the constant a const item became, 0 not yet */
@@ -68,13 +70,26 @@ static uint32_t emit(comp *C, cr_opcode op, uint8_t a, uint16_t b, uint32_t c, c
     in->b = b;
     in->c = c;
     C->spans[C->n] = sp;
+    /* what it pops, the code before it left (unless an instruction was
+     * lost to a failed allocation); a jump emitted with its target goes
+     * back into its own code (a forward one is patched) */
+    CR_ASSERT(op < CR_OP__COUNT && (C->oom || C->depth >= (int32_t)cr_op_pops(in)));
+    CR_ASSERT(C->oom || !cr_op_is_jump(op) || c == 0 || (c >= C->region_start && c < C->n));
     C->depth += cr_op_stack_effect(in);
     if (C->depth > C->max_depth)
         C->max_depth = C->depth;
     return C->n++;
 }
 
-static void patch(comp *C, uint32_t at) { if (!C->oom) C->code[at].c = C->n; }
+/* Points the jump at `at` to the next instruction, which is in the same
+ * code: every code ends in an instruction after its last patch. */
+static void patch(comp *C, uint32_t at)
+{
+    if (C->oom)
+        return;
+    CR_ASSERT(at >= C->region_start && at < C->n && cr_op_is_jump(C->code[at].op));
+    C->code[at].c = C->n;
+}
 
 static uint32_t add_const(comp *C, cr_value v)
 {
@@ -516,10 +531,13 @@ static void begin_region(comp *C)
 {
     C->depth = 0;
     C->max_depth = 0;
+    C->region_start = C->n;
 }
 
+/* After the code's HALT or LET_END, which leave its stack empty. */
 static void end_region(comp *C)
 {
+    CR_ASSERT(C->oom || C->depth == 0);
     C->stack_total += (uint32_t)C->max_depth + 1;
 }
 

@@ -40,7 +40,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/core/check.h"
 #include "stdlib/stdlib.h"
+
+/* A switch over opcodes or operand kinds lists every one: a new opcode
+ * without its case here does not compile. */
+#pragma GCC diagnostic error "-Wswitch"
 
 /* Values nest deeper than this only in a program built to exhaust the VM's
  * recursion (equality and JSON output recurse into lists). */
@@ -138,6 +143,7 @@ typedef struct ver {
     uint64_t steps, max_steps;
     uint32_t max_depth;     /* deepest stack of this region */
     uint64_t depth_total;   /* sum over regions */
+    uint32_t depth_before;  /* the stack depth before the instruction being stepped */
     state cur;              /* the state being stepped: max_stack slots, every local */
 } ver;
 
@@ -366,37 +372,6 @@ static const shape *value_shape(ver *V, cr_value v, unsigned depth)
 
 /* ---- static checks, one instruction at a time ---------------------------- */
 
-/* Which operands an instruction uses; the others must be 0 as the compiler
- * leaves them, so a flipped bit there is caught too. */
-enum { USE_A = 1, USE_B = 2, USE_C = 4 };
-
-static unsigned operands(uint8_t op)
-{
-    switch ((cr_opcode)op) {
-    case CR_OP_POP: case CR_OP_DUP: case CR_OP_INDEX: case CR_OP_SLICE: case CR_OP_ADD: case CR_OP_SUB:
-    case CR_OP_MUL: case CR_OP_DIV: case CR_OP_MOD: case CR_OP_NEG: case CR_OP_EQ: case CR_OP_NE:
-    case CR_OP_LT: case CR_OP_LE: case CR_OP_GT: case CR_OP_GE: case CR_OP_NOT: case CR_OP_TODAY:
-    case CR_OP_AGG_COUNT: case CR_OP_COMP_ADD: case CR_OP_HALT:
-        return 0;
-    case CR_OP_TO_DEC:
-        return 0;
-    case CR_OP_IS_NULL: case CR_OP_ADMISSION:
-        return USE_A;
-    case CR_OP_DECIDE:
-        return USE_A | USE_C;
-    case CR_OP_IN:
-        return USE_A;
-    case CR_OP_CALL:
-        return USE_A | USE_C;
-    case CR_OP_ITER_INIT: case CR_OP_COMP_NEW:
-        return USE_B;
-    case CR_OP_ITER_NEXT: case CR_OP_SC_MARK: case CR_OP_SEG_MARK: case CR_OP_TBL_MATCH:
-        return USE_B | USE_C;
-    default:
-        return USE_C;
-    }
-}
-
 static bool check_index(ver *V, uint32_t pc, const char *what, uint64_t i, uint64_t n, const char *of)
 {
     if (i < n)
@@ -411,6 +386,80 @@ static bool owns_table(const ver *V, const region *R, uint32_t t)
     return R->let >= 0 && V->P->lets[R->let].kind == LET_TABLE && V->P->lets[R->let].index == t;
 }
 
+/* Operand `which` (0 a, 1 b, 2 c) of instruction pc against what its kind
+ * in lang/opcodes.h allows: for most kinds a range, "index < count of X"
+ * (cr_operand_limit), and for some more than that. */
+static bool check_operand(ver *V, const region *R, uint32_t pc, unsigned which)
+{
+    const cr_program *P = V->P;
+    const cr_ins *in = &P->code[pc];
+    cr_operand_kind k = (cr_operand_kind)cr_ops[in->op].operand[which];
+    const cr_operand_kind_info *ki = &cr_operand_kinds[k];
+    uint32_t v = cr_operand_value(in, which);
+    char rn[160];
+    switch (k) {
+    case CR_OPND_NONE:   /* checked with the other unused operands */
+    case CR_OPND_COUNT:  /* bounded by the stack it pops */
+    case CR_OPND_FIELD:  /* checked against the record's shape when it runs */
+        return true;
+    case CR_OPND_ARGC: { /* c, the built-in, is checked first */
+        const cr_builtin *bi = &cr_builtins[in->c];
+        if (!cr_operand_in_range(P, in, which))
+            return fail(V, "instruction %u calls %s with %u arguments; it takes %u to %u", pc, bi->name, in->a,
+                        bi->min_args, bi->max_args);
+        return true;
+    }
+    case CR_OPND_FLAG:
+        return cr_operand_in_range(P, in, which) ||
+               fail(V, "instruction %u (%s) has a=%u; it takes 0 or 1", pc, op_name(in->op), in->a);
+    case CR_OPND_MEMBER:
+        return cr_operand_in_range(P, in, which) ||
+               fail(V, "instruction %u (%s) asks for member %u; there are %d", pc, op_name(in->op), in->a, ADM_COUNT);
+    case CR_OPND_OUTCOME:
+        return cr_operand_in_range(P, in, which) ||
+               fail(V, "instruction %u (%s) has outcome %u; there are 3", pc, op_name(in->op), in->a);
+    case CR_OPND_TARGET:
+        if (v >= P->ncode)
+            return fail(V, "jump at instruction %u goes to %u, past the end (%u instructions)", pc, v, P->ncode);
+        if (v < R->start || v >= R->end)
+            return fail(V, "jump at instruction %u goes to %u, outside %s (instructions %u to %u)", pc, v,
+                        region_name(V, R, rn, sizeof rn), R->start, R->end - 1);
+        return true;
+    case CR_OPND_OWN_LET:
+        if (R->let < 0 || v != (uint32_t)R->let || pc != R->end - 1)
+            return fail(V, "instruction %u (%s of let %u) is not the end of that let's code (%s, instructions %u to %u)",
+                        pc, op_name(in->op), v, region_name(V, R, rn, sizeof rn), R->start, R->end - 1);
+        return true;
+    case CR_OPND_RULE:
+        if (R->let >= 0)
+            return fail(V, "instruction %u (%s) is in %s; rules fire only in the main code", pc, op_name(in->op),
+                        region_name(V, R, rn, sizeof rn));
+        break;
+    case CR_OPND_TABLE:
+        if (!check_index(V, pc, ki->what, v, cr_operand_limit(P, in, k), ki->of))
+            return false;
+        if (!owns_table(V, R, v))
+            return fail(V, "instruction %u (%s) works on table %s from %s, not from the table's own let", pc,
+                        op_name(in->op), P->tables[v].name, region_name(V, R, rn, sizeof rn));
+        return true;
+    case CR_OPND_MESSAGE:
+        if (!check_index(V, pc, ki->what, v, cr_operand_limit(P, in, k), ki->of))
+            return false;
+        if (P->consts[v].tag != CR_TEXT)
+            return fail(V, "instruction %u (%s) uses constant %u as its message, which is not a text", pc,
+                        op_name(in->op), v);
+        return true;
+    case CR_OPND_CONST: case CR_OPND_INPUT: case CR_OPND_LET: case CR_OPND_LOCAL: case CR_OPND_LOCAL_SET:
+    case CR_OPND_ITER_START: case CR_OPND_ITER_STEP: case CR_OPND_ITER_OF: case CR_OPND_BUILTIN:
+    case CR_OPND_REGEX: case CR_OPND_LOOKUP: case CR_OPND_CHARAC: case CR_OPND_BIN: case CR_OPND_SCORECARD:
+    case CR_OPND_SEGMENT: case CR_OPND_SEG_ROW: case CR_OPND_TBL_ROW: case CR_OPND_DECIDE_ROW:
+    case CR_OPND__COUNT:
+        break;
+    }
+    /* the last of the span things it names must be there */
+    return check_index(V, pc, ki->what, (uint64_t)v + ki->span - 1, cr_operand_limit(P, in, k), ki->of);
+}
+
 static bool check_operands(ver *V, const region *R, uint32_t pc)
 {
     const cr_program *P = V->P;
@@ -419,97 +468,21 @@ static bool check_operands(ver *V, const region *R, uint32_t pc)
     if (in->op >= CR_OP__COUNT)
         return fail(V, "instruction %u has opcode %u, which does not exist (the last is %u)", pc, in->op,
                     CR_OP__COUNT - 1);
-    unsigned use = operands(in->op);
-    if ((!(use & USE_A) && in->a) || (!(use & USE_B) && in->b) || (!(use & USE_C) && in->c))
+    const cr_op_info *op = &cr_ops[in->op];
+    /* the operands it does not use must be 0 as the compiler leaves them,
+     * so a flipped bit there is caught too */
+    bool use_a = op->operand[0] != CR_OPND_NONE, use_b = op->operand[1] != CR_OPND_NONE,
+         use_c = op->operand[2] != CR_OPND_NONE;
+    if ((!use_a && in->a) || (!use_b && in->b) || (!use_c && in->c))
         return fail(V, "instruction %u (%s) has operands a=%u b=%u c=%u where it uses %s%s%s%s", pc,
-                    op_name(in->op), in->a, in->b, in->c, use ? "" : "none", (use & USE_A) ? "a " : "",
-                    (use & USE_B) ? "b " : "", (use & USE_C) ? "c" : "");
-    if (cr_op_is_jump(in->op)) {
-        if (in->c >= P->ncode)
-            return fail(V, "jump at instruction %u goes to %u, past the end (%u instructions)", pc, in->c, P->ncode);
-        if (in->c < R->start || in->c >= R->end)
-            return fail(V, "jump at instruction %u goes to %u, outside %s (instructions %u to %u)", pc, in->c,
-                        region_name(V, R, rn, sizeof rn), R->start, R->end - 1);
-    }
-    uint32_t nfields = P->input->nfields;
-    switch ((cr_opcode)in->op) {
-    case CR_OP_CONST: return check_index(V, pc, "constant", in->c, P->nconsts, "constants");
-    case CR_OP_INPUT: return check_index(V, pc, "input slot", in->c, nfields, "input fields");
-    case CR_OP_LET: return check_index(V, pc, "let", in->c, P->nlets, "lets");
-    case CR_OP_LET_END:
-        if (R->let < 0 || in->c != (uint32_t)R->let || pc != R->end - 1)
-            return fail(V, "instruction %u (LET_END of let %u) is not the end of that let's code (%s, instructions %u to %u)",
-                        pc, in->c, region_name(V, R, rn, sizeof rn), R->start, R->end - 1);
-        return true;
-    case CR_OP_LOCAL: case CR_OP_STORE:
-        return check_index(V, pc, "local", in->c, P->nlocals, "locals");
-    case CR_OP_IS_NULL: case CR_OP_IN:
-        if (in->a > 1)
-            return fail(V, "instruction %u (%s) has a=%u; it takes 0 or 1", pc, op_name(in->op), in->a);
-        return true;
-    case CR_OP_MATCH: return check_index(V, pc, "regular expression", in->c, P->nregex, "regular expressions");
-    case CR_OP_LOOKUP: case CR_OP_HAS: return check_index(V, pc, "lookup", in->c, P->nlookups, "lookups");
-    case CR_OP_CALL: {
-        if (!check_index(V, pc, "built-in", in->c, cr_nbuiltins, "built-ins"))
-            return false;
-        const cr_builtin *bi = &cr_builtins[in->c];
-        if (in->a < bi->min_args || in->a > bi->max_args)
-            return fail(V, "instruction %u calls %s with %u arguments; it takes %u to %u", pc, bi->name, in->a,
-                        bi->min_args, bi->max_args);
-        return true;
-    }
-    case CR_OP_FIRE:
-        if (R->let >= 0)
-            return fail(V, "instruction %u (FIRE) is in %s; rules fire only in the main code", pc,
-                        region_name(V, R, rn, sizeof rn));
-        return check_index(V, pc, "rule", in->c, P->nrules, "rules");
-    case CR_OP_ITER_INIT: case CR_OP_ITER_NEXT:
-        return check_index(V, pc, "locals up to", (uint64_t)in->b + 2, P->nlocals, "locals");
-    case CR_OP_COMP_NEW:
-        return check_index(V, pc, "locals up to", (uint64_t)in->b + 1, P->nlocals, "locals");
-    case CR_OP_SC_MARK:
-        if (!check_index(V, pc, "characteristic", in->b, P->ncharacs, "characteristics"))
-            return false;
-        return check_index(V, pc, "bin", in->c, P->characs[in->b].nbins, "bins");
-    case CR_OP_SC_POINTS: return check_index(V, pc, "characteristic", in->c, P->ncharacs, "characteristics");
-    case CR_OP_SC_LOWEST: return check_index(V, pc, "scorecard", in->c, P->nscorecards, "scorecards");
-    case CR_OP_SEG_MARK:
-        if (!check_index(V, pc, "segment", in->b, P->nsegments, "segments"))
-            return false;
-        return check_index(V, pc, "segment row", in->c, P->segments[in->b].nrows, "rows");
-    case CR_OP_TBL_START: case CR_OP_TBL_MATCH: case CR_OP_TBL_END: {
-        uint32_t t = in->op == CR_OP_TBL_MATCH ? in->b : in->c;
-        if (!check_index(V, pc, "table", t, P->ntables, "tables"))
-            return false;
-        if (!owns_table(V, R, t))
-            return fail(V, "instruction %u (%s) works on table %s from %s, not from the table's own let", pc,
-                        op_name(in->op), P->tables[t].name, region_name(V, R, rn, sizeof rn));
-        if (in->op == CR_OP_TBL_MATCH)
-            return check_index(V, pc, "table row", in->c, P->tables[t].nrows, "rows");
-        return true;
-    }
-    case CR_OP_ADMISSION:
-        if (in->a >= ADM_COUNT)
-            return fail(V, "instruction %u (ADMISSION) asks for member %u; there are %d", pc, in->a, ADM_COUNT);
-        return true;
-    case CR_OP_DECIDE: case CR_OP_HALT:
-        if (R->let >= 0)
-            return fail(V, "instruction %u (%s) is in %s; only the main code decides", pc, op_name(in->op),
-                        region_name(V, R, rn, sizeof rn));
-        if (in->op == CR_OP_DECIDE && in->a > 2)
-            return fail(V, "instruction %u (DECIDE) has outcome %u; there are 3", pc, in->a);
-        if (in->op == CR_OP_DECIDE)
-            return check_index(V, pc, "decide row", in->c, P->ndecide, "decide rows");
-        return true;
-    case CR_OP_FAIL:
-        if (!check_index(V, pc, "constant", in->c, P->nconsts, "constants"))
-            return false;
-        if (P->consts[in->c].tag != CR_TEXT)
-            return fail(V, "instruction %u (FAIL) uses constant %u as its message, which is not a text", pc, in->c);
-        return true;
-    default:
-        return true;
-    }
+                    op_name(in->op), in->a, in->b, in->c, use_a || use_b || use_c ? "" : "none", use_a ? "a " : "",
+                    use_b ? "b " : "", use_c ? "c" : "");
+    if (op->flow == CR_FLOW_END && R->let >= 0)
+        return fail(V, "instruction %u (%s) is in %s; only the main code decides", pc, op_name(in->op),
+                    region_name(V, R, rn, sizeof rn));
+    /* b, then c, then a: a row is checked once its table (b) is, an
+     * argument count once its built-in (c) is */
+    return check_operand(V, R, pc, 1) && check_operand(V, R, pc, 2) && check_operand(V, R, pc, 0);
 }
 
 /* ---- regions: the main code, then each let's code ------------------------ */
@@ -673,14 +646,15 @@ static bool order_lets(ver *V, uint32_t **order_out)
     return true;
 }
 
-static bool direct_writes(const cr_ins *in, uint32_t w[3], uint32_t *nw)
+/* Adds to a let's write set the locals instruction `in` writes: those of
+ * its operands' kinds (lang/opcodes.h) that say so. */
+static void add_direct_writes(const cr_ins *in, uint32_t *buf, uint32_t *n, uint32_t *stamp, uint32_t mark)
 {
-    *nw = 0;
-    switch ((cr_opcode)in->op) {
-    case CR_OP_STORE: w[(*nw)++] = in->c; return true;
-    case CR_OP_ITER_INIT: w[(*nw)++] = in->b; w[(*nw)++] = in->b + 1u; return true;
-    case CR_OP_ITER_NEXT: w[(*nw)++] = in->b + 2u; return true;
-    default: return false;
+    for (unsigned o = 0; o < 3; o++) {
+        const cr_operand_kind_info *ki = &cr_operand_kinds[cr_ops[in->op].operand[o]];
+        for (unsigned i = 0; ki->locals && i < ki->span; i++)
+            if (ki->writes >> i & 1u)
+                add_write(buf, n, stamp, mark, cr_operand_value(in, o) + i);
     }
 }
 
@@ -698,10 +672,7 @@ static bool write_sets(ver *V, const uint32_t *order)
         const region *R = &V->regions[V->let_region[l]];
         for (uint32_t pc = R->start; pc < R->end; pc++) {
             const cr_ins *in = &P->code[pc];
-            uint32_t w[3], nw;
-            if (direct_writes(in, w, &nw))
-                for (uint32_t k = 0; k < nw; k++)
-                    add_write(buf, &n, stamp, mark, w[k]);
+            add_direct_writes(in, buf, &n, stamp, mark);
             if (in->op == CR_OP_LET) /* callees come earlier in the order */
                 for (uint32_t k = 0; k < V->nwrites[in->c]; k++)
                     add_write(buf, &n, stamp, mark, V->writes[in->c][k]);
@@ -827,6 +798,23 @@ static bool flow_to(ver *V, uint32_t pc, const state *s)
 
 /* ---- the instructions --------------------------------------------------- */
 
+/* Change of the stack depth from before instruction in to after it, as its
+ * row of lang/opcodes.h has it: on to the next instruction, or by its jump
+ * (a SHORT one keeps its test there). */
+static inline int64_t row_effect(const cr_ins *in, bool jumping)
+{
+    return cr_op_stack_effect(in) + (jumping && cr_ops[in->op].flow == CR_FLOW_SHORT);
+}
+
+/* Instruction pc jumps to its c in state s. */
+static bool jump(ver *V, uint32_t pc, const state *s)
+{
+    const cr_ins *in = &V->P->code[pc];
+    CR_ASSERT(cr_op_is_jump(in->op));
+    CR_ASSERT((int64_t)s->depth == (int64_t)V->depth_before + row_effect(in, true));
+    return flow_to(V, in->c, s);
+}
+
 static bool need(ver *V, uint32_t pc, const state *s, uint32_t n)
 {
     if (s->depth >= n)
@@ -925,9 +913,7 @@ static bool iteration(ver *V, uint32_t pc, state *s, uint32_t b)
 static bool call(ver *V, uint32_t pc, state *s, const cr_ins *in)
 {
     const cr_builtin *bi = &cr_builtins[in->c];
-    uint32_t n = in->a;
-    if (!need(V, pc, s, n))
-        return false;
+    uint32_t n = in->a;   /* on the stack: step checked what CALL pops */
     size_t nargs = strlen(bi->args);
     /* what the built-in may give back: a number argument or an item of a list argument */
     const shape *vals = &bottom;
@@ -995,14 +981,21 @@ static const shape *table_result(ver *V, const cr_table_info *t, const shape *ro
 
 /* One instruction: checks it against state s and updates s to the state
  * after it on the fall-through path; jumps flow to their targets from
- * here.  *next is false when control does not fall through. */
+ * here.  *next is false when control does not fall through.  What it pops
+ * and whether it falls through are its row of lang/opcodes.h; the cases
+ * say what it does to the values (run_from holds the depth each leaves
+ * to that row). */
 static bool step(ver *V, uint32_t pc, state *s, bool *next)
 {
     const cr_program *P = V->P;
     const cr_ins *in = &P->code[pc];
-    *next = true;
+    CR_ASSERT(in->op < CR_OP__COUNT); /* check_static refused the rest */
+    *next = cr_op_falls_through(in->op);
     if (++V->steps > V->max_steps)
         return fail(V, "the program is too large to verify (its loops take too many passes)");
+    if (!need(V, pc, s, cr_op_pops(in)))
+        return false;
+    V->depth_before = s->depth;
     switch ((cr_opcode)in->op) {
     case CR_OP_CONST: {
         cr_value v = P->consts[in->c];
@@ -1014,7 +1007,6 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         havoc(V, s, in->c);
         return push(V, pc, s, V->let_shape[in->c], 0);
     case CR_OP_LET_END:
-        *next = false;
         if (s->depth != 1)
             return fail(V, "let %s ends (instruction %u) with %u values on its stack instead of 1",
                         P->lets[in->c].name, pc, s->depth);
@@ -1028,24 +1020,16 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         return push(V, pc, s, l->sh, 0);
     }
     case CR_OP_STORE:
-        if (!need(V, pc, s, 1))
-            return false;
         s->depth--;
         write_local(V, s, in->c, s->stack[s->depth].sh);
         return true;
     case CR_OP_POP:
-        if (!need(V, pc, s, 1))
-            return false;
         s->depth--;
         return true;
     case CR_OP_DUP:
-        if (!need(V, pc, s, 1))
-            return false;
         /* a copy of a comprehension's list may not append to it */
         return push(V, pc, s, s->stack[s->depth - 1].sh, s->stack[s->depth - 1].flags & F_SMALL);
     case CR_OP_FIELD: {
-        if (!need(V, pc, s, 1))
-            return false;
         const shape *r = s->stack[s->depth - 1].sh;
         const shape *out = &bottom;
         if (r->tags & TAG(CR_RECORD)) {
@@ -1060,22 +1044,20 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         return push(V, pc, s, out, 0);
     }
     case CR_OP_INDEX: {
-        if (!need(V, pc, s, 2) || !ITEMS(1))
+        if (!ITEMS(1))
             return false;
         const shape *e = elem_of(s->stack[s->depth - 2].sh);
         s->depth -= 2;
         return push(V, pc, s, e, 0);
     }
     case CR_OP_SLICE: {
-        if (!need(V, pc, s, 3) || !ITEMS(2))
+        if (!ITEMS(2))
             return false;
         const shape *e = elem_of(s->stack[s->depth - 3].sh);
         s->depth -= 3;
         return push(V, pc, s, list_of(V, e), 0);
     }
     case CR_OP_ADD: case CR_OP_SUB: case CR_OP_MUL: case CR_OP_DIV: case CR_OP_MOD: {
-        if (!need(V, pc, s, 2))
-            return false;
         if (in->op == CR_OP_ADD && ((s->stack[s->depth - 1].sh->tags | s->stack[s->depth - 2].sh->tags) & TAG(CR_TEXT)))
             return concat(V, pc, s);
         if (!NUMBER(1) || !NUMBER(0))
@@ -1086,15 +1068,13 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         return push(V, pc, s, in->op == CR_OP_DIV ? &s_dec : ints ? &s_int : &s_num, 0);
     }
     case CR_OP_NEG: {
-        if (!need(V, pc, s, 1) || !NUMBER(0))
+        if (!NUMBER(0))
             return false;
         uint16_t t = s->stack[s->depth - 1].sh->tags;
         s->depth--;
         return push(V, pc, s, !(t & ~TAG(CR_INT)) ? &s_int : (t & TAG(CR_INT)) ? &s_num : &s_dec, 0);
     }
     case CR_OP_TO_DEC: {
-        if (!need(V, pc, s, 1))
-            return false;
         slot *x = &s->stack[s->depth - 1];
         if (x->sh->tags & TAG(CR_INT))
             x->sh = mk(V, (uint16_t)((x->sh->tags & ~TAG(CR_INT)) | TAG(CR_DEC)), x->sh->elem, x->sh->nfields,
@@ -1103,66 +1083,55 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         return x->sh != NULL;
     }
     case CR_OP_EQ: case CR_OP_NE: case CR_OP_LT: case CR_OP_LE: case CR_OP_GT: case CR_OP_GE:
-        if (!need(V, pc, s, 2))
-            return false;
         s->depth -= 2;
         return push(V, pc, s, &s_bool, 0);
     case CR_OP_NOT:
-        if (!need(V, pc, s, 1) || !BOOLISH(0))
+        if (!BOOLISH(0))
             return false;
         s->stack[s->depth - 1].flags = 0;
         return true;
     case CR_OP_JUMP:
-        *next = false;
-        return flow_to(V, in->c, s);
+        return jump(V, pc, s);
     case CR_OP_JUMP_FALSE: case CR_OP_JUMP_TRUE:
-        if (!need(V, pc, s, 1) || !BOOLISH(0))
+        if (!BOOLISH(0))
             return false;
         s->depth--;
-        return flow_to(V, in->c, s);
+        return jump(V, pc, s);
     case CR_OP_AND_JUMP: case CR_OP_OR_JUMP:
-        if (!need(V, pc, s, 1) || !BOOLISH(0) || !flow_to(V, in->c, s))
+        if (!BOOLISH(0) || !jump(V, pc, s))
             return false;
         s->depth--;
         return true;
     case CR_OP_COALESCE: {
-        if (!need(V, pc, s, 1))
-            return false;
         slot keep = s->stack[s->depth - 1];
         /* on the jump the value is known not to be null */
         s->stack[s->depth - 1].sh = without(V, keep.sh, TAG(CR_NULL));
-        if (V->failed || !flow_to(V, in->c, s))
+        if (V->failed || !jump(V, pc, s))
             return false;
         s->stack[s->depth - 1] = keep;
         s->depth--;
         return true;
     }
     case CR_OP_IS_NULL:
-        if (!need(V, pc, s, 1))
-            return false;
         s->depth--;
         return push(V, pc, s, &s_bool, 0);
     case CR_OP_IN:
-        if (!need(V, pc, s, 2) || !ITEMS(0))
+        if (!ITEMS(0))
             return false;
         s->depth -= 2;
         return push(V, pc, s, &s_bool, 0);
     case CR_OP_MATCH:
-        if (!need(V, pc, s, 1) || !expect(V, pc, s, 0, TAG(CR_TEXT) | TAG(CR_NULL), "a text"))
+        if (!expect(V, pc, s, 0, TAG(CR_TEXT) | TAG(CR_NULL), "a text"))
             return false;
         s->depth--;
         return push(V, pc, s, &s_bool, 0);
     case CR_OP_LOOKUP: case CR_OP_HAS:
         /* a key that is not a text finds nothing (vm_loop.h) */
-        if (!need(V, pc, s, 1))
-            return false;
         s->depth--;
         return push(V, pc, s, in->op == CR_OP_HAS ? &s_bool : V->lookup_shape[in->c], 0);
     case CR_OP_CALL:
         return call(V, pc, s, in);
     case CR_OP_LIST: {
-        if (!need(V, pc, s, in->c))
-            return false;
         const shape *e = NULL;
         for (uint32_t i = s->depth - in->c; i < s->depth; i++)
             e = e ? join(V, e, s->stack[i].sh) : s->stack[i].sh;
@@ -1171,7 +1140,7 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
     }
     case CR_OP_TODAY: return push(V, pc, s, &s_date, 0);
     case CR_OP_FIRE:
-        if (!need(V, pc, s, 1) || !BOOLISH(0))
+        if (!BOOLISH(0))
             return false;
         /* rising rule numbers: none fires twice, so s->fired cannot overflow */
         if ((int64_t)in->c <= s->last_fire)
@@ -1181,7 +1150,7 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         s->depth--;
         return true;
     case CR_OP_ITER_INIT: {
-        if (!need(V, pc, s, 1) || !ITEMS(0))
+        if (!ITEMS(0))
             return false;
         s->depth--;
         write_local(V, s, in->b, s->stack[s->depth].sh);
@@ -1191,7 +1160,7 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         return true;
     }
     case CR_OP_ITER_NEXT: {
-        if (!iteration(V, pc, s, in->b) || !flow_to(V, in->c, s))
+        if (!iteration(V, pc, s, in->b) || !jump(V, pc, s))
             return false;
         const local *xs = loc(V, s, in->b);
         uint32_t iter = xs->iter;
@@ -1203,19 +1172,19 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         return true;
     }
     case CR_OP_AGG_COUNT:
-        if (!need(V, pc, s, 2) || !BOOLISH(0))
+        if (!BOOLISH(0))
             return false;
         if (s->stack[s->depth - 2].sh->tags & ~TAG(CR_INT) || !(s->stack[s->depth - 2].flags & F_SMALL))
             return fail(V, "instruction %u (AGG_COUNT) counts on a value that is not a count started from a small int", pc);
         s->depth--;
         return true;
     case CR_OP_AGG_ANY: case CR_OP_AGG_ALL: {
-        if (!need(V, pc, s, 2) || !BOOLISH(0))
+        if (!BOOLISH(0))
             return false;
         s->depth--;
         slot keep = s->stack[s->depth - 1];
         s->stack[s->depth - 1] = (slot){&s_bool, 0, 0, 0};
-        if (!flow_to(V, in->c, s))
+        if (!jump(V, pc, s))
             return false;
         s->stack[s->depth - 1] = keep;
         return true;
@@ -1231,8 +1200,6 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         return true;
     }
     case CR_OP_COMP_ADD: {
-        if (!need(V, pc, s, 2))
-            return false;
         slot *list = &s->stack[s->depth - 2];
         if (!list->comp || !(list->flags & F_MAY_ADD))
             return fail(V, "instruction %u (COMP_ADD) appends to a list that has no room for it (only a "
@@ -1245,11 +1212,9 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
     }
     case CR_OP_SC_MARK:
         /* points outlive the application (explain, lowest): numbers only */
-        return need(V, pc, s, 1) && expect(V, pc, s, 0, T_NUM | TAG(CR_NULL), "points (a number)");
+        return expect(V, pc, s, 0, T_NUM | TAG(CR_NULL), "points (a number)");
     case CR_OP_SC_POINTS: return push(V, pc, s, &s_points, 0);
     case CR_OP_SC_LOWEST:
-        if (!need(V, pc, s, 1))
-            return false;
         s->depth--;
         return push(V, pc, s, &s_texts, 0);
     case CR_OP_SEG_MARK: return true;
@@ -1261,8 +1226,6 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         s->tbl_sh = &bottom;
         return true;
     case CR_OP_TBL_MATCH:
-        if (!need(V, pc, s, 1))
-            return false;
         if (s->tbl_open != (int32_t)in->b)
             return fail(V, "instruction %u matches a row of table %s, which is not started on every path to it", pc,
                         P->tables[in->b].name);
@@ -1291,44 +1254,40 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
     case CR_OP_ADMISSION: /* reasons, rejections, referrals are codes; rejected, referred bools */
         return push(V, pc, s, in->a == ADM_REJECTED || in->a == ADM_REFERRED ? &s_bool : &s_texts, 0);
     case CR_OP_REASONS:
-        if (!need(V, pc, s, in->c))
-            return false;
         s->depth -= in->c;
         return push(V, pc, s, &s_texts, 0);
     case CR_OP_DECIDE:
-        *next = false;
-        return need(V, pc, s, 1) && expect(V, pc, s, 0, TAG(CR_LIST), "reasons (a list of texts)") &&
+        return expect(V, pc, s, 0, TAG(CR_LIST), "reasons (a list of texts)") &&
                (shape_le(s->stack[s->depth - 1].sh, &s_texts) ||
                 fail(V, "instruction %u (DECIDE) has reasons that may hold more than texts", pc));
     case CR_OP_FAIL:
     case CR_OP_HALT:
-        *next = false;
         return true;
-    default:
-        return fail(V, "instruction %u has opcode %u, which does not exist", pc, in->op);
+    case CR_OP__COUNT:
+        break;
     }
+    return fail(V, "instruction %u has opcode %u, which does not exist", pc, in->op);
 }
 
 /* ---- one region ----------------------------------------------------------- */
 
+/* The locals the region's instructions name (their operands' kinds say
+ * which operands name locals, and how many from there). */
 static bool region_locals(ver *V, const region *R)
 {
     const cr_program *P = V->P;
     V->nref = 0;
     for (uint32_t pc = R->start; pc < R->end; pc++) {
         const cr_ins *in = &P->code[pc];
-        uint32_t first, n;
-        switch ((cr_opcode)in->op) {
-        case CR_OP_LOCAL: case CR_OP_STORE: first = in->c; n = 1; break;
-        case CR_OP_ITER_INIT: case CR_OP_COMP_NEW: first = in->b; n = 2; break;
-        case CR_OP_ITER_NEXT: first = in->b; n = 3; break;
-        default: continue;
+        for (unsigned o = 0; o < 3; o++) {
+            const cr_operand_kind_info *ki = &cr_operand_kinds[cr_ops[in->op].operand[o]];
+            uint32_t first = cr_operand_value(in, o);
+            for (uint32_t k = first; ki->locals && k < first + ki->span; k++)
+                if (V->lmap[k] < 0) {
+                    V->lmap[k] = (int32_t)V->nref;
+                    V->ref[V->nref++] = k;
+                }
         }
-        for (uint32_t k = first; k < first + n; k++)
-            if (V->lmap[k] < 0) {
-                V->lmap[k] = (int32_t)V->nref;
-                V->ref[V->nref++] = k;
-            }
     }
     return true;
 }
@@ -1349,6 +1308,7 @@ static bool run_from(ver *V, uint32_t pc, state *cur)
             return false;
         if (!next)
             return true;
+        CR_ASSERT((int64_t)cur->depth == (int64_t)V->depth_before + row_effect(&V->P->code[pc], false));
         pc++;
         if (pc >= V->R->end)
             return fail(V, "instruction %u falls through past the end of its code", pc - 1);

@@ -13,15 +13,10 @@
 
 #include "lang/diag.h"
 #include "lang/lookup.h"
+#include "runtime/core/check.h"
 #include "stdlib/stdlib.h"
 #include "runtime/vm/regex_fixed.h"
 #include "runtime/vm/vm_fuse.h"
-
-const char *const cr_opcode_names[CR_OP__COUNT] = {
-#define CR_OP_NAME(name) #name,
-    CR_OPCODES(CR_OP_NAME)
-#undef CR_OP_NAME
-};
 
 const char *cr_outcome_name(cr_outcome_code o)
 {
@@ -454,6 +449,49 @@ static void trace_add(cr_session *s, uint32_t pc, cr_value x, cr_value y, cr_val
     e->b = y;
     e->r = r;
 }
+
+/* What the verifier (lang/credoc_verify.c) proves of the values an
+ * instruction reads, for the loop's CR_ASSERTs: a condition is a bool or
+ * null; arithmetic's operands are numbers or null; what is indexed or
+ * walked is not a text or a record (a list or a set, whose items are read,
+ * or a value of no items). */
+static inline bool vm_condition(cr_value v) { return v.tag == CR_BOOL || v.tag == CR_NULL; }
+static inline bool vm_number(cr_value v) { return v.tag == CR_INT || v.tag == CR_DEC || v.tag == CR_NULL; }
+static inline bool vm_has_items(cr_value v) { return v.tag != CR_TEXT && v.tag != CR_RECORD; }
+
+/* Whether run[0..] holds the plain instructions op0, op1, ... that a
+ * superinstruction stands for (runtime/vm/vm_fuse.c); CR_OP__ALL: the run
+ * is shorter. */
+static inline bool vm_run_is(const cr_ins *run, unsigned op0, unsigned op1, unsigned op2, unsigned op3)
+{
+    return run[0].op == op0 && run[1].op == op1 && (op2 == CR_OP__ALL || run[2].op == op2) &&
+           (op3 == CR_OP__ALL || run[3].op == op3);
+}
+
+#ifdef CREDO_CHECKS
+/* What the verifier proves before every instruction, asserted at each
+ * dispatch of the loop: the stack within max_stack (each let's code runs
+ * on top of its caller's, and the verifier holds the sum of every code's
+ * deepest stack to max_stack), the values a plain instruction pops there
+ * and room for what it pushes, and each of its operands in range for its
+ * kind (lang/opcodes.h).  A superinstruction's case checks the run it
+ * stands for. */
+static bool vm_dispatch_ok(const cr_session *s, const cr_ins *in, const cr_value *sp)
+{
+    const cr_program *p = s->prog;
+    if (sp < s->stack || sp > s->stack + p->max_stack)
+        return false;
+    if (in->op >= CR_OP__COUNT)
+        return in->op < CR_OP__ALL;
+    uint64_t depth = (uint64_t)(sp - s->stack), pops = cr_op_pops(in);
+    if (depth < pops || depth - pops + cr_ops[in->op].pushes > p->max_stack)
+        return false;
+    for (unsigned o = 0; o < 3; o++)
+        if (!cr_operand_in_range(p, in, o))
+            return false;
+    return true;
+}
+#endif
 
 #define CR_LOOP_NAME run_plain
 #define CR_TRACING 0

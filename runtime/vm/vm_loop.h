@@ -41,16 +41,19 @@ static bool CR_LOOP_NAME(cr_session *s)
 
 #ifdef CR_COMPUTED_GOTO
     static void *const labels[CR_OP__ALL] = {
-#define CR_OP_LABEL(name) &&op_##name,
+#define CR_OP_LABEL(name, a, b, c, pops, pushes, flow, contract) &&op_##name,
+#define CR_SOP_LABEL(name) &&op_##name,
         CR_OPCODES(CR_OP_LABEL)
-        CR_SUPER_OPCODES(CR_OP_LABEL)
+        CR_SUPER_OPCODES(CR_SOP_LABEL)
 #undef CR_OP_LABEL
+#undef CR_SOP_LABEL
     };
 #define CASE(name) op_##name:
 #define SUPER(name) op_##name:
 #define FALLBACK                              \
     do {                                      \
         in = &canon[cur];                     \
+        CR_ASSERT(vm_dispatch_ok(s, in, sp)); \
         goto *labels[in->op];                 \
     } while (0)
 #define NEXT                                  \
@@ -58,6 +61,7 @@ static bool CR_LOOP_NAME(cr_session *s)
         SPEND_ONE;                            \
         cur = pc;                             \
         in = &code[pc++];                     \
+        CR_ASSERT(vm_dispatch_ok(s, in, sp)); \
         goto *labels[in->op];                 \
     } while (0)
     NEXT;
@@ -75,16 +79,30 @@ dispatch:
     cur = pc;
     in = &code[pc++];
 dispatch_in:
+    CR_ASSERT(vm_dispatch_ok(s, in, sp));
     switch ((int)in->op) {
 #endif
 
+    /* Each case below does what its row of lang/opcodes.h says.  Before it
+     * runs, vm_dispatch_ok (CR_ASSERT at every dispatch) holds what the
+     * verifier proved of every instruction: the values it pops are on the
+     * stack, what it pushes fits under max_stack, each operand is in range
+     * for its kind.  Above a case of more than one line: what else it
+     * relies on, each held by a CR_ASSERT there. */
+
     CASE(CONST) *sp++ = consts[in->c]; NEXT;
     CASE(INPUT) *sp++ = s->slots[in->c]; NEXT;
+    /* LET c: push let c's value, running its code first (to its LET_END c,
+     * which comes back here) the first time this application asks.  Lets
+     * never ask for themselves, directly or through others (sema refuses
+     * it; the verifier orders lets callees first), so a let is never asked
+     * for while its code runs: the error below is for unverified code. */
     CASE(LET)
         if (s->let_state[in->c] == LET_DONE) {
             *sp++ = s->lets[in->c];
             NEXT;
         }
+        CR_ASSERT(s->let_state[in->c] == LET_NOT_RUN);
         if (s->let_state[in->c] == LET_RUNNING) {
             set_error(s, cur, "'%s' depends on itself", p->lets[in->c].name);
             return false;
@@ -93,7 +111,11 @@ dispatch_in:
         s->ret[in->c] = pc;
         pc = p->lets[in->c].pc;
         NEXT;
+    /* LET_END c: the value on top is let c's; it stays there as what the
+     * LET that ran this code pushes.  It ends let c's own code (verified),
+     * which only LET c starts, so let c is running. */
     CASE(LET_END)
+        CR_ASSERT(s->let_state[in->c] == LET_RUNNING);
         s->lets[in->c] = sp[-1];
         TRACE(sp[-1], cr_null(), sp[-1]);
         s->let_state[in->c] = LET_DONE;
@@ -103,13 +125,19 @@ dispatch_in:
     CASE(STORE) locals[in->c] = *--sp; NEXT;
     CASE(POP) sp--; NEXT;
     CASE(DUP) sp[0] = sp[-1]; sp++; NEXT;
+    /* FIELD c: pops a record, pushes its field c; anything else gives null.
+     * A record has field c (the verifier tracks every record's fields). */
     CASE(FIELD)
         a = sp[-1];
+        CR_ASSERT(a.tag != CR_RECORD || in->c < a.len);
         sp[-1] = a.tag == CR_RECORD ? a.u.items[in->c] : cr_null();
         NEXT;
+    /* INDEX: pops i and xs, pushes xs[i] or stops the application when i
+     * is outside.  xs has items (a list or a set: not a text or record). */
     CASE(INDEX) {
         b = *--sp;
         a = sp[-1];
+        CR_ASSERT(vm_has_items(a));
         int64_t i = b.u.i < 0 ? (int64_t)a.len + b.u.i : b.u.i;
         if (i < 0 || i >= (int64_t)a.len) {
             set_error(s, cur, "position %lld is outside a list of %u items", (long long)b.u.i, a.len);
@@ -118,18 +146,25 @@ dispatch_in:
         sp[-1] = a.u.items[i];
         NEXT;
     }
+    /* SLICE: pops j, i and xs, pushes xs[i..j] (a view of its items) or
+     * stops the application.  xs has items. */
     CASE(SLICE) {
         cr_value j = *--sp;
         b = *--sp;
+        CR_ASSERT(vm_has_items(sp[-1]));
         if (!slice(s, sp[-1], b.u.i, j.u.i, &sp[-1], err, sizeof err))
             goto fail;
         NEXT;
     }
+    /* ADD: pops b and a, pushes a + b.  Two texts are joined (a text is
+     * only ever added to a text or, as far as the verifier can see, a
+     * null); numbers take the inline path unless it overflows. */
     CASE(ADD)
         b = *--sp;
         if (sp[-1].tag == CR_TEXT) {
             /* text + text (the compiler allows nothing else with text) */
             a = sp[-1];
+            CR_ASSERT(b.tag == CR_TEXT || b.tag == CR_NULL);
             char *t = cr_arena_alloc(&s->arena, (size_t)a.len + b.len + 1);
             if (!t)
                 goto oom;
@@ -143,8 +178,11 @@ dispatch_in:
         if (!cr_num_add(&cx, sp[-1], b, &sp[-1]))
             goto fail;
         NEXT;
+    /* SUB, MUL, DIV, MOD: pop b and a, push a op b, or stop the application
+     * (overflow, division by zero).  Both are numbers (or null, read as 0). */
     CASE(SUB)
         b = *--sp;
+        CR_ASSERT(vm_number(sp[-1]) && vm_number(b));
         if (cr_num_sub_fast(&sp[-1], &b, &sp[-1]))
             NEXT;
         if (!cr_num_sub(&cx, sp[-1], b, &sp[-1]))
@@ -152,6 +190,7 @@ dispatch_in:
         NEXT;
     CASE(MUL)
         b = *--sp;
+        CR_ASSERT(vm_number(sp[-1]) && vm_number(b));
         if (cr_num_mul_fast(&sp[-1], &b, &sp[-1]))
             NEXT;
         if (!cr_num_mul(&cx, sp[-1], b, &sp[-1]))
@@ -159,15 +198,19 @@ dispatch_in:
         NEXT;
     CASE(DIV)
         b = *--sp;
+        CR_ASSERT(vm_number(sp[-1]) && vm_number(b));
         if (!cr_num_div(&cx, sp[-1], b, &sp[-1]))
             goto fail;
         NEXT;
     CASE(MOD)
         b = *--sp;
+        CR_ASSERT(vm_number(sp[-1]) && vm_number(b));
         if (!cr_num_mod(&cx, sp[-1], b, &sp[-1]))
             goto fail;
         NEXT;
+    /* NEG: the number on top negated, or the application stops. */
     CASE(NEG)
+        CR_ASSERT(vm_number(sp[-1]));
         if (!cr_num_neg(&cx, sp[-1], &sp[-1]))
             goto fail;
         NEXT;
@@ -178,22 +221,31 @@ dispatch_in:
     CASE(LE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) <= 0); TRACE(a, b, sp[-1]); NEXT;
     CASE(GT) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) > 0); TRACE(a, b, sp[-1]); NEXT;
     CASE(GE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) >= 0); TRACE(a, b, sp[-1]); NEXT;
-    CASE(NOT) sp[-1].u.b = !sp[-1].u.b; NEXT;
+    /* NOT and the tests below read a condition's bool without its tag: a
+     * condition is a bool (or null, whose bool is false). */
+    CASE(NOT) CR_ASSERT(vm_condition(sp[-1])); sp[-1].u.b = !sp[-1].u.b; NEXT;
     CASE(JUMP) pc = in->c; NEXT;
-    CASE(JUMP_FALSE) if (!(--sp)->u.b) pc = in->c; NEXT;
-    CASE(JUMP_TRUE) if ((--sp)->u.b) pc = in->c; NEXT;
-    CASE(AND_JUMP) if (!sp[-1].u.b) pc = in->c; else sp--; NEXT;
-    CASE(OR_JUMP) if (sp[-1].u.b) pc = in->c; else sp--; NEXT;
+    CASE(JUMP_FALSE) CR_ASSERT(vm_condition(sp[-1])); if (!(--sp)->u.b) pc = in->c; NEXT;
+    CASE(JUMP_TRUE) CR_ASSERT(vm_condition(sp[-1])); if ((--sp)->u.b) pc = in->c; NEXT;
+    CASE(AND_JUMP) CR_ASSERT(vm_condition(sp[-1])); if (!sp[-1].u.b) pc = in->c; else sp--; NEXT;
+    CASE(OR_JUMP) CR_ASSERT(vm_condition(sp[-1])); if (sp[-1].u.b) pc = in->c; else sp--; NEXT;
     CASE(COALESCE) if (sp[-1].tag != CR_NULL) pc = in->c; else sp--; NEXT;
     CASE(IS_NULL) a = sp[-1]; sp[-1] = cr_bool((a.tag == CR_NULL) != (in->a != 0)); TRACE(a, cr_null(), sp[-1]); NEXT;
+    /* IN: pops the set and x, pushes whether x is one of its items (a=1:
+     * whether it is not).  The set has items. */
     CASE(IN)
         b = *--sp;
         a = sp[-1];
+        CR_ASSERT(vm_has_items(b));
         sp[-1] = cr_bool(vm_in(&a, &b) != (in->a != 0));
         TRACE(a, b, sp[-1]);
         NEXT;
+    /* MATCH c: the text on top becomes whether regex c matches it, or the
+     * application stops when PCRE2 gives up (match or depth limit).  It is
+     * a text or a null (whose length is 0). */
     CASE(MATCH) {
         a = sp[-1];
+        CR_ASSERT(a.tag == CR_TEXT || a.tag == CR_NULL);
         if (s->regex_fixed[in->c]) {
             sp[-1] = cr_bool(cr_regex_fixed_match(s->regex_fixed[in->c], a.u.s, a.len));
             TRACE(a, cr_null(), sp[-1]);
@@ -222,6 +274,9 @@ dispatch_in:
         }
         NEXT;
     }
+    /* LOOKUP c: the key on top becomes lookup c's row for it, or null.
+     * Every stored row has the columns of the lookup's type (verified),
+     * which is what FIELD reads of it. */
     CASE(LOOKUP) {
         /* the compiler gives a text key; anything else (only a damaged
          * program could) finds no row */
@@ -231,6 +286,7 @@ dispatch_in:
         sp[-1] = row < 0 ? cr_null() : lk->rows[row];
         NEXT;
     }
+    /* HAS c: the key on top becomes whether lookup c has a row for it. */
     CASE(HAS) {
         const cr_lookup_info *lk = &p->lookups[in->c];
         a = sp[-1];
@@ -238,11 +294,16 @@ dispatch_in:
         TRACE(a, cr_null(), sp[-1]);
         NEXT;
     }
+    /* CALL a c: pops a arguments (as many as built-in c takes), pushes its
+     * result or stops the application with its error.  Each argument has a
+     * type the built-in reads (verified against its signature). */
     CASE(CALL)
         if (!(sp = vm_call(&cx, in, sp)))
             goto fail;
         TRACE(sp[-1], cr_null(), sp[-1]);
         NEXT;
+    /* LIST c: pops c values, pushes a list of them (in this application's
+     * arena). */
     CASE(LIST) {
         uint32_t n = in->c;
         cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
@@ -254,17 +315,29 @@ dispatch_in:
         NEXT;
     }
     CASE(TODAY) *sp++ = cr_date(s->today); NEXT;
+    /* FIRE c: pops a condition; when true, rule c fired.  Rules fire in
+     * rising order along every path of the main code (verified), so each
+     * at most once and s->fired, one entry per rule, has room. */
     CASE(FIRE)
         TRACE(sp[-1], cr_null(), sp[-1]);
+        CR_ASSERT(vm_condition(sp[-1]) && s->nfired < p->nrules);
         if ((--sp)->u.b)
             s->fired[s->nfired++] = in->c;
         NEXT;
+    /* ITER_INIT b: pops xs, which has items, and starts a walk of it in
+     * locals b (the list) and b + 1 (the position). */
     CASE(ITER_INIT)
+        CR_ASSERT(vm_has_items(sp[-1]));
         locals[in->b] = *--sp;
         locals[in->b + 1] = cr_int(0);
         NEXT;
+    /* ITER_NEXT b c: the next item of the walk in locals b and b + 1 into
+     * local b + 2, or, when none is left, on to c.  An ITER_INIT b started
+     * that walk on every path here (verified), so local b has items and
+     * local b + 1 is an int position. */
     CASE(ITER_NEXT) {
         cr_value *xs = &locals[in->b];
+        CR_ASSERT(vm_has_items(*xs) && locals[in->b + 1].tag == CR_INT);
         int64_t i = locals[in->b + 1].u.i;
         if (i >= (int64_t)xs->len) {
             pc = in->c;
@@ -274,20 +347,34 @@ dispatch_in:
         locals[in->b + 1].u.i = i + 1;
         NEXT;
     }
-    CASE(AGG_COUNT) if ((--sp)->u.b) sp[-1].u.i++; NEXT;
+    /* AGG_COUNT: pops a condition; when true, adds 1 to the count under
+     * it, an int that started small and grows by at most one per item
+     * walked (verified), so it cannot overflow. */
+    CASE(AGG_COUNT)
+        CR_ASSERT(vm_condition(sp[-1]) && sp[-2].tag == CR_INT);
+        if ((--sp)->u.b)
+            sp[-1].u.i++;
+        NEXT;
+    /* AGG_ANY c, AGG_ALL c: pop a condition; the first true (any) or false
+     * (all) one replaces the answer under it and leaves the walk for c. */
     CASE(AGG_ANY)
+        CR_ASSERT(vm_condition(sp[-1]));
         if ((--sp)->u.b) {
             sp[-1] = cr_bool(true);
             pc = in->c;
         }
         NEXT;
     CASE(AGG_ALL)
+        CR_ASSERT(vm_condition(sp[-1]));
         if (!(--sp)->u.b) {
             sp[-1] = cr_bool(false);
             pc = in->c;
         }
         NEXT;
+    /* COMP_NEW b: pushes an empty list with room for every item of the
+     * walk in locals b and b + 1 (started on every path here, verified). */
     CASE(COMP_NEW) {
+        CR_ASSERT(vm_has_items(locals[in->b]));
         uint32_t n = locals[in->b].len;
         cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
         if (!items)
@@ -295,35 +382,56 @@ dispatch_in:
         *sp++ = cr_list(items, 0);
         NEXT;
     }
+    /* COMP_ADD: pops v and appends it to the list under it, without a
+     * bound: that list is one COMP_NEW made, and only one item is added
+     * per item walked (verified), so it has room. */
     CASE(COMP_ADD) {
         a = *--sp;
         cr_value *list = &sp[-1];
+        CR_ASSERT(list->tag == CR_LIST);
         ((cr_value *)list->u.items)[list->len++] = a;
         NEXT;
     }
+    /* SC_MARK b c: characteristic b took bin c and the points on top
+     * (kept), a number or null: points outlive the application's run
+     * (explain, SC_LOWEST compare them as numbers). */
     CASE(SC_MARK)
+        CR_ASSERT(vm_number(sp[-1]));
         s->sc_bin[in->b] = (int32_t)in->c;
         s->sc_points[in->b] = sp[-1];
         NEXT;
     CASE(SC_POINTS) *sp++ = s->sc_points[in->c]; NEXT;
+    /* SC_LOWEST c: the count k on top becomes the reason codes of the k
+     * characteristics of scorecard c with the fewest points. */
     CASE(SC_LOWEST)
         if (!lowest_codes(s, in->c, sp[-1].u.i, &sp[-1]))
             goto oom;
         NEXT;
     CASE(SEG_MARK) s->seg_row[in->b] = (int32_t)in->c; NEXT;
     CASE(TBL_START) s->tbl_count[in->c] = 0; NEXT;
+    /* TBL_MATCH b c: pops the output of row c of table b, which matched.
+     * Between TBL_START b and TBL_END b (both in table b's own let) rows
+     * match in rising order (verified), each at most once, so table b's
+     * share of tbl_rows and tbl_vals has room. */
     CASE(TBL_MATCH) {
+        CR_ASSERT(s->tbl_count[in->b] < p->tables[in->b].nrows && p->tables[in->b].nrows <= p->max_table_rows);
         uint32_t k = s->tbl_count[in->b]++;
         size_t at = (size_t)in->b * p->max_table_rows + k;
         s->tbl_rows[at] = in->c;
         s->tbl_vals[at] = *--sp;
         NEXT;
     }
+    /* TBL_END c: pushes what table c's matched rows give by its hit
+     * policy, or stops the application (no row matched, or two rows of a
+     * unique table did). */
     CASE(TBL_END)
         if (!table_end(s, in->c, sp, err, sizeof err))
             goto fail;
         sp++;
         NEXT;
+    /* ADMISSION a: pushes member a of the admission's outcome: the codes
+     * that fired (all, rejects or refers) or whether a reject or a refer
+     * fired.  a is a member (verified): ADM_COUNT is not one. */
     CASE(ADMISSION)
         switch ((cr_admission_member)in->a) {
         case ADM_REASONS:
@@ -332,14 +440,18 @@ dispatch_in:
             if (!admission_codes(s, true, in->a == ADM_REASONS ? -1 : in->a == ADM_REJECTIONS ? RULE_REJECT : RULE_REFER, sp))
                 goto oom;
             break;
+        case ADM_COUNT:
+            CR_ASSERT(!"ADMISSION asks for a member that is not one");
+            /* fall through */
         case ADM_REJECTED:
         case ADM_REFERRED:
-        case ADM_COUNT:
             *sp = cr_bool(admission_has(s, in->a == ADM_REJECTED ? RULE_REJECT : RULE_REFER));
             break;
         }
         sp++;
         NEXT;
+    /* REASONS c: pops c values, codes or lists of codes, pushes them as
+     * one list of codes. */
     CASE(REASONS) {
         uint32_t n = in->c;
         sp -= n;
@@ -348,15 +460,22 @@ dispatch_in:
         sp++;
         NEXT;
     }
+    /* DECIDE a c: pops the reasons, a list of texts (verified), and ends
+     * the run: decide row c chose outcome a.  Only the main code decides. */
     CASE(DECIDE)
+        CR_ASSERT(sp[-1].tag == CR_LIST);
         s->reasons = *--sp;
         s->outcome = (cr_outcome_code)in->a;
         s->decided = true;
         s->decide_row = (int32_t)in->c;
         goto done;
+    /* FAIL c: stops the application with the error text consts[c] (a text,
+     * verified). */
     CASE(FAIL)
+        CR_ASSERT(consts[in->c].tag == CR_TEXT);
         set_error(s, cur, "%.*s", (int)consts[in->c].len, consts[in->c].u.s);
         return false;
+    /* HALT: the end of the main code; the default outcome rule decides. */
     CASE(HALT)
         goto done;
 
@@ -371,7 +490,10 @@ dispatch_in:
         FALLBACK;
 #else
     /* Takes n instructions from the budget before a superinstruction
-     * standing for n + 1, or runs its first plain instruction alone. */
+     * standing for n + 1, or runs its first plain instruction alone.
+     * Each case relies on the program's code at cur being the run it
+     * stands for (CR_ASSERT), and on what the verifier proved of that run's
+     * plain instructions. */
 #define CHARGE(n)                                 \
     do {                                          \
         if (CR_BUDGET && budget < (n))            \
@@ -379,29 +501,35 @@ dispatch_in:
         budget -= (n);                            \
     } while (0)
     SUPER(K_CMP)                    /* CONST k; CMP */
+        CR_ASSERT(vm_run_is(&canon[cur], CR_OP_CONST, CR_OP_EQ + in->a, CR_OP__ALL, CR_OP__ALL));
         CHARGE(1);
         sp[-1] = cr_bool(vm_holds(in->a, &sp[-1], &consts[in->c]));
         pc = cur + 2;
         NEXT;
     SUPER(K_CMP_JF)                 /* CONST k; CMP; JUMP_FALSE t */
+        CR_ASSERT(vm_run_is(&canon[cur], CR_OP_CONST, CR_OP_EQ + in->a, CR_OP_JUMP_FALSE, CR_OP__ALL));
         CHARGE(2);
         sp--;
         pc = vm_holds(in->a, sp, &consts[in->c]) ? cur + 3 : canon[cur + 2].c;
         NEXT;
     SUPER(LOCAL_K_CMP_JF)           /* LOCAL x; CONST k; CMP; JUMP_FALSE t */
+        CR_ASSERT(vm_run_is(&canon[cur], CR_OP_LOCAL, CR_OP_CONST, CR_OP_EQ + in->a, CR_OP_JUMP_FALSE));
         CHARGE(3);
         pc = vm_holds(in->a, &locals[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : canon[cur + 3].c;
         NEXT;
     SUPER(INPUT_K_CMP)              /* INPUT x; CONST k; CMP */
+        CR_ASSERT(vm_run_is(&canon[cur], CR_OP_INPUT, CR_OP_CONST, CR_OP_EQ + in->a, CR_OP__ALL));
         CHARGE(2);
         *sp++ = cr_bool(vm_holds(in->a, &s->slots[in->c], &consts[canon[cur + 1].c]));
         pc = cur + 3;
         NEXT;
     SUPER(INPUT_K_CMP_JF)           /* INPUT x; CONST k; CMP; JUMP_FALSE t */
+        CR_ASSERT(vm_run_is(&canon[cur], CR_OP_INPUT, CR_OP_CONST, CR_OP_EQ + in->a, CR_OP_JUMP_FALSE));
         CHARGE(3);
         pc = vm_holds(in->a, &s->slots[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : failed_test_target(canon, in, cur, !CR_BUDGET);
         NEXT;
     SUPER(LET_K_CMP)                /* LET x (computed); CONST k; CMP */
+        CR_ASSERT(vm_run_is(&canon[cur], CR_OP_LET, CR_OP_CONST, CR_OP_EQ + in->a, CR_OP__ALL));
         if (s->let_state[in->c] != LET_DONE)
             FALLBACK;
         CHARGE(2);
@@ -409,26 +537,33 @@ dispatch_in:
         pc = cur + 3;
         NEXT;
     SUPER(LET_K_CMP_JF)             /* LET x (computed); CONST k; CMP; JUMP_FALSE t */
+        CR_ASSERT(vm_run_is(&canon[cur], CR_OP_LET, CR_OP_CONST, CR_OP_EQ + in->a, CR_OP_JUMP_FALSE));
         if (s->let_state[in->c] != LET_DONE)
             FALLBACK;
         CHARGE(3);
         pc = vm_holds(in->a, &s->lets[in->c], &consts[canon[cur + 1].c]) ? cur + 4 : failed_test_target(canon, in, cur, !CR_BUDGET);
         NEXT;
     SUPER(INPUT_K_CMP_FIRE)         /* INPUT x; CONST k; CMP; FIRE r */
+        CR_ASSERT(vm_run_is(&canon[cur], CR_OP_INPUT, CR_OP_CONST, CR_OP_EQ + in->a, CR_OP_FIRE));
+        CR_ASSERT(s->nfired < p->nrules);
         CHARGE(3);
         if (vm_holds(in->a, &s->slots[in->c], &consts[canon[cur + 1].c]))
             s->fired[s->nfired++] = canon[cur + 3].c;
         pc = cur + 4;
         NEXT;
     SUPER(LET_K_CMP_FIRE)           /* LET x (computed); CONST k; CMP; FIRE r */
+        CR_ASSERT(vm_run_is(&canon[cur], CR_OP_LET, CR_OP_CONST, CR_OP_EQ + in->a, CR_OP_FIRE));
         if (s->let_state[in->c] != LET_DONE)
             FALLBACK;
+        CR_ASSERT(s->nfired < p->nrules);
         CHARGE(3);
         if (vm_holds(in->a, &s->lets[in->c], &consts[canon[cur + 1].c]))
             s->fired[s->nfired++] = canon[cur + 3].c;
         pc = cur + 4;
         NEXT;
     SUPER(INPUT_K_IN)               /* INPUT x; CONST set; IN (a: 1 for not in) */
+        CR_ASSERT(vm_run_is(&canon[cur], CR_OP_INPUT, CR_OP_CONST, CR_OP_IN, CR_OP__ALL) && canon[cur + 2].a == in->a);
+        CR_ASSERT(vm_has_items(consts[canon[cur + 1].c]));
         CHARGE(2);
         *sp++ = cr_bool(vm_in(&s->slots[in->c], &consts[canon[cur + 1].c]) != (in->a != 0));
         pc = cur + 3;
@@ -436,6 +571,7 @@ dispatch_in:
     SUPER(SC_BIN) {                 /* CONST p; SC_MARK b c; ADD; JUMP t */
         const cr_ins *mark = &canon[cur + 1];
         cr_value pts = consts[in->c];
+        CR_ASSERT(vm_run_is(&canon[cur], CR_OP_CONST, CR_OP_SC_MARK, CR_OP_ADD, CR_OP_JUMP));
         if (sp[-1].tag == CR_TEXT)
             FALLBACK;
         CHARGE(3);
@@ -452,6 +588,7 @@ dispatch_in:
         NEXT;
     }
     SUPER(CALL_DEC)                 /* CALL f n; TO_DEC */
+        CR_ASSERT(vm_run_is(&canon[cur], CR_OP_CALL, CR_OP_TO_DEC, CR_OP__ALL, CR_OP__ALL));
         CHARGE(1);
         if (!(sp = vm_call(&cx, in, sp)))
             goto fail;
@@ -461,6 +598,10 @@ dispatch_in:
 #undef CHARGE
 #endif
 #ifndef CR_COMPUTED_GOTO
+    /* Without computed goto only: an opcode past both tables, which
+     * verified code never has.  An opcode missing its case is caught when
+     * building with computed goto, whose labels[] names op_NAME for every
+     * row of both tables. */
     default:
         set_error(s, cur, "bad instruction %u", in->op);
         return false;

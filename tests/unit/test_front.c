@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "lang/ast.h"
 #include "lang/compile.h"
+#include "lang/credoc.h"
 #include "lang/diag.h"
 #include "lang/opcodes.h"
 #include "lang/parse.h"
@@ -1731,18 +1733,8 @@ static void test_sema_resolution(void **state)
 /* compiler                                                            */
 /* ------------------------------------------------------------------ */
 
-static bool is_jump(uint8_t op)
-{
-    switch (op) {
-    case CR_OP_JUMP: case CR_OP_JUMP_FALSE: case CR_OP_JUMP_TRUE: case CR_OP_AND_JUMP: case CR_OP_OR_JUMP:
-    case CR_OP_COALESCE: case CR_OP_ITER_NEXT: case CR_OP_AGG_ANY: case CR_OP_AGG_ALL:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* The layout and the operands of every instruction. */
+/* The layout and the operands of every instruction: each operand of the
+ * kind its opcode's row of lang/opcodes.h says, in range for it. */
 static void check_program(const cr_program *P)
 {
     assert_true(P->ncode > 0);
@@ -1779,35 +1771,12 @@ static void check_program(const cr_program *P)
             fail_msg("instruction %u (%s) has span [%u, %u) outside %zu bytes", i, cr_opcode_names[in->op], sp.start,
                      sp.end, P->len);
         assert_true(in->op < CR_OP__COUNT);
-        if (is_jump(in->op) && (in->c < rstart || in->c >= rend))
+        if (cr_op_is_jump(in->op) && (in->c < rstart || in->c >= rend))
             fail_msg("instruction %u (%s) jumps to %u outside [%u, %u)", i, cr_opcode_names[in->op], in->c, rstart, rend);
-        switch (in->op) {
-        case CR_OP_CONST: case CR_OP_FAIL: assert_true(in->c < P->nconsts); break;
-        case CR_OP_LET: case CR_OP_LET_END: assert_true(in->c < P->nlets); break;
-        case CR_OP_INPUT: assert_true(in->c < P->input->nfields); break;
-        case CR_OP_MATCH: assert_true(in->c < P->nregex); break;
-        case CR_OP_FIRE: assert_true(in->c < P->nrules); break;
-        case CR_OP_CALL: assert_true(in->c < cr_nbuiltins); break;
-        case CR_OP_LOCAL: case CR_OP_STORE: assert_true(in->c < P->nlocals); break;
-        case CR_OP_ITER_INIT: case CR_OP_ITER_NEXT: case CR_OP_COMP_NEW: assert_true(in->b + 2u < P->nlocals); break;
-        case CR_OP_SC_MARK:
-            assert_true(in->b < P->ncharacs);
-            assert_true(in->c < P->characs[in->b].nbins);
-            break;
-        case CR_OP_SC_POINTS: assert_true(in->c < P->ncharacs); break;
-        case CR_OP_SC_LOWEST: assert_true(in->c < P->nscorecards); break;
-        case CR_OP_SEG_MARK:
-            assert_true(in->b < P->nsegments);
-            assert_true(in->c < P->segments[in->b].nrows);
-            break;
-        case CR_OP_TBL_START: case CR_OP_TBL_END: assert_true(in->c < P->ntables); break;
-        case CR_OP_TBL_MATCH:
-            assert_true(in->b < P->ntables);
-            assert_true(in->c < P->tables[in->b].nrows);
-            break;
-        case CR_OP_ADMISSION: case CR_OP_DECIDE: assert_true(in->a <= 2); break;
-        default: break;
-        }
+        for (unsigned o = 0; o < 3; o++)
+            if (!cr_operand_in_range(P, in, o))
+                fail_msg("instruction %u (%s): operand %c = %u is not a %s in range", i, cr_opcode_names[in->op],
+                         "abc"[o], cr_operand_value(in, o), cr_operand_kinds[cr_ops[in->op].operand[o]].name);
     }
 }
 
@@ -2171,6 +2140,170 @@ static void test_compile_reports_and_returns_null(void **state)
     cr_diags_free(&d);
 }
 
+/* ------------------------------------------------------------------ */
+/* the opcode table (lang/opcodes.h) is the one source                 */
+/* ------------------------------------------------------------------ */
+
+/* Every row: a name of its own that is the enum's, a contract, a pop
+ * count that is the operand it names, a jump exactly when c is a target. */
+static void test_opcode_table(void **state)
+{
+    (void)state;
+    for (unsigned op = 0; op < CR_OP__COUNT; op++) {
+        const cr_op_info *r = &cr_ops[op];
+        assert_string_equal(r->name, cr_opcode_names[op]);
+        assert_true(r->name[0] && strspn(r->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == strlen(r->name));
+        for (unsigned k = 0; k < op; k++)
+            if (strcmp(cr_ops[k].name, r->name) == 0)
+                fail_msg("opcodes %u and %u are both %s", k, op, r->name);
+        if (strlen(r->contract) < 4)
+            fail_msg("%s has no contract", r->name);
+        for (unsigned o = 0; o < 3; o++)
+            assert_true(r->operand[o] < CR_OPND__COUNT);
+        /* the jump flag: c names an instruction exactly when it may go there */
+        bool jumps = r->flow == CR_FLOW_BRANCH || r->flow == CR_FLOW_SHORT || r->flow == CR_FLOW_GOTO;
+        assert_int_equal(cr_op_is_jump((uint8_t)op), jumps);
+        assert_int_equal(r->operand[2] == CR_OPND_TARGET, jumps);
+        assert_true(r->operand[0] != CR_OPND_TARGET && r->operand[1] != CR_OPND_TARGET);
+        assert_int_equal(cr_op_falls_through((uint8_t)op),
+                         r->flow == CR_FLOW_NEXT || r->flow == CR_FLOW_BRANCH || r->flow == CR_FLOW_SHORT);
+        /* the effect: fixed, or the count in the operand it names */
+        assert_int_equal(r->pops == CR_POPS_A, r->operand[0] == CR_OPND_ARGC);
+        assert_int_equal(r->pops == CR_POPS_C, r->operand[2] == CR_OPND_COUNT);
+        cr_ins in = {(uint8_t)op, 2, 0, 3};
+        int pops = r->pops == CR_POPS_A ? 2 : r->pops == CR_POPS_C ? 3 : r->pops;
+        assert_int_equal(cr_op_pops(&in), pops);
+        assert_int_equal(cr_op_stack_effect(&in), r->pushes - pops);
+        /* the end of a let's code is LET_END, which names its let */
+        assert_int_equal(r->flow == CR_FLOW_RETURN, r->operand[2] == CR_OPND_OWN_LET);
+    }
+    assert_false(cr_op_is_jump(CR_OP__COUNT));
+    assert_false(cr_op_falls_through(CR_OP__COUNT));
+    for (unsigned k = 0; k < CR_OPND__COUNT; k++) {
+        const cr_operand_kind_info *ki = &cr_operand_kinds[k];
+        assert_true(ki->writes >> ki->span == 0);
+        assert_true(!ki->locals || ki->span > 0);
+        assert_true(!ki->writes || ki->locals);
+    }
+}
+
+/* Walks a code [start, end) by its rows' flow and stack effects from an
+ * empty stack: every instruction reached finds what it pops, two paths
+ * meet with one depth, a let's code ends on an empty stack.  Returns the
+ * deepest stack. */
+static uint32_t walk_by_table(const cr_program *P, uint32_t start, uint32_t end, const char *name)
+{
+    uint32_t n = end - start, top = 0, deepest = 0;
+    int64_t *depth = malloc(n * sizeof *depth);
+    uint32_t *work = malloc(n * sizeof *work);
+    assert_non_null(depth);
+    assert_non_null(work);
+    for (uint32_t i = 0; i < n; i++)
+        depth[i] = -1;
+    depth[0] = 0;
+    work[top++] = start;
+    while (top) {
+        uint32_t pc = work[--top];
+        const cr_ins *in = &P->code[pc];
+        const cr_op_info *r = &cr_ops[in->op];
+        int64_t d = depth[pc - start];
+        if (d < (int64_t)cr_op_pops(in))
+            fail_msg("%s: instruction %u (%s) pops %u with %lld on the stack", name, pc, r->name, cr_op_pops(in),
+                     (long long)d);
+        int64_t after = d + cr_op_stack_effect(in);
+        if (d > deepest || after > deepest)
+            deepest = (uint32_t)(d > after ? d : after);
+        uint32_t to[2], nto = 0;
+        int64_t at[2];
+        if (cr_op_falls_through(in->op)) {
+            to[nto] = pc + 1;
+            at[nto++] = after;
+        }
+        if (cr_op_is_jump(in->op)) {
+            to[nto] = in->c;
+            at[nto++] = after + (r->flow == CR_FLOW_SHORT);
+        }
+        if (r->flow == CR_FLOW_RETURN && after != 0)
+            fail_msg("%s ends with %lld values on its stack", name, (long long)d);
+        for (uint32_t k = 0; k < nto; k++) {
+            assert_true(to[k] >= start && to[k] < end);
+            int64_t *dd = &depth[to[k] - start];
+            if (*dd < 0) {
+                *dd = at[k];
+                work[top++] = to[k];
+            } else if (*dd != at[k]) {
+                fail_msg("%s: instruction %u is reached with %lld and %lld values", name, to[k], (long long)*dd,
+                         (long long)at[k]);
+            }
+        }
+    }
+    free(depth);
+    free(work);
+    return deepest;
+}
+
+/* Every policy of policies/ compiled: the verifier accepts it (and, in
+ * the build with CR_ASSERT, holds its model of each instruction to the
+ * table as it goes), every operand is of its kind and in range, and the
+ * code walked by the table's effects and flow is consistent and needs
+ * exactly the stack the compiler sized, by the same table, one
+ * instruction after another. */
+static void test_opcode_table_on_policies(void **state)
+{
+    (void)state;
+    static const char *const dirs[] = {"policies", "../policies", "../../policies"};
+    DIR *dir = NULL;
+    const char *at = NULL;
+    for (unsigned i = 0; i < 3 && !dir; i++)
+        if ((dir = opendir(dirs[i])))
+            at = dirs[i];
+    if (!dir)
+        fail_msg("cannot open policies/ (run the tests from the project's folder)");
+    bool seen[CR_OP__COUNT] = {false};
+    unsigned npolicies = 0;
+    for (struct dirent *e; (e = readdir(dir));) {
+        size_t l = strlen(e->d_name);
+        if (l < 7 || strcmp(e->d_name + l - 6, ".credo") != 0 || (l > 11 && strcmp(e->d_name + l - 11, ".test.credo") == 0))
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", at, e->d_name);
+        size_t len;
+        char *src = cr_read_file(path, &len);
+        assert_non_null(src);
+        cr_diags d;
+        cr_diags_init(&d, path, src, len);
+        cr_program *P = cr_compile(path, src, len, &d);
+        if (!P) {
+            print_diags(&d);
+            fail_msg("%s does not compile", path);
+        }
+        char err[512];
+        if (!cr_program_verify(P, err, sizeof err))
+            fail_msg("%s: %s", path, err);
+        check_program(P);
+        uint32_t main_end = P->nlets ? P->lets[0].pc : P->ncode, total = walk_by_table(P, 0, main_end, "the main code") + 1;
+        for (uint32_t i = 0; i < P->nlets; i++)
+            total += walk_by_table(P, P->lets[i].pc, i + 1 < P->nlets ? P->lets[i + 1].pc : P->ncode, P->lets[i].name) + 1;
+        /* the compiler adds 16 to what its codes need */
+        if (total + 16 != P->max_stack)
+            fail_msg("%s: walked by the table the code needs a stack of %u; the compiler gave it %u", path, total + 16,
+                     P->max_stack);
+        for (uint32_t i = 0; i < P->ncode; i++)
+            seen[P->code[i].op] = true;
+        npolicies++;
+        cr_program_free(P);
+        cr_diags_free(&d);
+        free(src);
+    }
+    closedir(dir);
+    assert_true(npolicies >= 6);
+    /* the policies use most of the instruction set */
+    unsigned nseen = 0;
+    for (unsigned op = 0; op < CR_OP__COUNT; op++)
+        nseen += seen[op];
+    assert_true(nseen >= CR_OP__COUNT * 3 / 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2208,6 +2341,8 @@ int main(void)
         cmocka_unit_test(test_compile_cells_read_in_place),
         cmocka_unit_test(test_compile_small_policy),
         cmocka_unit_test(test_compile_reports_and_returns_null),
+        cmocka_unit_test(test_opcode_table),
+        cmocka_unit_test(test_opcode_table_on_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
