@@ -223,6 +223,11 @@ typedef struct cr_item {
     uint32_t sub_index;         /* scorecard, segment, table or lookup number */
     cr_labels *labels;          /* I_SEGMENT: its labels */
     uint32_t param_slot;        /* I_FN: first local slot of its parameters */
+    /* dependency walks (sema_deps.c), each item's answer kept so every
+     * walk is linear in the policy: */
+    uint8_t reads_admission;    /* 0 not known, 1 being walked, 2 no, 3 yes */
+    const char *admission_via;  /* when yes: the item that reads it */
+    const struct cr_item *reach_target;  /* the function whose recursion walk last passed here */
 } cr_item;
 
 typedef struct cr_policy_ast {

@@ -573,6 +573,30 @@ static bool check_input(sema *S)
 /* Pass 2: names declared twice, and what a type or a bare label may name
  * before any expression is checked: every segment's labels and every
  * lookup's row type. */
+/* The keys a decision line writes itself (io/decision_json.c, decide.c,
+ * serve, run --challenger): a result of one of these names would be a
+ * second key of that name in the line, which a JSON reader that keeps the
+ * last one would read instead of credo's. */
+static const char *const line_keys[] = {"app_id", "line", "decision", "reasons", "error", "explain",
+                                        "policy", "version", "sha256", "program_sha256"};
+
+/* A result, scorecard or segment (each written to every decision under
+ * its name) must not be called like a key of the line. */
+static void check_result_name(sema *S, const cr_item *it)
+{
+    if (it->kind != I_RESULT && it->kind != I_SCORECARD && it->kind != I_SEGMENT)
+        return;
+    for (size_t i = 0; i < sizeof line_keys / sizeof line_keys[0]; i++)
+        if (strcmp(it->name, line_keys[i]) == 0) {
+            err(S, it->name_span,
+                "'%s' cannot name a %s: every decision line has its own \"%s\" (the names app_id, line, decision, "
+                "reasons, error, explain, policy, version, sha256 and program_sha256 are the line's)",
+                it->name, it->kind == I_RESULT ? "result" : it->kind == I_SCORECARD ? "scorecard" : "segment",
+                it->name);
+            return;
+        }
+}
+
 static void declare_items(sema *S)
 {
     for (cr_item *it = S->ast->items; it; it = it->next) {
@@ -583,6 +607,7 @@ static void declare_items(sema *S)
             err(S, it->name_span, "'%s' is already declared", it->name);
         else if (cr_record_find(S->rec, it->name, strlen(it->name)) >= 0)
             err(S, it->name_span, "'%s' is already an input field", it->name);
+        check_result_name(S, it);
         if (it->kind == I_SEGMENT)
             cr_sema_check_segment_labels(S, it);
         if (it->kind == I_LOOKUP)
