@@ -25,6 +25,7 @@ static void yyerror(cr_span *loc, yyscan_t scanner, struct cr_parse_ctx *ctx, co
 static cr_span join(cr_span a, cr_span b) { cr_span s = {a.start, b.end}; return s; }
 static cr_expr *bin(struct cr_parse_ctx *ctx, cr_op op, cr_expr *a, cr_expr *b, cr_span sp);
 static cr_expr *name_expr(struct cr_parse_ctx *ctx, const char *s, uint32_t len, cr_span sp);
+static const char *dotted_name(struct cr_parse_ctx *ctx, const cr_expr *ref);
 static void add_item(struct cr_parse_ctx *ctx, cr_item *it);
 static cr_item *new_item(struct cr_parse_ctx *ctx, cr_item_kind k, cr_span sp);
 static cr_cell make_cell(cr_cell_kind k, cr_span sp, cr_expr *a, cr_expr *b);
@@ -411,7 +412,7 @@ charac:
     charac_ref opt_code ':' bins {
         $$ = cr_ast_alloc(ctx, sizeof *$$);
         if (!$$) YYNOMEM;
-        $$->name = cr_ast_strndup(ctx, ctx->src + @1.start, @1.end - @1.start);
+        $$->name = dotted_name(ctx, $1);
         $$->name_span = @1; $$->code = $2.s; $$->bins = $4;
         $$->ref = $1;
     }
@@ -769,6 +770,27 @@ static cr_expr *name_expr(struct cr_parse_ctx *ctx, const char *s, uint32_t len,
     cr_expr *e = cr_ast_expr(ctx, E_NAME, sp);
     if (e) { e->u.str.s = s; e->u.str.len = len; }
     return e;
+}
+
+/* A characteristic's name from its names, joined by dots (residence.kind):
+ * not the source text, whose white space and comments between the names
+ * would otherwise become part of the name and of its reason code, and
+ * change with `credo fmt`. */
+static const char *dotted_name(struct cr_parse_ctx *ctx, const cr_expr *ref)
+{
+    if (!ref)
+        return NULL;
+    if (ref->kind == E_NAME)
+        return cr_ast_strndup(ctx, ref->u.str.s, ref->u.str.len);
+    const char *recv = dotted_name(ctx, ref->u.call.recv);
+    if (!recv)
+        return NULL;
+    size_t a = strlen(recv), b = strlen(ref->u.call.name);
+    char buf[a + b + 2];
+    memcpy(buf, recv, a);
+    buf[a] = '.';
+    memcpy(buf + a + 1, ref->u.call.name, b + 1);
+    return cr_ast_strndup(ctx, buf, a + b + 1);
 }
 
 static cr_item *new_item(struct cr_parse_ctx *ctx, cr_item_kind k, cr_span sp)
