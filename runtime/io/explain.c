@@ -163,6 +163,44 @@ static bool rule_fired(const cr_session *s, uint32_t rule)
     return false;
 }
 
+/* A nested field's value (residence.kind, applicant.owner.share): its
+ * names followed from the input's slots through the records' types; null
+ * where a record on the way is null. */
+static bool dotted_value(const cr_session *s, const char *name, cr_value *v)
+{
+    const cr_program *p = s->prog;
+    const cr_record *rec = p->input;
+    const char *part = name, *dot = strchr(part, '.');
+    if (!dot)
+        return false;
+    if (p->input_name && (size_t)(dot - part) == strlen(p->input_name) &&
+        memcmp(part, p->input_name, (size_t)(dot - part)) == 0) {   /* applicant.residence.kind */
+        part = dot + 1;
+        dot = strchr(part, '.');
+    }
+    bool top = true;
+    cr_value cur = cr_null();
+    for (;;) {
+        size_t n = dot ? (size_t)(dot - part) : strlen(part);
+        int f = rec ? cr_record_find(rec, part, n) : -1;
+        if (f < 0)
+            return false;
+        if (top)
+            cur = s->slots[f];
+        else
+            cur = cur.tag == CR_RECORD && (uint32_t)f < cur.len ? cur.u.items[f] : cr_null();
+        top = false;
+        if (!dot)
+            break;
+        const cr_type *t = rec->fields[f].type;
+        rec = t ? t->rec : NULL;
+        part = dot + 1;
+        dot = strchr(part, '.');
+    }
+    *v = cur;
+    return true;
+}
+
 static bool charac_value(const cr_session *s, const cr_charac_info *ci, cr_value *v)
 {
     if (ci->src_kind == CHARAC_SRC_INPUT) {
@@ -173,7 +211,7 @@ static bool charac_value(const cr_session *s, const cr_charac_info *ci, cr_value
         *v = s->lets[ci->src_index];
         return true;
     }
-    return false;
+    return dotted_value(s, ci->name, v);
 }
 
 /* ---- text ---- */

@@ -31,4 +31,10 @@ cmp -s "$tmp/p.dis" "$tmp/f.dis" || { diff "$tmp/p.dis" "$tmp/f.dis" | head; fai
 grep -q 'SC_MARK  *residence.kind bin 1$' "$tmp/p.dis" || fail "the characteristic is not named residence.kind"
 out=$(echo '{"app_id":"A","residence":{"kind":"RENTED"},"score_in":700}' | "$credo" run "$tmp/p.credo")
 [ "$out" = '{"app_id":"A","decision":"REFER","reasons":["LOW","SC_RESIDENCE_KIND"],"r":605}' ] || fail "decided $out"
-echo "fmt_dotted: the formatted policy compiles to the same program; the code is SC_RESIDENCE_KIND"
+# explain shows a nested characteristic's value, as text and JSON (it showed "= ?" and null)
+app='{"app_id":"A","residence":{"kind":"RENTED"},"score_in":700}'
+echo "$app" | "$credo" explain "$tmp/f.credo" - | grep -q '^  residence.kind *= "RENTED" ' ||
+    fail "explain: $(echo "$app" | "$credo" explain "$tmp/f.credo" - | grep residence)"
+echo "$app" | "$credo" explain --json "$tmp/f.credo" - | grep -q '"name":"residence.kind","value":"RENTED"' ||
+    fail "explain --json does not give the value"
+echo "fmt_dotted: the formatted policy compiles to the same program; the code is SC_RESIDENCE_KIND; explain shows the value"
