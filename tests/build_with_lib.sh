@@ -20,7 +20,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 build_with_lib() {
     out=$1
     shift
-    pkgs="libpcre2-8 sqlite3 libmd"
+    pkgs="libpcre2-8 sqlite3 libmd nettle hogweed"
     # shellcheck disable=SC2046,SC2086
     ${CC:-cc} -std=c11 -O1 -g $san -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I"$build/gen" \
         $(pkg-config --cflags $pkgs) "$@" "$lib" $(pkg-config --libs $pkgs) -lm -o "$out"

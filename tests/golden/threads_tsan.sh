@@ -8,6 +8,8 @@
 #   - credo serve: tests/golden/serve.sh (4 server threads, requests over
 #     keep-alive and new connections, 20 reloads under load, SIGTERM under
 #     load).
+#   - credo run --log, whose decision log is written on a thread of its
+#     own: tests/golden/audit_supersede.sh.
 # Each is built here from the Makefile's sources (LIB_SRC, CLI_SRC and the
 # generated parser and lexer) with -fsanitize=thread, and any race TSan
 # reports fails the check.  TSan writes its reports to files (log_path), so
@@ -56,9 +58,9 @@ fi
 # shellcheck disable=SC2086,SC2046
 "$cc" -std=c11 -O1 -g -fsanitize=thread -fno-omit-frame-pointer -pthread \
     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I"$build/gen" \
-    $(pkg-config --cflags libpcre2-8 sqlite3 libmd cmocka) \
+    $(pkg-config --cflags libpcre2-8 sqlite3 libmd nettle hogweed cmocka) \
     -o "$tmp/test_api" tests/unit/test_api.c $lib_src "$build/gen/parser.c" "$build/gen/lexer.c" \
-    $(pkg-config --libs libpcre2-8 sqlite3 libmd cmocka) -lm -pthread ||
+    $(pkg-config --libs libpcre2-8 sqlite3 libmd nettle hogweed cmocka) -lm -pthread ||
     fail "test_api and the library do not build with -fsanitize=thread"
 
 out=$(TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1" "$tmp/test_api" test_threads 2>&1)
@@ -75,9 +77,9 @@ echo "library threads under ThreadSanitizer: no races"
 # shellcheck disable=SC2086,SC2046
 "$cc" -std=c11 -O1 -g -fsanitize=thread -fno-omit-frame-pointer -pthread \
     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I"$build/gen" \
-    $(pkg-config --cflags libpcre2-8 sqlite3 libmd libmicrohttpd) \
+    $(pkg-config --cflags libpcre2-8 sqlite3 libmd libmicrohttpd nettle hogweed) \
     -o "$tmp/credo" $cli_src $lib_src "$build/gen/parser.c" "$build/gen/lexer.c" \
-    $(pkg-config --libs libpcre2-8 sqlite3 libmd libmicrohttpd) -lm -pthread ||
+    $(pkg-config --libs libpcre2-8 sqlite3 libmd libmicrohttpd nettle hogweed) -lm -pthread ||
     fail "credo does not build with -fsanitize=thread"
 
 # cli CHECK: tests/golden/CHECK.sh with the TSan build of credo; its
@@ -98,4 +100,5 @@ cli() {
 }
 cli run_parallel
 cli serve
-echo "credo run -j and credo serve under ThreadSanitizer: no races"
+cli audit_supersede
+echo "credo run -j, credo run --log and credo serve under ThreadSanitizer: no races"
