@@ -1,5 +1,5 @@
-/* credo audit LOG verify|show APP_ID|stats: checks and reads a decision
- * log written by `credo run --log` (runtime/audit/decision_log.h).
+/* credo audit LOG verify|anchor|show APP_ID|stats: checks and reads a
+ * decision log written by `credo run --log` (runtime/audit/decision_log.h).
  *
  * The log is opened read-only: auditing never changes what it audits. */
 #include <inttypes.h>
@@ -13,27 +13,43 @@
 #include "runtime/audit/decision_log.h"
 
 static const char usage_audit[] =
-    "usage: credo audit LOG verify\n"
-    "       credo audit LOG show APP_ID\n"
+    "usage: credo audit LOG verify [--key KEYFILE] [--trust PUB.pem]\n"
+    "                              [--head SEQ:HASH | --checkpoint FILE]\n"
+    "       credo audit LOG anchor [--key KEYFILE] [--trust PUB.pem] [--sign KEY.pem]\n"
+    "       credo audit LOG show APP_ID [--key KEYFILE]\n"
     "       credo audit LOG stats\n"
     "\n"
     "Checks and reads a decision log written by `credo run --log LOG`.\n"
     "\n"
-    "  verify        walk the hash chain in seq order: each row must match its\n"
-    "                row_hash and link to the row before, seq must have no gaps,\n"
-    "                each stored policy source must match its sha256 and its\n"
-    "                name, version, effective date and owner.  Prints\n"
-    "                \"N decisions verified\" and the last row's hash (keep it\n"
-    "                elsewhere: rows cut from the end leave a valid chain), or\n"
-    "                names the first row altered, missing or out of order\n"
+    "  verify        walk the log: each row must match its row_hash (with\n"
+    "                --key, the MAC of a keyed log) and link to the row before,\n"
+    "                seq must have no gaps, a superseding row must name an\n"
+    "                earlier decision of the same application, each stored\n"
+    "                policy source and data set must match its sha256, each\n"
+    "                signed checkpoint must hold.  Prints \"N decisions verified\"\n"
+    "                and the head (log id, seq, row_hash), or names the first\n"
+    "                row altered, missing or out of order\n"
+    "    --key KEYFILE       the key of a keyed log (credo run --log-key); a\n"
+    "                        keyed log cannot be verified without it\n"
+    "    --trust PUB.pem     every checkpoint (and a signed anchor) must be signed\n"
+    "                        by this Ed25519 public key, and there must be one\n"
+    "    --head SEQ:HASH     the row_hash that seq had, kept elsewhere\n"
+    "    --checkpoint FILE   an anchor file written by `anchor`: the log must\n"
+    "                        reach its seq with its head (rows cut from the end\n"
+    "                        show only this way)\n"
+    "  anchor        verify, then print the head as a small text file to keep\n"
+    "                somewhere else (--sign KEY.pem: signed with that Ed25519\n"
+    "                private key)\n"
     "  show APP_ID   the application's logged decisions: the policy that decided,\n"
-    "                the source lines of the rules that fired, and a replay (the\n"
-    "                stored source recompiled, the stored application decided\n"
-    "                again as of the stored date), which must give the same line\n"
+    "                the source lines of the rules that fired, what it supersedes,\n"
+    "                and a replay (the stored source recompiled, the stored\n"
+    "                application decided again as of the stored date), which must\n"
+    "                give the same line\n"
     "  stats         counts by policy version, outcome and reason\n"
     "\n"
-    "exit status: 0 intact (verify) or identical (show), 1 a fault, a replay\n"
-    "difference, or a log that cannot be read, 2 usage.\n";
+    "exit status: 0 intact (verify, anchor) or identical (show), 1 a fault (the\n"
+    "message names the first row affected), a wrong or missing key, a replay\n"
+    "difference, or a file that cannot be read, 2 usage.\n";
 
 /* ---- small helpers ------------------------------------------------------------- */
 
@@ -197,60 +213,103 @@ static int check_identities(cr_dlog *l)
  * the sqlite3 tool went around them: worth a word, not a failure. */
 static void note_missing_triggers(cr_dlog *l)
 {
-    sqlite3_stmt *st = prepare(l, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
-                                  " AND name IN ('decisions_no_update', 'decisions_no_delete')");
-    if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 2)
+    int want = cr_dlog_schema(l) >= 3 ? 4 : 2;
+    sqlite3_stmt *st = prepare(l, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN"
+                                  " ('decisions_no_update', 'decisions_no_delete', 'checkpoints_no_update',"
+                                  " 'checkpoints_no_delete')");
+    if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != want)
         fprintf(stderr, "credo audit: %s: note: the append-only triggers have been dropped\n", cr_dlog_path(l));
     sqlite3_finalize(st);
 }
 
-static int cmd_verify(cr_dlog *l)
+/* What verify and anchor are given besides the log. */
+typedef struct audit_opts {
+    const char *key, *trust, *head, *checkpoint, *sign;
+    cr_dlog_key key_bytes;
+    cr_ed25519_key trust_key, sign_key;
+    cr_dlog_anchor anchor;
+} audit_opts;
+
+/* Walks the log; prints the first fault to out, or nothing.  0 intact,
+ * 1 not. */
+static int verify_log(cr_dlog *l, audit_opts *o, cr_dlog_verdict *v, FILE *out)
 {
+    cr_dlog_check c = {.trust = o->trust ? o->trust_key.pub : NULL,
+                       .anchor = o->head || o->checkpoint ? &o->anchor : NULL};
     note_missing_triggers(l);
-    cr_dlog_verdict v;
-    if (!cr_dlog_verify(l, &v)) {
+    if (!cr_dlog_verify(l, &c, v)) {
         fprintf(stderr, "credo audit: %s\n", cr_dlog_errmsg(l));
         return 1;
     }
-    if (!v.intact) {
-        printf("%s\n", v.what);
-        if (v.seq > 0)
-            printf("verification FAILED: %" PRIu64 " rows intact before it\n", v.rows);
+    if (!v->intact) {
+        fprintf(out, "%s\n", v->what);
+        if (v->seq > 0)
+            fprintf(out, "verification FAILED: %" PRIu64 " rows intact before it\n", v->rows);
         else
-            printf("verification FAILED\n");
+            fprintf(out, "verification FAILED\n");
         return 1;
     }
-    int bad = check_identities(l);
-    if (bad)
+    return check_identities(l) ? 1 : 0;
+}
+
+static int cmd_verify(cr_dlog *l, audit_opts *o)
+{
+    cr_dlog_verdict v;
+    if (verify_log(l, o, &v, stdout))
         return 1;
-    printf("%" PRIu64 " decisions verified\n", v.rows);
-    if (v.rows)
+    char key_id[17];
+    printf("%" PRIu64 " decisions verified", v.rows);
+    if (cr_dlog_keyed(l, key_id))
+        printf(", every row's MAC with key id %s", key_id);
+    if (v.checkpoints)
+        printf(", %u signed checkpoint%s%s", v.checkpoints, v.checkpoints == 1 ? "" : "s",
+               o->trust ? " by the trusted key" : "");
+    if (o->head || o->checkpoint)
+        printf(", the anchor's head at seq %" PRId64 " matches", o->anchor.seq);
+    printf("\n");
+    if (cr_dlog_schema(l) >= 3)
+        printf("head: log %s, seq %" PRId64 ", row_hash %s\n", cr_dlog_id(l), v.head_seq, v.head_hash);
+    else if (v.rows)
         printf("last row: seq %" PRId64 ", row_hash %s\n", v.head_seq, v.head_hash);
+    for (const char *p = v.notes; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        printf("note: %.*s\n", (int)n, p);
+        p += n + (nl != NULL);
+    }
+    return 0;
+}
+
+/* Verifies, then prints the head to keep elsewhere. */
+static int cmd_anchor(cr_dlog *l, audit_opts *o)
+{
+    cr_dlog_verdict v;
+    if (cr_dlog_schema(l) < 3) {
+        fprintf(stderr, "credo audit: %s: a log of schema %d has no id to anchor; verify prints its last row_hash\n",
+                cr_dlog_path(l), cr_dlog_schema(l));
+        return 1;
+    }
+    /* stdout is the anchor: a fault goes to stderr */
+    int rc = verify_log(l, o, &v, stderr);
+    if (rc)
+        return rc;
+    if (v.head_seq == 0) {
+        fprintf(stderr, "credo audit: %s: the log has no decisions yet: nothing to anchor\n", cr_dlog_path(l));
+        return 1;
+    }
+    char text[1024];
+    if (!cr_dlog_anchor_text(&v.head, o->sign ? &o->sign_key : NULL, text, sizeof text)) {
+        fprintf(stderr, "credo audit: out of memory\n");
+        return 1;
+    }
+    fputs(text, stdout);
     return 0;
 }
 
 /* ---- show ---------------------------------------------------------------------- */
 
 enum { C_SEQ, C_APP_ID, C_POLICY, C_AS_OF, C_APPLICATION, C_OUTCOME, C_REASONS, C_RESULTS, C_FIRED, C_DECIDED_BY,
-       C_CREATED_AT, C_PREV, C_ROW_HASH, C_DATA };
-
-/* The row as the entry it was logged from, to recompute its hash. */
-static cr_dlog_entry row_entry(sqlite3_stmt *st)
-{
-    cr_dlog_entry e = {
-        .app_id = col_text(st, C_APP_ID), .policy_sha256 = col_text(st, C_POLICY), .as_of = col_text(st, C_AS_OF),
-        .application = col_text(st, C_APPLICATION), .outcome = col_text(st, C_OUTCOME),
-        .reasons = col_text(st, C_REASONS), .results = col_text(st, C_RESULTS), .fired = col_text(st, C_FIRED),
-        .decided_by = col_text(st, C_DECIDED_BY), .created_at = col_text(st, C_CREATED_AT),
-        .data_sha256 = col_text(st, C_DATA),
-    };
-    e.app_id_len = (size_t)sqlite3_column_bytes(st, C_APP_ID);
-    e.application_len = (size_t)sqlite3_column_bytes(st, C_APPLICATION);
-    e.reasons_len = (size_t)sqlite3_column_bytes(st, C_REASONS);
-    e.results_len = (size_t)sqlite3_column_bytes(st, C_RESULTS);
-    e.fired_len = (size_t)sqlite3_column_bytes(st, C_FIRED);
-    return e;
-}
+       C_CREATED_AT, C_DATA, C_SUPERSEDES, C_SUPERSEDED_BY };
 
 /* The source lines a span covers, indented, with their line numbers. */
 static void print_span_lines(const cr_program *p, cr_span sp)
@@ -434,32 +493,51 @@ static int print_data(cr_dlog *l, const char *data_sha256, const cr_program *now
 }
 
 /* One logged decision: who decided, on what, why, and its replay. */
+/* What the row's hash says: 0 it matches, 1 it does not (printed). */
+static int print_row_hash(cr_dlog *l, int64_t seq)
+{
+    int intact = cr_dlog_row_intact(l, seq);
+    if (intact < 0)
+        return db_error(l);
+    printf("  row_hash  %s\n",
+           intact == 1 ? "matches the row (the whole chain: credo audit LOG verify)"
+           : intact == 2 ? "not checked: a keyed log, and not its key (--key KEYFILE)"
+                         : "DOES NOT MATCH the row: it was altered");
+    return intact == 0;
+}
+
+/* One logged decision: who decided, on what, why, and its replay. */
 static int show_row(cr_dlog *l, sqlite3_stmt *st)
 {
-    cr_dlog_entry e = row_entry(st);
-    printf("seq %lld: %s, decided by %s as of %s, logged %s\n", (long long)sqlite3_column_int64(st, C_SEQ),
-           e.app_id ? e.app_id : "?", e.decided_by ? e.decided_by : "?", e.as_of ? e.as_of : "?",
-           e.created_at ? e.created_at : "?");
-    char hash[CR_DLOG_HASH_LEN + 1];
-    const char *prev = col_text(st, C_PREV), *stored = col_text(st, C_ROW_HASH);
-    cr_dlog_row_hash(prev ? prev : "", &e, hash);
+    int64_t seq = sqlite3_column_int64(st, C_SEQ);
+    const char *app_id = col_text(st, C_APP_ID), *by = col_text(st, C_DECIDED_BY), *as_of = col_text(st, C_AS_OF),
+               *created = col_text(st, C_CREATED_AT), *policy = col_text(st, C_POLICY);
+    const char *application = col_text(st, C_APPLICATION), *results = col_text(st, C_RESULTS);
+    size_t application_len = (size_t)sqlite3_column_bytes(st, C_APPLICATION);
+    size_t results_len = (size_t)sqlite3_column_bytes(st, C_RESULTS);
+    printf("seq %lld: %s, decided by %s as of %s, logged %s\n", (long long)seq, app_id ? app_id : "?",
+           by ? by : "?", as_of ? as_of : "?", created ? created : "?");
+    if (sqlite3_column_type(st, C_SUPERSEDES) != SQLITE_NULL)
+        printf("  supersedes seq %lld (decided before from another application line, reference data or decision"
+               " line)\n",
+               (long long)sqlite3_column_int64(st, C_SUPERSEDES));
+    if (sqlite3_column_type(st, C_SUPERSEDED_BY) != SQLITE_NULL)
+        printf("  superseded by seq %lld\n", (long long)sqlite3_column_int64(st, C_SUPERSEDED_BY));
     stored_policy sp = {0};
-    if (!e.policy_sha256 || !load_policy(l, e.policy_sha256, &sp)) {
+    if (!policy || !load_policy(l, policy, &sp)) {
         stored_policy_free(&sp);
         return 1;
     }
     print_identity(&sp);
-    printf("  decision  %s\n", e.results ? e.results : "?");
-    printf("  row_hash  %s\n", same_text(stored, hash) ? "matches the row (the whole chain: credo audit LOG verify)"
-                                                        : "DOES NOT MATCH the row: it was altered");
-    int bad = !same_text(stored, hash);
-    int data = print_data(l, e.data_sha256, sp.prog);
+    printf("  decision  %s\n", results ? results : "?");
+    int bad = print_row_hash(l, seq);
+    int data = print_data(l, col_text(st, C_DATA), sp.prog);
     bad |= data < 0;
-    bad |= print_fired(l, e.fired, sp.prog);
+    bad |= print_fired(l, col_text(st, C_FIRED), sp.prog);
     if (data > 0)
         printf("replay: with the reference tables as they are today, not as logged\n");
-    if (sp.prog && e.application && e.results)
-        bad |= replay(&sp, e.application, e.application_len, e.as_of, e.results, e.results_len) != 0;
+    if (sp.prog && application && results)
+        bad |= replay(&sp, application, application_len, as_of, results, results_len) != 0;
     else
         bad = 1, printf("replay: impossible\n");
     stored_policy_free(&sp);
@@ -468,10 +546,17 @@ static int show_row(cr_dlog *l, sqlite3_stmt *st)
 
 static int cmd_show(cr_dlog *l, const char *app_id)
 {
-    sqlite3_stmt *st = prepare(l,
-                               "SELECT seq, app_id, policy_sha256, as_of, application, outcome, reasons, results,"
-                               " fired, decided_by, created_at, prev_hash, row_hash, data_sha256"
-                               " FROM decisions WHERE app_id = ?1 ORDER BY seq");
+    static const char cols[] = "SELECT seq, app_id, policy_sha256, as_of, application, outcome, reasons, results,"
+                               " fired, decided_by, created_at, data_sha256, supersedes, ";
+    char sql[600];
+    if (cr_dlog_schema(l) >= 3)
+        snprintf(sql, sizeof sql,
+                 "%s (SELECT min(s.seq) FROM main.decisions s WHERE s.app_id = ?1 AND s.supersedes = d.seq)"
+                 " FROM log_decisions d WHERE app_id = ?1 ORDER BY seq",
+                 cols);
+    else
+        snprintf(sql, sizeof sql, "%s NULL FROM log_decisions WHERE app_id = ?1 ORDER BY seq", cols);
+    sqlite3_stmt *st = prepare(l, sql);
     if (!st)
         return 1;
     sqlite3_bind_text(st, 1, app_id, -1, SQLITE_STATIC);
@@ -519,8 +604,8 @@ static int cmd_stats(cr_dlog *l)
 {
     sqlite3_stmt *st = prepare(l,
                                "SELECT d.policy_sha256, p.name, p.version, d.decided_by, count(*),"
-                               " min(d.as_of), max(d.as_of), (SELECT count(*) FROM decisions)"
-                               " FROM decisions d LEFT JOIN policies p ON p.sha256 = d.policy_sha256"
+                               " min(d.as_of), max(d.as_of), (SELECT count(*) FROM main.decisions)"
+                               " FROM log_decisions d LEFT JOIN policies p ON p.sha256 = d.policy_sha256"
                                " GROUP BY d.policy_sha256, d.decided_by ORDER BY min(d.seq)");
     if (!st)
         return 1;
@@ -537,12 +622,12 @@ static int cmd_stats(cr_dlog *l)
             printf("..%s", to);
         printf(": %lld decisions\n  outcome\n", (long long)n);
         bad = print_counts(l,
-                           "SELECT outcome, count(*) FROM decisions WHERE policy_sha256 = ?1 AND decided_by = ?2"
+                           "SELECT outcome, count(*) FROM log_decisions WHERE policy_sha256 = ?1 AND decided_by = ?2"
                            " GROUP BY outcome ORDER BY count(*) DESC, outcome",
                            sha, by, n, true);
         printf("  reasons\n");
         bad = bad || print_counts(l,
-                                  "SELECT j.value, count(*) FROM decisions d, json_each(d.reasons) j"
+                                  "SELECT j.value, count(*) FROM log_decisions d, json_each(d.reasons) j"
                                   " WHERE d.policy_sha256 = ?1 AND d.decided_by = ?2"
                                   " GROUP BY j.value ORDER BY count(*) DESC, j.value",
                                   sha, by, n, false);
@@ -557,26 +642,102 @@ static int cmd_stats(cr_dlog *l)
 
 /* ---- the command --------------------------------------------------------------- */
 
+/* The options after the action; which ones an action takes is in
+ * `allowed` ("ktcs": key, trust and head/checkpoint, sign).  -1 when
+ * fine, else the exit status. */
+static int parse_options(int argc, char **argv, const char *allowed, audit_opts *o, const char **app_id)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char **slot = strcmp(a, "--key") == 0 && strchr(allowed, 'k')          ? &o->key
+                             : strcmp(a, "--trust") == 0 && strchr(allowed, 't')      ? &o->trust
+                             : strcmp(a, "--head") == 0 && strchr(allowed, 'c')       ? &o->head
+                             : strcmp(a, "--checkpoint") == 0 && strchr(allowed, 'c') ? &o->checkpoint
+                             : strcmp(a, "--sign") == 0 && strchr(allowed, 's')       ? &o->sign
+                                                                                      : NULL;
+        if (slot && v) {
+            *slot = v;
+            i++;
+        } else if (a[0] != '-' && app_id && !*app_id) {
+            *app_id = a;
+        } else {
+            fprintf(stderr, "credo audit: %s: %s\n", a, slot ? "needs a value" : "not an option of this action");
+            return cr_cli_usage(usage_audit, 2);
+        }
+    }
+    if (o->head && o->checkpoint) {
+        fprintf(stderr, "credo audit: give --head or --checkpoint, not both\n");
+        return 2;
+    }
+    if (app_id && !*app_id)
+        return cr_cli_usage(usage_audit, 2);
+    return -1;
+}
+
+/* Reads the files the options name.  False with the reason printed. */
+static bool load_options(audit_opts *o)
+{
+    char err[600];
+    bool ok = (!o->key || cr_dlog_key_read(o->key, &o->key_bytes, err, sizeof err)) &&
+              (!o->trust || cr_ed25519_read(o->trust, &o->trust_key, err, sizeof err)) &&
+              (!o->sign || cr_ed25519_read(o->sign, &o->sign_key, err, sizeof err)) &&
+              (!o->checkpoint || cr_dlog_anchor_read(o->checkpoint, &o->anchor, err, sizeof err));
+    if (ok && o->sign && !o->sign_key.has_secret) {
+        snprintf(err, sizeof err, "%s: a public key: --sign needs the private key", o->sign);
+        ok = false;
+    }
+    if (ok && o->head && !cr_dlog_anchor_parse_head(o->head, &o->anchor, err, sizeof err)) {
+        fprintf(stderr, "credo audit: --head %s: %s\n", o->head, err);
+        return false;
+    }
+    if (!ok)
+        fprintf(stderr, "credo audit: %s\n", err);
+    return ok;
+}
+
 int cr_cmd_audit(int argc, char **argv)
 {
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_audit, 0);
     if (argc < 2)
         return cr_cli_usage(usage_audit, 2);
-    const char *what = argv[1];
-    bool show = strcmp(what, "show") == 0;
-    if (show ? argc != 3 : argc != 2 || (strcmp(what, "verify") != 0 && strcmp(what, "stats") != 0)) {
-        if (!show && strcmp(what, "verify") != 0 && strcmp(what, "stats") != 0)
-            fprintf(stderr, "credo audit: unknown action '%s'\n", what);
+    const char *what = argv[1], *app_id = NULL;
+    static const struct {
+        const char *name, *options;
+    } actions[] = {{"verify", "ktc"}, {"anchor", "kts"}, {"show", "k"}, {"stats", ""}};
+    int act = -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(what, actions[i].name) == 0)
+            act = i;
+    if (act < 0) {
+        fprintf(stderr, "credo audit: unknown action '%s'\n", what);
         return cr_cli_usage(usage_audit, 2);
     }
-    char err[600];
-    cr_dlog *l = cr_dlog_open(argv[0], CR_DLOG_READ, err, sizeof err);
-    if (!l) {
-        fprintf(stderr, "credo audit: %s\n", err);
+    audit_opts *o = calloc(1, sizeof *o);   /* a key of up to 4 KiB: not on the stack */
+    if (!o) {
+        fprintf(stderr, "credo audit: out of memory\n");
         return 1;
     }
-    int rc = show ? cmd_show(l, argv[2]) : what[0] == 'v' ? cmd_verify(l) : cmd_stats(l);
+    int rc = parse_options(argc - 2, argv + 2, actions[act].options, o, act == 2 ? &app_id : NULL);
+    if (rc >= 0) {
+        free(o);
+        return rc;
+    }
+    if (!load_options(o)) {
+        free(o);
+        return 1;
+    }
+    char err[600];
+    cr_dlog_options lo = {.key = o->key ? &o->key_bytes : NULL};
+    cr_dlog *l = cr_dlog_open_with(argv[0], CR_DLOG_READ, &lo, err, sizeof err);
+    if (!l) {
+        fprintf(stderr, "credo audit: %s\n", err);
+        rc = 1;
+    } else {
+        rc = act == 0 ? cmd_verify(l, o) : act == 1 ? cmd_anchor(l, o) : act == 2 ? cmd_show(l, app_id) : cmd_stats(l);
+    }
     cr_dlog_close(l);
+    memset(o, 0, sizeof *o);   /* the key */
+    free(o);
     return rc;
 }

@@ -20,8 +20,9 @@ static const char usage_main[] =
     "commands:\n"
     "  check FILE...           compile policies and report every error\n"
     "  run POLICY [INPUT]      decide each application (JSON lines) of INPUT or stdin\n"
-    "  audit LOG verify|show APP_ID|stats\n"
+    "  audit LOG verify|anchor|show APP_ID|stats\n"
     "                          check a decision log (run --log) and read it\n"
+    "  keygen NAME             a new Ed25519 key pair, NAME.key and NAME.pub\n"
     "  test PATH...            run policy tests (NAME.test.credo) with coverage\n"
     "  explain POLICY APP      why one application got its decision\n"
     "  match DIR APP           the products an applicant qualifies for, best first\n"
@@ -56,6 +57,7 @@ static const struct command {
     {"compile", cr_cmd_compile},
     {"disasm", cr_cmd_disasm},
     {"serve", cr_cmd_serve},
+    {"keygen", cr_cmd_keygen},
 };
 
 int main(int argc, char **argv)

@@ -1,15 +1,18 @@
 /* credo run: JSON lines in, one decision per line out, in input order.
  *
  * With --log the decisions are also recorded in a decision log
- * (decision_log.h).  The log is the record: a decision counts as made once
- * its batch is committed, so the batch's lines go to stdout only after
- * the commit.  A batch ends after 1000 lines, after a second, or as soon
- * as the input has no complete line ready, so a caller feeding one
- * application at a time gets each answer at once.  After a crash, stdout
- * may lack the lines of the last committed batch; running the same input
- * again writes every line and adds only the rows the log lacks. */
+ * (decision_log.h), every line: what stdout says is what the log holds.
+ * The log is the record: a decision counts as made once its batch is
+ * committed, so the batch's lines go to stdout only after the commit.  A
+ * batch ends after 10,000 lines, after a second, or as soon as the input has
+ * no complete line ready, so a caller feeding one application at a time
+ * gets each answer at once.  After a crash, stdout may lack the lines of
+ * the last committed batch; running the same input again (without
+ * --as-of: as of the date the cut-short run recorded) writes every line
+ * and adds only the rows the log lacks. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -27,7 +30,10 @@
 #include "runtime/decide.h"
 #include "runtime/io/decision_json.h"
 #include "runtime/audit/decision_log.h"
+#include "runtime/audit/dlog_writer.h"
+#include "runtime/io/json_read.h"
 #include "runtime/core/limit.h"
+#include "runtime/core/sha256.h"
 #include "runtime/vm/vm.h"
 
 static const char usage_run[] =
@@ -56,11 +62,21 @@ static const char usage_run[] =
     "  --log FILE          record every decision in FILE, an SQLite decision log\n"
     "                      (created when missing; check it with credo audit).  A line\n"
     "                      is written to stdout once its batch is committed to the\n"
-    "                      log (every 1000 lines, every second, or when the input\n"
-    "                      pauses).  An application already logged with the same\n"
-    "                      policy, as-of date and role is skipped, not logged twice;\n"
-    "                      a line without an app_id is not logged.  A summary goes\n"
-    "                      to stderr.\n"
+    "                      log (every 10000 lines, every second, or when the input\n"
+    "                      pauses).  A decision already logged (same app_id, policy,\n"
+    "                      as-of date and role, from the same application line and\n"
+    "                      reference data, written the same) is not logged twice;\n"
+    "                      one that differs is logged as a new row superseding the\n"
+    "                      old.  Without --as-of, a run over the same policy and\n"
+    "                      INPUT file as a run that was cut short resumes it, as of\n"
+    "                      the date that run recorded.  A summary goes to stderr.\n"
+    "  --log-key KEYFILE   a new log is keyed: every row's hash is an HMAC-SHA256\n"
+    "                      with the bytes of KEYFILE (at least 32: head -c 32\n"
+    "                      /dev/urandom > KEYFILE); a keyed log needs its key to be\n"
+    "                      appended to or verified\n"
+    "  --log-sign KEY.pem  sign a checkpoint of the log's head with this Ed25519\n"
+    "                      private key (credo keygen) every 10000 decisions and at\n"
+    "                      the end of the run\n"
     "  --challenger FILE   the policy FILE decides a stable share of the applications,\n"
     "                      chosen by a hash of app_id; every line then also carries\n"
     "                      \"policy\" and \"version\" (the policy that decided)\n"
@@ -117,6 +133,8 @@ typedef struct run_opts {
     cr_session_limits limits;
     size_t max_line;             /* bytes of one input line, without its newline */
     const char *log;
+    const char *log_key, *log_sign;      /* the log's HMAC key file, its signing key */
+    bool as_of_given;
     const char *second;          /* the challenger or shadow policy */
     bool shadow;
     int share_bp;                /* challenger share in basis points, -1 unset */
@@ -163,6 +181,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
                 fprintf(stderr, "credo run: --as-of %s is not a date YYYY-MM-DD\n", v);
                 return 2;
             }
+            o->as_of_given = true;
         } else if (strcmp(a, "--budget") == 0 && (v = option_value(argc, argv, &i))) {
             if (!cr_cli_parse_budget("run", v, &o->limits.max_instructions))
                 return 2;
@@ -185,6 +204,10 @@ static int parse_args(int argc, char **argv, run_opts *o)
                 o->limits.max_memory = (size_t)n;
         } else if (strcmp(a, "--log") == 0 && (v = option_value(argc, argv, &i))) {
             o->log = v;
+        } else if (strcmp(a, "--log-key") == 0 && (v = option_value(argc, argv, &i))) {
+            o->log_key = v;
+        } else if (strcmp(a, "--log-sign") == 0 && (v = option_value(argc, argv, &i))) {
+            o->log_sign = v;
         } else if ((strcmp(a, "--challenger") == 0 || strcmp(a, "--shadow") == 0) &&
                    (v = option_value(argc, argv, &i))) {
             if (o->second) {
@@ -263,6 +286,10 @@ static int parse_args(int argc, char **argv, run_opts *o)
     }
     if (o->shadow && !o->log) {
         fprintf(stderr, "credo run: --shadow needs --log: its decisions go only to the log\n");
+        return 2;
+    }
+    if ((o->log_key || o->log_sign) && !o->log) {
+        fprintf(stderr, "credo run: --log-key and --log-sign go with --log FILE\n");
         return 2;
     }
     return -1;
@@ -498,7 +525,10 @@ static void close_source(source *src)
 
 /* ---- the run ------------------------------------------------------------------ */
 
-enum { BATCH_LINES = 1000, BATCH_BYTES = 4 << 20 };
+/* A commit costs an fsync (2 ms on this project's build machine): 10,000
+ * lines a batch keep that under a tenth of logging's time, and a second
+ * at most keeps answers coming to a caller that feeds lines slowly. */
+enum { BATCH_LINES = 10000, BATCH_BYTES = 4 << 20 };
 #define BATCH_SECONDS 1.0
 
 /* What deciding one line left for the in-order part (log, output): all of
@@ -535,14 +565,20 @@ typedef struct runner {
     decider *deciders;           /* o->jobs of them */
     int ndeciders;
     cr_dlog *log;
+    cr_dlog_writer *writer;      /* appends and commits on a thread of its own */
+    cr_dlog_writer_stats logged;
+    uint64_t noted;              /* superseding rows told on stderr (the writer's) */
+    bool log_failed;             /* the writer's failure was told */
     char data_champion[CR_DLOG_HASH_LEN + 1], data_second[CR_DLOG_HASH_LEN + 1];   /* their reference data */
+    /* the run record: the policy and input as absolute paths, the input's
+     * SHA-256 when it is a regular file, the run it resumes */
+    char policy_abs[PATH_MAX], input_abs[PATH_MAX], input_sha[CR_DLOG_HASH_LEN + 1];
+    char resumed_policy[CR_DLOG_HASH_LEN + 1];
+    int64_t run_id, resumed_run;
     char as_of[16];
     cr_buf pending;              /* stdout lines of the batch, until its commit */
     uint32_t batch_lines;
     struct timespec batch_start, started;
-    uint64_t batch_added, batch_skipped;
-    uint64_t added, skipped, unlogged;
-    uint64_t conflicts;          /* skipped, but logged from another line */
     uint64_t bad;                /* ERROR lines on stdout */
     uint64_t lines, by_outcome[3];
     /* decisions into SQLite */
@@ -652,25 +688,19 @@ static void decide_line(const runner *r, decider *w, const char *line, size_t le
     }
 }
 
-/* Adds one decision to the log's open batch. */
+/* Adds one decision to the log's open batch: every line, those without
+ * an app_id (ERROR lines) too, so that the log holds what stdout says. */
 static bool log_decision(runner *r, const decider *w, const line_rec *rec, bool shadow, const char *line, size_t len)
 {
     const char *by = shadow ? "shadow" : rec->prog == r->champion ? "champion" : "challenger";
-    if (!rec->has_app) {
-        /* nothing to find it by, nothing to deduplicate on; counted once
-         * per line, not again for its shadow */
-        if (!shadow)
-            r->unlogged++;
-        return true;
-    }
     const char *b = w->buf.p;
     bool ok = shadow ? rec->ok2 : rec->ok;
     const cr_program *p = shadow ? r->second : rec->prog;
     size_t out = shadow ? rec->out2 : rec->out, out_len = shadow ? rec->out2_len : rec->out_len;
     cr_dlog_entry e = {
-        .app_id = b + rec->app, .app_id_len = rec->app_len,
+        .app_id = rec->has_app ? b + rec->app : NULL, .app_id_len = rec->app_len,
         .policy_sha256 = p->sha256, .as_of = r->as_of,
-        .application = line, .application_len = len,
+        .application = line, .application_len = line ? len : 0,   /* NULL: longer than --max-line */
         .outcome = ok ? cr_outcome_name((cr_outcome_code)(shadow ? rec->outcome2 : rec->outcome)) : "ERROR",
         .reasons = b + (shadow ? rec->reasons2 : rec->reasons),
         .reasons_len = shadow ? rec->reasons2_len : rec->reasons_len,
@@ -680,21 +710,38 @@ static bool log_decision(runner *r, const decider *w, const line_rec *rec, bool 
         .decided_by = by,
         .data_sha256 = p == r->champion ? r->data_champion : r->data_second,
     };
-    int rc = cr_dlog_append(r->log, &e);
-    if (rc < 0) {
-        fprintf(stderr, "credo run: %s\n", cr_dlog_errmsg(r->log));
-        return false;
-    }
-    if (rc == 1)
-        r->batch_added++;
-    else
-        r->batch_skipped++;
-    if (rc == 2 && r->conflicts++ < 10)
+    if (cr_dlog_writer_add(r->writer, &e))
+        return true;
+    fprintf(stderr, "credo run: %s\n", cr_dlog_writer_error(r->writer));
+    r->log_failed = true;
+    return false;
+}
+
+/* The writer's thread, after each append: the first superseding rows
+ * are told on stderr. */
+static void log_appended(void *ctx, const cr_dlog_entry *e, int rc, int64_t seq, int64_t superseded)
+{
+    runner *r = ctx;
+    if (rc == CR_DLOG_SUPERSEDED && r->noted++ < 10)
         fprintf(stderr,
-                "credo run: %s: warning: app_id %.*s was already logged (%s, as of %s) from a different"
-                " application line or with different reference data; the log keeps the first\n",
-                r->o->log, (int)rec->app_len, b + rec->app, by, r->as_of);
-    return true;
+                "credo run: %s: note: app_id %.*s (%s, as of %s) decided again from a different application line,"
+                " reference data or decision line: logged as seq %lld, superseding seq %lld\n",
+                r->o->log, (int)e->app_id_len, e->app_id, e->decided_by, e->as_of, (long long)seq,
+                (long long)superseded);
+}
+
+/* The writer's thread, after each commit: the batch's lines, now that the
+ * log holds them. */
+static bool log_committed(void *ctx, const char *bytes, size_t len, const char **why)
+{
+    runner *r = ctx;
+    fwrite(bytes, 1, len, stdout);
+    fflush(stdout);
+    if (!ferror(stdout))
+        return true;
+    r->out_err = errno;   /* stdout failed: stop, the end says why */
+    *why = "cannot write decisions";
+    return false;
 }
 
 static double seconds_since(const struct timespec *t)
@@ -704,23 +751,19 @@ static double seconds_since(const struct timespec *t)
     return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
-/* Commits the batch, then (and only then) writes its lines. */
+/* Ends the batch: the writer commits it, then (and only then) writes its
+ * lines. */
 static bool commit_batch(runner *r)
 {
-    if (!cr_dlog_commit(r->log)) {
-        fprintf(stderr, "credo run: %s\n", cr_dlog_errmsg(r->log));
-        return false;
-    }
-    r->added += r->batch_added;
-    r->skipped += r->batch_skipped;
-    r->batch_added = r->batch_skipped = 0;
-    fwrite(r->pending.p, 1, r->pending.len, stdout);
-    fflush(stdout);
-    if (ferror(stdout) && !r->out_err)
-        r->out_err = errno;   /* stdout failed: stop, the end says why */
+    if (r->batch_lines == 0)
+        return true;
+    bool ok = cr_dlog_writer_commit(r->writer, r->pending.p, r->pending.len);
+    if (!ok)
+        fprintf(stderr, "credo run: %s\n", cr_dlog_writer_error(r->writer));
+    r->log_failed |= !ok;
     r->pending.len = 0;
     r->batch_lines = 0;
-    return !ferror(stdout);
+    return ok;
 }
 
 static bool batch_due(runner *r, source *in)
@@ -789,12 +832,12 @@ static bool finish_line(runner *r, const decider *w, const line_rec *rec, const 
 
 static void print_log_summary(const runner *r)
 {
-    fprintf(stderr, "credo run: %s: %llu decisions logged, %llu already logged (skipped)", r->o->log,
-            (unsigned long long)r->added, (unsigned long long)r->skipped);
-    if (r->conflicts)
-        fprintf(stderr, ", %llu of them from a different application line or reference data", (unsigned long long)r->conflicts);
-    if (r->unlogged)
-        fprintf(stderr, ", %llu lines without an app_id not logged", (unsigned long long)r->unlogged);
+    fprintf(stderr, "credo run: %s: %llu decisions logged (%llu superseding an earlier decision), %llu already logged"
+            " (skipped)", r->o->log, (unsigned long long)r->logged.added, (unsigned long long)r->logged.superseded,
+            (unsigned long long)r->logged.skipped);
+    if (r->o->log_sign)
+        fprintf(stderr, ", %u checkpoint%s signed", cr_dlog_checkpoints(r->log),
+                cr_dlog_checkpoints(r->log) == 1 ? "" : "s");
     fputc('\n', stderr);
 }
 
@@ -1046,15 +1089,116 @@ static bool setup(runner *r, const run_opts *o)
     return true;
 }
 
+/* ---- the log: its run record, resuming, opening ----------------------------------- */
+
+/* The SHA-256 of a regular file in hex into out; "" when it is not one
+ * (a pipe, a terminal) or cannot be read. */
+static void file_sha256(const char *path, char out[CR_DLOG_HASH_LEN + 1])
+{
+    out[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return;
+    uint8_t buf[1 << 16];
+    cr_sha256_ctx c;
+    cr_sha256_init(&c);
+    ssize_t n = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+            if (n > 0)
+                cr_sha256_update(&c, buf, (size_t)n);
+        if (n == 0) {
+            uint8_t d[CR_SHA256_LEN];
+            cr_sha256_final(&c, d);
+            cr_sha256_hex(d, out);
+        }
+    }
+    close(fd);
+}
+
+/* What the run record names: the policy and the input as absolute paths,
+ * and the input's SHA-256 when it is a regular file. */
+static void run_identity(runner *r, const run_opts *o)
+{
+    if (!realpath(o->files[0], r->policy_abs))
+        snprintf(r->policy_abs, sizeof r->policy_abs, "%s", o->files[0]);
+    const char *in = o->db ? o->db : o->nfiles == 2 && strcmp(o->files[1], "-") != 0 ? o->files[1] : NULL;
+    if (!in)
+        snprintf(r->input_abs, sizeof r->input_abs, "-");
+    else if (!realpath(in, r->input_abs))
+        snprintf(r->input_abs, sizeof r->input_abs, "%s", in);
+    if (in && !o->db)
+        file_sha256(in, r->input_sha);
+}
+
+/* Without --as-of, a run over the same policy file and the same input file
+ * (path and bytes) as a run that was cut short continues it as of the date
+ * that run recorded: a batch killed at 23:59 and resumed at 00:01 logs no
+ * decision twice.  False (reason printed) when the log cannot be read. */
+static bool resume(runner *r, run_opts *o)
+{
+    run_identity(r, o);
+    if (o->as_of_given || !r->input_sha[0])
+        return true;
+    char as_of[16], err[600];
+    int found = cr_dlog_unfinished_run(o->log, r->policy_abs, r->input_abs, r->input_sha, as_of, &r->resumed_run,
+                                       r->resumed_policy, err, sizeof err);
+    if (found < 0)
+        fprintf(stderr, "credo run: %s\n", err);
+    if (found <= 0)
+        return found == 0;
+    if (!cr_date_parse(as_of, strlen(as_of), &o->today)) {
+        fprintf(stderr, "credo run: %s: run %lld records the as-of date '%s', not a date\n", o->log,
+                (long long)r->resumed_run, as_of);
+        return false;
+    }
+    fprintf(stderr,
+            "credo run: %s: resuming run %lld over the same policy and input, which did not finish: as of %s, the"
+            " date it recorded (--as-of DATE starts a new run)\n",
+            o->log, (long long)r->resumed_run, as_of);
+    return true;
+}
+
+/* The key and signing key the options name, read.  False with the reason
+ * printed (never a key's contents). */
+static bool read_log_keys(const run_opts *o, cr_dlog_key **key, cr_ed25519_key *signer)
+{
+    char err[600];
+    if (o->log_key && (!(*key = malloc(sizeof **key)) || !cr_dlog_key_read(o->log_key, *key, err, sizeof err))) {
+        fprintf(stderr, "credo run: %s\n", *key ? err : "out of memory");
+        return false;
+    }
+    if (o->log_sign && !cr_ed25519_read(o->log_sign, signer, err, sizeof err)) {
+        fprintf(stderr, "credo run: %s\n", err);
+        return false;
+    }
+    if (o->log_sign && !signer->has_secret) {
+        fprintf(stderr, "credo run: %s: a public key: --log-sign needs the private key (credo keygen NAME writes"
+                        " NAME.key)\n", o->log_sign);
+        return false;
+    }
+    return true;
+}
+
 /* Opened after the input, so a run that cannot read its input leaves no
  * new log behind. */
 static bool open_log(runner *r, const run_opts *o)
 {
     char err[600];
-    if (!(r->log = cr_dlog_open(o->log, CR_DLOG_APPEND, err, sizeof err))) {
-        fprintf(stderr, "credo run: %s\n", err);
-        return false;
+    cr_dlog_key *key = NULL;
+    cr_ed25519_key signer = {0};
+    if (read_log_keys(o, &key, &signer)) {
+        cr_dlog_options lo = {.key = key, .signer = o->log_sign ? &signer : NULL};
+        if (!(r->log = cr_dlog_open_with(o->log, CR_DLOG_APPEND, &lo, err, sizeof err)))
+            fprintf(stderr, "credo run: %s\n", err);
     }
+    if (key)
+        memset(key, 0, sizeof *key);
+    free(key);
+    memset(&signer, 0, sizeof signer);
+    if (!r->log)
+        return false;
     if (!cr_dlog_add_policy(r->log, r->champion) || (r->second && !cr_dlog_add_policy(r->log, r->second))) {
         fprintf(stderr, "credo run: %s\n", cr_dlog_errmsg(r->log));
         return false;
@@ -1064,7 +1208,44 @@ static bool open_log(runner *r, const run_opts *o)
         fprintf(stderr, "credo run: out of memory\n");
         return false;
     }
+    if (r->resumed_run && strcmp(r->resumed_policy, r->champion->sha256) != 0) {
+        fprintf(stderr,
+                "credo run: %s: run %lld over this policy file and input did not finish, but the policy's source has"
+                " changed since; give --as-of DATE to start a new run\n",
+                o->log, (long long)r->resumed_run);
+        return false;
+    }
+    cr_dlog_run run = {.as_of = r->as_of, .policy_file = r->policy_abs, .policy_sha256 = r->champion->sha256,
+                       .data_sha256 = r->data_champion, .input = r->input_abs, .input_sha256 = r->input_sha};
+    if (!cr_dlog_run_begin(r->log, &run, &r->run_id)) {
+        fprintf(stderr, "credo run: %s\n", cr_dlog_errmsg(r->log));
+        return false;
+    }
+    cr_dlog_writer_calls calls = {.ctx = r, .appended = log_appended, .committed = log_committed};
+    if (!(r->writer = cr_dlog_writer_start(r->log, &calls, err, sizeof err))) {
+        fprintf(stderr, "credo run: %s: %s\n", o->log, err);
+        return false;
+    }
     return true;
+}
+
+/* Waits for the writer; when every line was decided and committed, the
+ * run is finished (with a last signed checkpoint when signing).  False
+ * (reason printed) when the log failed. */
+static bool finish_log(runner *r, bool finished)
+{
+    char err[600];
+    bool ok = !r->writer || cr_dlog_writer_stop(r->writer, &r->logged, err, sizeof err);
+    r->writer = NULL;
+    if (!ok) {
+        if (!r->log_failed)   /* not told yet */
+            fprintf(stderr, "credo run: %s\n", err);
+        r->log_failed = true;
+    } else if (finished && !cr_dlog_run_finish(r->log, r->run_id)) {
+        fprintf(stderr, "credo run: %s\n", cr_dlog_errmsg(r->log));
+        ok = false;
+    }
+    return ok;
 }
 
 static bool open_out_db(runner *r, const run_opts *o)
@@ -1113,6 +1294,7 @@ static bool close_out_db(runner *r)
 
 static void teardown(runner *r)
 {
+    finish_log(r, false);    /* a writer still running (a failure before the run) */
     cr_dlog_close(r->log);   /* rolls back a batch a failure left open */
     cr_buf_free(&r->pending);
     if (r->out_db) {
@@ -1141,7 +1323,7 @@ int cr_cmd_run(int argc, char **argv)
     runner r = {0};
     source in = {.lr = {.fd = STDIN_FILENO, .max = o.max_line}};
     clock_gettime(CLOCK_MONOTONIC, &r.started);
-    if (!setup(&r, &o)) {
+    if ((o.log && !resume(&r, &o)) || !setup(&r, &o)) {
         teardown(&r);
         return 1;
     }
@@ -1173,6 +1355,8 @@ int cr_cmd_run(int argc, char **argv)
         return 1;
     }
     rc = run_lines(&r, &in);
+    if (r.log && !finish_log(&r, rc == 0))
+        rc = 1;
     if (r.out_db && !close_out_db(&r))
         rc = 1;
     if (r.log)

@@ -17,7 +17,8 @@
 # per measurement (3; also at least 1 s in all; the best pass is kept),
 # BENCH_ROUNDS rounds of the seven timed rows (2; each row keeps its fastest
 # round), BENCH_STREAM_N streamed applicants (1000000), BENCH_RULES rules
-# of the generated policy (1000).
+# of the generated policy (1000), BENCH_LOG_REPS runs of each decision-log
+# row (3; the fastest is kept).
 # $PIN and $CFLAGS are split into words on purpose.
 # shellcheck disable=SC2086,SC2046
 set -u
@@ -252,6 +253,74 @@ function field(line, k,    i, m, kv) {
         field($0, "vm_instructions") / n, field($0, "begin_s") * 1e6 / n
 }'
 echo
+
+# ---- the decision log: what credo run --log costs ----
+# The same credo run over the population, to /dev/null: without a log, then
+# into a new log of each kind (plain chain, keyed, keyed with signed
+# checkpoints).  Each row keeps the fastest of BENCH_LOG_REPS rounds;
+# bytes per decision are the log file's size (its WAL checkpointed at
+# close) over N.  Not pinned: the log is written on a thread of its own, which
+# runs beside the deciding on a second core.
+LOG_REPS=${BENCH_LOG_REPS:-3}
+if date +%N | grep -q '^[0-9]*$'; then
+    rm -f "$OUT/bench-signer.key" "$OUT/bench-signer.pub"
+    "$BUILD/credo" keygen "$OUT/bench-signer" > /dev/null || exit 1
+    head -c 32 /dev/urandom > "$OUT/bench-log.key"
+    # log_run NAME ARGS...: one credo run, its wall time (ns), CPU time
+    # and the log's size appended to $OUT/log-runs as "NAME ns cpu_s bytes"
+    log_run() {
+        name=$1
+        shift
+        rm -f "$OUT/bench.db" "$OUT/bench.db-wal" "$OUT/bench.db-shm"
+        t0=$(now_ns)
+        if [ -x /usr/bin/time ]; then
+            /usr/bin/time -f "%U %S" -o "$OUT/log.time" "$BUILD/credo" run --as-of $ASOF "$@" $POLICY "$POP" \
+                > /dev/null 2> "$OUT/log.err"
+        else
+            echo "- -" > "$OUT/log.time"
+            "$BUILD/credo" run --as-of $ASOF "$@" $POLICY "$POP" > /dev/null 2> "$OUT/log.err"
+        fi
+        rc=$?
+        t1=$(now_ns)
+        [ $rc -eq 0 ] || { echo "bench: credo run $* failed: $(cat "$OUT/log.err")" >&2; return; }
+        size=0
+        [ -f "$OUT/bench.db" ] && size=$(wc -c < "$OUT/bench.db")
+        echo "$name $((t1 - t0)) $(awk '{ print ($1 == "-") ? "-" : $1 + $2 }' "$OUT/log.time") $size" >> "$OUT/log-runs"
+    }
+    # in rounds, one run of each row after another, so that load from
+    # elsewhere on the host slows every row alike; each row keeps its fastest
+    rm -f "$OUT/log-runs"
+    i=0
+    while [ $i -lt "$LOG_REPS" ]; do
+        log_run none
+        log_run plain --log "$OUT/bench.db"
+        log_run keyed --log "$OUT/bench.db" --log-key "$OUT/bench-log.key"
+        log_run signed --log "$OUT/bench.db" --log-key "$OUT/bench-log.key" --log-sign "$OUT/bench-signer.key"
+        i=$((i + 1))
+    done
+    rm -f "$OUT/bench.db" "$OUT/bench.db-wal" "$OUT/bench.db-shm"
+    awk '!($1 in best) || $2 < best[$1] { best[$1] = $2; line[$1] = $0 } END { for (k in line) print line[k] }' \
+        "$OUT/log-runs" > "$OUT/log-rows"
+    awk -v n="$N" -v reps="$LOG_REPS" '
+    { ns[$1] = $2; cpu[$1] = $3; size[$1] = $4 }
+    function row(label, k) {
+        if (!(k in ns)) { printf "%-40s %8s\n", label, "-"; return }
+        printf "%-40s %8.2f %10.2f %9.2fx %8s %10s\n", label, ns[k] / 1e9, ns[k] / 1e3 / n, ns[k] / ns["none"],
+            cpu[k] == "-" ? "-" : sprintf("%.2f", cpu[k]), k == "none" ? "-" : sprintf("%.0f", size[k] / n)
+    }
+    END {
+        printf "credo run with a decision log, %d decisions (each row the fastest of %d rounds, not pinned):\n", n, reps
+        printf "%-40s %8s %10s %10s %8s %10s\n", "", "wall s", "us/dec", "x no log", "cpu s", "bytes/dec"
+        row("no log", "none")
+        row("--log (plain SHA-256 chain)", "plain")
+        row("--log --log-key (HMAC-SHA256 chain)", "keyed")
+        row("--log --log-key --log-sign (checkpoints)", "signed")
+        worst = 0
+        for (k in ns) if (k != "none" && ns[k] / ns["none"] > worst) worst = ns[k] / ns["none"]
+        printf "the slowest log costs %.2fx the time of no log (target <= 3x: %s)\n", worst, worst <= 3 ? "met" : "MISSED"
+    }' "$OUT/log-rows"
+    echo
+fi
 
 # ---- a long stream: constant memory ----
 if date +%N | grep -q '^[0-9]*$'; then

@@ -7,7 +7,7 @@
 #      row deleted; verify must fail and name the row; show must see the
 #      edited decision differ from its replay.
 #   4. ERROR lines are logged and replay identically; lines without an
-#      app_id are counted, not logged.
+#      app_id are logged too (app_id NULL): the log holds every line written.
 #   5. --challenger --share 10% and --shadow.
 # Needs the sqlite3 command-line tool (.ci/run installs it).
 set -u
@@ -25,7 +25,8 @@ db=$tmp/d.db
 "$credo" run --as-of 2026-12-01 --log "$db" $policy $apps >"$tmp/out" 2>"$tmp/err" || fail "run --log exited $?"
 "$credo" run --as-of 2026-12-01 $policy $apps >"$tmp/plain" || fail "plain run exited $?"
 cmp -s "$tmp/out" "$tmp/plain" || fail "--log changed what goes to stdout"
-grep -q ': 5000 decisions logged, 0 already logged (skipped)$' "$tmp/err" || fail "summary: $(cat "$tmp/err")"
+grep -q ': 5000 decisions logged (0 superseding an earlier decision), 0 already logged (skipped)$' "$tmp/err" ||
+    fail "summary: $(cat "$tmp/err")"
 sqlite3 "$db" "SELECT results FROM decisions ORDER BY seq" | cmp -s - "$tmp/out" ||
     fail "the results column is not the lines written"
 sqlite3 "$db" "SELECT application FROM decisions ORDER BY seq" | cmp -s - $apps ||
@@ -36,10 +37,14 @@ cp "$db" "$tmp/deleted.db"
 
 out=$("$credo" audit "$db" verify) || fail "verify of an intact log exited $?: $out"
 [ "$(echo "$out" | head -1)" = "5000 decisions verified" ] || fail "verify said: $out"
+echo "$out" | grep -q '^head: log [0-9a-f]\{32\}, seq 5000, row_hash [0-9a-f]\{64\}$' || fail "verify's head: $out"
+echo "$out" | grep -q '^note: a log without a key: anyone can recompute its chain' || fail "verify's note: $out"
+[ "$(sqlite3 "$db" 'PRAGMA user_version')" = 3 ] || fail "a new log is not schema 3"
 
 "$credo" run --as-of 2026-12-01 --log "$db" $policy $apps >"$tmp/out2" 2>"$tmp/err" || fail "second run exited $?"
 cmp -s "$tmp/out2" "$tmp/plain" || fail "the second run's stdout differs"
-grep -q ': 0 decisions logged, 5000 already logged (skipped)$' "$tmp/err" || fail "second summary: $(cat "$tmp/err")"
+grep -q ': 0 decisions logged (0 superseding an earlier decision), 5000 already logged (skipped)$' "$tmp/err" ||
+    fail "second summary: $(cat "$tmp/err")"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM decisions")" = 5000 ] || fail "the second run added rows"
 
 # ---- 2. show
@@ -71,8 +76,12 @@ echo "$out" | grep -q '^seq 777 missing: the next row is seq 778 (app_id APP0000
 bad=tests/golden/run_bad_inputs
 "$credo" run --as-of 2026-12-01 --log "$tmp/bad.db" $bad.credo $bad.jsonl >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 3 ] || fail "run of bad inputs with --log: exit status"
-grep -q ': 10 decisions logged, 0 already logged (skipped), 2 lines without an app_id not logged$' "$tmp/err" ||
+grep -q ': 12 decisions logged (0 superseding an earlier decision), 0 already logged (skipped)$' "$tmp/err" ||
     fail "bad inputs summary: $(cat "$tmp/err")"
+sqlite3 "$tmp/bad.db" "SELECT results FROM decisions ORDER BY seq" | cmp -s - "$tmp/out" ||
+    fail "the bad inputs' log does not hold every line written"
+[ "$(sqlite3 "$tmp/bad.db" "SELECT count(*) FROM decisions WHERE app_id IS NULL AND outcome = 'ERROR'")" = 2 ] ||
+    fail "the two lines without an app_id are not logged as ERROR rows"
 for app in A7 A8 A10; do
     out=$("$credo" audit "$tmp/bad.db" show $app) || fail "show $app exited $?: $out"
     echo "$out" | grep -qx 'replay: identical' || fail "show $app: $out"
@@ -95,7 +104,8 @@ echo "$out" | grep -qx 'replay: identical' || fail "show $chal: $out"
 "$credo" run --as-of 2026-12-01 --log "$tmp/c.db" --challenger "$tmp/new.credo" --share 10% $policy $apps \
     >"$tmp/out2" 2>"$tmp/err" || fail "second challenger run exited $?"
 cmp -s "$tmp/out" "$tmp/out2" || fail "the challenger's share is not stable"
-grep -q ': 0 decisions logged, 5000 already logged' "$tmp/err" || fail "second challenger run: $(cat "$tmp/err")"
+grep -q ': 0 decisions logged (0 superseding an earlier decision), 5000 already logged' "$tmp/err" ||
+    fail "second challenger run: $(cat "$tmp/err")"
 out=$("$credo" audit "$tmp/c.db" stats) || fail "stats exited $?"
 echo "$out" | grep -q "^sme_tax_loan 2026.12.1 (sha256 [0-9a-f]*), challenger, as of 2026-12-01: $n decisions$" ||
     fail "stats: $out"

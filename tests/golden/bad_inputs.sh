@@ -215,7 +215,9 @@ log_case text.db "file is not a database"
 head -c 20000 "$tmp/good.log" >"$tmp/cut.log"
 log_case cut.log "database disk image is malformed"
 cp "$tmp/good.log" "$tmp/corrupt.log"
-printf '\377\377\377\377\377\377\377\377' | dd of="$tmp/corrupt.log" bs=1 seek=$((4096 * 3)) conv=notrunc 2>/dev/null
+# the start of its fourth page, a b-tree page, whatever the page size
+page=$(sqlite3 -readonly "$tmp/good.log" 'PRAGMA page_size') || fail "cannot read good.log's page size"
+printf '\377\377\377\377\377\377\377\377' | dd of="$tmp/corrupt.log" bs=1 seek=$((page * 3)) conv=notrunc 2>/dev/null
 "$credo" run --as-of 2026-12-01 --log "$tmp/corrupt.log" "$tmp/logged.credo" "$tmp/ids.jsonl" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 1 ] || fail "--log corrupt.log: exit $rc, not 1"

@@ -8,6 +8,8 @@
 #   - credo serve: tests/golden/serve.sh (4 server threads, requests over
 #     keep-alive and new connections, 20 reloads under load, SIGTERM under
 #     load).
+#   - credo run --log, whose decision log is written on a thread of its
+#     own: tests/golden/audit_supersede.sh.
 # Each is built here from the Makefile's sources (LIB_SRC, CLI_SRC and the
 # generated parser and lexer) with -fsanitize=thread, and any race TSan
 # reports fails the check.  TSan writes its reports to files (log_path), so
@@ -101,4 +103,5 @@ cli() {
 }
 cli run_parallel
 cli serve
-echo "credo run -j and credo serve under ThreadSanitizer: no races"
+cli audit_supersede
+echo "credo run -j, credo run --log and credo serve under ThreadSanitizer: no races"
