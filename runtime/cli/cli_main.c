@@ -7,6 +7,7 @@
  *      audit: the log is altered, a replay differs or the log cannot be read
  *   2  usage error
  *   3  run: finished, but at least one line was an ERROR */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,22 +43,25 @@ static const char usage_main[] =
     "exit status: 0 success, 1 policy errors, unreadable input, an unwritable\n"
     "or altered decision log, 2 usage, 3 run finished with at least one ERROR line.\n";
 
+/* loads: the command loads policies, and takes --trust for them here;
+ * `audit` has a --trust of its own (who signed the log's checkpoints). */
 static const struct command {
     const char *name;
     int (*run)(int argc, char **argv);
+    bool loads;
 } commands[] = {
-    {"check", cr_cmd_check},
-    {"run", cr_cmd_run},
-    {"audit", cr_cmd_audit},
-    {"test", cr_cmd_test},
-    {"explain", cr_cmd_explain},
-    {"match", cr_cmd_match},
-    {"diff", cr_cmd_diff},
-    {"fmt", cr_cmd_fmt},
-    {"compile", cr_cmd_compile},
-    {"disasm", cr_cmd_disasm},
-    {"serve", cr_cmd_serve},
-    {"keygen", cr_cmd_keygen},
+    {"check", cr_cmd_check, true},
+    {"run", cr_cmd_run, true},
+    {"audit", cr_cmd_audit, false},
+    {"test", cr_cmd_test, true},
+    {"explain", cr_cmd_explain, true},
+    {"match", cr_cmd_match, true},
+    {"diff", cr_cmd_diff, true},
+    {"fmt", cr_cmd_fmt, false},
+    {"compile", cr_cmd_compile, true},
+    {"disasm", cr_cmd_disasm, true},
+    {"serve", cr_cmd_serve, true},
+    {"keygen", cr_cmd_keygen, false},
 };
 
 int main(int argc, char **argv)
@@ -80,7 +84,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) {
-            int n = cr_cli_take_trust(argc - 2, argv + 2);
+            int n = commands[i].loads ? cr_cli_take_trust(argc - 2, argv + 2) : argc - 2;
             return n < 0 ? 1 : commands[i].run(n, argv + 2);
         }
     fprintf(stderr, "credo: unknown command '%s'\n", cmd);
