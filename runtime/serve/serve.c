@@ -95,6 +95,10 @@ typedef struct server {
     struct MHD_Daemon *daemon;
     atomic_uint inflight;        /* requests begun and not yet completed */
     atomic_bool stopping;        /* answers then close their connection */
+    /* the listening socket MHD_quiesce_daemon hands back: closed only after
+     * MHD_stop_daemon, because MHD's own threads may still have it in
+     * their epoll set until then (ThreadSanitizer saw the race) */
+    MHD_socket quiesced;
 } server;
 
 /* One HTTP request, from its headers to its completion. */
@@ -664,9 +668,7 @@ static bool start_daemon(server *sv, const struct sockaddr_storage *addr, bool v
 static void drain(server *sv)
 {
     atomic_store(&sv->stopping, true);
-    MHD_socket fd = MHD_quiesce_daemon(sv->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    sv->quiesced = MHD_quiesce_daemon(sv->daemon);
     enum { TICK_MS = 10, QUIET_TICKS = 20 };
     struct timespec start, tick = {0, TICK_MS * 1000000L};
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -730,7 +732,7 @@ int cr_cmd_serve(int argc, char **argv)
         fprintf(stderr, "credo serve: --bind %s is not an IPv4 or IPv6 address\n", o.bind);
         return 2;
     }
-    server sv = {.o = &o};
+    server sv = {.o = &o, .quiesced = MHD_INVALID_SOCKET};
     atomic_init(&sv.inflight, 0);
     atomic_init(&sv.stopping, false);
     rc = serve(&sv, &addr, v6);
@@ -738,6 +740,8 @@ int cr_cmd_serve(int argc, char **argv)
      * only then can the policies' versions and the counters go */
     if (sv.daemon)
         MHD_stop_daemon(sv.daemon);
+    if (sv.quiesced != MHD_INVALID_SOCKET)
+        close(sv.quiesced);
     cr_registry_free(sv.reg);
     cr_metrics_free(sv.metrics);
     if (rc == 0)
