@@ -102,7 +102,7 @@ static const char view_1_sql[] =
     " FROM main.decisions;\n"
     "CREATE TEMP TABLE data (sha256 TEXT PRIMARY KEY, policy_sha256 TEXT, tables TEXT);\n";
 
-/* ---- errors and small helpers ---------------------------------------------------- */
+/* ---- errors and small functions ---------------------------------------------------- */
 
 void dlog_set_error(cr_dlog *l, const char *what)
 {

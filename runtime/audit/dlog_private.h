@@ -1,6 +1,6 @@
 /* What the decision log's files share (decision_log.c opens, dlog_append.c
  * writes, dlog_verify.c checks): the connection's state and its error
- * helpers.  Internal to runtime/audit/. */
+ * functions.  Internal to runtime/audit/. */
 #ifndef CREDO_DLOG_PRIVATE_H
 #define CREDO_DLOG_PRIVATE_H
 

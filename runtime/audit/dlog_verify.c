@@ -38,7 +38,7 @@ typedef struct walk {
     sqlite3_stmt *superseded;         /* app_id, policy, as_of, decided_by of a seq */
 } walk;
 
-/* ---- small helpers ------------------------------------------------------------------ */
+/* ---- small functions ---------------------------------------------------------------- */
 
 static dlog_field column_field(sqlite3_stmt *st, int i)
 {
@@ -502,7 +502,7 @@ static bool row_fields(sqlite3_stmt *st, const walk *w, dlog_row *r, char sup[24
 
 /* The row a superseding row names must be earlier and of the same
  * application key. */
-static bool check_supersedes(cr_dlog *l, walk *w, sqlite3_stmt *st, const char *app)
+static bool check_supersedes(walk *w, sqlite3_stmt *st, const char *app)
 {
     if (sqlite3_column_type(st, C_SUPERSEDES) == SQLITE_NULL)
         return true;
@@ -518,7 +518,6 @@ static bool check_supersedes(cr_dlog *l, walk *w, sqlite3_stmt *st, const char *
                    field_eq(column_field(q, 3), column_field(st, C_DECIDED_BY));
         sqlite3_reset(q);
     }
-    (void)l;
     if (!same)
         verdict(w->v, seq, app,
                 "seq %lld (app_id %s): it supersedes seq %lld, which is not an earlier decision of the same"
@@ -568,7 +567,7 @@ static bool verify_row(cr_dlog *l, walk *w, sqlite3_stmt *st, int64_t expect, co
                 (long long)seq, app, (long long)seq - 1);
         return false;
     }
-    return check_supersedes(l, w, st, app) && checkpoint_at(l, w, seq, hash, app) && anchor_at(l, w, seq, hash);
+    return check_supersedes(w, st, app) && checkpoint_at(l, w, seq, hash, app) && anchor_at(l, w, seq, hash);
 }
 
 static bool verify_chain(cr_dlog *l, walk *w)

@@ -13,6 +13,7 @@
 #include "runtime/audit/dlog_writer.h"
 
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,7 @@ static bool write_chunk(cr_dlog_writer *w, chunk *c)
 static void *writer_main(void *arg)
 {
     cr_dlog_writer *w = arg;
+    prctl(PR_SET_NAME, "credo-writer");   /* so that top -H and perf tell the threads apart */
     bool ok = true;
     for (;;) {
         pthread_mutex_lock(&w->mu);
@@ -165,6 +167,7 @@ static void *writer_main(void *arg)
 static void *checkpointer_main(void *arg)
 {
     cr_dlog_writer *w = arg;
+    prctl(PR_SET_NAME, "credo-ckpt");
     uint64_t done = 0;
     for (;;) {
         pthread_mutex_lock(&w->mu);
