@@ -6,7 +6,7 @@ CC       ?= cc
 BUILD    ?= build
 # What the library links (the scripts that build against it read this
 # list with `make -s print-LIB_PKGS`), and what the command adds.
-LIB_PKGS := libpcre2-8 sqlite3 libmd nettle hogweed
+LIB_PKGS := libpcre2-8 sqlite3 nettle hogweed
 PKGS     := $(LIB_PKGS) libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))

@@ -17,7 +17,7 @@
  *
  * Build with `pkg-config --cflags --libs credo`.  Linking libcredo.a
  * instead of the shared library also needs what it uses, which
- * `pkg-config --static --libs credo` lists (PCRE2, SQLite, libmd, libm,
+ * `pkg-config --static --libs credo` lists (PCRE2, SQLite, nettle, libcsv, libm,
  * pthreads).
  *
  * Threads.  A compiled credo_policy is immutable: any number of threads

@@ -263,12 +263,7 @@ static bool random_id(cr_dlog *l, char out[CR_DLOG_ID_LEN + 1])
         if (n > 0)
             got += (size_t)n;
     }
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof b; i++) {
-        out[2 * i] = hex[b[i] >> 4];
-        out[2 * i + 1] = hex[b[i] & 15];
-    }
-    out[CR_DLOG_ID_LEN] = '\0';
+    cr_hex(b, sizeof b, out);
     return true;
 }
 
@@ -528,13 +523,6 @@ static bool data_tables(const cr_program *p, cr_buf *b)
     return true;
 }
 
-static void sha256_hex_of(const void *p, size_t n, char out[CR_DLOG_HASH_LEN + 1])
-{
-    uint8_t d[CR_SHA256_LEN];
-    cr_sha256(p, n, d);
-    cr_sha256_hex(d, out);
-}
-
 bool cr_dlog_data_sha256(const cr_program *p, char out[CR_DLOG_HASH_LEN + 1])
 {
     cr_buf b = {0};
@@ -543,7 +531,7 @@ bool cr_dlog_data_sha256(const cr_program *p, char out[CR_DLOG_HASH_LEN + 1])
         return true;
     bool ok = !b.failed;
     if (ok)
-        sha256_hex_of(b.p, b.len, out);
+        cr_sha256_hex_of(b.p, b.len, out);
     cr_buf_free(&b);
     return ok;
 }
@@ -609,7 +597,7 @@ static bool add_data(cr_dlog *l, const cr_program *p, int64_t policy_id)
                                 -1, &st, NULL) != SQLITE_OK)
         ok = false, dlog_set_sqlite_error(l);
     if (ok) {
-        sha256_hex_of(b.p, b.len, sha);
+        cr_sha256_hex_of(b.p, b.len, sha);
         sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, policy_id);
         sqlite3_bind_text(st, 3, b.p, (int)b.len, SQLITE_STATIC);

@@ -58,15 +58,6 @@ static bool parse_hex(const char *s, size_t n, uint8_t *out, size_t bytes)
     return true;
 }
 
-static void to_hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex[p[i] >> 4];
-        out[2 * i + 1] = hex[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
 
 bool cr_dlog_anchor_parse_head(const char *s, cr_dlog_anchor *a, char *whybuf, size_t whysz)
 {
@@ -158,8 +149,8 @@ bool cr_dlog_anchor_text(const cr_dlog_anchor *a, const cr_ed25519_key *signer, 
         uint8_t sig[CR_ED25519_SIG_LEN];
         char pub[2 * CR_ED25519_KEY_LEN + 1], sighex[2 * CR_ED25519_SIG_LEN + 1];
         cr_ed25519_sign(signer, head, n, sig);
-        to_hex(signer->pub, CR_ED25519_KEY_LEN, pub);
-        to_hex(sig, CR_ED25519_SIG_LEN, sighex);
+        cr_hex(signer->pub, CR_ED25519_KEY_LEN, pub);
+        cr_hex(sig, CR_ED25519_SIG_LEN, sighex);
         w = snprintf(out, size, "%ssigner %s\nsignature %s\n", head, pub, sighex);
     } else {
         w = snprintf(out, size, "%s", head);

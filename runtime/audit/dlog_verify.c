@@ -128,12 +128,6 @@ static const vref *ref_by_sha(const vrefs *r, dlog_field sha)
     return NULL;
 }
 
-static void hex_of(const void *p, size_t n, char out[CR_DLOG_HASH_LEN + 1])
-{
-    uint8_t d[CR_SHA256_LEN];
-    cr_sha256(n ? p : "", n, d);
-    cr_sha256_hex(d, out);
-}
 
 static bool step_ok(cr_dlog *l, int rc)
 {
@@ -164,7 +158,7 @@ static bool verify_policies(cr_dlog *l, walk *w)
         const unsigned char *name = sqlite3_column_text(st, 2);
         char shown[CR_DLOG_HASH_LEN + 1], hex[CR_DLOG_HASH_LEN + 1];
         printable(shown, sizeof shown, key);
-        hex_of(src.p, src.len, hex);
+        cr_sha256_hex_of(src.p, src.len, hex);
         if (!src.p || !field_is(key, hex))
             verdict(w->v, 0, "", "policy %s (%s): altered: its source does not hash to its sha256", shown,
                     name ? (const char *)name : "?");
@@ -196,7 +190,7 @@ static bool verify_data(cr_dlog *l, walk *w)
         dlog_field key = column_field(st, 0), tables = column_field(st, 2);
         char shown[CR_DLOG_HASH_LEN + 1], hex[CR_DLOG_HASH_LEN + 1];
         printable(shown, sizeof shown, key);
-        hex_of(tables.p, tables.len, hex);
+        cr_sha256_hex_of(tables.p, tables.len, hex);
         const vref *pol = l->schema >= 3 ? ref_by_id(&w->policies, sqlite3_column_int64(st, 4))
                                          : ref_by_sha(&w->policies, column_field(st, 1));
         if (!tables.p || !field_is(key, hex))

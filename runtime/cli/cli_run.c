@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sha2.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -595,11 +594,8 @@ typedef struct runner {
  * every machine, whatever else is in the input. */
 static bool in_share(const char *app_id, size_t len, int share_bp)
 {
-    SHA2_CTX ctx;
-    uint8_t d[SHA256_DIGEST_LENGTH];
-    SHA256Init(&ctx);
-    SHA256Update(&ctx, (const uint8_t *)app_id, len);
-    SHA256Final(d, &ctx);
+    uint8_t d[CR_SHA256_LEN];
+    cr_sha256(app_id, len, d);
     uint64_t h = 0;
     for (int i = 0; i < 8; i++)
         h = h << 8 | d[i];

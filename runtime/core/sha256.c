@@ -9,14 +9,26 @@ void cr_sha256(const void *p, size_t n, uint8_t out[CR_SHA256_LEN])
     cr_sha256_final(&c, out);
 }
 
-void cr_sha256_hex(const uint8_t digest[CR_SHA256_LEN], char out[CR_SHA256_HEX_LEN + 1])
+void cr_hex(const uint8_t *p, size_t n, char *out)
 {
     static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < CR_SHA256_LEN; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[p[i] >> 4];
+        out[2 * i + 1] = hex[p[i] & 15];
     }
-    out[CR_SHA256_HEX_LEN] = '\0';
+    out[2 * n] = '\0';
+}
+
+void cr_sha256_hex(const uint8_t digest[CR_SHA256_LEN], char out[CR_SHA256_HEX_LEN + 1])
+{
+    cr_hex(digest, CR_SHA256_LEN, out);
+}
+
+void cr_sha256_hex_of(const void *p, size_t n, char out[CR_SHA256_HEX_LEN + 1])
+{
+    uint8_t d[CR_SHA256_LEN];
+    cr_sha256(n ? p : "", n, d);
+    cr_sha256_hex(d, out);
 }
 
 static int hex_digit(char c)

@@ -32,8 +32,12 @@ static inline void cr_sha256_final(cr_sha256_ctx *c, uint8_t out[CR_SHA256_LEN])
 
 /* SHA-256 of n bytes. */
 void cr_sha256(const void *p, size_t n, uint8_t out[CR_SHA256_LEN]);
+/* n bytes as 2n lower-case hex digits and a NUL. */
+void cr_hex(const uint8_t *p, size_t n, char *out);
 /* 64 lower-case hex digits and a NUL. */
 void cr_sha256_hex(const uint8_t digest[CR_SHA256_LEN], char out[CR_SHA256_HEX_LEN + 1]);
+/* The SHA-256 of n bytes as 64 hex digits and a NUL. */
+void cr_sha256_hex_of(const void *p, size_t n, char out[CR_SHA256_HEX_LEN + 1]);
 /* The 32 bytes of 64 hex digits (either case); false when it is not that. */
 int cr_sha256_from_hex(const char *hex, size_t n, uint8_t out[CR_SHA256_LEN]);
 

@@ -14,8 +14,8 @@
  *   SRC=$(make -s --eval 'p: ; @echo $(LIB_SRC)' p)
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
  *     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -Ibuild/gen \
- *     $(pkg-config --cflags libpcre2-8 libmd sqlite3 nettle hogweed) tests/fuzz/fuzz_credoc.c $SRC \
- *     build/gen/parser.c build/gen/lexer.c $(pkg-config --libs libpcre2-8 libmd sqlite3 nettle hogweed) \
+ *     $(pkg-config --cflags libpcre2-8 sqlite3 nettle hogweed) tests/fuzz/fuzz_credoc.c $SRC \
+ *     build/gen/parser.c build/gen/lexer.c $(pkg-config --libs libpcre2-8 sqlite3 nettle hogweed) -lcsv \
  *     -lm -pthread -o build/fuzz_credoc
  * Seed it with compiled policies (`credo compile policies/X.credo -o corpus/X.credoc`). */
 #include <stddef.h>

@@ -22,14 +22,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sha2.h>
-
 #include "runtime/credo.h"
 
 #include "lang/compile.h"
 #include "lang/credoc.h"
 #include "runtime/core/date.h"
 #include "runtime/core/ed25519.h"
+#include "runtime/core/sha256.h"
 #include "runtime/decide.h"
 
 #define POLICY "policies/sme_tax_loan.credo"
@@ -202,16 +201,18 @@ static char *sha256_file_hex(const char *path)
 {
     FILE *f = fopen(path, "rb");
     assert_non_null(f);
-    SHA2_CTX ctx;
-    SHA256Init(&ctx);
+    cr_sha256_ctx ctx;
+    cr_sha256_init(&ctx);
     unsigned char buf[4096];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        SHA256Update(&ctx, buf, n);
+        cr_sha256_update(&ctx, buf, n);
     fclose(f);
-    char *hex = malloc(SHA256_DIGEST_STRING_LENGTH);
+    uint8_t d[CR_SHA256_LEN];
+    cr_sha256_final(&ctx, d);
+    char *hex = malloc(CR_SHA256_HEX_LEN + 1);
     assert_non_null(hex);
-    SHA256End(&ctx, hex);
+    cr_sha256_hex(d, hex);
     return hex;
 }
 
