@@ -32,6 +32,12 @@ static const char schema_sql[] =
     "  file      TEXT NOT NULL,\n"
     "  source    TEXT NOT NULL\n"
     ");\n"
+    "CREATE TABLE IF NOT EXISTS programs (\n"
+    "  id        INTEGER PRIMARY KEY,\n"
+    "  sha256    TEXT NOT NULL UNIQUE,\n"
+    "  policy    INTEGER NOT NULL REFERENCES policies (id),\n"
+    "  signed_by TEXT\n"
+    ");\n"
     "CREATE TABLE IF NOT EXISTS data (\n"
     "  id      INTEGER PRIMARY KEY,\n"
     "  sha256  TEXT NOT NULL UNIQUE,\n"
@@ -43,6 +49,7 @@ static const char schema_sql[] =
     "  app_id      TEXT,\n"
     "  policy      INTEGER NOT NULL REFERENCES policies (id),\n"
     "  data        INTEGER REFERENCES data (id),\n"
+    "  program     INTEGER NOT NULL REFERENCES programs (id),\n"
     "  as_of       TEXT NOT NULL,\n"
     "  decided_by  TEXT NOT NULL,\n"
     "  outcome     TEXT NOT NULL,\n"
@@ -90,16 +97,18 @@ static const char view_3_sql[] =
     "CREATE TEMP VIEW log_decisions AS SELECT d.seq AS seq, d.app_id AS app_id, p.sha256 AS policy_sha256,"
     " d.as_of AS as_of, d.application AS application, d.outcome AS outcome, d.reasons AS reasons,"
     " d.results AS results, d.fired AS fired, d.decided_by AS decided_by, d.created_at AS created_at,"
-    " x.sha256 AS data_sha256, d.supersedes AS supersedes"
-    " FROM main.decisions d LEFT JOIN main.policies p ON p.id = d.policy LEFT JOIN main.data x ON x.id = d.data;\n";
+    " x.sha256 AS data_sha256, d.supersedes AS supersedes, g.sha256 AS program_sha256"
+    " FROM main.decisions d LEFT JOIN main.policies p ON p.id = d.policy LEFT JOIN main.data x ON x.id = d.data"
+    " LEFT JOIN main.programs g ON g.id = d.program;\n";
 static const char view_2_sql[] =
     "CREATE TEMP VIEW log_decisions AS SELECT seq, app_id, policy_sha256, as_of, application, outcome, reasons,"
-    " results, fired, decided_by, created_at, data_sha256, NULL AS supersedes FROM main.decisions;\n";
+    " results, fired, decided_by, created_at, data_sha256, NULL AS supersedes, NULL AS program_sha256"
+    " FROM main.decisions;\n";
 /* Schema 1 has no data table and no data_sha256 column: no row of it has data. */
 static const char view_1_sql[] =
     "CREATE TEMP VIEW log_decisions AS SELECT seq, app_id, policy_sha256, as_of, application, outcome, reasons,"
-    " results, fired, decided_by, created_at, NULL AS data_sha256, NULL AS supersedes"
-    " FROM main.decisions;\n"
+    " results, fired, decided_by, created_at, NULL AS data_sha256, NULL AS supersedes,"
+    " NULL AS program_sha256 FROM main.decisions;\n"
     "CREATE TEMP TABLE data (sha256 TEXT PRIMARY KEY, policy_sha256 TEXT, tables TEXT);\n";
 
 /* ---- errors and small functions ---------------------------------------------------- */
@@ -363,8 +372,8 @@ static bool prepare_writes(cr_dlog *l)
 {
     return dlog_prepare(l,
                         "INSERT INTO decisions (seq, app_id, policy, data, as_of, decided_by, outcome, reasons, fired,"
-                        " results, application, created_at, supersedes, input_hash, prev_hash, row_hash)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                        " results, application, created_at, supersedes, input_hash, prev_hash, row_hash, program)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                         &l->insert) &&
            dlog_prepare(l, "SELECT seq, row_hash FROM decisions ORDER BY seq DESC LIMIT 1", &l->tail) &&
            dlog_prepare(l,
@@ -491,6 +500,7 @@ void cr_dlog_close(cr_dlog *l)
     memset(&l->mac, 0, sizeof l->mac);   /* the key's inner and outer states */
     free(l->policies);
     free(l->data);
+    free(l->programs);
     free(l->path);
     free(l);
 }
@@ -608,6 +618,27 @@ static bool add_data(cr_dlog *l, const cr_program *p, int64_t policy_id)
     return ok;
 }
 
+/* What runs, beside the source: the program's hash (cr_program_identity)
+ * and the key id of the trusted signature it carried, if any. */
+static bool add_program(cr_dlog *l, const cr_program *p, int64_t policy_id)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(l->db,
+                           "INSERT INTO programs (sha256, policy, signed_by) VALUES (?1, ?2, ?3)"
+                           " ON CONFLICT (sha256) DO NOTHING",
+                           -1, &st, NULL) != SQLITE_OK) {
+        dlog_set_sqlite_error(l);
+        return false;
+    }
+    sqlite3_bind_text(st, 1, p->program_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, policy_id);
+    sqlite3_bind_text(st, 3, p->signed_by[0] ? p->signed_by : NULL, -1, SQLITE_STATIC);
+    int64_t id = 0;
+    bool ok = store(l, st, "programs", p->program_sha256, &id);
+    sqlite3_finalize(st);
+    return ok && remember(l, &l->programs, &l->nprograms, p->program_sha256, id);
+}
+
 bool cr_dlog_add_policy(cr_dlog *l, const cr_program *p)
 {
     if (l->mode != CR_DLOG_APPEND) {
@@ -635,5 +666,6 @@ bool cr_dlog_add_policy(cr_dlog *l, const cr_program *p)
     int64_t id = 0;
     bool ok = store(l, st, "policies", p->sha256, &id);
     sqlite3_finalize(st);
-    return ok && remember(l, &l->policies, &l->npolicies, p->sha256, id) && add_data(l, p, id);
+    return ok && remember(l, &l->policies, &l->npolicies, p->sha256, id) && add_program(l, p, id) &&
+           add_data(l, p, id);
 }

@@ -186,8 +186,9 @@ int cr_dlog_append(cr_dlog *l, const cr_dlog_entry *e)
     const char *data_sha = e->data_sha256 && *e->data_sha256 ? e->data_sha256 : NULL;
     probe pr = {.policy = ref_id(l->policies, l->npolicies, e->policy_sha256),
                 .data = data_sha ? ref_id(l->data, l->ndata, data_sha) : 0, .e = e};
-    if (!pr.policy || (data_sha && !pr.data)) {
-        dlog_set_error(l, "a decision of a policy or data set not added to the log (cr_dlog_add_policy)");
+    int64_t program = e->program_sha256 ? ref_id(l->programs, l->nprograms, e->program_sha256) : 0;
+    if (!pr.policy || !program || (data_sha && !pr.data)) {
+        dlog_set_error(l, "a decision of a policy, program or data set not added to the log (cr_dlog_add_policy)");
         return -1;
     }
     if (!l->in_txn && !begin(l))
@@ -195,6 +196,7 @@ int cr_dlog_append(cr_dlog *l, const cr_dlog_entry *e)
     dlog_row r = {
         .app_id = {e->app_id, e->app_id_len},
         .policy = dlog_text(e->policy_sha256),
+        .program = dlog_text(e->program_sha256),
         .as_of = dlog_text(e->as_of),
         .decided_by = dlog_text(e->decided_by),
         .outcome = dlog_text(e->outcome),
@@ -248,6 +250,7 @@ int cr_dlog_append(cr_dlog *l, const cr_dlog_entry *e)
     sqlite3_bind_int64(st, 14, pr.input_hash);
     sqlite3_bind_blob(st, 15, l->tail_hash, CR_SHA256_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(st, 16, hash, CR_SHA256_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 17, program);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         dlog_set_sqlite_error(l);

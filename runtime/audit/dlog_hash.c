@@ -100,6 +100,7 @@ void dlog_row_hash(dlog_mac *m, const uint8_t prev[CR_SHA256_LEN], const dlog_ro
     mac_field(m, (dlog_field){prev, CR_SHA256_LEN});
     mac_field(m, r->app_id);
     mac_field(m, r->policy);
+    mac_field(m, r->program);
     mac_field(m, r->as_of);
     mac_field(m, r->decided_by);
     mac_field(m, r->outcome);

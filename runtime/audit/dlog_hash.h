@@ -44,7 +44,7 @@ void dlog_mac_init(dlog_mac *m, const uint8_t *key, size_t len);   /* key NULL: 
 
 /* The fields of a schema 3 row that its row_hash covers. */
 typedef struct dlog_row {
-    dlog_field app_id, policy, as_of, decided_by, outcome, reasons, fired, created_at, supersedes;
+    dlog_field app_id, policy, program, as_of, decided_by, outcome, reasons, fired, created_at, supersedes;
     uint8_t content[CR_SHA256_LEN];   /* dlog_content of its data, application and results */
 } dlog_row;
 

@@ -10,7 +10,7 @@
 #define DLOG_SCHEMA 3
 #define DLOG_APPLICATION_ID 0x4352444C   /* "CRDL" in the file header */
 
-/* A policy or data set stored in the log: its hash and its row id. */
+/* A policy, program or data set stored in the log: its hash and its row id. */
 typedef struct dlog_ref {
     char sha[CR_DLOG_HASH_LEN + 1];
     int64_t id;
@@ -43,8 +43,8 @@ struct cr_dlog {
     uint8_t tail_hash[CR_SHA256_LEN];
     int64_t last_checkpoint;          /* seq of the last checkpoint */
     int64_t last_seq, last_superseded;
-    dlog_ref *policies, *data;        /* added through this connection */
-    size_t npolicies, ndata;
+    dlog_ref *policies, *data, *programs;   /* added through this connection */
+    size_t npolicies, ndata, nprograms;
     /* created_at, formatted once per millisecond */
     int64_t now_ms;
     char now_text[64];

@@ -31,7 +31,7 @@ typedef struct checkpoint {
 typedef struct walk {
     cr_dlog_verdict *v;
     const cr_dlog_check *c;
-    vrefs policies, data;
+    vrefs policies, data, programs;
     checkpoint *cps;
     size_t ncps, next_cp;
     int64_t good_cp;                  /* the last checkpoint found to hold */
@@ -166,6 +166,36 @@ static bool verify_policies(cr_dlog *l, walk *w)
             vref r = {.id = sqlite3_column_int64(st, 3)};
             memcpy(r.sha, hex, sizeof hex);
             ok = add_ref(l, &w->policies, &r);
+        }
+    }
+    ok = ok && step_ok(l, rc);
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* The stored programs.  A program's hash cannot be recomputed here (that
+ * needs the compiler: `credo audit show` compiles again); the rows' chain
+ * covers it, so a changed hash breaks the chain at the first row that ran
+ * it, and a program of no stored policy is named at that row too. */
+static bool verify_programs(cr_dlog *l, walk *w)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(l->db, "SELECT sha256, policy, id FROM programs ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+        dlog_set_sqlite_error(l);
+        return false;
+    }
+    int rc;
+    bool ok = true;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW && w->v->intact) {
+        dlog_field key = column_field(st, 0);
+        char shown[CR_DLOG_HASH_LEN + 1];
+        printable(shown, sizeof shown, key);
+        if (key.len != CR_DLOG_HASH_LEN)
+            verdict(w->v, 0, "", "program %s: altered: not a SHA-256", shown);
+        else {
+            vref r = {.id = sqlite3_column_int64(st, 2), .policy = sqlite3_column_int64(st, 1)};
+            memcpy(r.sha, key.p, CR_DLOG_HASH_LEN);
+            ok = add_ref(l, &w->programs, &r);
         }
     }
     ok = ok && step_ok(l, rc);
@@ -455,11 +485,11 @@ static bool anchor_at(cr_dlog *l, walk *w, int64_t seq, const uint8_t hash[CR_SH
 /* ---- schema 3: the rows ------------------------------------------------------------- */
 
 enum { C_SEQ, C_APP_ID, C_POLICY, C_DATA, C_AS_OF, C_DECIDED_BY, C_OUTCOME, C_REASONS, C_FIRED, C_RESULTS,
-       C_APPLICATION, C_CREATED_AT, C_SUPERSEDES, C_INPUT_HASH, C_PREV, C_ROW_HASH };
+       C_APPLICATION, C_CREATED_AT, C_SUPERSEDES, C_INPUT_HASH, C_PREV, C_ROW_HASH, C_PROGRAM };
 
 static const char rows_sql[] =
     "SELECT seq, app_id, policy, data, as_of, decided_by, outcome, reasons, fired, results, application,"
-    " created_at, supersedes, input_hash, prev_hash, row_hash FROM decisions";
+    " created_at, supersedes, input_hash, prev_hash, row_hash, program FROM decisions";
 
 /* The fields of the row st is on, as its hash covers them; false when
  * its policy or data set is not stored (reported). */
@@ -474,13 +504,20 @@ static bool row_fields(sqlite3_stmt *st, const walk *w, dlog_row *r, char sup[24
         verdict(v, seq, app, "seq %lld (app_id %s): its policy is not in the policies table", (long long)seq, app);
         return false;
     }
+    const vref *prog = ref_by_id(&w->programs, sqlite3_column_int64(st, C_PROGRAM));
+    if (!prog || prog->policy != pol->id) {
+        verdict(v, seq, app, "seq %lld (app_id %s): its program is not in the programs table, or not its policy's",
+                (long long)seq, app);
+        return false;
+    }
     if (sqlite3_column_type(st, C_DATA) != SQLITE_NULL && (!dat || dat->policy != pol->id)) {
         verdict(v, seq, app, "seq %lld (app_id %s): its reference data is not in the data table, or not its policy's",
                 (long long)seq, app);
         return false;
     }
     *r = (dlog_row){
-        .app_id = column_field(st, C_APP_ID), .policy = dlog_text(pol->sha), .as_of = column_field(st, C_AS_OF),
+        .app_id = column_field(st, C_APP_ID), .policy = dlog_text(pol->sha),
+        .program = dlog_text(prog->sha), .as_of = column_field(st, C_AS_OF),
         .decided_by = column_field(st, C_DECIDED_BY), .outcome = column_field(st, C_OUTCOME),
         .reasons = column_field(st, C_REASONS), .fired = column_field(st, C_FIRED),
         .created_at = column_field(st, C_CREATED_AT),
@@ -674,7 +711,8 @@ bool cr_dlog_verify(cr_dlog *l, const cr_dlog_check *c, cr_dlog_verdict *v)
         dlog_genesis(&l->mac, l->id, v->head.head);
         cr_sha256_hex(v->head.head, v->head_hash);
         if (check_key(l, v) && check_anchor(l, &w))
-            ok = verify_policies(l, &w) && (!v->intact || verify_data(l, &w)) &&
+            ok = verify_policies(l, &w) && (!v->intact || verify_programs(l, &w)) &&
+                 (!v->intact || verify_data(l, &w)) &&
                  (!v->intact || load_checkpoints(l, &w)) && (!v->intact || verify_chain(l, &w));
         if (ok && v->intact)
             check_end(l, &w);
@@ -690,6 +728,7 @@ bool cr_dlog_verify(cr_dlog *l, const cr_dlog_check *c, cr_dlog_verdict *v)
     }
     sqlite3_finalize(w.superseded);
     free(w.policies.p);
+    free(w.programs.p);
     free(w.data.p);
     free(w.cps);
     if (own)
@@ -743,7 +782,7 @@ int cr_dlog_row_intact(cr_dlog *l, int64_t seq)
     snprintf(sql, sizeof sql, "%s WHERE seq = ?1", rows_sql);
     sqlite3_stmt *st = NULL;
     int intact = -1;
-    if (verify_policies(l, &w) && verify_data(l, &w) && sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) == SQLITE_OK) {
+    if (verify_policies(l, &w) && verify_programs(l, &w) && verify_data(l, &w) && sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, seq);
         int rc = sqlite3_step(st);
         dlog_row r;
@@ -766,6 +805,7 @@ int cr_dlog_row_intact(cr_dlog *l, int64_t seq)
     }
     sqlite3_finalize(st);
     free(w.policies.p);
+    free(w.programs.p);
     free(w.data.p);
     return intact;
 }

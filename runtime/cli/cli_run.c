@@ -695,7 +695,7 @@ static bool log_decision(runner *r, const decider *w, const line_rec *rec, bool 
     size_t out = shadow ? rec->out2 : rec->out, out_len = shadow ? rec->out2_len : rec->out_len;
     cr_dlog_entry e = {
         .app_id = rec->has_app ? b + rec->app : NULL, .app_id_len = rec->app_len,
-        .policy_sha256 = p->sha256, .as_of = r->as_of,
+        .policy_sha256 = p->sha256, .program_sha256 = p->program_sha256, .as_of = r->as_of,
         .application = line, .application_len = line ? len : 0,   /* NULL: longer than --max-line */
         .outcome = ok ? cr_outcome_name((cr_outcome_code)(shadow ? rec->outcome2 : rec->outcome)) : "ERROR",
         .reasons = b + (shadow ? rec->reasons2 : rec->reasons),
