@@ -78,6 +78,10 @@ typedef struct cr_session {
                                    when tracing, when count_instructions is set or when
                                    the code could run out of budget, else 0 */
     cr_trace *trace;            /* non-NULL: run the tracing loop and record here */
+    uint64_t deadline_ns;       /* this run's end by CLOCK_MONOTONIC (limits.deadline_ms), or 0 */
+    bool past_deadline;         /* the run stopped at the deadline */
+    bool recount;               /* the loop that does not count found built-ins' work near the
+                                   budget: the run is done again, counting */
 
     /* the last run's error */
     char error[512];
