@@ -11,7 +11,12 @@ LC_ALL=C
 export LC_ALL
 credo=${CREDO:-build/credo}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
 fail() { echo "expansion_budget: $*"; exit 1; }
 
 # 10 s of CPU, and 512 MiB of address space where the binary can start
@@ -55,6 +60,21 @@ bounded "$credo" run "$tmp/doubling30.credo" "$tmp/app.jsonl" >"$tmp/out" 2>"$tm
 [ $? -eq 1 ] && [ ! -s "$tmp/out" ] && grep -q "36:5: error: f30 -> f29 .* $budget" "$tmp/err" ||
     fail "credo run of 30 levels: $(head -c 300 "$tmp/err")"
 
+# credo serve given it reports it and goes on serving; SIGTERM stops it
+mkdir "$tmp/dir"
+cp "$tmp/doubling30.credo" "$tmp/dir/"
+"$credo" serve --port 0 "$tmp/dir" 2>"$tmp/serr" &
+pid=$!
+n=0
+until grep -q "36:5: error: f30 -> f29 .* $budget" "$tmp/serr" && grep -q "^credo serve: listening on http://127.0.0.1:" "$tmp/serr"; do
+    n=$((n + 1))
+    [ $n -le 200 ] && kill -0 "$pid" 2>/dev/null || fail "credo serve of 30 levels: $(head -c 300 "$tmp/serr")"
+    sleep 0.1
+done
+kill -TERM "$pid"
+wait "$pid" || fail "credo serve did not stop on SIGTERM with exit 0: $(tail -3 "$tmp/serr")"
+pid=
+
 # at the budget: 33,333 calls of a 3-node body copy 99,999 nodes and
 # decide; one call more copies 100,002
 calls() {
@@ -87,4 +107,4 @@ refused chain65 "71:5: error: g65 -> g64 -> g63 -> g62 -> g61 -> g60 -> ... -> g
                for (j = 0; j < 300; j++) printf "("; printf "h%d(v)", i - 1; for (j = 0; j < 300; j++) printf " + 1)"; printf "\n" } }'
   echo "r = h20(x)"; } >"$tmp/nest.credo"
 refused nest "26:5: error: h20 -> h19 -> h18 -> h17 -> h16 -> h15 -> ... -> h8 -> h7 -> h6: inlined, this call nests more than 4000 levels deep, the most an expression may" '^~~~~~'
-echo "expansion_budget: 25, 30 and 60 levels of doubling calls, 100,002 nodes copied, 65 calls deep and 6,000 levels inlined refused at the call with the chain; 99,999 nodes and 64 deep compile and decide"
+echo "expansion_budget: 25, 30 and 60 levels of doubling calls, 100,002 nodes copied, 65 calls deep and 6,000 levels inlined refused at the call with the chain (by credo serve too); 99,999 nodes and 64 deep compile and decide"
