@@ -55,8 +55,12 @@ expect contains 'count x in sales where contains(name, "b")' "7:28: $budget" 3
 expect compare 'count x in sales where name == lower(name)' "7:28: $budget" 3
 expect join 'count x in sales where len(name + name) > 0' "7:28: $budget" 3
 expect matching 'count x in sales where name matches /^a+$/' "7:28: $budget" 0
-# the example of lang/README.md, "Guaranteed termination"
-expect over_mean 'count m in sales where m > sum(sales) / 12' "7:32: $budget" 3
+# the example of lang/README.md, "Guaranteed termination", as written there
+printf 'policy over_mean\ninput app {\n  app_id: text\n  monthly_sales: list of money\n}\nover_mean = count m in monthly_sales where m > sum(monthly_sales) / 12\n' >"$tmp/over_mean.credo"
+sed 's/"sales"/"monthly_sales"/' "$tmp/apps.jsonl" >"$tmp/months.jsonl"
+bounded "$credo" run --as-of 2026-12-01 "$tmp/over_mean.credo" "$tmp/months.jsonl" >"$tmp/out" 2>"$tmp/err"
+[ "$(cat "$tmp/out")" = "{\"app_id\":\"HUGE\",\"line\":1,\"decision\":\"ERROR\",\"error\":\"$tmp/over_mean.credo:6:48: instruction budget of 1000000 exceeded (in over_mean)\"}
+{\"app_id\":\"SMALL\",\"decision\":\"APPROVE\",\"reasons\":[],\"over_mean\":3}" ] || fail "lang/README.md's example: $(cut -c1-300 "$tmp/out")"
 # a mean computed once is reused: 100,000 items once, then one per item
 # (awk: 50,512 of the months are above their mean, 47.9969)
 printf 'policy reuse\ninput app {\n  app_id: text\n  sales: list of money\n}\nr = count x in sales where x > avg(sales)\n' >"$tmp/reuse.credo"
