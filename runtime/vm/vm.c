@@ -65,6 +65,9 @@ cr_session *cr_session_new(const cr_program *p, const cr_session_limits *limits)
     }
     s->fast = cr_fuse_code(p);   /* NULL: the plain code, only slower */
     s->runs_once = cr_code_runs_once(p);
+    for (uint32_t j = 0; s->fast && j < p->ncode; j++)
+        if (s->fast[j].op == CR_SOP_INPUT_K_IN)
+            s->fused_work += p->consts[p->code[j + 1].c].len;
     for (uint32_t i = 0; i < p->nregex; i++)   /* NULL: PCRE2, only slower */
         s->regex_fixed[i] = cr_regex_fixed_compile(p->regex_src[i], p->regex_len[i]);
     pcre2_set_match_limit(s->match_ctx, s->limits.regex_match_limit);
@@ -587,7 +590,8 @@ __attribute__((noinline)) bool cr_session_run(cr_session *s)
      * they leave; an application whose work may not fit is run again,
      * counting, from where it began, so it ends as the counting loop
      * would have ended it. */
-    if (s->fast && s->runs_once && !s->count_instructions && s->prog->ncode <= s->limits.max_instructions &&
+    if (s->fast && s->runs_once && !s->count_instructions &&
+        s->prog->ncode + s->fused_work <= s->limits.max_instructions &&
         (!s->deadline_ns || s->prog->ncode <= CR_CLOCK_EVERY)) {
         cr_arena_mark mark = cr_arena_save(&s->arena);
         bool ok = run_unbudgeted(s);

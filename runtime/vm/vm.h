@@ -73,6 +73,8 @@ typedef struct cr_session {
     void *match_data;           /* pcre2_match_data_8 * */
     void *match_ctx;            /* pcre2_match_context_8 * */
     bool runs_once;             /* no instruction of the code can run twice in one application */
+    uint64_t fused_work;        /* the work (items of constant sets) of every superinstruction
+                                   in `fast` together */
     bool count_instructions;    /* set by a caller that reads executed (an explained decision) */
     uint64_t executed;          /* instructions run for the last application; counted only
                                    when tracing, when count_instructions is set or when

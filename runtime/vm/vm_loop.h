@@ -26,13 +26,14 @@ static bool CR_LOOP_NAME(cr_session *s)
      * budget counts").  With a deadline it is handed out CR_CLOCK_EVERY
      * at a time from `reserve`, the clock looked at between (vm_refill).
      * The loop that does not count instructions keeps only what they
-     * cannot spend (the program has at most ncode of them to run) for the
-     * work, in `slack`. */
+     * cannot spend (the program has at most ncode of them to run), less
+     * the work of its superinstructions (s->fused_work, at most once
+     * each), for the other work, in `slack`. */
 #if CR_BUDGET
     uint64_t budget = s->limits.max_instructions, reserve = 0;
 #define WORK_LEFT budget
 #else
-    uint64_t budget = s->limits.max_instructions, slack = budget - p->ncode, reserve = 0;
+    uint64_t budget = s->limits.max_instructions, slack = budget - p->ncode - s->fused_work, reserve = 0;
 #define WORK_LEFT slack
 #endif
     if (s->deadline_ns && WORK_LEFT > CR_CLOCK_EVERY) {
@@ -55,14 +56,24 @@ static bool CR_LOOP_NAME(cr_session *s)
 #else
 #define SPEND_ONE ((void)0)
 #endif
-/* Takes w from the budget for work beyond one instruction (w is 0 for
- * short texts and anything but lists, at no more than a compare). */
-#define SPEND_WORK(w)                                                                       \
-    do {                                                                                    \
-        uint64_t w_ = (w);                                                                  \
-        if (__builtin_expect(w_ > WORK_LEFT, 0) && !vm_refill(s, &WORK_LEFT, &reserve, w_)) \
-            goto out_of_work;                                                               \
-        WORK_LEFT -= w_;                                                                    \
+/* Takes w from the budget for work beyond one instruction; w is 0 for
+ * short texts and anything but lists, which costs one test. */
+#define SPEND_WORK(w)                                                                           \
+    do {                                                                                        \
+        uint64_t w_ = (w);                                                                      \
+        if (__builtin_expect(w_ != 0, 0)) {                                                     \
+            if (__builtin_expect(w_ > WORK_LEFT, 0) && !vm_refill(s, &WORK_LEFT, &reserve, w_)) \
+                goto out_of_work;                                                               \
+            WORK_LEFT -= w_;                                                                    \
+        }                                                                                       \
+    } while (0)
+/* After a built-in: what it read, from cx.work. */
+#define SPEND_CALL_WORK()                     \
+    do {                                      \
+        if (__builtin_expect(cx.work != 0, 0)) { \
+            SPEND_WORK(cx.work);              \
+            cx.work = 0;                      \
+        }                                     \
     } while (0)
 
 #ifdef CR_COMPUTED_GOTO
@@ -331,8 +342,7 @@ dispatch_in:
     CASE(CALL)
         if (!(sp = vm_call(&cx, in, sp)))
             goto fail;
-        SPEND_WORK(cx.work);   /* after: a built-in knows what it did (a mean reused costs nothing) */
-        cx.work = 0;
+        SPEND_CALL_WORK();   /* after: a built-in knows what it did (a mean reused costs nothing) */
         TRACE(sp[-1], cr_null(), sp[-1]);
         NEXT;
     /* LIST c: pops c values, pushes a list of them (in this application's
@@ -597,8 +607,9 @@ dispatch_in:
     SUPER(INPUT_K_IN)               /* INPUT x; CONST set; IN (a: 1 for not in) */
         CR_ASSERT(vm_run_is(&canon[cur], CR_OP_INPUT, CR_OP_CONST, CR_OP_IN, CR_OP__ALL) && canon[cur + 2].a == in->a);
         CR_ASSERT(vm_has_items(consts[canon[cur + 1].c]));
-        CHARGE(2);
-        SPEND_WORK(consts[canon[cur + 1].c].len);
+        /* the constant set's items too: counted here, and taken from the
+         * loop's slack in advance where instructions are not counted */
+        CHARGE(2 + (uint64_t)consts[canon[cur + 1].c].len);
         *sp++ = cr_bool(vm_in(&s->slots[in->c], &consts[canon[cur + 1].c]) != (in->a != 0));
         pc = cur + 3;
         NEXT;
@@ -626,8 +637,7 @@ dispatch_in:
         CHARGE(1);
         if (!(sp = vm_call(&cx, in, sp)))
             goto fail;
-        SPEND_WORK(cx.work);
-        cx.work = 0;
+        SPEND_CALL_WORK();
         vm_to_dec(&sp[-1]);
         pc = cur + 2;
         NEXT;
@@ -699,6 +709,7 @@ out_of_work:
 #undef TRACE
 #undef SPEND_ONE
 #undef SPEND_WORK
+#undef SPEND_CALL_WORK
 #undef WORK_LEFT
 #undef CASE
 #undef SUPER

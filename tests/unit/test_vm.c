@@ -1283,7 +1283,7 @@ static void run_uncounted(pol *free_run, const pol *counted, const char *line, u
      * built-ins' work.  When that work might not fit, the application is
      * run again counting, which leaves the count.  Work is part of the
      * count, so a budget of the code and the count always fits it. */
-    if (budget >= free_run->p->ncode + counted->s->executed)
+    if (budget >= free_run->p->ncode + free_run->s->fused_work + counted->s->executed)
         assert_int_equal(free_run->s->executed, 0);
     else if (da && (budget < free_run->p->ncode || free_run->s->executed != 0))
         assert_int_equal(free_run->s->executed, counted->s->executed);
