@@ -20,7 +20,9 @@
  *      items are checked in dependency order and a cycle is an item met
  *      again while it is being checked ("depends on itself");
  *   4. items never used (warnings);
- *   5. when there was no error, the static warnings.
+ *   5. when there was no error, the expansion budget: what inlining every
+ *      function call would copy, measured before anything is copied;
+ *   6. when there was still no error, the static warnings.
  *
  * The parts, each with one job (lang/sema_private.h is what they share):
  *   sema.c        input and types; names; const, let and results; fn;
@@ -31,6 +33,8 @@
  *                 that leave a gap, rows that never match or overlap
  *   sema_deps.c   dependency analysis: admission rules that read the
  *                 admission, functions that call themselves
+ *   sema_expand.c the expansion budget: what inlining functions copies,
+ *                 how deep functions call functions
  *   sema_warn.c   the static warnings: conditions always true or false,
  *                 tests that contradict each other, self-comparisons
  * Above each checker is the production of lang/parser.y that it checks.
@@ -679,6 +683,8 @@ bool cr_sema(cr_policy_ast *ast, cr_arena *arena, cr_diags *diags, cr_sema_out *
     /* every local and every guard pushed while checking was popped */
     CR_ASSERT(S->nscope == 0 && S->nnarrow == 0 && S->depth == 0);
     warn_unused(S);
+    if (diags->errors == errors_before)
+        cr_sema_check_expansion(S);
     if (diags->errors == errors_before)
         cr_sema_static_warnings(S);
 
