@@ -72,18 +72,21 @@ size_t cr_name_bad_char(const char *text, size_t n, char *what, size_t size, cha
     return k;
 }
 
-char *cr_name_nfc(const char *s, size_t n, size_t *len)
+bool cr_name_not_nfc(const char *s, size_t n, char *out, size_t size, size_t *len)
 {
-    size_t out_len = 0;
-    uint8_t *out = u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &out_len);
-    if (!out)
-        return NULL;
-    if (out_len == n && memcmp(out, s, n) == 0) {
-        free(out);
-        return NULL;
-    }
-    *len = out_len;
-    return (char *)out;
+    /* into a buffer of our own: what libunistring allocates is not the
+     * library's to free (tests/alloc counts every allocation) */
+    uint8_t buf[CR_NAME_NFC_MAX];
+    size_t blen = sizeof buf;
+    uint8_t *r = u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, buf, &blen);
+    if (!r)
+        return false; /* out of memory: the name stands as written */
+    bool differs = blen != n || memcmp(r, s, n) != 0;
+    *len = blen < size ? blen : size;
+    memcpy(out, r, *len);
+    if (r != buf)
+        free(r);
+    return differs;
 }
 
 bool cr_name_is_code(const char *s)

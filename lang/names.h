@@ -22,9 +22,11 @@ size_t cr_name_length(const char *s, size_t n);
  * form stands for ('，' -> ','), or 0. */
 size_t cr_name_bad_char(const char *s, size_t n, char *what, size_t size, char *ascii, bool *invalid);
 
-/* The NFC form of the name s[0..n), malloc'd, when it is not already in
- * NFC; NULL when it is (or when memory runs out). */
-char *cr_name_nfc(const char *s, size_t n, size_t *len);
+/* True when the name s[0..n) is not in NFC; its NFC form is then in
+ * out[0..*len) (cut at size bytes).  Names of up to CR_NAME_NFC_MAX bytes
+ * in NFC are normalised without allocating. */
+#define CR_NAME_NFC_MAX 512
+bool cr_name_not_nfc(const char *s, size_t n, char *out, size_t size, size_t *len);
 
 /* True when s is a reason code: ASCII capitals, digits and '_', with at
  * least one capital (AGE, DTI_HIGH, SC_AGE2). */
