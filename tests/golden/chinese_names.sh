@@ -5,7 +5,8 @@
 # up in the terminal's columns (East Asian Width, measured by python3's
 # unicodedata); the example examples/tax_loan_zh.credo and the consumer
 # loan are `credo fmt --check` clean, the example's tests pass with full
-# coverage and it decides its sample applicants as stored.
+# coverage and it decides its sample applicants as stored; the examples of
+# names in lang/README.md and credo(5) check.
 set -u
 credo=${CREDO:-build/credo}
 dir=tests/golden/chinese
@@ -54,4 +55,14 @@ echo "$out" | tail -1 | grep -q '^21 passed, 0 failed$' || fail "the example's t
 [ $? -eq 3 ] || fail "the samples hold one ERROR line: exit 3 expected"
 diff -u "$dir/tax_loan_zh.out" "$tmp/run" || fail "the example's decisions differ"
 grep -q '"error":"法人年龄: required field is missing"' "$tmp/run" || fail "the ERROR line names the Chinese field"
+# The examples of lang/README.md ("Names") and credo(5) ("NAMES") check.
+awk '/^## Names/ { on = 1 } on && /^```$/ { if (n++) exit; next } on && n == 1' lang/README.md >"$tmp/readme.body"
+[ -s "$tmp/readme.body" ] || fail "no example under lang/README.md's Names"
+{ echo 'policy 示例'; cat "$tmp/readme.body"; } >"$tmp/readme.credo"
+"$credo" check "$tmp/readme.credo" || fail "lang/README.md's Names example does not check"
+awk '/^\.SH NAMES/ { on = 1 } on && /^\.fi/ { exit } on && p; on && /^\.nf/ { p = 1 }' lang/credo.5 >"$tmp/man.body"
+[ -s "$tmp/man.body" ] || fail "no example under credo(5)'s NAMES"
+{ echo 'policy 示例'; cat "$tmp/man.body"; } >"$tmp/man.credo"
+"$credo" check "$tmp/man.credo" || fail "credo(5)'s NAMES example does not check"
+
 echo "chinese_names: explain lines up Chinese names by display width; the Chinese example and the consumer loan are fmt-clean, tested at full coverage and decide as stored"
