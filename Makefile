@@ -37,10 +37,11 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno
 CFLAGS   ?=
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS)
 ALLCFLAGS = -std=c11 $(OPT) $(LTO) -g -fPIC $(SAN) -pthread $(CFLAGS)
-# libcsv (lang/lookup.c reads CSV tables with it) has no pkg-config file
-# in Debian's libcsv-dev, so it is named here by hand (`make -s
-# print-LIB_LIBS` for the scripts).
-LIB_LIBS := -lcsv
+# libcsv (lang/lookup.c reads CSV tables with it) and libunistring (names
+# and display widths: lang/names.c, runtime/core/utf8.c) have no
+# pkg-config file in Debian's libcsv-dev and libunistring-dev, so they are
+# named here by hand (`make -s print-LIB_LIBS` for the scripts).
+LIB_LIBS := -lcsv -lunistring
 LDLIBS   += $(PKG_LIBS) $(LIB_LIBS) -lm -pthread
 
 # The library: every layer but the command line and the server, which are

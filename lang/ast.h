@@ -128,6 +128,7 @@ typedef struct cr_charac {
     const char *name;      /* the value it bins: a field, let or const */
     cr_span name_span;
     const char *code;      /* reason code; NULL = SC_<NAME> */
+    cr_span code_span;     /* of the code after `as` */
     cr_bin *bins;
     struct cr_charac *next;
     cr_expr *ref;          /* E_NAME built from name, resolved by sema */

@@ -414,6 +414,7 @@ charac:
         if (!$$) YYNOMEM;
         $$->name = dotted_name(ctx, $1);
         $$->name_span = @1; $$->code = $2.s; $$->bins = $4;
+        $$->code_span.start = @2.end - $2.len; $$->code_span.end = @2.end; /* the CODE of `as CODE` */
         $$->ref = $1;
     }
   ;

@@ -55,6 +55,7 @@
 #include <pcre2.h>
 
 #include "runtime/core/hash.h"
+#include "lang/names.h"
 #include "lang/sema_private.h"
 
 const cr_type cr_type_error = {CR_T_ERROR, false, "<error>", NULL, NULL, NULL};
@@ -298,17 +299,11 @@ void cr_sema_label_list(const cr_labels *l, char *buf, size_t size)
         o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", l->names[i]);
 }
 
-/* Is s written in capitals (a reason code such as DTI_HIGH)? */
+/* Is s written in capitals (a reason code such as DTI_HIGH)?  Reason
+ * codes are ASCII: they travel to other systems (lang/names.h). */
 static bool all_caps(const char *s)
 {
-    bool letter = false;
-    for (; *s; s++) {
-        if (islower((unsigned char)*s))
-            return false;
-        if (isupper((unsigned char)*s))
-            letter = true;
-    }
-    return letter;
+    return cr_name_is_code(s);
 }
 
 /* ---- regular expressions: compiled once, here ---- */
@@ -498,7 +493,11 @@ void cr_sema_check_item(sema *S, cr_item *it)
 static void check_rules(sema *S, cr_item *it)
 {
     for (cr_rule_decl *r = it->rules; r; r = r->next) {
-        if (!all_caps(r->code))
+        if (!cr_name_is_ascii(r->code))
+            err(S, r->code_span, "rule code '%s' must be written in ASCII capitals, digits and '_', like AGE or "
+                "DTI_HIGH: reason codes travel to other systems (the rule's description may be in any language)",
+                r->code);
+        else if (!all_caps(r->code))
             err(S, r->code_span, "rule code '%s' must be written in capitals, like AGE or DTI_HIGH", r->code);
         cr_sema_expect_bool(S, r->cond, "a rule's condition");
         const char *via = NULL;

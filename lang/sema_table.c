@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lang/names.h"
 #include "lang/sema_private.h"
 
 /* Tables and characteristics with more rows or bins than this are not
@@ -314,6 +315,13 @@ void cr_sema_check_scorecard(sema *S, cr_item *it)
         for (cr_charac *d = it->characs; d != c; d = d->next)
             if (strcmp(d->name, c->name) == 0)
                 err(S, c->name_span, "characteristic '%s' is already in this scorecard", c->name);
+        /* reason codes are ASCII capitals: they travel to other systems */
+        if (c->code && !cr_name_is_code(c->code))
+            err(S, c->code_span, "reason code '%s' must be written in ASCII capitals, digits and '_', like SC_AGE: "
+                "reason codes travel to other systems", c->code);
+        else if (!c->code && !cr_name_is_ascii(c->name))
+            err(S, c->name_span, "characteristic '%s' needs a reason code written in ASCII capitals, like "
+                "'%s as SC_AGE': its default code, SC_ and its name, would not be ASCII", c->name, c->name);
         const cr_type *t = cr_sema_need(S, c->ref);
         bool numeric = is_num(t);
         if (!is_err(t) && !numeric && t->kind != CR_T_TEXT && t->kind != CR_T_LABEL && t->kind != CR_T_BOOL)
