@@ -103,10 +103,11 @@ typedef struct cr_rule_decl {
 } cr_rule_decl;
 
 /* A test in a scorecard bin or a decision-table cell: `- ` or `else`
- * (anything), a value (equality), a comparison, an inclusive range or a
- * set of values. */
+ * (anything), a value (equality), a comparison, an inclusive range, a
+ * set of values, or `null` (the value is missing: the only cell an
+ * optional value's null matches, besides `-`). */
 typedef enum cr_cell_kind {
-    CELL_ANY, CELL_EQ, CELL_NE, CELL_LT, CELL_LE, CELL_GT, CELL_GE, CELL_RANGE, CELL_SET
+    CELL_ANY, CELL_EQ, CELL_NE, CELL_LT, CELL_LE, CELL_GT, CELL_GE, CELL_RANGE, CELL_SET, CELL_NULL
 } cr_cell_kind;
 
 typedef struct cr_cell {

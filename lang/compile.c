@@ -253,14 +253,24 @@ static void add_jump(comp *C, jumps *j, uint32_t at)
     j->at[j->n++] = at;
 }
 
-static void cell_test(comp *C, const cr_cell *cell, operand v, jumps *fails)
+/* `optional`: v may be null, which only `-` and a `null` cell match, so
+ * any other cell first fails on null. */
+static void cell_test(comp *C, const cr_cell *cell, operand v, jumps *fails, bool optional)
 {
     static const cr_opcode cmp[] = {
         [CELL_EQ] = CR_OP_EQ, [CELL_NE] = CR_OP_NE, [CELL_LT] = CR_OP_LT,
         [CELL_LE] = CR_OP_LE, [CELL_GT] = CR_OP_GT, [CELL_GE] = CR_OP_GE,
     };
+    if (cell->kind == CELL_ANY)
+        return;
+    if (cell->kind == CELL_NULL || optional) {
+        emit(C, (cr_opcode)v.op, 0, 0, v.c, cell->span);
+        emit(C, CR_OP_IS_NULL, cell->kind != CELL_NULL, 0, 0, cell->span);
+        add_jump(C, fails, emit(C, CR_OP_JUMP_FALSE, 0, 0, 0, cell->span));
+    }
     switch (cell->kind) {
     case CELL_ANY:
+    case CELL_NULL:
         return;
     case CELL_RANGE:
         emit(C, (cr_opcode)v.op, 0, 0, v.c, cell->span);
@@ -588,12 +598,18 @@ static void compile_scorecard(comp *C, const cr_item *it)
         ci->bin_spans = palloc(C, (nb ? nb : 1) * sizeof *ci->bin_spans);
         operand v = cell_operand(C, c->ref, slot, c->bins && c->bins->cell.kind != CELL_ANY);
         jumps done = {NULL, 0, 0};
+        /* the `null` bin, wherever it is written, is tested first: no
+         * other bin matches a missing value, and none of their tests
+         * then meets one */
         uint32_t bi = 0;
+        for (int pass = 0; pass < 2; pass++, bi = 0)
         for (const cr_bin *b = c->bins; b; b = b->next, bi++) {
+            if ((b->cell.kind == CELL_NULL) != (pass == 0))
+                continue;
             if (ci->bin_spans)
                 ci->bin_spans[bi] = b->span;
             jumps fails = {NULL, 0, 0};
-            cell_test(C, &b->cell, v, &fails);
+            cell_test(C, &b->cell, v, &fails, false);
             cr_value pts;
             literal_value(C, b->points, &pts);
             emit(C, CR_OP_CONST, 0, 0, add_const(C, pts), b->points->span);
@@ -685,7 +701,8 @@ static void compile_table(comp *C, const cr_item *it)
             ti->row_spans[ri] = r->span;
         jumps fails = {NULL, 0, 0};
         for (uint32_t i = 0; i < r->ncells && i < it->inputs.count; i++)
-            cell_test(C, &r->cells[i], cols[i], &fails);
+            cell_test(C, &r->cells[i], cols[i], &fails,
+                      it->inputs.items[i]->type && it->inputs.items[i]->type->optional);
         const cr_type *out = it->value_type;
         if (it->hit == HIT_COLLECT)
             out = it->collect == COLLECT_LIST ? (out ? out->elem : NULL) : it->collect == COLLECT_COUNT ? NULL : out;

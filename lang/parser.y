@@ -449,6 +449,7 @@ bin:
 /* A test against one value: else, v, < v, <= v, > v, >= v, != v, a..b, {a, b} */
 cell:
     KW_ELSE                     { $$ = make_cell(CELL_ANY, @$, NULL, NULL); }
+  | KW_NULL                     { $$ = make_cell(CELL_NULL, @$, cr_ast_expr(ctx, E_NULL, @$), NULL); }
   | operand                     { $$ = make_cell(CELL_EQ, @$, $1, NULL); }
   | '<' operand                 { $$ = make_cell(CELL_LT, @$, $2, NULL); }
   | T_LE operand                { $$ = make_cell(CELL_LE, @$, $2, NULL); }

@@ -29,6 +29,10 @@ static void check_cell(sema *S, cr_cell *c, const cr_type *t)
     bool ordering = c->kind == CELL_LT || c->kind == CELL_LE || c->kind == CELL_GT || c->kind == CELL_GE || c->kind == CELL_RANGE;
     if (c->kind == CELL_ANY)
         return;
+    if (c->kind == CELL_NULL) {
+        cr_sema_check(S, c->a);   /* the literal null: nothing to compare */
+        return;
+    }
     if (c->kind == CELL_SET) {
         for (uint32_t i = 0; i < c->set.count; i++) {
             cr_expr *x = c->set.items[i];
@@ -197,6 +201,8 @@ static bool cell_covers(const cr_cell *x, const cr_cell *y, bool numeric)
         return true;
     if (y->kind == CELL_ANY)
         return false;
+    if (x->kind == CELL_NULL || y->kind == CELL_NULL)
+        return x->kind == y->kind;   /* null is in no other cell */
     if (numeric) {
         interval a = cell_interval(x), b = cell_interval(y);
         if (a.known && b.known)
@@ -220,6 +226,8 @@ static bool cells_meet(const cr_cell *x, const cr_cell *y, bool numeric)
 {
     if (x->kind == CELL_ANY || y->kind == CELL_ANY)
         return true;
+    if (x->kind == CELL_NULL || y->kind == CELL_NULL)
+        return x->kind == y->kind;
     if (numeric) {
         interval a = cell_interval(x), b = cell_interval(y);
         if (a.known && b.known)
@@ -294,6 +302,45 @@ static bool numeric_bins_cover(cr_bin *bins, char *gap, size_t size)
     return false;
 }
 
+/* ---- missing values ---- */
+
+/* Does one of the bins test for null? */
+static bool has_null_cell_bins(const cr_bin *b)
+{
+    for (; b; b = b->next)
+        if (b->cell.kind == CELL_NULL)
+            return true;
+    return false;
+}
+
+/* The type of a characteristic or table input e, whose bins or cells
+ * test it: an optional value is allowed when they have a `null` test
+ * (has_null), which alone catches the missing value; otherwise it is the
+ * null-safety error, saying what to add (`fix`).  A `null` test of a value
+ * that is never null is a warning.  Returns the type the other tests
+ * compare with: e's, not optional.  e keeps its optional type, which the
+ * compiler reads. */
+static const cr_type *optional_operand(sema *S, cr_expr *e, bool has_null, cr_span where, const char *what,
+                                       const char *fix)
+{
+    char b[96];
+    const cr_type *t = cr_sema_check(S, e);
+    if (t->kind == CR_T_NULL) {
+        err(S, e->span, "null cannot be used here");
+        return &cr_type_error;
+    }
+    if (is_err(t))
+        return t;
+    if (!t->optional) {
+        if (has_null)
+            warn(S, where, "'%s' is never null (it is %s): its 'null' test can never match", what, tname(t, b));
+        return t;
+    }
+    if (!has_null)
+        err(S, where, "'%s' may be null (it is %s): %s", what, tname(t, b), fix);
+    return cr_sema_with_optional(S, t, false);
+}
+
 /* ---- scorecards ---- */
 
 /* scorecard NAME base value { charac ... }
@@ -322,7 +369,8 @@ void cr_sema_check_scorecard(sema *S, cr_item *it)
         else if (!c->code && !cr_name_is_ascii(c->name))
             err(S, c->name_span, "characteristic '%s' needs a reason code written in ASCII capitals, like "
                 "'%s as SC_AGE': its default code, SC_ and its name, would not be ASCII", c->name, c->name);
-        const cr_type *t = cr_sema_need(S, c->ref);
+        const cr_type *t = optional_operand(S, c->ref, c->bins && has_null_cell_bins(c->bins), c->name_span,
+                                            c->name, "give it a bin 'null -> points'");
         bool numeric = is_num(t);
         if (!is_err(t) && !numeric && t->kind != CR_T_TEXT && t->kind != CR_T_LABEL && t->kind != CR_T_BOOL)
             err(S, c->name_span, "a characteristic must be a number, text, bool or label, but '%s' is %s", c->name, tname(t, (char[96]){0}));
@@ -333,7 +381,21 @@ void cr_sema_check_scorecard(sema *S, cr_item *it)
         if (nbins > CR_MAX_PAIRWISE)
             warn(S, c->name_span, "'%s' has %u bins, more than %d: bins that can never match are not looked for",
                  c->name, nbins, CR_MAX_PAIRWISE);
+        bool seen_null = false;
         for (cr_bin *b = c->bins; b; b = b->next) {
+            if (b->cell.kind == CELL_NULL) {
+                /* only the missing value: neither `else` nor another bin catches it */
+                if (seen_null)
+                    warn(S, b->span, "this bin can never match: an earlier 'null' bin catches the missing value");
+                seen_null = true;
+                check_cell(S, &b->cell, t);
+                cr_sema_expect_num(S, b->points, "points");
+                if (b->points && b->points->type && !is_err(b->points->type) && b->points->type->kind != CR_T_INT)
+                    all_int = false;
+                if (b->points && b->points->kind != E_INT && b->points->kind != E_DEC)
+                    err(S, b->points->span, "points must be a number written out");
+                continue;
+            }
             bool after_else = has_else;
             if (after_else)
                 warn(S, b->span, "this bin can never match: an earlier 'else' catches everything");
@@ -448,8 +510,16 @@ void cr_sema_check_table(sema *S, cr_item *it)
     const cr_type **in = alloc(S, (n ? n : 1) * sizeof *in);
     if (!in)
         return;
-    for (uint32_t i = 0; i < n; i++)
-        in[i] = cr_sema_need(S, it->inputs.items[i]);
+    for (uint32_t i = 0; i < n; i++) {
+        bool has_null = false;
+        for (cr_table_row *r = it->rows; r && !has_null; r = r->next)
+            has_null = r->ncells == n && r->cells[i].kind == CELL_NULL;
+        char path[256];
+        cr_expr *x = it->inputs.items[i];
+        if (!cr_sema_path_of(x, path, sizeof path))
+            snprintf(path, sizeof path, "input %u of table %s", i + 1, it->name);
+        in[i] = optional_operand(S, x, has_null, x->span, path, "give a row a 'null' cell for it");
+    }
     const cr_type *out = cr_sema_type_from_expr(S, it->type, it->name);
     char b1[96], b2[96];
     uint32_t rowno = 0;

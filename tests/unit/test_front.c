@@ -342,6 +342,7 @@ static void dump_cell(sbuf *b, const cr_cell *c)
     case CELL_GE: put(b, ">="); dump(b, c->a); break;
     case CELL_RANGE: dump(b, c->a); put(b, ".."); dump(b, c->b); break;
     case CELL_SET: put(b, "{"); dump_list(b, &c->set, ""); put(b, "}"); break;
+    case CELL_NULL: put(b, "null"); break;
     }
 }
 
@@ -1499,7 +1500,10 @@ static const sema_case sema_cases[] = {
      "'hit priority' needs an output of labels (earlier labels win) or numbers (the highest wins)", 1},
     {"table t(born) -> int hit first {\n  {1, 2} -> 1\n  else -> 0\n}\nr = t\n", E, 12, 7, "int cannot be compared with date", 2},
     {"table t(col) -> int hit first { else -> 1 }\nr = t\n", E, 11, 9,
-     "'col' may be null (it is money?): guard it with 'is not null' or give a default with '?\?'", 1},
+     "'col' may be null (it is money?): give a row a 'null' cell for it", 1},
+    {"table t(col) -> int hit first {\n  null -> 0\n  < 5 -> 1\n  else -> 2\n}\nr = t\n", W, 0, 0, NULL, 0},
+    {"scorecard s base 1 {\n  col: < 5 -> 1 | else -> 2\n}\n", E, 12, 3,
+     "'col' may be null (it is money?): give it a bin 'null -> points'", 1},
     {"table t(name) -> int hit first {\n  {\"A\"} -> 1\n  else -> 0\n}\nr = t\n", W, 0, 0, NULL, 0},
     /* warnings: the policy still compiles */
     {"table t(age) -> number hit unique {\n  < 30 -> 1\n  < 40 -> 2\n  else -> 3\n}\nr = t\n", W, 13, 3,
