@@ -32,7 +32,8 @@ def _policy(path, as_of, limits):
 
 
 def _decide_partition(df, path, as_of, limits):
-    return _policy(path, as_of, limits).decide_frame(df)
+    # one thread: Dask runs a partition on each of the worker's threads
+    return _policy(path, as_of, limits).decide_frame(df, threads=1)
 
 
 def decide(ddf, policy_path, as_of=None, limits=None):

@@ -188,11 +188,13 @@ class Policy:
         line = _json.application(application).encode("utf-8", "surrogateescape")
         return _json.decision(self._session().explain(line))
 
-    def decide_frame(self, df, batch=BATCH):
+    def decide_frame(self, df, batch=5000, threads=None):
         """A pandas DataFrame of applications (one column per input field;
         other columns are ignored) decided row by row: a DataFrame with the
         same index and the columns app_id, decision, reasons (a list of
         codes), error (the message of an ERROR row, else None) and every
-        named result, typed by the policy (see credo.frame)."""
+        named result, typed by the policy (see credo.frame).  threads: how
+        many threads decide batches while this one writes and reads them
+        (default: the cores, at most 4)."""
         from . import frame
-        return frame.decide_frame(self, df, batch)
+        return frame.decide_frame(self, df, batch, threads)
