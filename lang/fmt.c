@@ -202,10 +202,10 @@ static bool scan(const char *src, size_t len, cr_diags *diags, toklist *out)
     }
     bool ok = true;
     uint32_t prev_end = 0, col = indent_at(src, len, 0);
-    YYSTYPE val;
+    CR_YYSTYPE val;
     cr_span sp;
     int k;
-    while ((k = yylex(&val, &sp, scanner)) != 0) {
+    while ((k = cr_yylex(&val, &sp, scanner)) != 0) {
         ftok *grew = grown(out->t, &out->cap, out->n + 1, sizeof *out->t);
         if (!grew) {
             ok = false;

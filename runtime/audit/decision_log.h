@@ -135,7 +135,7 @@
  * is logged as a new row that supersedes it.
  *
  * Older schemas.  Logs of user_version 1 and 2 (hex TEXT hashes, the row
- * hash rule of dlog_row_hash_v2, no key, no supersedes) are read and
+ * hash rule of cr_dlog_row_hash_v2, no key, no supersedes) are read and
  * verified as they are; credo refuses to append to them (start a new log). */
 #ifndef CREDO_DECISION_LOG_H
 #define CREDO_DECISION_LOG_H

@@ -51,12 +51,12 @@ struct cr_dlog {
     char err[512];
 };
 
-void dlog_set_error(cr_dlog *l, const char *what);
-void dlog_set_sqlite_error(cr_dlog *l);
-bool dlog_exec(cr_dlog *l, const char *sql);
-bool dlog_query_int(cr_dlog *l, const char *sql, int64_t *out);
-bool dlog_prepare(cr_dlog *l, const char *sql, sqlite3_stmt **st);
+void cr_dlog_set_error(cr_dlog *l, const char *what);
+void cr_dlog_set_sqlite_error(cr_dlog *l);
+bool cr_dlog_exec(cr_dlog *l, const char *sql);
+bool cr_dlog_query_int(cr_dlog *l, const char *sql, int64_t *out);
+bool cr_dlog_prepare(cr_dlog *l, const char *sql, sqlite3_stmt **st);
 /* Now, UTC, to the millisecond: 2026-11-23T10:15:02.123Z. */
-void dlog_now(char out[64]);
+void cr_dlog_now(char out[64]);
 
 #endif

@@ -2,7 +2,7 @@
  * stored policies and data sets against their hashes, every row against
  * its hash and its link to the row before, the signed checkpoints, and an
  * anchor kept elsewhere.  Schemas 1 and 2 keep their own rule
- * (dlog_row_hash_v2); schema 3 is walked with the log's MAC. */
+ * (cr_dlog_row_hash_v2); schema 3 is walked with the log's MAC. */
 #include "runtime/audit/dlog_private.h"
 
 #include <stdarg.h>
@@ -102,7 +102,7 @@ static bool add_ref(cr_dlog *l, vrefs *r, const vref *ref)
         size_t cap = r->cap ? r->cap * 2 : 8;
         vref *p = realloc(r->p, cap * sizeof *p);
         if (!p) {
-            dlog_set_error(l, "out of memory");
+            cr_dlog_set_error(l, "out of memory");
             return false;
         }
         r->p = p;
@@ -133,7 +133,7 @@ static bool step_ok(cr_dlog *l, int rc)
 {
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return true;
-    dlog_set_sqlite_error(l);
+    cr_dlog_set_sqlite_error(l);
     return false;
 }
 
@@ -148,7 +148,7 @@ static bool verify_policies(cr_dlog *l, walk *w)
     const char *sql = l->schema >= 3 ? "SELECT sha256, source, name, id FROM policies ORDER BY id"
                                      : "SELECT sha256, source, name, 0 FROM policies ORDER BY rowid";
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     int rc;
@@ -181,7 +181,7 @@ static bool verify_programs(cr_dlog *l, walk *w)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db, "SELECT sha256, policy, id FROM programs ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     int rc;
@@ -211,7 +211,7 @@ static bool verify_data(cr_dlog *l, walk *w)
     const char *sql = l->schema >= 3 ? "SELECT sha256, NULL, tables, id, policy FROM data ORDER BY id"
                                      : "SELECT sha256, policy_sha256, tables, 0, 0 FROM data ORDER BY rowid";
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     int rc;
@@ -269,7 +269,7 @@ static bool verify_row_v2(sqlite3_stmt *st, int64_t expect_seq, const char *prev
             verdict(v, seq, app, "seq %lld (app_id %s): out of place: seq numbers start at 1", (long long)seq, app);
         return false;
     }
-    dlog_row_hash_v2(f, hash);
+    cr_dlog_row_hash_v2(f, hash);
     if (!field_is(stored, hash)) {
         verdict(v, seq, app, "seq %lld (app_id %s): altered: its contents do not match its row_hash", (long long)seq,
                 app);
@@ -322,7 +322,7 @@ static bool verify_chain_v2(cr_dlog *l, walk *w)
                                " fired, decided_by, created_at, prev_hash, row_hash, NULL"
                                " FROM main.decisions ORDER BY seq",
                                -1, &st, NULL) != SQLITE_OK) {
-            dlog_set_sqlite_error(l);
+            cr_dlog_set_sqlite_error(l);
             return false;
         }
     }
@@ -380,7 +380,7 @@ static bool load_checkpoints(cr_dlog *l, walk *w)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db, "SELECT seq, rows, head, signer, signature FROM checkpoints ORDER BY seq", -1, &st,
                            NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     int rc;
@@ -391,7 +391,7 @@ static bool load_checkpoints(cr_dlog *l, walk *w)
             cap = cap ? cap * 2 : 16;
             checkpoint *p = realloc(w->cps, cap * sizeof *p);
             if (!p) {
-                dlog_set_error(l, "out of memory");
+                cr_dlog_set_error(l, "out of memory");
                 ok = false;
                 break;
             }
@@ -430,7 +430,7 @@ static const char *bad_signature(const char *log_id, int64_t seq, int64_t rows, 
                                  const uint8_t *signer, const uint8_t *sig, const uint8_t *trust)
 {
     char text[256];
-    size_t n = dlog_head_text(log_id, seq, rows, head, text, sizeof text);
+    size_t n = cr_dlog_head_text(log_id, seq, rows, head, text, sizeof text);
     if (trust && memcmp(signer, trust, CR_ED25519_KEY_LEN) != 0)
         return "signed by another key than the trusted one";
     if (!cr_ed25519_verify(signer, text, n, sig))
@@ -526,7 +526,7 @@ static bool row_fields(sqlite3_stmt *st, const walk *w, dlog_row *r, char sup[24
         snprintf(sup, 24, "%lld", (long long)sqlite3_column_int64(st, C_SUPERSEDES));
         r->supersedes = dlog_text(sup);
     }
-    dlog_content(dlog_text(dat ? dat->sha : NULL), column_field(st, C_APPLICATION), column_field(st, C_RESULTS),
+    cr_dlog_content_hash(dlog_text(dat ? dat->sha : NULL), column_field(st, C_APPLICATION), column_field(st, C_RESULTS),
                  r->content);
     return true;
 }
@@ -580,13 +580,13 @@ static bool verify_row(cr_dlog *l, walk *w, sqlite3_stmt *st, int64_t expect, co
         return false;
     dlog_field stored_prev = column_field(st, C_PREV);
     if (stored_prev.len == CR_SHA256_LEN)
-        dlog_row_hash(&l->mac, stored_prev.p, &r, hash);
+        cr_dlog_row_hash(&l->mac, stored_prev.p, &r, hash);
     if (stored_prev.len != CR_SHA256_LEN || !blob_is(column_field(st, C_ROW_HASH), hash, CR_SHA256_LEN)) {
         verdict(v, seq, app, "seq %lld (app_id %s): altered: its contents do not match its row_hash%s", (long long)seq,
                 app, l->keyed ? " (a MAC only the log's key can make)" : "");
         return false;
     }
-    if (sqlite3_column_int64(st, C_INPUT_HASH) != dlog_int64(r.content)) {
+    if (sqlite3_column_int64(st, C_INPUT_HASH) != cr_dlog_int64(r.content)) {
         verdict(v, seq, app, "seq %lld (app_id %s): altered: its input_hash is not what its contents give",
                 (long long)seq, app);
         return false;
@@ -609,12 +609,12 @@ static bool verify_chain(cr_dlog *l, walk *w)
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(l->db, "SELECT app_id, policy, as_of, decided_by FROM decisions WHERE seq = ?1", -1,
                            &w->superseded, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         sqlite3_finalize(st);
         return false;
     }
     uint8_t prev[CR_SHA256_LEN], hash[CR_SHA256_LEN];
-    dlog_genesis(&l->mac, l->id, prev);
+    cr_dlog_genesis(&l->mac, l->id, prev);
     int64_t expect = 1;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -701,14 +701,14 @@ bool cr_dlog_verify(cr_dlog *l, const cr_dlog_check *c, cr_dlog_verdict *v)
     /* One read transaction, so a writer going on meanwhile is not seen
      * halfway; inside our own open write transaction, that one serves. */
     bool own = sqlite3_get_autocommit(l->db) != 0;
-    if (own && !dlog_exec(l, "BEGIN"))
+    if (own && !cr_dlog_exec(l, "BEGIN"))
         return false;
     walk w = {.v = v, .c = c};
     bool ok = true;
     if (l->schema >= 3) {
         snprintf(v->head.log_id, sizeof v->head.log_id, "%s", l->id);
         v->head.has_log_id = true;
-        dlog_genesis(&l->mac, l->id, v->head.head);
+        cr_dlog_genesis(&l->mac, l->id, v->head.head);
         cr_sha256_hex(v->head.head, v->head_hash);
         if (check_key(l, v) && check_anchor(l, &w))
             ok = verify_policies(l, &w) && (!v->intact || verify_programs(l, &w)) &&
@@ -753,7 +753,7 @@ int cr_dlog_row_intact(cr_dlog *l, int64_t seq)
                                " fired, decided_by, created_at, prev_hash, row_hash, NULL FROM main.decisions"
                                " WHERE seq = ?1",
                                -1, &st, NULL) != SQLITE_OK) {
-            dlog_set_sqlite_error(l);
+            cr_dlog_set_sqlite_error(l);
             return -1;
         }
         sqlite3_bind_int64(st, 1, seq);
@@ -764,7 +764,7 @@ int cr_dlog_row_intact(cr_dlog *l, int64_t seq)
                 f[i] = column_field(st, i);
             f[V2_PREV] = column_field(st, 11);
             f[V2_DATA] = column_field(st, 13);
-            dlog_row_hash_v2(f, hex);
+            cr_dlog_row_hash_v2(f, hex);
             intact = field_is(column_field(st, 12), hex);
         } else {
             intact = rc == SQLITE_DONE ? 0 : -1;
@@ -792,16 +792,16 @@ int cr_dlog_row_intact(cr_dlog *l, int64_t seq)
             dlog_field prev = column_field(st, C_PREV);
             intact = 0;
             if (row_fields(st, &w, &r, sup, "", &v) && prev.len == CR_SHA256_LEN) {
-                dlog_row_hash(&l->mac, prev.p, &r, hash);
+                cr_dlog_row_hash(&l->mac, prev.p, &r, hash);
                 intact = blob_is(column_field(st, C_ROW_HASH), hash, CR_SHA256_LEN);
             }
         } else if (rc == SQLITE_DONE) {
             intact = 0;
         } else {
-            dlog_set_sqlite_error(l);
+            cr_dlog_set_sqlite_error(l);
         }
     } else if (!st) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
     }
     sqlite3_finalize(st);
     free(w.policies.p);
