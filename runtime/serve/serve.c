@@ -62,7 +62,8 @@ static const char usage_serve[] =
     "\n"
     "  --port N            TCP port (default 8080; 0: any free port, printed on stderr)\n"
     "  --bind ADDR         IP address to listen on (default 127.0.0.1)\n"
-    "  --threads N         server threads (default: the number of CPUs)\n"
+    "  --threads N         server threads (default: the number of CPUs; 64 with\n"
+    "                      --log, where a request waits for its commit in its thread)\n"
     "  --as-of DATE        the date `today` means (YYYY-MM-DD; default: each\n"
     "                      request's current date, UTC)\n"
     "  --max-body BYTES    largest request body (default 10485760, 10 MiB)\n"
@@ -101,6 +102,7 @@ static const char usage_serve[] =
     "exit status: 0 stopped by a signal, 1 the server cannot start, 2 usage.\n";
 
 enum { POLL_MS = 200 };          /* how often the policy directory is looked at */
+enum { LOG_THREADS = 64 };       /* server threads with --log, unless --threads says */
 
 typedef struct serve_opts {
     const char *dir;
@@ -743,12 +745,16 @@ int cr_cmd_serve(int argc, char **argv)
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_serve, 0);
     serve_opts o = {
-        .bind = "127.0.0.1", .port = 8080, .threads = default_threads(),
+        .bind = "127.0.0.1", .port = 8080,
         .max_body = 10u << 20, .max_batch = 10000, .timeout = 30, .online = CR_ONLINE_OPTS_DEFAULT,
     };
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    /* with --log a request holds its thread until its decisions are
+     * committed: more threads, more requests sharing each commit */
+    if (!o.threads)
+        o.threads = o.online.log ? LOG_THREADS : default_threads();
     struct sockaddr_storage addr;
     bool v6;
     if (!parse_bind(o.bind, o.port, &addr, &v6)) {
