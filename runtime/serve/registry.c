@@ -382,7 +382,8 @@ static void publish(cr_registry *r, policy_file *f, cr_policy_version *v)
     else
         fprintf(stderr, "credo serve: %s: serving %s version %s (sha256 %.12s)\n", f->path, p->name,
                 version_text(p), p->sha256);
-    if (old && strcmp(old->prog->name, p->name) != 0)
+    /* the (name, effective date) it served is free: a file turned away for it may load */
+    if (old && (strcmp(old->prog->name, p->name) != 0 || effective_of(old->prog) != effective_of(p)))
         unblock(r, old->prog->name);
     cr_version_release(old);
 }

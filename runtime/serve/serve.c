@@ -485,8 +485,10 @@ static unsigned decide_body(server *sv, const request *rq, const cr_buf *body, c
         decide_one(&call, p, (size_t)(end - p), 1, out, counts);
     else
         decide_array(&call, p, end, out, counts);
-    cr_metrics_decisions(sv->metrics, call.v[0]->prog->name, counts);
-    return cr_online_end(&call, 200, out);
+    status = cr_online_end(&call, 200, out);
+    if (status == 200)           /* a 503 decided nothing the caller saw */
+        cr_metrics_decisions(sv->metrics, rq->policy, counts);
+    return status;
 }
 
 /* ---- requests ------------------------------------------------------------------ */

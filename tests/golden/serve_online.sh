@@ -81,6 +81,18 @@ grep -q '"name":"verp","version":"1.0".*"effective":"2026-01-01"' "$tmp/list" &&
     grep -q '"name":"verp","version":"2.r0".*"effective":"2026-06-01"' "$tmp/list" ||
     fail "/v1/policies does not list both versions: $(cat "$tmp/list")"
 
+# a date before every version, a bad date, two versions on one date
+one=$(sed 's/@ID@/DATES-1/' "$tmp/body.json")
+code=$(curl -s -o "$tmp/r" -w '%{http_code}' -d "$one" "$url/v1/decide/verp?as_of=2025-12-31")
+[ "$code" = 404 ] && grep -q 'no version of policy verp is in effect on 2025-12-31' "$tmp/r" ||
+    fail "before every version: $code $(cat "$tmp/r")"
+code=$(curl -s -o "$tmp/r" -w '%{http_code}' -d "$one" "$url/v1/decide/verp?as_of=2026-13-01")
+[ "$code" = 400 ] && grep -q 'as_of=2026-13-01 is not a date' "$tmp/r" || fail "a bad date: $code $(cat "$tmp/r")"
+cp "$dir/v1.credo" "$dir/v1b.credo"
+twice() { grep -q "v1b.credo: not loaded: policy verp effective 2026-01-01 is already served from .*v1.credo" "$tmp/err"; }
+wait_for twice || fail "a second version on the same date was not refused"
+rm "$dir/v1b.credo"
+
 # ---- load: 8 connections, 20 reloads ----------------------------------------------
 "$tmp/client" -p "$port" -c 4 -s "$tmp/stop" -u A "/v1/decide/verp?as_of=2026-03-01" "$tmp/body.json" \
     >"$tmp/a.out" 2>&1 &
@@ -137,10 +149,10 @@ sh_ok=$(q "SELECT count(*) FROM decisions d JOIN policies p ON p.id = d.policy
 # ---- a log that cannot be written: 503, never 200 -------------------------------------
 app=$(sed 's/@ID@/LOCKED-1/' "$tmp/body.json")
 # another process holds the write lock for 6 s, longer than the log's 5 s wait
-sqlite3 "$log" "BEGIN IMMEDIATE;" ".system sleep 6" "COMMIT;" >/dev/null 2>&1 &
+sqlite3 "$log" "BEGIN IMMEDIATE;" ".system touch $tmp/locked" ".system sleep 6" "COMMIT;" >/dev/null 2>&1 &
 lock=$!
 cpids=$lock
-sleep 0.3
+wait_for test -f "$tmp/locked" || fail "sqlite3 could not take the log's write lock"
 code=$(curl -s -o "$tmp/r503" -w '%{http_code}' -d "$app" "$url/v1/decide/verp?as_of=2026-03-01")
 [ "$code" = 503 ] && grep -q '"error":"the decision could not be logged: ' "$tmp/r503" ||
     fail "with the log locked: $code $(cat "$tmp/r503")"
