@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "runtime/audit/dlog_checkpointer.h"
+
 typedef struct waiter {
     struct waiter *next;
     const cr_program *const *progs;
@@ -26,6 +28,7 @@ typedef struct waiter {
 
 struct cr_serve_log {
     cr_dlog *log;
+    cr_dlog_checkpointer *ckpt;              /* the WAL copied beside the commits */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t queued, committed;
@@ -86,6 +89,7 @@ static bool write_batch(cr_serve_log *sl, waiter *batch, char *why, size_t whysz
     sl->added += added;
     sl->skipped += skipped;
     sl->commits++;
+    cr_dlog_checkpointer_kick(sl->ckpt);
     return true;
 }
 
@@ -195,8 +199,10 @@ cr_serve_log *cr_serve_log_open(const char *path, const char *key_file, const ch
     pthread_mutex_init(&sl->mu, NULL);
     pthread_cond_init(&sl->queued, NULL);
     pthread_cond_init(&sl->committed, NULL);
+    sl->ckpt = cr_dlog_checkpointer_start(sl->log);
     if (pthread_create(&sl->thread, NULL, log_main, sl) != 0) {
         fprintf(stderr, "credo serve: cannot start the decision log's thread\n");
+        cr_dlog_checkpointer_stop(sl->ckpt);
         cr_dlog_close(sl->log);
         pthread_cond_destroy(&sl->queued);
         pthread_cond_destroy(&sl->committed);
@@ -216,6 +222,7 @@ void cr_serve_log_close(cr_serve_log *sl)
     pthread_cond_signal(&sl->queued);
     pthread_mutex_unlock(&sl->mu);
     pthread_join(sl->thread, NULL);
+    cr_dlog_checkpointer_stop(sl->ckpt);
     if (!cr_dlog_sign_head(sl->log))
         fprintf(stderr, "credo serve: %s: the last checkpoint: %s\n", cr_dlog_path(sl->log), cr_dlog_errmsg(sl->log));
     fprintf(stderr, "credo serve: %s: %llu decisions logged in %llu commits, %llu already logged (skipped)",
