@@ -25,6 +25,8 @@ cr_program *cr_cli_load_policy_at(const char *path, int64_t as_of, bool warnings
 /* False (with the reason on stderr) when the header lacks a version,
  * effective date or owner; `why` says what needs them. */
 bool cr_cli_require_identity(const cr_program *p, const char *why);
+/* What of that the header lacks ("version \"...\"", ...), or NULL. */
+const char *cr_cli_missing_identity(const cr_program *p);
 /* Takes every `--trust KEY.pub` (or --trust=KEY.pub) out of argv, whatever
  * the command, and reads the keys: from then on cr_cli_load_policy loads
  * only .credoc files signed by one of them.  Returns the new argc, or -1

@@ -174,6 +174,18 @@ unsigned cr_online_begin(cr_online_call *c, const cr_online_opts *o, cr_serve_lo
         return error_json(out, 500, "out of memory");
     }
     c->s[CHAMPION]->today = as_of;
+    for (int arm = 0; c->log && arm < 3; arm++) {
+        const char *missing = c->v[arm] ? cr_cli_missing_identity(c->v[arm]->prog) : NULL;
+        if (missing) {
+            /* as credo run --log refuses it: a decision must name what made it */
+            unsigned status = error_json(out, 503,
+                                         "the decision could not be logged: policy %s (%s) has no %s in its header;"
+                                         " the decision log records the name, version, effective date and owner",
+                                         c->v[arm]->prog->name, c->v[arm]->prog->file, missing);
+            give_back(c);
+            return status;
+        }
+    }
     return 200;
 }
 

@@ -55,6 +55,7 @@ mk verp 1.0 2026-01-01 "$dir/v1.credo"
 mk verp 2.r0 2026-06-01 "$dir/v2.credo"
 mk verp_chal c1 2026-01-01 "$dir/chal.credo"
 mk verp_shadow s1 2026-01-01 "$dir/shadow.credo"
+cp tests/golden/exact_decimal.credo "$dir/"     # no version, date or owner: cannot be logged
 head -c 32 /dev/urandom >"$tmp/log.key"
 "$credo" keygen "$tmp/signer" >/dev/null 2>&1 || fail "credo keygen"
 sed 's/"app_id":"[^"]*"/"app_id":"@ID@"/' tests/reference/applicants.jsonl | head -1 >"$tmp/body.json"
@@ -80,6 +81,11 @@ curl -s "$url/v1/policies" >"$tmp/list" || fail "GET /v1/policies"
 grep -q '"name":"verp","version":"1.0".*"effective":"2026-01-01"' "$tmp/list" &&
     grep -q '"name":"verp","version":"2.r0".*"effective":"2026-06-01"' "$tmp/list" ||
     fail "/v1/policies does not list both versions: $(cat "$tmp/list")"
+
+# a policy without identity: 503, as credo run --log refuses it
+code=$(curl -s -o "$tmp/r" -w '%{http_code}' -d '{"app_id":"X"}' "$url/v1/decide/exact_decimal")
+[ "$code" = 503 ] && grep -q 'policy exact_decimal .* has no version .* in its header' "$tmp/r" ||
+    fail "a policy without identity: $code $(cat "$tmp/r")"
 
 # a date before every version, a bad date, two versions on one date
 one=$(sed 's/@ID@/DATES-1/' "$tmp/body.json")

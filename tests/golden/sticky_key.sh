@@ -4,7 +4,8 @@
 # challenger.  By app_id (the default) some customer's two applications
 # go to different policies; with --sticky-key customer_id none do, in
 # credo run and in credo serve alike, both arms are used, and serve's
-# arms are run's.  An application without the key goes to the champion.
+# arms are run's.  An application without the key goes to the champion;
+# serve's experiment options that do not fit are refused (exit 2).
 set -u
 credo=${CREDO:-build/credo}
 tmp=$(mktemp -d)
@@ -52,6 +53,19 @@ printf '%s\n' "$app" | "$credo" run --as-of 2026-12-01 --challenger "$tmp/p/chal
     fail "run: an application without the key must go to the champion"
 "$credo" run --sticky-key customer_id "$tmp/p/champ.credo" </dev/null >/dev/null 2>"$tmp/err" && fail "--sticky-key alone"
 grep -q "sticky-key goes with --challenger" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+
+# credo serve's options that do not fit are refused with exit 2
+usage() { # MESSAGE OPTIONS...
+    want=$1
+    shift
+    "$credo" serve "$@" "$tmp/p" >/dev/null 2>"$tmp/err" && fail "serve $* started"
+    [ $? = 2 ] && grep -q -- "$want" "$tmp/err" || fail "serve $*: $(cat "$tmp/err")"
+}
+usage "give CHAMPION:CHALLENGER" --challenger champ --share 10%
+usage "needs --share" --challenger champ:chal
+usage "sticky-key goes with --challenger" --sticky-key customer_id
+usage "shadow needs --log" --shadow champ:chal
+usage "policy champ has one already" --challenger champ:chal --challenger champ:x --share 1%
 
 # the same in credo serve
 "$credo" serve --port 0 --threads 2 --as-of 2026-12-01 --challenger champ:chal --share 50% \
