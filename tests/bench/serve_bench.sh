@@ -11,12 +11,13 @@
 #   connect  one application per request, a new connection each time (our client only)
 # then, with our client and an app_id of its own in every application
 # (-u), one application and SERVE_BATCH per request without a log and with
-# --log, and the share of the plain rate that --log keeps.
+# --log, and the share of the plain rate that --log keeps; then --log over
+# SERVE_LOG_CONNS (64) connections.
 # The client runs on the same machine and takes CPU from the server: on a
 # small machine the figures are the pair's, not the server's alone.  Like
 # the rest of make bench, it reports and never fails on a time.
 #
-# Knobs (environment): SERVE_SECONDS per row (5), SERVE_CONNS (16),
+# Knobs (environment): SERVE_SECONDS per row (5), SERVE_CONNS (16), SERVE_LOG_CONNS (64),
 # SERVE_THREADS server threads (default: the server's, one per CPU),
 # SERVE_BATCH (100).
 set -u
@@ -25,6 +26,7 @@ OUT=$BUILD/bench
 SECONDS_PER_ROW=${SERVE_SECONDS:-5}
 CONNS=${SERVE_CONNS:-16}
 BATCH=${SERVE_BATCH:-100}
+LOG_CONNS=${SERVE_LOG_CONNS:-64}
 CC=${CC:-cc}
 credo=$BUILD/credo
 
@@ -119,6 +121,10 @@ stop_server
 start_server --log "$tmp/log.db"
 with_client "--log: one application per request, unique app_ids" "$tmp/one_u.json" -c "$CONNS" -u L | tee "$tmp/logged"
 with_client "--log: $BATCH applications per request, unique app_ids" "$tmp/batch_u.json" -c "$CONNS" -u M
+# a request waits for the commit (an fsync) that holds it, so the rate
+# with the log is about the requests in flight per commit time: more
+# connections, more requests in each commit
+with_client "--log: one application per request, $LOG_CONNS connections" "$tmp/one_u.json" -c "$LOG_CONNS" -u N
 stop_server
 commits=$(sed -n 's/.*decisions logged in \([0-9]*\) commits.*/\1/p' "$tmp/err")
 logged=$(sed -n 's/.*: \([0-9]*\) decisions logged in.*/\1/p' "$tmp/err")
