@@ -266,6 +266,13 @@ uint32_t cr_dlog_pending(const cr_dlog *l);
  * checkpoint when a signer is set and checkpoint_every rows have been
  * added since the last one. */
 bool cr_dlog_commit(cr_dlog *l);
+/* Drops the rows added since the last commit (after a failed append or
+ * commit), so that the next append begins a new transaction. */
+void cr_dlog_rollback(cr_dlog *l);
+/* With a signer: commits what is open with a signed checkpoint of the
+ * head, when rows were added since the last one (a long-running writer
+ * such as credo serve, as it stops).  True without a signer. */
+bool cr_dlog_sign_head(cr_dlog *l);
 /* Checkpoints signed by this connection so far. */
 uint32_t cr_dlog_checkpoints(const cr_dlog *l);
 

@@ -324,6 +324,23 @@ static bool commit(cr_dlog *l, bool final)
 
 bool cr_dlog_commit(cr_dlog *l) { return commit(l, false); }
 
+void cr_dlog_rollback(cr_dlog *l)
+{
+    if (l->in_txn && !sqlite3_get_autocommit(l->db))
+        sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+    l->in_txn = false;
+    l->pending = 0;
+}
+
+bool cr_dlog_sign_head(cr_dlog *l)
+{
+    if (!l->signing)
+        return true;
+    if (!l->in_txn && !begin(l))
+        return false;
+    return commit(l, true);
+}
+
 /* ---- runs --------------------------------------------------------------------------- */
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)

@@ -5,11 +5,8 @@
  * MAX_CHUNKS are in flight: a caller faster than the log waits.
  *
  * A third thread, on a connection of its own, copies the WAL into the
- * database after each commit (an SQLite checkpoint, PASSIVE: it never
- * blocks the writer).  Left to SQLite, the commit that fills the WAL does
- * it, and the writer waits: the copy is about a seventh of logging's
- * time.  Where that connection cannot be opened, SQLite's own checkpoints
- * stay on. */
+ * database after each commit (dlog_checkpointer.h).  Where that
+ * connection cannot be opened, SQLite's own checkpoints stay on. */
 #include "runtime/audit/dlog_writer.h"
 
 #include <pthread.h>
@@ -18,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/audit/dlog_checkpointer.h"
 #include "runtime/io/decision_json.h"
 
 enum { CHUNK_ENTRIES = 256, MAX_CHUNKS = 32 };
@@ -52,12 +50,7 @@ struct cr_dlog_writer {
     char err[600];
     chunk *cur;                       /* being filled: the caller's */
     cr_dlog_writer_stats stats, batch;   /* the writer thread's */
-    /* the checkpointer */
-    sqlite3 *ckpt_db;
-    pthread_t ckpt_thread;
-    pthread_cond_t committed;         /* a commit to copy */
-    uint64_t commits;
-    bool ckpt_running;
+    cr_dlog_checkpointer *ckpt;       /* NULL: SQLite's own checkpoints */
 };
 
 /* ---- the writer's thread ---------------------------------------------------------- */
@@ -121,10 +114,7 @@ static bool write_chunk(cr_dlog_writer *w, chunk *c)
     w->stats.superseded += w->batch.superseded;
     w->stats.skipped += w->batch.skipped;
     memset(&w->batch, 0, sizeof w->batch);
-    pthread_mutex_lock(&w->mu);
-    w->commits++;
-    pthread_cond_signal(&w->committed);
-    pthread_mutex_unlock(&w->mu);
+    cr_dlog_checkpointer_kick(w->ckpt);
     const char *why = "cannot write";
     if (w->calls.committed && !w->calls.committed(w->calls.ctx, c->bytes.p + c->out, c->out_len, &why)) {
         fail_with(w, why);
@@ -160,50 +150,6 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&w->mu);
     }
     return NULL;
-}
-
-/* ---- the checkpointer's thread ----------------------------------------------------- */
-
-static void *checkpointer_main(void *arg)
-{
-    cr_dlog_writer *w = arg;
-    prctl(PR_SET_NAME, "credo-ckpt");
-    uint64_t done = 0;
-    for (;;) {
-        pthread_mutex_lock(&w->mu);
-        while (w->commits == done && !w->stopping)
-            pthread_cond_wait(&w->committed, &w->mu);
-        bool more = w->commits != done;
-        done = w->commits;
-        pthread_mutex_unlock(&w->mu);
-        if (!more)
-            break;
-        /* a failure here costs only time: the next commit's WAL grows */
-        sqlite3_wal_checkpoint_v2(w->ckpt_db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    }
-    return NULL;
-}
-
-/* The checkpointer's connection and thread; false (SQLite's own
- * checkpoints then stay on) when either cannot be had. */
-static bool start_checkpointer(cr_dlog_writer *w)
-{
-    if (sqlite3_open_v2(cr_dlog_path(w->log), &w->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-            SQLITE_OK ||
-        sqlite3_exec(w->ckpt_db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
-        sqlite3_close(w->ckpt_db);
-        w->ckpt_db = NULL;
-        return false;
-    }
-    sqlite3_busy_timeout(w->ckpt_db, 5000);
-    if (pthread_create(&w->ckpt_thread, NULL, checkpointer_main, w) != 0) {
-        sqlite3_close(w->ckpt_db);
-        w->ckpt_db = NULL;
-        return false;
-    }
-    w->ckpt_running = true;
-    sqlite3_wal_autocheckpoint(cr_dlog_db(w->log), 0);
-    return true;
 }
 
 /* ---- the caller's side ------------------------------------------------------------- */
@@ -335,19 +281,9 @@ cr_dlog_writer *cr_dlog_writer_start(cr_dlog *l, const cr_dlog_writer_calls *cal
     }
     pthread_cond_init(&w->ready, NULL);
     pthread_cond_init(&w->space, NULL);
-    pthread_cond_init(&w->committed, NULL);
-    start_checkpointer(w);
+    w->ckpt = cr_dlog_checkpointer_start(l);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-        if (w->ckpt_running) {
-            pthread_mutex_lock(&w->mu);
-            w->stopping = true;
-            pthread_cond_signal(&w->committed);
-            pthread_mutex_unlock(&w->mu);
-            pthread_join(w->ckpt_thread, NULL);
-            sqlite3_close(w->ckpt_db);
-            sqlite3_wal_autocheckpoint(cr_dlog_db(w->log), 1000);
-        }
-        pthread_cond_destroy(&w->committed);
+        cr_dlog_checkpointer_stop(w->ckpt);
         pthread_cond_destroy(&w->ready);
         pthread_cond_destroy(&w->space);
         pthread_mutex_destroy(&w->mu);
@@ -380,15 +316,9 @@ bool cr_dlog_writer_stop(cr_dlog_writer *w, cr_dlog_writer_stats *stats, char *e
     pthread_mutex_lock(&w->mu);
     w->stopping = true;
     pthread_cond_signal(&w->ready);
-    pthread_cond_signal(&w->committed);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
-    if (w->ckpt_running) {
-        pthread_join(w->ckpt_thread, NULL);
-        sqlite3_close(w->ckpt_db);
-        /* SQLite's checkpoints again, for whatever the log's owner writes next */
-        sqlite3_wal_autocheckpoint(cr_dlog_db(w->log), 1000);
-    }
+    cr_dlog_checkpointer_stop(w->ckpt);
     bool ok = !w->failed;
     if (!ok)
         snprintf(err, errsz, "%s", w->err);
@@ -396,7 +326,6 @@ bool cr_dlog_writer_stop(cr_dlog_writer *w, cr_dlog_writer_stats *stats, char *e
         *stats = w->stats;
     free_chunks(w->free);
     free_chunks(w->head);
-    pthread_cond_destroy(&w->committed);
     pthread_cond_destroy(&w->ready);
     pthread_cond_destroy(&w->space);
     pthread_mutex_destroy(&w->mu);

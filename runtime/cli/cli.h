@@ -25,6 +25,8 @@ cr_program *cr_cli_load_policy_at(const char *path, int64_t as_of, bool warnings
 /* False (with the reason on stderr) when the header lacks a version,
  * effective date or owner; `why` says what needs them. */
 bool cr_cli_require_identity(const cr_program *p, const char *why);
+/* What of that the header lacks ("version \"...\"", ...), or NULL. */
+const char *cr_cli_missing_identity(const cr_program *p);
 /* Takes every `--trust KEY.pub` (or --trust=KEY.pub) out of argv, whatever
  * the command, and reads the keys: from then on cr_cli_load_policy loads
  * only .credoc files signed by one of them.  Returns the new argc, or -1
@@ -45,6 +47,22 @@ bool cr_cli_parse_deadline(const char *cmd, const char *v, uint32_t *out);
 /* Adds "policy" and "version" to the line cr_decide (runtime/decide.h)
  * wrote at out[start..]: challenger runs (cli_run.c). */
 void cr_cli_tag_policy(cr_buf *out, size_t start, const cr_program *p);
+
+/* Challengers, in run and serve (cli_experiment.c).  A --share value
+ * ("10%", "2.5%", "10") in basis points, or -1 when it is not one. */
+int cr_cli_parse_share(const char *s);
+/* Is key in the challenger's share?  A hash of the key, so the same key
+ * goes the same way in every run, on every machine. */
+bool cr_cli_in_share(const char *key, size_t len, int share_bp);
+/* The value of the top-level field of a JSON object (a text's characters
+ * without its quotes; a number as written): the --sticky-key that keeps
+ * an applicant who applies again in the same arm.  False when the field
+ * is absent or null, or the object cannot be walked. */
+/* Adds what credo serve adds to an answer: "policy", "version",
+ * "sha256", "program_sha256", and "arm" when arm is given (champion,
+ * challenger, shadow); also for the replay of credo audit. */
+void cr_cli_tag_served(cr_buf *out, size_t start, const cr_program *p, const char *arm);
+bool cr_cli_sticky_value(const char *json, size_t len, const char *field, const char **v, size_t *vlen);
 
 /* Each command: argv[0] is the first argument after the command's name. */
 int cr_cmd_check(int argc, char **argv);

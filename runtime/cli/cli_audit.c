@@ -383,7 +383,8 @@ static size_t first_difference(const char *a, size_t an, const char *b, size_t b
 }
 
 /* Decides the stored application again.  The logged line may carry
- * --explain and the challenger's "policy"/"version": each way is tried.
+ * --explain, the challenger's "policy"/"version" and what credo serve
+ * adds to its answers: each way is tried.
  * Returns 0 identical, 1 different (printed), -1 could not replay. */
 static int replay(const stored_policy *sp, const char *application, size_t app_len, const char *as_of,
                   const char *results, size_t results_len)
@@ -409,12 +410,16 @@ static int replay(const stored_policy *sp, const char *application, size_t app_l
     uint64_t lineno = logged_line(results);
     bool same = false;
     for (int explain = 0; explain < 2 && !same; explain++)
-        for (int tag = 0; tag < 2 && !same; tag++) {
+        for (int tag = 0; tag < 6 && !same; tag++) {
+            /* none; run's challenger tag; credo serve's, without an arm and with each */
+            static const char *const arms[] = {NULL, "champion", "challenger", "shadow"};
             cr_decided d;
             out.len = 0;
             cr_decide(s, line, app_len, &out, &(cr_decide_opts){.line = lineno, .explain = explain}, &d);
-            if (tag)
+            if (tag == 1)
                 cr_cli_tag_policy(&out, 0, sp->prog);
+            else if (tag > 1)
+                cr_cli_tag_served(&out, 0, sp->prog, arms[tag - 2]);
             same = out.len == results_len + 1 && memcmp(out.p, results, results_len) == 0;
         }
     if (same) {

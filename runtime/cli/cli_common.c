@@ -140,12 +140,17 @@ int64_t cr_cli_today(void)
 
 /* ---- policy identity and versions ---- */
 
+const char *cr_cli_missing_identity(const cr_program *p)
+{
+    return !p->version || !p->version[0] ? "version \"...\""
+           : !p->has_effective          ? "effective DATE"
+           : !p->owner || !p->owner[0]  ? "owner \"...\""
+                                        : NULL;
+}
+
 bool cr_cli_require_identity(const cr_program *p, const char *why)
 {
-    const char *missing = !p->version || !p->version[0] ? "version \"...\""
-                          : !p->has_effective          ? "effective DATE"
-                          : !p->owner || !p->owner[0]  ? "owner \"...\""
-                                                       : NULL;
+    const char *missing = cr_cli_missing_identity(p);
     if (!missing)
         return true;
     fprintf(stderr, "credo: %s: the policy header needs %s (%s: every decision must name the policy's"

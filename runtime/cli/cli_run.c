@@ -84,6 +84,10 @@ static const char usage_run[] =
     "                      chosen by a hash of app_id; every line then also carries\n"
     "                      \"policy\" and \"version\" (the policy that decided)\n"
     "  --share P%          the challenger's share, 0% to 100% (e.g. 10% or 2.5%)\n"
+    "  --sticky-key FIELD  choose the challenger's share by a hash of this field\n"
+    "                      (e.g. customer_id) instead of app_id, so an applicant\n"
+    "                      who applies again stays with the same policy; an\n"
+    "                      application without it goes to the champion\n"
     "  --shadow FILE       the policy FILE also decides every application; its\n"
     "                      decisions go to the log only (needs --log), stdout is\n"
     "                      unchanged\n"
@@ -141,30 +145,12 @@ typedef struct run_opts {
     const char *second;          /* the challenger or shadow policy */
     bool shadow;
     int share_bp;                /* challenger share in basis points, -1 unset */
+    const char *sticky_key;      /* the field that chooses the arm; NULL: app_id */
     int jobs;                    /* worker threads */
     const char *db, *table, *query;      /* applications from SQLite */
     const char *out_db, *out_table;      /* decisions into SQLite */
     bool summary;
 } run_opts;
-
-/* "10%", "10", "2.5%", "0.25%": basis points, or -1. */
-static int parse_share(const char *s)
-{
-    long whole = 0, frac = 0;
-    int digits = 0, fdigits = 0;
-    for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
-        whole = whole * 10 + (*s - '0');
-    if (*s == '.')
-        for (s++; *s >= '0' && *s <= '9' && fdigits < 2; s++, fdigits++)
-            frac = frac * 10 + (*s - '0');
-    if (fdigits == 1)
-        frac *= 10;
-    if (*s == '%')
-        s++;
-    if (*s || digits == 0 || whole * 100 + frac > 10000)
-        return -1;
-    return (int)(whole * 100 + frac);
-}
 
 /* An option's value: the next argument. */
 static const char *option_value(int argc, char **argv, int *i)
@@ -222,8 +208,10 @@ static int parse_args(int argc, char **argv, run_opts *o)
             }
             o->second = v;
             o->shadow = a[2] == 's';
+        } else if (strcmp(a, "--sticky-key") == 0 && (v = option_value(argc, argv, &i))) {
+            o->sticky_key = v;
         } else if (strcmp(a, "--share") == 0 && (v = option_value(argc, argv, &i))) {
-            if ((o->share_bp = parse_share(v)) < 0) {
+            if ((o->share_bp = cr_cli_parse_share(v)) < 0) {
                 fprintf(stderr, "credo run: --share %s is not a share from 0%% to 100%%, e.g. 10%%\n", v);
                 return 2;
             }
@@ -288,6 +276,10 @@ static int parse_args(int argc, char **argv, run_opts *o)
     }
     if (o->share_bp >= 0 && (!o->second || o->shadow)) {
         fprintf(stderr, "credo run: --share goes with --challenger\n");
+        return 2;
+    }
+    if (o->sticky_key && (!o->second || o->shadow)) {
+        fprintf(stderr, "credo run: --sticky-key goes with --challenger\n");
         return 2;
     }
     if (o->shadow && !o->log) {
@@ -597,18 +589,6 @@ typedef struct runner {
     int out_err;                 /* errno of the first failed write to stdout */
 } runner;
 
-/* A stable share: the same app_id goes the same way in every run, on
- * every machine, whatever else is in the input. */
-static bool in_share(const char *app_id, size_t len, int share_bp)
-{
-    uint8_t d[CR_SHA256_LEN];
-    cr_sha256(app_id, len, d);
-    uint64_t h = 0;
-    for (int i = 0; i < 8; i++)
-        h = h << 8 | d[i];
-    return h % 10000 < (uint64_t)share_bp;
-}
-
 static void json_codes(cr_buf *b, const cr_session *s)
 {
     cr_buf_put(b, "[", 1);
@@ -657,8 +637,15 @@ static void decide_line(const runner *r, decider *w, const char *line, size_t le
         snprintf(what, sizeof what, "line: longer than %s", cr_size_text(o->max_line, size, sizeof size));
         cr_write_error(&w->buf, NULL, 0, lineno, what);
     } else {
+        /* --sticky-key: the arm is chosen before deciding, from the key */
+        const char *key;
+        size_t key_len;
+        if (o->sticky_key && cr_cli_sticky_value(line, len, o->sticky_key, &key, &key_len) &&
+            cr_cli_in_share(key, key_len, o->share_bp))
+            s = w->s2;
         ok = cr_decide(s, line, len, &w->buf, &how, &d);
-        if (r->second && !o->shadow && d.app_id && in_share(d.app_id, d.app_id_len, o->share_bp)) {
+        if (r->second && !o->shadow && !o->sticky_key && d.app_id &&
+            cr_cli_in_share(d.app_id, d.app_id_len, o->share_bp)) {
             s = w->s2;
             w->buf.len = rec->out;
             ok = cr_decide(s, line, len, &w->buf, &how, &d);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "runtime/audit/decision_log.h"
 #include "runtime/cli/cli.h"
 #include "runtime/core/date.h"
 
@@ -77,6 +78,11 @@ static cr_policy_version *version_new(cr_program *p, const cr_session_limits *li
     if (!v)
         return NULL;
     if (pthread_mutex_init(&v->pool_lock, NULL) != 0) {
+        free(v);
+        return NULL;
+    }
+    if (!cr_dlog_data_sha256(p, v->data_sha256)) {
+        pthread_mutex_destroy(&v->pool_lock);
         free(v);
         return NULL;
     }
@@ -137,20 +143,41 @@ void cr_version_give_back(cr_policy_version *v, cr_session *s)
 
 /* ---- lookups (request threads) ------------------------------------------------- */
 
-cr_policy_version *cr_registry_acquire(cr_registry *r, const char *name)
+/* When a version takes effect: one without an effective date, from the start. */
+static int64_t effective_of(const cr_program *p)
 {
-    cr_policy_version *found = NULL;
+    return p->has_effective ? p->effective : INT64_MIN;
+}
+
+cr_policy_version *cr_registry_acquire_at(cr_registry *r, const char *name, int64_t as_of, bool *known)
+{
+    cr_policy_version *found = NULL, *only = NULL;
+    size_t versions = 0;
     pthread_mutex_lock(&r->lock);
     /* a linear scan: a directory holds tens of policies, not thousands */
-    for (size_t i = 0; i < r->nfiles && !found; i++) {
+    for (size_t i = 0; i < r->nfiles; i++) {
         cr_policy_version *v = r->files[i]->current;
-        if (v && strcmp(v->prog->name, name) == 0) {
-            atomic_fetch_add(&v->refs, 1);
+        if (!v || strcmp(v->prog->name, name) != 0)
+            continue;
+        versions++;
+        only = v;
+        int64_t eff = effective_of(v->prog);
+        if (eff <= as_of && (!found || eff > effective_of(found->prog)))
             found = v;
-        }
     }
+    if (versions == 1)
+        found = only;
+    if (found)
+        atomic_fetch_add(&found->refs, 1);
     pthread_mutex_unlock(&r->lock);
+    if (known)
+        *known = versions > 0;
     return found;
+}
+
+cr_policy_version *cr_registry_acquire(cr_registry *r, const char *name)
+{
+    return cr_registry_acquire_at(r, name, INT64_MAX, NULL);
 }
 
 static void json_string_or_null(cr_buf *out, const char *s)
@@ -306,12 +333,16 @@ static const char *version_text(const cr_program *p)
     return p->version ? p->version : "(no version)";
 }
 
-/* The file serving policy `name`, other than self; NULL when none. */
-static policy_file *serving(cr_registry *r, const char *name, const policy_file *self)
+/* The file serving the version of p's policy that takes effect on p's
+ * date, other than self; NULL when none.  Versions with different
+ * effective dates are served side by side, each request decided by the
+ * one in effect on its date; two on the same date would be ambiguous. */
+static policy_file *serving(cr_registry *r, const cr_program *p, const policy_file *self)
 {
     for (size_t i = 0; i < r->nfiles; i++) {
         policy_file *f = r->files[i];
-        if (f != self && f->current && strcmp(f->current->prog->name, name) == 0)
+        if (f != self && f->current && strcmp(f->current->prog->name, p->name) == 0 &&
+            effective_of(f->current->prog) == effective_of(p))
             return f;
     }
     return NULL;
@@ -351,7 +382,8 @@ static void publish(cr_registry *r, policy_file *f, cr_policy_version *v)
     else
         fprintf(stderr, "credo serve: %s: serving %s version %s (sha256 %.12s)\n", f->path, p->name,
                 version_text(p), p->sha256);
-    if (old && strcmp(old->prog->name, p->name) != 0)
+    /* the (name, effective date) it served is free: a file turned away for it may load */
+    if (old && (strcmp(old->prog->name, p->name) != 0 || effective_of(old->prog) != effective_of(p)))
         unblock(r, old->prog->name);
     cr_version_release(old);
 }
@@ -393,10 +425,13 @@ static void load(cr_registry *r, policy_file *f)
         cr_program_free(p);      /* touched, not changed */
         return;
     }
-    const policy_file *other = serving(r, p->name, f);
+    const policy_file *other = serving(r, p, f);
     if (other) {
-        char why[600];
-        snprintf(why, sizeof why, "not loaded: policy %s is already served from %s", p->name, other->path);
+        char why[600], eff[16] = "no date";
+        if (p->has_effective)
+            cr_date_format(p->effective, eff);
+        snprintf(why, sizeof why, "not loaded: policy %s effective %s is already served from %s", p->name, eff,
+                 other->path);
         load_failed(r, f, why);
         clear_blocked(f);
         f->blocked = strdup(p->name);   /* out of memory: it waits for its file to change */

@@ -30,6 +30,7 @@
 
 typedef struct cr_policy_version {
     cr_program *prog;            /* immutable */
+    char data_sha256[65];        /* its reference data's identity in the decision log; "" none */
     char loaded_at[24];          /* when it was published, "YYYY-MM-DDTHH:MM:SSZ" */
     atomic_uint refs;            /* the registry's while current, plus one per request */
     cr_session_limits limits;
@@ -51,8 +52,17 @@ bool cr_registry_watch(cr_registry *r, unsigned interval_ms);
 void cr_registry_free(cr_registry *r);
 
 /* The current version of the policy called name, with a reference the
- * caller gives back with cr_version_release; NULL when none is served. */
+ * caller gives back with cr_version_release; NULL when none is served.
+ * Of several versions (files declaring the same policy with different
+ * effective dates), the one taking effect last. */
 cr_policy_version *cr_registry_acquire(cr_registry *r, const char *name);
+/* The version of the policy called name in effect on as_of (a day
+ * number): of its versions, the one with the latest effective date not
+ * after as_of, as `credo run DIR` chooses; a policy served from one file
+ * only is in effect on every date, as `credo run FILE` decides.  NULL
+ * when none is served (*known false) or none is in effect then (*known
+ * true). */
+cr_policy_version *cr_registry_acquire_at(cr_registry *r, const char *name, int64_t as_of, bool *known);
 void cr_version_release(cr_policy_version *v);
 /* An idle session of v for the caller alone (NULL: out of memory), and
  * giving it back when the application is decided. */
@@ -60,7 +70,7 @@ cr_session *cr_version_session(cr_policy_version *v);
 void cr_version_give_back(cr_policy_version *v, cr_session *s);
 
 /* {"policies":[{"name","version","sha256","effective","file","loaded_at"},...]}
- * and a newline. */
+ * and a newline: every version served, each with its effective date. */
 void cr_registry_list_json(cr_registry *r, cr_buf *out);
 /* How many policies are served, and how many loads succeeded and failed
  * since start (the first loads included). */

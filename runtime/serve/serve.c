@@ -33,6 +33,7 @@
 #include "runtime/cli/cli.h"
 #include "runtime/decide.h"
 #include "runtime/serve/metrics.h"
+#include "runtime/serve/online.h"
 #include "runtime/serve/registry.h"
 #include "runtime/core/date.h"
 
@@ -61,7 +62,8 @@ static const char usage_serve[] =
     "\n"
     "  --port N            TCP port (default 8080; 0: any free port, printed on stderr)\n"
     "  --bind ADDR         IP address to listen on (default 127.0.0.1)\n"
-    "  --threads N         server threads (default: the number of CPUs)\n"
+    "  --threads N         server threads (default: the number of CPUs; 64 with\n"
+    "                      --log, where a request waits for its commit in its thread)\n"
     "  --as-of DATE        the date `today` means (YYYY-MM-DD; default: each\n"
     "                      request's current date, UTC)\n"
     "  --max-body BYTES    largest request body (default 10485760, 10 MiB)\n"
@@ -72,12 +74,45 @@ static const char usage_serve[] =
     "                      none, at most 60000); past it, that application's answer\n"
     "                      is an ERROR \"deadline of N ms exceeded\"\n"
     "\n"
+    "Versions: DIR may hold several versions of a policy (files declaring the\n"
+    "same name with different effective dates); each request is decided by the\n"
+    "version in effect on its date, POST /v1/decide/NAME?as_of=YYYY-MM-DD (else\n"
+    "--as-of, else today): the latest effective date not after it.  A policy\n"
+    "served from one file decides on every date.  404 when no version is in\n"
+    "effect on the date; 400 when as_of is not a date.\n"
+    "\n"
+    "  --log FILE          record every decision answered in FILE, the decision log\n"
+    "                      of credo run --log (check it with credo audit FILE\n"
+    "                      verify); a decision is committed (fsync) before its\n"
+    "                      answer is sent, concurrent requests sharing one commit.\n"
+    "                      503 with a JSON error when it cannot be logged (also\n"
+    "                      for a policy without version, effective date or owner)\n"
+    "  --log-key KEYFILE   the log is keyed (HMAC-SHA256), as credo run --log-key\n"
+    "  --log-sign KEY.pem  sign a checkpoint every 10000 decisions and when stopping\n"
+    "  --challenger NAME:CHALLENGER  the policy CHALLENGER (served from DIR)\n"
+    "                      decides a stable share of the requests to NAME, chosen by\n"
+    "                      a hash of app_id; the answer carries \"arm\":\"champion\"\n"
+    "                      or \"challenger\" and the policy and version that decided\n"
+    "  --share P%          the challengers' share, 0% to 100% (e.g. 10%)\n"
+    "  --sticky-key FIELD  choose the share by this field (e.g. customer_id) instead\n"
+    "                      of app_id: an applicant who applies again stays in the\n"
+    "                      same arm; an application without it goes to the champion\n"
+    "  --shadow NAME:SHADOW  the policy SHADOW also decides every application to\n"
+    "                      NAME; its decisions go to the log only (needs --log)\n"
+    "\n"
+    "Example: every answer logged, a 10% challenger keeping each customer in one\n"
+    "arm, and a shadow, then one application as of a date:\n"
+    "  credo serve --log decisions.db --challenger sme:sme_next --share 10% \\\n"
+    "      --sticky-key customer_id --shadow sme:sme_shadow policies/\n"
+    "  curl -d @application.json 'http://127.0.0.1:8080/v1/decide/sme?as_of=2026-12-01'\n"
+    "\n"
     "SIGINT or SIGTERM stops the server: it stops accepting connections,\n"
     "finishes the requests in flight and exits 0.\n"
     "\n"
     "exit status: 0 stopped by a signal, 1 the server cannot start, 2 usage.\n";
 
 enum { POLL_MS = 200 };          /* how often the policy directory is looked at */
+enum { LOG_THREADS = 64 };       /* server threads with --log, unless --threads says */
 
 typedef struct serve_opts {
     const char *dir;
@@ -90,12 +125,14 @@ typedef struct serve_opts {
     unsigned long long max_batch;
     unsigned long timeout;
     uint32_t deadline_ms;        /* 0: none */
+    cr_online_opts online;       /* --log, --challenger, --shadow (online.h) */
 } serve_opts;
 
 typedef struct server {
     const serve_opts *o;
     cr_registry *reg;
     cr_serve_metrics *metrics;
+    cr_serve_log *log;           /* --log; NULL: none */
     struct MHD_Daemon *daemon;
     atomic_uint inflight;        /* requests begun and not yet completed */
     atomic_bool stopping;        /* answers then close their connection */
@@ -113,6 +150,8 @@ typedef struct request {
     bool too_large;              /* the body went past --max-body: 413 once it ends */
     size_t dropped;              /* bytes of it read and thrown away since */
     char *policy;                /* NAME */
+    bool has_as_of;              /* ?as_of=YYYY-MM-DD */
+    int64_t as_of;
     cr_buf body;
 } request;
 
@@ -173,7 +212,12 @@ static int parse_args(int argc, char **argv, serve_opts *o)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (is_numeric_option(a) || strcmp(a, "--bind") == 0 || strcmp(a, "--as-of") == 0) {
+        int online = cr_online_option(a, v, &o->online);
+        if (online) {
+            if (online < 0)
+                return 2;
+            i++;
+        } else if (is_numeric_option(a) || strcmp(a, "--bind") == 0 || strcmp(a, "--as-of") == 0) {
             if (!v) {
                 fprintf(stderr, "credo serve: %s needs a value\n", a);
                 return 2;
@@ -200,7 +244,9 @@ static int parse_args(int argc, char **argv, serve_opts *o)
             return cr_cli_usage(usage_serve, 2);
         }
     }
-    return o->dir ? -1 : cr_cli_usage(usage_serve, 2);
+    if (!o->dir)
+        return cr_cli_usage(usage_serve, 2);
+    return cr_online_check(&o->online) ? -1 : 2;
 }
 
 /* --bind and --port as a socket address (IPv4 or IPv6, "[::1]" too). */
@@ -400,34 +446,16 @@ static bool count_elems(const char *p, const char *end, size_t *count)
     return rc == 0;
 }
 
-/* Adds "policy" and "version" (as run --challenger does) and "sha256":
- * the version that decided. */
-static void tag_version(cr_buf *out, size_t start, const cr_program *p)
-{
-    cr_cli_tag_policy(out, start, p);
-    if (out->len < start + 2)
-        return;
-    out->len -= 2;                            /* reopen the object: drop "}\n" */
-    cr_buf_puts(out, ",\"sha256\":\"");
-    cr_buf_puts(out, p->sha256);
-    cr_buf_puts(out, "\",\"program_sha256\":\"");
-    cr_buf_puts(out, p->program_sha256);
-    cr_buf_puts(out, "\"}\n");
-}
-
-static void decide_one(cr_session *s, const char *app, size_t len, uint64_t n, cr_buf *out,
+static void decide_one(cr_online_call *call, const char *app, size_t len, uint64_t n, cr_buf *out,
                        uint64_t counts[CR_METRIC_OUTCOMES])
 {
-    size_t start = out->len;
-    cr_decided d;
-    bool ok = cr_decide(s, app, len, out, &(cr_decide_opts){.line = n}, &d);
-    tag_version(out, start, s->prog);
-    counts[ok ? (int)s->outcome : CR_METRIC_ERROR]++;
+    int outcome = cr_online_decide(call, app, len, n, out);
+    counts[outcome < 0 ? CR_METRIC_ERROR : outcome]++;
 }
 
 /* "[\n" decisions joined by ",\n" "\n]\n": one decision a line, like run,
  * and "line" in an ERROR object is the application's place in the array. */
-static void decide_array(cr_session *s, const char *p, const char *end, cr_buf *out,
+static void decide_array(cr_online_call *s, const char *p, const char *end, cr_buf *out,
                          uint64_t counts[CR_METRIC_OUTCOMES])
 {
     elem_iter it = {p + 1, end, true};
@@ -446,7 +474,7 @@ static void decide_array(cr_session *s, const char *p, const char *end, cr_buf *
 }
 
 /* The body of POST /v1/decide/NAME: the response in out, the status returned. */
-static unsigned decide_body(server *sv, const char *name, const cr_buf *body, cr_buf *out)
+static unsigned decide_body(server *sv, const request *rq, const cr_buf *body, cr_buf *out)
 {
     const char *p = body->p ? body->p : "", *end = p + body->len;
     p = skip_ws(p, end);
@@ -461,24 +489,20 @@ static unsigned decide_body(server *sv, const char *name, const cr_buf *body, cr
         return error_json(out, 400, "the body is not a well-formed JSON array");
     if (n > sv->o->max_batch)
         return error_json(out, 413, "%zu applications in one request; at most %llu", n, sv->o->max_batch);
-    cr_policy_version *v = cr_registry_acquire(sv->reg, name);
-    if (!v)
-        return error_json(out, 404, "no policy named %s", name);
-    cr_session *s = cr_version_session(v);
-    if (!s) {
-        cr_version_release(v);
-        return error_json(out, 500, "out of memory");
-    }
-    s->today = sv->o->fixed_today ? sv->o->today : cr_cli_today();
+    int64_t today = rq->has_as_of ? rq->as_of : sv->o->fixed_today ? sv->o->today : cr_cli_today();
+    cr_online_call call;
+    unsigned status = cr_online_begin(&call, &sv->o->online, sv->log, sv->reg, rq->policy, today, out);
+    if (status != 200)
+        return status;
     uint64_t counts[CR_METRIC_OUTCOMES] = {0};
     if (*p == '{')
-        decide_one(s, p, (size_t)(end - p), 1, out, counts);
+        decide_one(&call, p, (size_t)(end - p), 1, out, counts);
     else
-        decide_array(s, p, end, out, counts);
-    cr_version_give_back(v, s);
-    cr_metrics_decisions(sv->metrics, v->prog->name, counts);
-    cr_version_release(v);
-    return 200;
+        decide_array(&call, p, end, out, counts);
+    status = cr_online_end(&call, 200, out);
+    if (status == 200)           /* a 503 decided nothing the caller saw */
+        cr_metrics_decisions(sv->metrics, rq->policy, counts);
+    return status;
 }
 
 /* ---- requests ------------------------------------------------------------------ */
@@ -504,6 +528,13 @@ static enum MHD_Result begin_decide(server *sv, struct MHD_Connection *c, reques
         return respond_error(sv, c, rq, 404, NULL, what);
     }
     cr_version_release(v);
+    const char *as_of = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
+    if (as_of && !cr_date_parse(as_of, strlen(as_of), &rq->as_of)) {
+        char what[120];
+        snprintf(what, sizeof what, "as_of=%.40s is not a date YYYY-MM-DD", as_of);
+        return respond_error(sv, c, rq, 400, NULL, what);
+    }
+    rq->has_as_of = as_of != NULL;
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     unsigned long long len;
     if (cl && parse_count(cl, 0, ULLONG_MAX, &len) && len > sv->o->max_body)
@@ -609,7 +640,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (rq->body.failed)
         return respond_error(sv, c, rq, 500, NULL, "out of memory");
     cr_buf out = {0};
-    unsigned status = decide_body(sv, rq->policy, &rq->body, &out);
+    unsigned status = decide_body(sv, rq, &rq->body, &out);
     return respond(sv, c, rq, status, "application/json", &out, NULL);
 }
 
@@ -714,6 +745,9 @@ static int serve(server *sv, const struct sockaddr_storage *addr, bool v6)
         fprintf(stderr, "credo serve: out of memory\n");
         return 1;
     }
+    if (sv->o->online.log && !(sv->log = cr_serve_log_open(sv->o->online.log, sv->o->online.log_key,
+                                                             sv->o->online.log_sign)))
+        return 1;
     if (!cr_registry_watch(sv->reg, POLL_MS) || !start_daemon(sv, addr, v6))
         return 1;
     int sig = 0;
@@ -728,12 +762,16 @@ int cr_cmd_serve(int argc, char **argv)
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_serve, 0);
     serve_opts o = {
-        .bind = "127.0.0.1", .port = 8080, .threads = default_threads(),
-        .max_body = 10u << 20, .max_batch = 10000, .timeout = 30,
+        .bind = "127.0.0.1", .port = 8080,
+        .max_body = 10u << 20, .max_batch = 10000, .timeout = 30, .online = CR_ONLINE_OPTS_DEFAULT,
     };
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    /* with --log a request holds its thread until its decisions are
+     * committed: more threads, more requests sharing each commit */
+    if (!o.threads)
+        o.threads = o.online.log ? LOG_THREADS : default_threads();
     struct sockaddr_storage addr;
     bool v6;
     if (!parse_bind(o.bind, o.port, &addr, &v6)) {
@@ -750,6 +788,7 @@ int cr_cmd_serve(int argc, char **argv)
         MHD_stop_daemon(sv.daemon);
     if (sv.quiesced != MHD_INVALID_SOCKET)
         close(sv.quiesced);
+    cr_serve_log_close(sv.log);
     cr_registry_free(sv.reg);
     cr_metrics_free(sv.metrics);
     if (rc == 0)

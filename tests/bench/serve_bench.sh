@@ -9,11 +9,15 @@
 #   one      one application per request, SERVE_CONNS keep-alive connections
 #   batch    an array of SERVE_BATCH applications per request (apps/s = req/s x batch)
 #   connect  one application per request, a new connection each time (our client only)
+# then, with our client and an app_id of its own in every application
+# (-u), one application and SERVE_BATCH per request without a log and with
+# --log, and the share of the plain rate that --log keeps; then --log over
+# SERVE_LOG_CONNS (64) connections.
 # The client runs on the same machine and takes CPU from the server: on a
 # small machine the figures are the pair's, not the server's alone.  Like
 # the rest of make bench, it reports and never fails on a time.
 #
-# Knobs (environment): SERVE_SECONDS per row (5), SERVE_CONNS (16),
+# Knobs (environment): SERVE_SECONDS per row (5), SERVE_CONNS (16), SERVE_LOG_CONNS (64),
 # SERVE_THREADS server threads (default: the server's, one per CPU),
 # SERVE_BATCH (100).
 set -u
@@ -22,6 +26,7 @@ OUT=$BUILD/bench
 SECONDS_PER_ROW=${SERVE_SECONDS:-5}
 CONNS=${SERVE_CONNS:-16}
 BATCH=${SERVE_BATCH:-100}
+LOG_CONNS=${SERVE_LOG_CONNS:-64}
 CC=${CC:-cc}
 credo=$BUILD/credo
 
@@ -40,25 +45,38 @@ trap cleanup EXIT
 mkdir "$tmp/policies" && cp policies/sme_tax_loan.credo "$tmp/policies/" || exit 1
 head -1 tests/reference/applicants.jsonl >"$tmp/one.json"
 { printf '['; head -"$BATCH" tests/reference/applicants.jsonl | paste -s -d, -; printf ']'; } >"$tmp/batch.json"
+# the same with an app_id of its own in every request (serve_client -u): a
+# decision log records each, where it would skip a decision logged before
+sed 's/"app_id":"[^"]*"/"app_id":"@ID@"/' "$tmp/one.json" >"$tmp/one_u.json"
+sed 's/"app_id":"[^"]*"/"app_id":"@ID@"/g' "$tmp/batch.json" >"$tmp/batch_u.json"
 
 threads=
 [ -n "${SERVE_THREADS:-}" ] && threads="--threads $SERVE_THREADS"
-# shellcheck disable=SC2086
-"$credo" serve --port 0 --as-of 2026-12-01 $threads "$tmp/policies" 2>"$tmp/err" &
-pid=$!
-port=
-n=0
-while [ -z "$port" ]; do
-    port=$(sed -n 's|^credo serve: listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/err")
-    [ -n "$port" ] && break
-    n=$((n + 1))
-    if [ $n -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
-        echo "serve_bench: credo serve did not start:" >&2
-        cat "$tmp/err" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
+# start_server [OPTIONS]: credo serve on a free port, $pid and $port set
+start_server() {
+    # shellcheck disable=SC2086
+    "$credo" serve --port 0 --as-of 2026-12-01 $threads "$@" "$tmp/policies" 2>"$tmp/err" &
+    pid=$!
+    port=
+    n=0
+    while [ -z "$port" ]; do
+        port=$(sed -n 's|^credo serve: listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/err")
+        [ -n "$port" ] && break
+        n=$((n + 1))
+        if [ $n -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+            echo "serve_bench: credo serve did not start:" >&2
+            cat "$tmp/err" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+}
+stop_server() {
+    kill "$pid"
+    wait "$pid"
+    pid=
+}
+start_server
 url=http://127.0.0.1:$port/v1/decide/sme_tax_loan
 
 # wrk ROW BODY: wrk's own summary, with latency percentiles
@@ -94,6 +112,26 @@ else
 fi
 with_client "one application, a new connection per request" "$tmp/one.json" -c 4 -C
 echo "(applications per second in the batch row: its req/s times $BATCH)"
-kill "$pid"
-wait "$pid"
-pid=
+
+# With and without --log, every application a new one (-u), the same client.
+rate() { sed -n 's/^requests [0-9]* failures [0-9]* seconds [0-9.]* req\/s \([0-9]*\)/\1/p' "$1"; }
+with_client "no log: one application per request, unique app_ids" "$tmp/one_u.json" -c "$CONNS" -u P | tee "$tmp/plain"
+with_client "no log: $BATCH applications per request, unique app_ids" "$tmp/batch_u.json" -c "$CONNS" -u Q
+stop_server
+start_server --log "$tmp/log.db"
+with_client "--log: one application per request, unique app_ids" "$tmp/one_u.json" -c "$CONNS" -u L | tee "$tmp/logged"
+with_client "--log: $BATCH applications per request, unique app_ids" "$tmp/batch_u.json" -c "$CONNS" -u M
+# a request waits for the commit (an fsync) that holds it, so the rate
+# with the log is about the requests in flight per commit time: more
+# connections, more requests in each commit
+with_client "--log: one application per request, $LOG_CONNS connections" "$tmp/one_u.json" -c "$LOG_CONNS" -u N
+stop_server
+commits=$(sed -n 's/.*decisions logged in \([0-9]*\) commits.*/\1/p' "$tmp/err")
+logged=$(sed -n 's/.*: \([0-9]*\) decisions logged in.*/\1/p' "$tmp/err")
+plain=$(rate "$tmp/plain"); with_log=$(rate "$tmp/logged")
+if [ -n "$plain" ] && [ -n "$with_log" ] && [ "$plain" -gt 0 ]; then
+    echo "--log, one application per request: $with_log req/s, $((with_log * 100 / plain))% of $plain without it" \
+        "($logged decisions in $commits commits)"
+fi
+"$credo" audit "$tmp/log.db" verify >/dev/null 2>&1 && echo "the log written under load verifies" ||
+    echo "serve_bench: credo audit verify FAILED on the log written under load"

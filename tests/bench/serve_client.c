@@ -16,8 +16,14 @@
  * -e EXPECTED: every response must be 200 with the body EXPECTED's first
  * line (a decision as `credo run` writes it) followed by the "policy",
  * "version", "sha256" and "program_sha256" credo serve adds; the versions seen are counted
- * and printed as "version V N".  Exit status 0 when every request
- * succeeded (and there was at least one), 1 otherwise, 2 usage. */
+ * and printed as "version V N".
+ *
+ * -u TAG: every "@ID@" in the body is replaced, in every request, by an
+ * id of its own (TAG-CONN-N-K), so that no two applications sent are the
+ * same (a decision log records each); each 200 response's first
+ * "version" and "arm" are counted and printed ("version V N", "arm A N").
+ * Exit status 0 when every request succeeded (and there was at least
+ * one), 1 otherwise, 2 usage. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -48,6 +54,9 @@ typedef struct options {
     const char *path;
     char *request;               /* the whole request, headers and body */
     size_t request_len;
+    const char *unique;          /* -u TAG */
+    char *body;                  /* with -u: the body, "@ID@" still in it */
+    size_t body_len;
     char *expect;                /* the decision without its closing "}" */
     size_t expect_len;
 } options;
@@ -69,6 +78,10 @@ typedef struct worker {
     int nversions;
     char *buf;                   /* the response being read */
     size_t buf_cap;
+    int id;                      /* its place among the connections */
+    uint64_t sent;               /* requests made, for -u */
+    char *req;                   /* -u: the request being sent */
+    size_t req_cap;
 } worker;
 
 static atomic_bool stop_flag;
@@ -212,6 +225,20 @@ static bool check_response(worker *w, const response *r)
         report(what, r->body, r->len);
         return false;
     }
+    if (o->unique) {
+        static const char *const keys[] = {"\"version\":\"", "\"arm\":\""};
+        for (int k = 0; k < 2; k++) {
+            const char *v = strstr(r->body, keys[k]), *ve;
+            if (!v || v >= r->body + r->len)
+                continue;
+            v += strlen(keys[k]);
+            if (!(ve = strchr(v, '"')))
+                continue;
+            char name[64];
+            int n = snprintf(name, sizeof name, "%s %.*s", k ? "arm" : "version", (int)(ve - v < 40 ? ve - v : 40), v);
+            count_version(w, name, (size_t)n);
+        }
+    }
     if (!o->expect)
         return true;
     static const char policy[] = ",\"policy\":\"";
@@ -248,6 +275,44 @@ static void record(worker *w, uint64_t ns)
     w->lat_ns[w->nlat++] = ns;
 }
 
+/* -u: the request with every "@ID@" of the body made unique.  False
+ * when out of memory. */
+static bool unique_request(worker *w, const char **req, size_t *len)
+{
+    const options *o = w->o;
+    const char *b = o->body, *end = o->body + o->body_len;
+    size_t need = o->body_len + 512, n = 0, k = 0;
+    for (const char *m = b; (m = strstr(m, "@ID@")) && m < end; m += 4)
+        need += 64;
+    if (need > w->req_cap) {
+        char *p = realloc(w->req, need);
+        if (!p)
+            return false;
+        w->req = p;
+        w->req_cap = need;
+    }
+    char *body = w->req + 512;   /* the body first, then the head before it */
+    w->sent++;
+    for (const char *m; (m = strstr(b, "@ID@")) && m < end; b = m + 4) {
+        memcpy(body + n, b, (size_t)(m - b));
+        n += (size_t)(m - b);
+        n += (size_t)sprintf(body + n, "%s-%d-%llu-%zu", o->unique, w->id, (unsigned long long)w->sent, k++);
+    }
+    memcpy(body + n, b, (size_t)(end - b));
+    n += (size_t)(end - b);
+    char head[512];
+    int h = snprintf(head, sizeof head,
+                     "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n%s\r\n",
+                     o->path, o->addr, n, o->close_each ? "Connection: close\r\n" : "");
+    if (h < 0 || h >= 512)
+        return false;
+    memcpy(body - h, head, (size_t)h);
+    *req = body - h;
+    *len = (size_t)h + n;
+    return true;
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -261,9 +326,15 @@ static void *worker_main(void *arg)
             usleep(10000);
             continue;
         }
+        const char *req = o->request;
+        size_t req_len = o->request_len;
+        if (o->unique && !unique_request(w, &req, &req_len)) {
+            w->failures++;
+            break;
+        }
         uint64_t t0 = now_ns();
         response r;
-        if (!send_all(fd, o->request, o->request_len) || !read_response(w, fd, &r)) {
+        if (!send_all(fd, req, req_len) || !read_response(w, fd, &r)) {
             w->failures++;
             w->dropped++;
             report("connection failed", "", 0);
@@ -330,7 +401,12 @@ static bool build_request(options *o, const char *bodyfile)
     memcpy(o->request, head, (size_t)h);
     memcpy(o->request + h, body, blen);
     o->request_len = (size_t)h + blen;
-    free(body);
+    if (o->unique) {
+        o->body = body;
+        o->body_len = blen;
+    } else {
+        free(body);
+    }
     return true;
 }
 
@@ -430,6 +506,7 @@ static void wait_for_stop(const options *o)
 static int usage(void)
 {
     fputs("usage: serve_client -p PORT [-a ADDR] [-c CONNS] [-d SECONDS | -s STOPFILE] [-C] [-X] [-e EXPECTED]"
+          " [-u TAG]"
           " PATH BODYFILE\n",
           stderr);
     return 2;
@@ -462,6 +539,8 @@ static int parse_args(int argc, char **argv, options *o, const char **bodyfile, 
             o->stopfile = v;
         else if (strcmp(a, "-e") == 0)
             *expect = v;
+        else if (strcmp(a, "-u") == 0)
+            o->unique = v;
         else
             return usage();
     }
@@ -491,6 +570,7 @@ int main(int argc, char **argv)
     int started = 0;
     for (; started < o.conns; started++) {
         ws[started].o = &o;
+        ws[started].id = started;
         if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0)
             break;
     }
@@ -502,7 +582,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < started; i++) {
         free(ws[i].lat_ns);
         free(ws[i].buf);
+        free(ws[i].req);
     }
+    free(o.body);
     free(ws);
     free(o.request);
     free(o.expect);

@@ -9,7 +9,9 @@
 #     keep-alive and new connections, 20 reloads under load, SIGTERM under
 #     load).
 #   - credo run --log, whose decision log is written on a thread of its
-#     own: tests/golden/audit_supersede.sh.
+#     own: tests/golden/audit_supersede.sh;
+#   - credo serve --log, whose requests wait on one another's group
+#     commit, with a challenger and a shadow: tests/golden/serve_online.sh.
 # Each is built here from the Makefile's sources (LIB_SRC, CLI_SRC and the
 # generated parser and lexer) with -fsanitize=thread, and any race TSan
 # reports fails the check.  TSan writes its reports to files (log_path), so
@@ -104,4 +106,5 @@ cli() {
 cli run_parallel
 cli serve
 cli audit_supersede
-echo "credo run -j, credo run --log and credo serve under ThreadSanitizer: no races"
+cli serve_online
+echo "credo run -j, credo run --log, credo serve and serve --log under ThreadSanitizer: no races"

@@ -835,6 +835,46 @@ static void test_checkpoints(void **state)
     assert_non_null(strstr(v.what, "no signed checkpoint"));
 }
 
+/* What credo serve needs of a long-lived connection: a batch that failed
+ * is rolled back and the next chains to the last committed row; the head
+ * is signed when it stops, once. */
+static void test_rollback_and_sign_head(void **state)
+{
+    fx *f = *state;
+    cr_ed25519_key k = new_signer();
+    cr_dlog_options o = {.signer = &k, .checkpoint_every = 1000};
+    cr_dlog *l = open_with(f, &o);
+    log_apps(l, f->p, 1, 3);
+    assert_int_equal(cr_dlog_checkpoints(l), 0);
+    app a;
+    make_app(&a, f->p, 4, "champion");
+    assert_int_equal(cr_dlog_append(l, &a.e), CR_DLOG_ADDED);
+    cr_dlog_rollback(l);
+    assert_int_equal(cr_dlog_pending(l), 0);
+    log_apps(l, f->p, 5, 5);
+    assert_int_equal(cr_dlog_last_seq(l), 4);   /* chained after seq 3: the rolled-back row left no gap */
+    assert_true(cr_dlog_sign_head(l));
+    assert_int_equal(cr_dlog_checkpoints(l), 1);
+    assert_true(cr_dlog_sign_head(l));           /* nothing new: no second checkpoint */
+    assert_int_equal(cr_dlog_checkpoints(l), 1);
+    cr_dlog_close(l);
+    cr_dlog_check c = {.trust = k.pub};
+    cr_dlog_verdict v = verify_with(f, NULL, &c);
+    if (!v.intact)
+        fail_msg("%s", v.what);
+    assert_int_equal(v.rows, 4);
+    assert_int_equal(v.checkpoints, 1);
+    assert_int_equal(v.last_checkpoint, 4);
+    sqlite3 *db = raw(f);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM decisions WHERE app_id = 'A4'", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 /* Rows cut from the end, with the checkpoint after the cut: only an
  * anchor shows it. */
 static void test_anchor_truncation(void **state)
@@ -1142,6 +1182,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_anchor_truncation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keyed_rewrite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_and_sign_head, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_other_files, setup, teardown),
