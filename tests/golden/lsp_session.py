@@ -173,6 +173,22 @@ for want, kind in [("income", 5), ("PRIME", 20), ("min", 3), ("floor_to", 3), ("
     if labels.get(want) != kind:
         fail(f"completion: {want} has kind {labels.get(want)}, expected {kind}")
 
+# Bad requests get errors, and the server goes on.
+body = b"{not json"
+proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+proc.stdin.flush()
+m = read_message()
+if m.get("error", {}).get("code") != -32700:
+    fail(f"a message that is not JSON: {m}")
+next_id += 1
+send({"jsonrpc": "2.0", "id": next_id, "method": "textDocument/hover",
+      "params": {"textDocument": {"uri": "file:///nowhere.credo"}, "position": {"line": 0, "character": 0}}})
+m = read_message()
+if m.get("id") != next_id or m.get("error", {}).get("code") != -32602:
+    fail(f"hover in a document never opened: {m}")
+if request("textDocument/hover", {**doc, "position": {"line": 99999, "character": 99999}}) is not None:
+    fail("hover past the end of the text must be null")
+
 if request("shutdown", None) is not None:
     fail("shutdown must answer null")
 send({"jsonrpc": "2.0", "method": "exit"})
