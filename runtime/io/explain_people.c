@@ -144,6 +144,49 @@ static int charac_of_code(const cr_program *p, const char *code, size_t n)
     return -1;
 }
 
+static bool bin_points(const char *bin, double *pts);
+
+/* The most and fewest points a characteristic's bins give; false when a
+ * bin's points are not a plain number. */
+static bool charac_range(const cr_program *p, const cr_charac_info *ci, double *best, double *worst)
+{
+    char bin[256];
+    double x;
+    for (uint32_t j = 0; j < ci->nbins; j++) {
+        cr_ex_span_text(p, ci->bin_spans[j], bin, sizeof bin);
+        if (!bin_points(bin, &x))
+            return false;
+        if (j == 0 || x > *best)
+            *best = x;
+        if (j == 0 || x < *worst)
+            *worst = x;
+    }
+    return ci->nbins > 0;
+}
+
+/* Which row of the decide block chose the outcome, and why. */
+static void decide_row(pw *w, const cr_session *s)
+{
+    const cr_program *p = s->prog;
+    if (!p->has_decide)
+        return;
+    char row[512];
+    mark(w, "<p id=\"decided-by\">", "  ");
+    if (s->decide_row < 0) {
+        say(w, "No row of the policy's decide block held; the default rule decided.");
+        mark(w, "</p>\n", "\n");
+        return;
+    }
+    cr_ex_span_text(p, p->decide_spans[s->decide_row], row, sizeof row);
+    say(w, "The outcome comes from the policy's decide row ");
+    mark(w, "<code>", "\"");
+    say(w, row);
+    mark(w, "</code>", "\"");
+    say(w, s->decide_row > 0 ? ", the first that holds:" : ":");
+    mark(w, "</p>\n", "\n");
+    tests_in_words(w, s, p->decide_spans[s->decide_row], false);
+}
+
 /* The reasons, each with what it means for this applicant. */
 static void reasons(pw *w, const cr_session *s)
 {
@@ -175,18 +218,27 @@ static void reasons(pw *w, const cr_session *s)
             say(w, ": ");
             say(w, p->rules[rule].desc);
         } else if (ch >= 0) {
-            char name[128], pts[64] = "?";
-            cr_ex_name_words(p->characs[ch].name, name, sizeof name);
+            const cr_charac_info *ci = &p->characs[ch];
+            char name[128], pts[64] = "?", val[256] = "?";
+            double best = 0, worst = 0;
+            cr_ex_name_words(ci->name, name, sizeof name);
             if (s->sc_bin[ch] >= 0)
                 cr_ex_value_words(s->sc_points[ch], pts, sizeof pts);
-            sayf(w, ": the score's %s gave %s points, among the fewest of its characteristics", name, pts);
+            cr_value v;
+            if (cr_ex_charac_value(s, ci, &v))
+                cr_ex_value_words(v, val, sizeof val);
+            sayf(w, ": in the score, %s %s earned %s points", name, val, pts);
+            if (charac_range(p, ci, &best, &worst))
+                sayf(w, " where the best earns %g", best);
         }
         mark(w, "\n", "\n");
         if (rule >= 0)
             tests_in_words(w, s, p->rules[rule].span, true);
         mark(w, "</li>\n", "");
     }
-    mark(w, "</ol></section>\n", "");
+    mark(w, "</ol>\n", "");
+    decide_row(w, s);
+    mark(w, "</section>\n", "");
 }
 
 /* Every admission rule: met, or failed and why. */
@@ -255,20 +307,16 @@ static void scores(pw *w, const cr_session *s)
             cr_value v;
             if (cr_ex_charac_value(s, ci, &v))
                 cr_ex_value_words(v, val, sizeof val);
-            double got = 0, best = 0, worst = 0, x;
+            double got = 0, best = 0, worst = 0;
             bool known = s->sc_bin[c] >= 0;
             if (known)
                 cr_ex_value_words(s->sc_points[c], pts, sizeof pts);
-            for (uint32_t j = 0; j < ci->nbins; j++) {
-                cr_ex_span_text(p, ci->bin_spans[j], bin, sizeof bin);
-                if (!bin_points(bin, &x))
-                    continue;
-                if (j == 0 || x > best) best = j == 0 ? x : best > x ? best : x;
-                if (j == 0 || x < worst) worst = j == 0 ? x : worst < x ? worst : x;
-                if ((int32_t)j == s->sc_bin[c])
-                    got = x;
+            bool ranged = charac_range(p, ci, &best, &worst);
+            if (known && ranged) {
+                cr_ex_span_text(p, ci->bin_spans[s->sc_bin[c]], bin, sizeof bin);
+                bin_points(bin, &got);
             }
-            int pct = best > worst ? (int)((got - worst) * 100 / (best - worst) + 0.5) : 100;
+            int pct = !known || !ranged ? 0 : best > worst ? (int)((got - worst) * 100 / (best - worst) + 0.5) : 100;
             char bestw[64];
             snprintf(bestw, sizeof bestw, "%g", best);
             if (w->html) {

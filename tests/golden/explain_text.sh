@@ -2,7 +2,9 @@
 # credo explain's text layouts: with a reason code longer than 16
 # characters the trace's FIRED column still lines up (its width comes
 # from the longest code); and --format text says a declined applicant's
-# reason and the compared values in words.
+# reason and the compared values in words, and a referred reference
+# applicant's scorecard reasons with their points against the best, and
+# the decide row that chose the outcome.
 set -u
 credo=${CREDO:-build/credo}
 tmp=$(mktemp -d)
@@ -26,5 +28,12 @@ head -1 "$tmp/words.txt" | grep -qx 'Application A1: Declined (REJECT)' || fail 
 grep -q '^  1\. AGE: owner younger than 18$' "$tmp/words.txt" || fail "reason AGE not first"
 grep -q 'age 17 is below the minimum of 18' "$tmp/words.txt" || fail "no words for the AGE test"
 grep -q 'income 1500 is below the minimum of 2000' "$tmp/words.txt" || fail "no words for the income test"
+"$credo" explain --format text --as-of 2026-12-01 --app APP00000016 policies/sme_tax_loan.credo \
+    tests/reference/applicants.jsonl > "$tmp/refer.txt" || fail "--format text of APP00000016"
+head -1 "$tmp/refer.txt" | grep -qx 'Application APP00000016: Referred for review (REFER)' || fail "refer: $(head -1 "$tmp/refer.txt")"
+grep -qx '  1. SC_CREDIT_SCORE: in the score, credit score 592 earned -40 points where the best earns 55' "$tmp/refer.txt" ||
+    fail "refer: no scorecard reason in words"
+grep -q "decide row \"refer score.lowest(3) when tier == REFER\", the first that holds:" "$tmp/refer.txt" ||
+    fail "refer: the decide row is not named"
 "$credo" explain --format nope "$tmp/p.credo" "$tmp/a.jsonl" 2> /dev/null; [ $? -eq 2 ] || fail "--format nope must exit 2"
 echo "explain: a 38-character code keeps the FIRED column at $cols; --format text says 'age 17 is below the minimum of 18'"
