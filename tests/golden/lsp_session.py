@@ -112,6 +112,16 @@ line = next(i for i, l in enumerate(lines) if l.startswith("let dti"))
 want = {"start": {"line": line, "character": 10}, "end": {"line": line, "character": 15}}
 if len(d) != 1 or d[0]["range"] != want or d[0]["severity"] != 1 or "debts" not in d[0]["message"]:
     fail(f"didChange: expected one error on 'debts' at {want}, got {d}")
+# Columns count UTF-16 units: a text of a 3-byte and a 4-byte character
+# (1 and 2 units) before the mistake.
+wide = text + 'let note = "€𝄞" + nowhere\n'
+send({"jsonrpc": "2.0", "method": "textDocument/didChange",
+      "params": {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": wide}]}})
+d = notification("textDocument/publishDiagnostics")["diagnostics"]
+col = len('let note = "€𝄞" + '.encode("utf-16-le")) // 2
+want = {"start": {"line": len(lines) - 1, "character": col}, "end": {"line": len(lines) - 1, "character": col + 7}}
+if not any(x["range"] == want and "nowhere" in x["message"] for x in d):
+    fail(f"a mistake after wide characters: expected {want}, got {d}")
 send({"jsonrpc": "2.0", "method": "textDocument/didChange",
       "params": {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": text}]}})
 if notification("textDocument/publishDiagnostics")["diagnostics"]:
