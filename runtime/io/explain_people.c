@@ -182,7 +182,7 @@ static void decide_row(pw *w, const cr_session *s)
     mark(w, "<code>", "\"");
     say(w, row);
     mark(w, "</code>", "\"");
-    say(w, s->decide_row > 0 ? ", the first that holds:" : ":");
+    say(w, s->decide_row > 0 ? ", the first row that holds." : ", its first row.");
     mark(w, "</p>\n", "\n");
     tests_in_words(w, s, p->decide_spans[s->decide_row], false);
 }
@@ -296,7 +296,10 @@ static void scores(pw *w, const cr_session *s)
             continue;
         char total[64], title[200];
         cr_ex_value_words(s->lets[let], total, sizeof total);
-        snprintf(title, sizeof title, "Score %s: %s", sc->name, total);
+        if (strcmp(sc->name, "score") == 0)
+            snprintf(title, sizeof title, "Score: %s", total);
+        else
+            snprintf(title, sizeof title, "Score %s: %s", sc->name, total);
         section(w, "score", title);
         mark(w, "<table><tr><th>characteristic</th><th>value</th><th>points</th><th>against the best bin</th></tr>\n", "");
         for (uint32_t i = 0; i < sc->count; i++) {

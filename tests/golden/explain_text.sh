@@ -33,7 +33,7 @@ grep -q 'income 1500 is below the minimum of 2000' "$tmp/words.txt" || fail "no 
 head -1 "$tmp/refer.txt" | grep -qx 'Application APP00000016: Referred for review (REFER)' || fail "refer: $(head -1 "$tmp/refer.txt")"
 grep -qx '  1. SC_CREDIT_SCORE: in the score, credit score 592 earned -40 points where the best earns 55' "$tmp/refer.txt" ||
     fail "refer: no scorecard reason in words"
-grep -q "decide row \"refer score.lowest(3) when tier == REFER\", the first that holds:" "$tmp/refer.txt" ||
+grep -q "decide row \"refer score.lowest(3) when tier == REFER\", the first row that holds\.$" "$tmp/refer.txt" ||
     fail "refer: the decide row is not named"
 "$credo" explain --format nope "$tmp/p.credo" "$tmp/a.jsonl" 2> /dev/null; [ $? -eq 2 ] || fail "--format nope must exit 2"
 echo "explain: a 38-character code keeps the FIRED column at $cols; --format text says 'age 17 is below the minimum of 18'"
