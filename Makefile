@@ -11,7 +11,7 @@ BUILD    ?= build
 # What the library links (the scripts that build against it read this
 # list with `make -s print-LIB_PKGS`), and what the command adds.
 LIB_PKGS := libpcre2-8 sqlite3 nettle hogweed
-PKGS     := $(LIB_PKGS) libmicrohttpd
+PKGS     := $(LIB_PKGS) libmicrohttpd libcjson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
@@ -54,7 +54,7 @@ LDLIBS   += $(PKG_LIBS) $(LIB_LIBS) -lm -pthread
 # programs built on it (runtime/README.md).
 LIB_SRC  := $(wildcard runtime/core/*.c stdlib/*.c lang/*.c runtime/vm/*.c \
               runtime/io/*.c runtime/*.c runtime/audit/*.c runtime/author/*.c)
-CLI_SRC  := $(wildcard runtime/cli/*.c runtime/serve/*.c)
+CLI_SRC  := $(wildcard runtime/cli/*.c runtime/serve/*.c runtime/lsp/*.c)
 GEN_SRC  := $(BUILD)/gen/parser.c $(BUILD)/gen/lexer.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/parser.o $(BUILD)/obj/gen/lexer.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)

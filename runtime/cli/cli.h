@@ -77,5 +77,6 @@ int cr_cmd_compile(int argc, char **argv);
 int cr_cmd_disasm(int argc, char **argv);
 int cr_cmd_serve(int argc, char **argv);
 int cr_cmd_keygen(int argc, char **argv);
+int cr_cmd_lsp(int argc, char **argv);
 
 #endif

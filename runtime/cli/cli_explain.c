@@ -8,6 +8,7 @@
 #include "runtime/core/date.h"
 #include "runtime/decide.h"
 #include "runtime/io/explain.h"
+#include "runtime/io/explain_people.h"
 #include "runtime/vm/vm.h"
 
 static const char usage_explain[] =
@@ -23,7 +24,16 @@ static const char usage_explain[] =
     "  --as-of DATE    the date `today` means (default: the current date, UTC)\n"
     "  --app ID        the line whose app_id is ID\n"
     "  --line N        the N-th line (from 1)\n"
-    "  --json          the same account as one JSON object\n"
+    "  --json          the same account as one JSON object (--format json)\n"
+    "  --html          a page for a credit committee (--format html): the outcome\n"
+    "                  and its reasons in words, the checks, the score against\n"
+    "                  each characteristic's best bin, the segment and why, the\n"
+    "                  calculations and the policy's identity; self-contained\n"
+    "  --format F      trace (the default, above), text (the page's account as\n"
+    "                  plain text), html or json\n"
+    "\n"
+    "example: credo explain --html --as-of 2026-12-01 --app APP00000005 \\\n"
+    "           policies/sme_tax_loan.credo tests/reference/applicants.jsonl > why.html\n"
     "\n"
     "exit status: 0 explained, 1 the policy does not compile, the input cannot\n"
     "be read or the application is an ERROR (its error is printed), 2 usage.\n";
@@ -101,6 +111,7 @@ int cr_cmd_explain(int argc, char **argv)
     const char *files[2] = {NULL, NULL};
     int nfiles = 0;
     bool json = false;
+    const char *format = "trace";
     const char *app = NULL;
     long want_line = 0;
     int64_t today = cr_cli_today();
@@ -108,6 +119,16 @@ int cr_cmd_explain(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) {
             json = true;
+        } else if (strcmp(a, "--html") == 0) {
+            format = "html";
+        } else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
+            format = argv[++i];
+            if (strcmp(format, "json") == 0)
+                json = true;
+            else if (strcmp(format, "trace") && strcmp(format, "text") && strcmp(format, "html")) {
+                fprintf(stderr, "credo explain: --format %s: expected trace, text, html or json\n", format);
+                return 2;
+            }
         } else if (strcmp(a, "--as-of") == 0 && i + 1 < argc) {
             const char *d = argv[++i];
             if (!cr_date_parse(d, strlen(d), &today)) {
@@ -163,6 +184,11 @@ int cr_cmd_explain(int argc, char **argv)
             if (json) {
                 cr_buf b = {0};
                 cr_explain_json(&b, s, d.app_id, d.app_id_len);
+                fwrite(b.p, 1, b.len, stdout);
+                cr_buf_free(&b);
+            } else if (strcmp(format, "html") == 0 || strcmp(format, "text") == 0) {
+                cr_buf b = {0};
+                (format[0] == 'h' ? cr_explain_html : cr_explain_plain)(&b, s, d.app_id, d.app_id_len);
                 fwrite(b.p, 1, b.len, stdout);
                 cr_buf_free(&b);
             } else {

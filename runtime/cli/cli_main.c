@@ -36,6 +36,7 @@ static const char usage_main[] =
     "                          print the bytecode with the source lines, for review\n"
     "  serve [--port N] DIR    the policies of DIR as an HTTP JSON service, reloaded\n"
     "                          when their files change\n"
+    "  lsp                     a language server for editors, on stdin and stdout\n"
     "  help [COMMAND]          show help for a command\n"
     "  --version               the release of credo (the library's credo_version())\n"
     "\n"
@@ -64,6 +65,7 @@ static const struct command {
     {"disasm", cr_cmd_disasm, true},
     {"serve", cr_cmd_serve, true},
     {"keygen", cr_cmd_keygen, false},
+    {"lsp", cr_cmd_lsp, false},
 };
 
 int main(int argc, char **argv)

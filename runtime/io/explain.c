@@ -3,7 +3,9 @@
  * (explain.h).  Reads the session's trace and the program's tables; calls
  * the JSON writer beside it and lang/diag.h for source lines. */
 #include "runtime/io/explain.h"
+#include "runtime/io/explain_parts.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "lang/diag.h"
@@ -12,7 +14,7 @@
 
 /* ---- source text and values ---- */
 
-static uint32_t line_of(const cr_program *p, cr_span sp)
+uint32_t cr_ex_line_of(const cr_program *p, cr_span sp)
 {
     uint32_t line, col;
     cr_source_linecol(p->src, p->len, sp.start, &line, &col);
@@ -20,7 +22,7 @@ static uint32_t line_of(const cr_program *p, cr_span sp)
 }
 
 /* The policy's text of a span, white space runs made one space. */
-static void span_text(const cr_program *p, cr_span sp, char *buf, size_t size)
+void cr_ex_span_text(const cr_program *p, cr_span sp, char *buf, size_t size)
 {
     size_t o = 0;
     bool space = false;
@@ -47,7 +49,7 @@ static void span_text(const cr_program *p, cr_span sp, char *buf, size_t size)
     buf[o] = '\0';
 }
 
-static void value_text(cr_value v, const cr_type *t, char *buf, size_t size)
+void cr_ex_value_text(cr_value v, const cr_type *t, char *buf, size_t size)
 {
     cr_buf b = {0};
     cr_buf_json_value(&b, v, t);
@@ -76,7 +78,7 @@ static bool is_test_op(uint8_t op)
     }
 }
 
-static const char *op_symbol(uint8_t op, uint8_t a)
+const char *cr_ex_op_symbol(uint8_t op, uint8_t a)
 {
     switch ((cr_opcode)op) {
     case CR_OP_EQ: return "==";
@@ -99,27 +101,25 @@ static void test_text(const cr_session *s, const cr_trace_entry *e, char *buf, s
     const cr_program *p = s->prog;
     const cr_ins *in = &p->code[e->pc];
     char src[160], a[96], b[96];
-    span_text(p, p->spans[e->pc], src, sizeof src);
-    value_text(e->a, NULL, a, sizeof a);
+    cr_ex_span_text(p, p->spans[e->pc], src, sizeof src);
+    cr_ex_value_text(e->a, NULL, a, sizeof a);
     const char *res = e->r.u.b ? "true" : "false";
     switch ((cr_opcode)in->op) {
     case CR_OP_IS_NULL:
     case CR_OP_MATCH:
-        snprintf(buf, size, "%s: %s %s -> %s", src, a, op_symbol(in->op, in->a), res);
+        snprintf(buf, size, "%s: %s %s -> %s", src, a, cr_ex_op_symbol(in->op, in->a), res);
         break;
     case CR_OP_HAS: /* blacklist has uscc: blacklist has "9131..." -> false */
         snprintf(buf, size, "%s: %s has %s -> %s", src, p->lookups[in->c].name, a, res);
         break;
     default:
-        value_text(e->b, NULL, b, sizeof b);
-        snprintf(buf, size, "%s: %s %s %s -> %s", src, a, op_symbol(in->op, in->a), b, res);
+        cr_ex_value_text(e->b, NULL, b, sizeof b);
+        snprintf(buf, size, "%s: %s %s %s -> %s", src, a, cr_ex_op_symbol(in->op, in->a), b, res);
     }
 }
 
-/* The tests traced inside a span (a rule, a segment row, a decide row). */
-typedef void (*test_cb)(void *ctx, const char *text, const cr_trace_entry *e);
 
-static void tests_in(const cr_session *s, cr_span sp, test_cb cb, void *ctx)
+void cr_ex_tests_in(const cr_session *s, cr_span sp, cr_ex_test_cb cb, void *ctx)
 {
     const cr_program *p = s->prog;
     for (uint32_t i = 0; i < s->trace->count; i++) {
@@ -133,7 +133,7 @@ static void tests_in(const cr_session *s, cr_span sp, test_cb cb, void *ctx)
 }
 
 /* The span of a let's expression: every instruction of its code. */
-static cr_span let_expr_span(const cr_program *p, uint32_t let)
+cr_span cr_ex_let_expr_span(const cr_program *p, uint32_t let)
 {
     cr_span sp = {UINT32_MAX, 0};
     for (uint32_t pc = p->lets[let].pc; pc < p->ncode; pc++) {
@@ -148,7 +148,7 @@ static cr_span let_expr_span(const cr_program *p, uint32_t let)
     return sp;
 }
 
-static int let_of(const cr_program *p, uint8_t kind, uint32_t index)
+int cr_ex_let_of(const cr_program *p, uint8_t kind, uint32_t index)
 {
     for (uint32_t i = 0; i < p->nlets; i++)
         if (p->lets[i].kind == kind && p->lets[i].index == index)
@@ -156,12 +156,82 @@ static int let_of(const cr_program *p, uint8_t kind, uint32_t index)
     return -1;
 }
 
-static bool rule_fired(const cr_session *s, uint32_t rule)
+bool cr_ex_rule_fired(const cr_session *s, uint32_t rule)
 {
     for (uint32_t i = 0; i < s->nfired; i++)
         if (s->fired[i] == rule)
             return true;
     return false;
+}
+
+/* The text between two offsets, trimmed, into buf. */
+static void trimmed(const char *src, uint32_t from, uint32_t to, char *buf, size_t size)
+{
+    while (from < to && (src[from] == ' ' || src[from] == '\t'))
+        from++;
+    while (to > from && (src[to - 1] == ' ' || src[to - 1] == '\t' || src[to - 1] == '\r'))
+        to--;
+    snprintf(buf, size, "%.*s", (int)(to - from), src + from);
+}
+
+/* Offsets of the '|' on the line [ls, end) outside quoted text, up to max. */
+static uint32_t bars_of(const char *src, uint32_t ls, uint32_t end, uint32_t *at, uint32_t max)
+{
+    uint32_t n = 0;
+    bool quoted = false;
+    for (uint32_t i = ls; i < end && src[i] != '\n'; i++) {
+        if (src[i] == '"' && (i == ls || src[i - 1] != '\\'))
+            quoted = !quoted;
+        else if (!quoted && src[i] == '#')
+            break;
+        else if (!quoted && src[i] == '|' && n < max)
+            at[n++] = i;
+    }
+    return n;
+}
+
+void cr_ex_table_place(const cr_program *p, const cr_table_info *t, uint32_t row, char *buf, size_t size)
+{
+    cr_span sp = t->row_spans[row];
+    uint32_t line = cr_ex_line_of(p, sp);
+    const char *src = p->src;
+    uint32_t ls = sp.start;
+    while (ls > 0 && src[ls - 1] != '\n')
+        ls--;
+    uint32_t bar[64];
+    uint32_t col = bars_of(src, ls, sp.start, bar, 64);
+    if (col == 0) { /* an ordinary row: its cells start the line */
+        snprintf(buf, size, "row %u (line %u)", row + 1, line);
+        return;
+    }
+    /* A grid cell: the row's test leads its line, the column's test is the
+     * col-th cell of the header, the nearest line above that starts with '|'. */
+    char label[128], head[128] = "?";
+    trimmed(src, ls, bar[0], label, sizeof label);
+    uint32_t hs = ls;
+    while (hs > 0) {
+        uint32_t prev = hs - 1;
+        while (prev > 0 && src[prev - 1] != '\n')
+            prev--;
+        hs = prev;
+        uint32_t k = hs;
+        while (src[k] == ' ' || src[k] == '\t')
+            k++;
+        if (src[k] == '{' || src[k] == '}' || hs == 0)
+            break;
+        if (src[k] == '|') {
+            uint32_t hb[65];
+            uint32_t nb = bars_of(src, hs, (uint32_t)p->len, hb, 64);
+            uint32_t end = hb[nb - 1];
+            while (end < p->len && src[end] != '\n' && src[end] != '#')
+                end++;
+            hb[nb] = end;
+            if (col <= nb)
+                trimmed(src, hb[col - 1] + 1, hb[col], head, sizeof head);
+            break;
+        }
+    }
+    snprintf(buf, size, "row %s, column %s (line %u)", label, head, line);
 }
 
 /* A nested field's value (residence.kind, applicant.owner.share): its
@@ -202,7 +272,7 @@ static bool dotted_value(const cr_session *s, const char *name, cr_value *v)
     return true;
 }
 
-static bool charac_value(const cr_session *s, const cr_charac_info *ci, cr_value *v)
+bool cr_ex_charac_value(const cr_session *s, const cr_charac_info *ci, cr_value *v)
 {
     if (ci->src_kind == CHARAC_SRC_INPUT) {
         *v = s->slots[ci->src_index];
@@ -251,38 +321,41 @@ void cr_explain_text(FILE *out, const cr_session *s, const char *app_id, size_t 
     fprintf(out, "Program     sha256 %s%s%s\n", p->program_sha256, p->signed_by[0] ? ", signed by key " : "",
             p->signed_by);
     fprintf(out, "As of       %s\n", day);
-    value_text(s->reasons, NULL, val, sizeof val);
+    cr_ex_value_text(s->reasons, NULL, val, sizeof val);
     fprintf(out, "Decision    %s   reasons %s\n", cr_outcome_name(s->outcome), val);
 
     if (p->nrules) {
+        int code_width = 16; /* the longest code sets the column, so long codes do not push the rest */
+        for (uint32_t i = 0; i < p->nrules; i++)
+            if ((int)strlen(p->rules[i].code) > code_width)
+                code_width = (int)strlen(p->rules[i].code);
         fprintf(out, "\nRules (every rule is evaluated; codes collected in order)\n");
         for (uint32_t i = 0; i < p->nrules; i++) {
             const cr_rule_info *r = &p->rules[i];
-            bool fired = rule_fired(s, i);
-            fprintf(out, "  %-6s %-*s %-8s line %u%s%s\n", r->kind == RULE_REJECT ? "reject" : "refer",
-                    cr_utf8_pad(r->code, 16), r->code,
-                    fired ? "FIRED" : "-", line_of(p, r->span), r->desc ? "  " : "", r->desc ? r->desc : "");
-            tests_in(s, r->span, print_test_line, out);
+            bool fired = cr_ex_rule_fired(s, i);
+            fprintf(out, "  %-6s %-*s %-8s line %u%s%s\n", r->kind == RULE_REJECT ? "reject" : "refer", cr_utf8_pad(r->code, code_width), r->code,
+                    fired ? "FIRED" : "-", cr_ex_line_of(p, r->span), r->desc ? "  " : "", r->desc ? r->desc : "");
+            cr_ex_tests_in(s, r->span, print_test_line, out);
         }
     }
 
     for (uint32_t k = 0; k < p->nscorecards; k++) {
         const cr_scorecard_info *sc = &p->scorecards[k];
-        int let = let_of(p, LET_SCORECARD, k);
+        int let = cr_ex_let_of(p, LET_SCORECARD, k);
         if (let < 0 || s->let_state[let] != LET_DONE)
             continue;
-        value_text(s->lets[let], NULL, val, sizeof val);
+        cr_ex_value_text(s->lets[let], NULL, val, sizeof val);
         fprintf(out, "\nScorecard %s = %s\n", sc->name, val);
         for (uint32_t i = 0; i < sc->count; i++) {
             uint32_t c = sc->first + i;
             const cr_charac_info *ci = &p->characs[c];
             cr_value v;
             char vtext[96] = "?", pts[64] = "-";
-            if (charac_value(s, ci, &v))
-                value_text(v, NULL, vtext, sizeof vtext);
+            if (cr_ex_charac_value(s, ci, &v))
+                cr_ex_value_text(v, NULL, vtext, sizeof vtext);
             if (s->sc_bin[c] >= 0) {
-                span_text(p, ci->bin_spans[s->sc_bin[c]], buf, sizeof buf);
-                value_text(s->sc_points[c], NULL, pts, sizeof pts);
+                cr_ex_span_text(p, ci->bin_spans[s->sc_bin[c]], buf, sizeof buf);
+                cr_ex_value_text(s->sc_points[c], NULL, pts, sizeof pts);
             } else {
                 snprintf(buf, sizeof buf, "(no bin)");
             }
@@ -297,27 +370,29 @@ void cr_explain_text(FILE *out, const cr_session *s, const char *app_id, size_t 
             continue;
         fprintf(out, "\nSegment %s = %s (first row that holds)\n", sg->name, sg->labels[s->seg_row[k]]);
         for (int32_t i = 0; i <= s->seg_row[k]; i++) {
-            span_text(p, sg->row_spans[i], buf, sizeof buf);
+            cr_ex_span_text(p, sg->row_spans[i], buf, sizeof buf);
             fprintf(out, "  %-8s %s\n", i == s->seg_row[k] ? "chosen" : "no", buf);
-            tests_in(s, sg->row_spans[i], print_test_line, out);
+            cr_ex_tests_in(s, sg->row_spans[i], print_test_line, out);
         }
     }
 
     bool tables = false;
     for (uint32_t k = 0; k < p->ntables; k++) {
         const cr_table_info *t = &p->tables[k];
-        int let = let_of(p, LET_TABLE, k);
+        int let = cr_ex_let_of(p, LET_TABLE, k);
         if (let < 0 || s->let_state[let] != LET_DONE)
             continue;
         if (!tables)
             fprintf(out, "\nTables\n");
         tables = true;
-        value_text(s->lets[let], NULL, val, sizeof val);
+        cr_ex_value_text(s->lets[let], NULL, val, sizeof val);
         fprintf(out, "  %s = %s\n", t->name, val);
         const uint32_t *rows = s->tbl_rows + (size_t)k * p->max_table_rows;
         for (uint32_t i = 0; i < s->tbl_count[k]; i++) {
-            span_text(p, t->row_spans[rows[i]], buf, sizeof buf);
-            fprintf(out, "    row %u (line %u) matched: %s\n", rows[i] + 1, line_of(p, t->row_spans[rows[i]]), buf);
+            cr_ex_span_text(p, t->row_spans[rows[i]], buf, sizeof buf);
+            char place[300];
+            cr_ex_table_place(p, t, rows[i], place, sizeof place);
+            fprintf(out, "    %s matched: %s\n", place, buf);
         }
     }
 
@@ -330,8 +405,8 @@ void cr_explain_text(FILE *out, const cr_session *s, const char *app_id, size_t 
             fprintf(out, "  %-*s   (not needed for this application)\n", cr_utf8_pad(li->name, 20), li->name);
             continue;
         }
-        span_text(p, let_expr_span(p, i), buf, sizeof buf);
-        value_text(s->lets[i], li->type, val, sizeof val);
+        cr_ex_span_text(p, cr_ex_let_expr_span(p, i), buf, sizeof buf);
+        cr_ex_value_text(s->lets[i], li->type, val, sizeof val);
         fprintf(out, "  %-*s = %s\n  %-20s   = %s\n", cr_utf8_pad(li->name, 20), li->name, buf, "", val);
     }
 
@@ -339,9 +414,9 @@ void cr_explain_text(FILE *out, const cr_session *s, const char *app_id, size_t 
         fprintf(out, "\nDecide (first row that holds)\n");
         int32_t last = s->decide_row >= 0 ? s->decide_row : (int32_t)p->ndecide - 1;
         for (int32_t i = 0; i <= last && (uint32_t)i < p->ndecide; i++) {
-            span_text(p, p->decide_spans[i], buf, sizeof buf);
+            cr_ex_span_text(p, p->decide_spans[i], buf, sizeof buf);
             fprintf(out, "  %-8s %s\n", i == s->decide_row ? "chosen" : "no", buf);
-            tests_in(s, p->decide_spans[i], print_test_line, out);
+            cr_ex_tests_in(s, p->decide_spans[i], print_test_line, out);
         }
         if (s->decide_row < 0)
             fprintf(out, "  no row held: the default rule decided\n");
@@ -373,7 +448,7 @@ static void json_tests_in(cr_buf *b, const cr_session *s, cr_span sp)
 {
     json_tests jt = {b, true};
     cr_buf_puts(b, ",\"tests\":[");
-    tests_in(s, sp, json_test, &jt);
+    cr_ex_tests_in(s, sp, json_test, &jt);
     cr_buf_puts(b, "]");
 }
 
@@ -429,7 +504,7 @@ void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t 
         cr_buf_printf(b, "%s{\"code\":", i ? "," : "");
         cr_buf_json_string(b, r->code, strlen(r->code));
         cr_buf_printf(b, ",\"kind\":\"%s\",\"fired\":%s,\"line\":%u,", r->kind == RULE_REJECT ? "reject" : "refer",
-                      rule_fired(s, i) ? "true" : "false", line_of(p, r->span));
+                      cr_ex_rule_fired(s, i) ? "true" : "false", cr_ex_line_of(p, r->span));
         json_str(b, "description", r->desc);
         json_tests_in(b, s, r->span);
         cr_buf_puts(b, "}");
@@ -438,7 +513,7 @@ void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t 
     bool first = true;
     for (uint32_t k = 0; k < p->nscorecards; k++) {
         const cr_scorecard_info *sc = &p->scorecards[k];
-        int let = let_of(p, LET_SCORECARD, k);
+        int let = cr_ex_let_of(p, LET_SCORECARD, k);
         if (let < 0 || s->let_state[let] != LET_DONE)
             continue;
         cr_buf_printf(b, "%s{", first ? "" : ",");
@@ -454,13 +529,13 @@ void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t 
             cr_buf_printf(b, "%s{", i ? "," : "");
             json_str(b, "name", ci->name);
             cr_buf_puts(b, ",\"value\":");
-            if (charac_value(s, ci, &v))
+            if (cr_ex_charac_value(s, ci, &v))
                 cr_buf_json_value(b, v, NULL);
             else
                 cr_buf_puts(b, "null");
             if (s->sc_bin[c] >= 0) {
-                span_text(p, ci->bin_spans[s->sc_bin[c]], buf, sizeof buf);
-                cr_buf_printf(b, ",\"bin\":%d,\"line\":%u,", s->sc_bin[c] + 1, line_of(p, ci->bin_spans[s->sc_bin[c]]));
+                cr_ex_span_text(p, ci->bin_spans[s->sc_bin[c]], buf, sizeof buf);
+                cr_buf_printf(b, ",\"bin\":%d,\"line\":%u,", s->sc_bin[c] + 1, cr_ex_line_of(p, ci->bin_spans[s->sc_bin[c]]));
                 json_str(b, "bin_text", buf);
                 cr_buf_puts(b, ",\"points\":");
                 cr_buf_json_value(b, s->sc_points[c], NULL);
@@ -482,10 +557,10 @@ void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t 
         json_str(b, "label", sg->labels[s->seg_row[k]]);
         cr_buf_puts(b, ",\"rows\":[");
         for (int32_t i = 0; i <= s->seg_row[k]; i++) {
-            span_text(p, sg->row_spans[i], buf, sizeof buf);
+            cr_ex_span_text(p, sg->row_spans[i], buf, sizeof buf);
             cr_buf_printf(b, "%s{\"label\":", i ? "," : "");
             cr_buf_json_string(b, sg->labels[i], strlen(sg->labels[i]));
-            cr_buf_printf(b, ",\"chosen\":%s,\"line\":%u,", i == s->seg_row[k] ? "true" : "false", line_of(p, sg->row_spans[i]));
+            cr_buf_printf(b, ",\"chosen\":%s,\"line\":%u,", i == s->seg_row[k] ? "true" : "false", cr_ex_line_of(p, sg->row_spans[i]));
             json_str(b, "row", buf);
             json_tests_in(b, s, sg->row_spans[i]);
             cr_buf_puts(b, "}");
@@ -496,7 +571,7 @@ void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t 
     first = true;
     for (uint32_t k = 0; k < p->ntables; k++) {
         const cr_table_info *t = &p->tables[k];
-        int let = let_of(p, LET_TABLE, k);
+        int let = cr_ex_let_of(p, LET_TABLE, k);
         if (let < 0 || s->let_state[let] != LET_DONE)
             continue;
         cr_buf_printf(b, "%s{", first ? "" : ",");
@@ -507,8 +582,12 @@ void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t 
         cr_buf_puts(b, ",\"rows\":[");
         const uint32_t *rows = s->tbl_rows + (size_t)k * p->max_table_rows;
         for (uint32_t i = 0; i < s->tbl_count[k]; i++) {
-            span_text(p, t->row_spans[rows[i]], buf, sizeof buf);
-            cr_buf_printf(b, "%s{\"row\":%u,\"line\":%u,", i ? "," : "", rows[i] + 1, line_of(p, t->row_spans[rows[i]]));
+            cr_ex_span_text(p, t->row_spans[rows[i]], buf, sizeof buf);
+            char place[300];
+            cr_ex_table_place(p, t, rows[i], place, sizeof place);
+            cr_buf_printf(b, "%s{\"row\":%u,\"line\":%u,", i ? "," : "", rows[i] + 1, cr_ex_line_of(p, t->row_spans[rows[i]]));
+            json_str(b, "place", place);
+            cr_buf_puts(b, ",");
             json_str(b, "text", buf);
             cr_buf_puts(b, "}");
         }
@@ -521,7 +600,7 @@ void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t 
         if (li->kind == LET_CONST || li->kind == LET_SCORECARD || li->kind == LET_SEGMENT || li->kind == LET_TABLE ||
             s->let_state[i] != LET_DONE)
             continue;
-        span_text(p, let_expr_span(p, i), buf, sizeof buf);
+        cr_ex_span_text(p, cr_ex_let_expr_span(p, i), buf, sizeof buf);
         cr_buf_printf(b, "%s{", first ? "" : ",");
         first = false;
         json_str(b, "name", li->name);
@@ -536,9 +615,9 @@ void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t 
         cr_buf_printf(b, "{\"row\":%d,\"rows\":[", s->decide_row >= 0 ? s->decide_row + 1 : 0);
         int32_t last = s->decide_row >= 0 ? s->decide_row : (int32_t)p->ndecide - 1;
         for (int32_t i = 0; i <= last && (uint32_t)i < p->ndecide; i++) {
-            span_text(p, p->decide_spans[i], buf, sizeof buf);
+            cr_ex_span_text(p, p->decide_spans[i], buf, sizeof buf);
             cr_buf_printf(b, "%s{\"chosen\":%s,\"line\":%u,", i ? "," : "", i == s->decide_row ? "true" : "false",
-                          line_of(p, p->decide_spans[i]));
+                          cr_ex_line_of(p, p->decide_spans[i]));
             json_str(b, "row", buf);
             json_tests_in(b, s, p->decide_spans[i]);
             cr_buf_puts(b, "}");

@@ -394,4 +394,8 @@ $CC $CFLAGS -flto=auto -I. -I"$BUILD/gen" $(pkg-config --cflags $CREDO_PKGS) -o 
 echo
 echo "credo serve over loopback (client and server share this machine's cores):"
 sh tests/bench/serve_bench.sh "$BUILD" || echo "  (serve bench did not run)"
+echo
+echo "credo lsp, a scripted client over pipes (best of 5 rounds of 200 requests):"
+python3 tests/bench/lsp_bench.py "$BUILD/credo" policies/sme_tax_loan.credo policies/supply_chain_loan.credo \
+    "$RULES_POLICY" || echo "  (lsp bench did not run)"
 exit 0

@@ -53,13 +53,14 @@ lib_src=$(make_var LIB_SRC) || fail "cannot read LIB_SRC from the Makefile"
 cli_src=$(make_var CLI_SRC) || fail "cannot read CLI_SRC from the Makefile"
 lib_pkgs=$(make_var LIB_PKGS) || fail "cannot read LIB_PKGS from the Makefile"
 lib_libs=$(make_var LIB_LIBS) || fail "cannot read LIB_LIBS from the Makefile"
+cli_pkgs=$(make_var PKGS) || fail "cannot read PKGS from the Makefile"
 if [ ! -f "$build/gen/parser.c" ] || [ ! -f "$build/gen/lexer.c" ]; then
     fail "$build/gen has no parser.c/lexer.c: build first"
 fi
 
 # One compile and link: no -W flags (the Makefile's builds check
 # warnings), -O1 as the sanitizer builds of make test; the libraries are
-# the Makefile's LIB_PKGS and LIB_LIBS.
+# the Makefile's LIB_PKGS and LIB_LIBS (and PKGS, the command's, for credo).
 # shellcheck disable=SC2086,SC2046
 "$cc" -std=c11 -O1 -g -fsanitize=thread -fno-omit-frame-pointer -pthread \
     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I"$build/gen" \
@@ -82,9 +83,9 @@ echo "library threads under ThreadSanitizer: no races"
 # shellcheck disable=SC2086,SC2046
 "$cc" -std=c11 -O1 -g -fsanitize=thread -fno-omit-frame-pointer -pthread \
     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I"$build/gen" \
-    $(pkg-config --cflags $lib_pkgs libmicrohttpd) \
+    $(pkg-config --cflags $cli_pkgs) \
     -o "$tmp/credo" $cli_src $lib_src "$build/gen/parser.c" "$build/gen/lexer.c" \
-    $(pkg-config --libs $lib_pkgs libmicrohttpd) $lib_libs -lm -pthread ||
+    $(pkg-config --libs $cli_pkgs) $lib_libs -lm -pthread ||
     fail "credo does not build with -fsanitize=thread"
 
 # cli CHECK: tests/golden/CHECK.sh with the TSan build of credo; its

@@ -1,0 +1,2 @@
+" credo policies and their tests
+autocmd BufRead,BufNewFile *.credo setfiletype credo
