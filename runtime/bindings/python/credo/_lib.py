@@ -24,7 +24,8 @@ class Config(ctypes.Structure):
     _fields_ = [("max_instructions", ctypes.c_uint64), ("max_memory", ctypes.c_uint64),
                 ("regex_match_limit", ctypes.c_uint32), ("regex_depth_limit", ctypes.c_uint32),
                 ("json_max_depth", ctypes.c_uint32), ("json_max_text", ctypes.c_uint32),
-                ("json_max_list", ctypes.c_uint32), ("max_line", ctypes.c_uint64)]
+                ("json_max_list", ctypes.c_uint32), ("max_line", ctypes.c_uint64),
+                ("deadline_ms", ctypes.c_uint32)]
 
 
 LIMITS = [name for name, _ in Config._fields_]

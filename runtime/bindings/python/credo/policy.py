@@ -91,7 +91,8 @@ class Policy:
     current date, UTC), as credo run --as-of.  limits: a dict of the
     limits of credo.h's credo_config (max_instructions, max_memory,
     regex_match_limit, regex_depth_limit, json_max_depth, json_max_text,
-    json_max_list, max_line), each at most its maximum (ValueError).
+    json_max_list, max_line, deadline_ms), each at most its maximum
+    (ValueError).
 
     One Policy may be shared by any number of threads: each thread
     decides on a session of its own, made on its first call."""
