@@ -348,6 +348,14 @@ type:
         if (!$$) YYNOMEM;
         $$->kind = TE_NAME; $$->span = @$; $$->name = $1.s; $$->optional = $2;
     }
+  | T_IDENT KW_OF '{' operands '}' opt_q {
+        /* one of {"a", "b"}: a text with a closed set of values */
+        if (strcmp($1.s, "one") != 0)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @1, "expected a type; a closed set of values is written 'one of {\"a\", \"b\"}'");
+        $$ = cr_ast_alloc(ctx, sizeof *$$);
+        if (!$$) YYNOMEM;
+        $$->kind = TE_ONE_OF; $$->span = @$; $$->values = $4; $$->optional = $6;
+    }
   | KW_LIST KW_OF type {
         $$ = cr_ast_alloc(ctx, sizeof *$$);
         if (!$$) YYNOMEM;
