@@ -197,6 +197,9 @@ item:
             cr_diag(ctx->diags, CR_SEV_ERROR, @3, "expected 'base' after the scorecard's name");
         if (it) { it->name = $2.s; it->name_span = @2; it->base = $4; it->characs = $6; add_item(ctx, it); }
     }
+  | KW_SCORECARD T_IDENT '{' characs '}' {
+        cr_diag(ctx->diags, CR_SEV_ERROR, @3, "expected 'base' and the points every applicant starts from (scorecard %s base 600 {)", $2.s);
+    }
   /* segment NAME { LABEL when cond ... LABEL otherwise } */
   | KW_SEGMENT T_IDENT '{' seg_rows '}' {
         cr_item *it = new_item(ctx, I_SEGMENT, @$);

@@ -251,9 +251,32 @@ static bool cells_meet(const cr_cell *x, const cr_cell *y, bool numeric)
     return true;
 }
 
-/* Does the union of the bins' numeric cells cover every number?  Returns
- * false with a description of the first gap found. */
-static bool numeric_bins_cover(cr_bin *bins, char *gap, size_t size)
+/* v with integer bounds, both closed: what it holds of the ints (`< 13`
+ * is `<= 12`, `> 12.5` is `>= 13`), so that `<= 12` and `13..24` meet. */
+static interval int_interval(interval v)
+{
+    cr_dec one = cr_dec_from_int(1);
+    if (!v.known)
+        return v;
+    if (!v.lo_inf) {
+        if (cr_dec_round(v.lo, 0, v.lo_open ? CR_ROUND_FLOOR : CR_ROUND_CEIL, &v.lo) != CR_DEC_OK ||
+            (v.lo_open && cr_dec_add(v.lo, one, &v.lo) != CR_DEC_OK))
+            v.known = false;
+        v.lo_open = false;
+    }
+    if (!v.hi_inf) {
+        if (cr_dec_round(v.hi, 0, v.hi_open ? CR_ROUND_CEIL : CR_ROUND_FLOOR, &v.hi) != CR_DEC_OK ||
+            (v.hi_open && cr_dec_sub(v.hi, one, &v.hi) != CR_DEC_OK))
+            v.known = false;
+        v.hi_open = false;
+    }
+    return v;
+}
+
+/* Does the union of the bins' numeric cells cover every number (every
+ * int, when ints)?  Returns false with a description of the first gap
+ * found. */
+static bool numeric_bins_cover(cr_bin *bins, bool ints, char *gap, size_t size)
 {
     /* Walk up from -infinity: repeatedly extend the covered prefix with any
      * bin whose interval starts inside (or at the edge of) it. */
@@ -263,13 +286,18 @@ static bool numeric_bins_cover(cr_bin *bins, char *gap, size_t size)
         bool grew = false;
         for (cr_bin *b = bins; b; b = b->next) {
             interval v = cell_interval(&b->cell);
+            if (ints)
+                v = int_interval(v);
             if (!v.known)
                 continue;
             bool starts_ok;
+            cr_dec next;
             if (v.lo_inf)
                 starts_ok = true;
             else if (!have)
                 starts_ok = false;
+            else if (ints) /* the int after hi is covered when v starts there */
+                starts_ok = cr_dec_add(hi, cr_dec_from_int(1), &next) == CR_DEC_OK && cr_dec_cmp(v.lo, next) <= 0;
             else {
                 int c = cr_dec_cmp(v.lo, hi);
                 starts_ok = c < 0 || (c == 0 && (!v.lo_open || !open));
@@ -299,6 +327,11 @@ static bool numeric_bins_cover(cr_bin *bins, char *gap, size_t size)
     if (!have)
         snprintf(gap, size, "no bin catches the lowest values");
     else {
+        cr_dec next;
+        if (ints && cr_dec_add(hi, cr_dec_from_int(1), &next) == CR_DEC_OK) {
+            hi = next;     /* the first int not caught */
+            open = true;
+        }
         cr_dec_format(hi, num);
         snprintf(gap, size, "no bin catches values %s %s", open ? "from" : "above", num);
     }
@@ -481,7 +514,7 @@ void cr_sema_check_scorecard(sema *S, cr_item *it)
                     err(S, c->name_span, "no bin of '%s' catches %s; add a bin for it or 'else'", c->name, miss);
             } else if (!numeric)
                 err(S, c->name_span, "characteristic '%s' has no 'else' bin, so some values of it get no points", c->name);
-            else if (!numeric_bins_cover(c->bins, gap, sizeof gap))
+            else if (!numeric_bins_cover(c->bins, t->kind == CR_T_INT, gap, sizeof gap))
                 err(S, c->name_span, "the bins of '%s' leave a gap: %s; add a bin or 'else'", c->name, gap);
         }
     }

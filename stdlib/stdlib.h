@@ -89,5 +89,7 @@ CR_BUILTIN(cr_fn_days_between); CR_BUILTIN(cr_fn_months_between); CR_BUILTIN(cr_
 CR_BUILTIN(cr_fn_add_days); CR_BUILTIN(cr_fn_year); CR_BUILTIN(cr_fn_month); CR_BUILTIN(cr_fn_day);
 CR_BUILTIN(cr_fn_pow); CR_BUILTIN(cr_fn_equal_instalment); CR_BUILTIN(cr_fn_equal_principal_instalment);
 CR_BUILTIN(cr_fn_apr);
+CR_BUILTIN(cr_fn_round_half_down); CR_BUILTIN(cr_fn_round_up); CR_BUILTIN(cr_fn_round_down);
+CR_BUILTIN(cr_fn_round_floor); CR_BUILTIN(cr_fn_round_ceil);
 
 #endif
