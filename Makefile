@@ -2,6 +2,10 @@
 # runs every test (plain build, then AddressSanitizer + UBSan build);
 # `make demo` runs the demo policy; `make bench` measures speed.
 
+# The release, as runtime/version.h writes it: credo_version(), `credo
+# --version`, credo.pc (tests/golden/version.sh checks they agree).
+VERSION  := $(shell sed -n 's/^\#define CREDO_VERSION "\(.*\)"$$/\1/p' runtime/version.h)
+
 CC       ?= cc
 BUILD    ?= build
 # What the library links (the scripts that build against it read this
@@ -36,11 +40,14 @@ SAN      ?=
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS   ?=
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen $(PKG_CFLAGS)
-ALLCFLAGS = -std=c11 $(OPT) $(LTO) -g -fPIC $(SAN) -pthread $(CFLAGS)
-# libcsv (lang/lookup.c reads CSV tables with it) has no pkg-config file
-# in Debian's libcsv-dev, so it is named here by hand (`make -s
-# print-LIB_LIBS` for the scripts).
-LIB_LIBS := -lcsv
+# -fvisibility=hidden: only what credo.h marks CREDO_API leaves libcredo.so
+# (with the version script runtime/libcredo.map).
+ALLCFLAGS = -std=c11 $(OPT) $(LTO) -g -fPIC -fvisibility=hidden $(SAN) -pthread $(CFLAGS)
+# libcsv (lang/lookup.c reads CSV tables with it) and libunistring (names
+# and display widths: lang/names.c, runtime/core/utf8.c) have no
+# pkg-config file in Debian's libcsv-dev and libunistring-dev, so they are
+# named here by hand (`make -s print-LIB_LIBS` for the scripts).
+LIB_LIBS := -lcsv -lunistring
 LDLIBS   += $(PKG_LIBS) $(LIB_LIBS) -lm -pthread
 
 # The library: every layer but the command line and the server, which are
@@ -86,8 +93,9 @@ $(BUILD)/libcredo.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/libcredo.so: $(LIB_OBJ)
-	$(CC) $(ALLCFLAGS) -shared -Wl,-soname,libcredo.so.0 -o $@ $^ $(LDLIBS)
+$(BUILD)/libcredo.so: $(LIB_OBJ) runtime/libcredo.map
+	$(CC) $(ALLCFLAGS) -shared -Wl,-soname,libcredo.so.0 -Wl,--version-script=runtime/libcredo.map \
+	    -o $@ $(LIB_OBJ) $(LDLIBS)
 
 $(BUILD)/credo: $(CLI_OBJ) $(BUILD)/libcredo.a
 	$(CC) $(ALLCFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcredo.a $(LDLIBS)

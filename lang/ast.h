@@ -130,6 +130,7 @@ typedef struct cr_charac {
     const char *name;      /* the value it bins: a field, let or const */
     cr_span name_span;
     const char *code;      /* reason code; NULL = SC_<NAME> */
+    cr_span code_span;     /* of the code after `as` */
     cr_bin *bins;
     struct cr_charac *next;
     cr_expr *ref;          /* E_NAME built from name, resolved by sema */
@@ -230,6 +231,14 @@ typedef struct cr_item {
     uint8_t reads_admission;    /* 0 not known, 1 being walked, 2 no, 3 yes */
     const char *admission_via;  /* when yes: the item that reads it */
     const struct cr_item *reach_target;  /* the function whose recursion walk last passed here */
+    /* I_FN: what its body comes to with every call in it inlined
+     * (sema_expand.c), measured once: */
+    uint8_t expand_state;       /* 0 not yet, 1 being measured, 2 measured */
+    uint32_t expand_depth;      /* how deep it nests */
+    uint32_t expand_calls;      /* the longest chain of calls from it, itself included */
+    uint64_t expand_nodes;      /* its nodes, with those of every body it copies */
+    const struct cr_item *expand_heaviest;  /* the function it calls that copies the most */
+    const struct cr_item *expand_deepest;   /* the function at the head of its longest chain */
 } cr_item;
 
 typedef struct cr_policy_ast {

@@ -1,11 +1,15 @@
 /* Diagnostics: collected while a policy compiles (cr_diag), kept in
  * source order and printed as `file:line:col: error: message`, the source
- * line and a caret (diag.h).  Calls only the C library. */
+ * line and a caret (diag.h).  Columns in file:line:col count characters
+ * (code points); the caret stands in the terminal's columns
+ * (runtime/core/utf8.h). */
 #include "lang/diag.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "runtime/core/utf8.h"
 
 void cr_diags_init(cr_diags *d, const char *file, const char *src, size_t len)
 {
@@ -91,6 +95,7 @@ static const char *sev_name(cr_severity s)
 }
 
 static void print_at(const cr_diags *d, const cr_diagnostic *g, uint32_t line, uint32_t col, FILE *out);
+static size_t char_len(const char *s, size_t i, size_t end);
 
 void cr_diag_print_one(const cr_diags *d, const cr_diagnostic *g, FILE *out)
 {
@@ -136,23 +141,29 @@ static void print_at(const cr_diags *d, const cr_diagnostic *g, uint32_t line, u
     fprintf(out, "%s%.*s%s\n", cut_left ? "..." : "", (int)(le - ls), d->src + ls, cut_right ? "..." : "");
     if (cut_left)
         fputs("   ", out);
-    for (size_t i = ls; i < start; i++) {
-        unsigned char ch = (unsigned char)d->src[i];
-        if ((ch & 0xC0) != 0x80)
-            fputc(ch == '\t' ? '\t' : ' ', out);
+    /* in the terminal's columns: a wide character (Chinese) takes two, so
+     * its caret stands under its first column */
+    for (size_t i = ls; i < start;) {
+        size_t k = char_len(d->src, i, start);
+        if (d->src[i] == '\t')
+            fputc('\t', out);
+        else
+            fprintf(out, "%*s", (int)cr_utf8_width(d->src + i, k), "");
+        i += k;
     }
     fputc('^', out);
     size_t end = g->span.end > le ? le : g->span.end;
-    bool first = true;
-    for (size_t i = start; i < end; i++) {
-        unsigned char ch = (unsigned char)d->src[i];
-        if ((ch & 0xC0) == 0x80)
-            continue;
-        if (!first)
-            fputc('~', out);
-        first = false;
-    }
+    size_t cols = end > start ? cr_utf8_width(d->src + start, end - start) : 0;
+    for (size_t c = 1; c < cols; c++)
+        fputc('~', out);
     fputc('\n', out);
+}
+
+/* The bytes of the character at s[i] (1 for an invalid byte), not past end. */
+static size_t char_len(const char *s, size_t i, size_t end)
+{
+    size_t k = (unsigned char)s[i] < 0x80 ? 1 : cr_utf8_seq_len((const unsigned char *)s + i, end - i);
+    return k ? k : 1;
 }
 
 

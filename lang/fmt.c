@@ -53,6 +53,7 @@
 #include <string.h>
 
 #include "lang/parse.h"
+#include "runtime/core/utf8.h"
 #include "parser.h"
 #include "lexer.h"
 
@@ -153,39 +154,12 @@ static void sb_spaces(fmt *f, sbuf *b, uint32_t n)
     }
 }
 
-/* Columns a text takes on a terminal: one per character, two for the wide
- * East Asian ones (descriptions may well be Chinese).  Invalid UTF-8 counts
- * one column a byte. */
-static bool is_wide(uint32_t cp)
-{
-    return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF && cp != 0x303F) ||
-           (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-           (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-           (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
-}
-
+/* Columns a text takes on a terminal: two for a wide East Asian character
+ * (descriptions and names may well be Chinese), none for a combining mark
+ * (runtime/core/utf8.h, the one measure of columns). */
 static uint32_t text_width(const char *s, size_t n)
 {
-    uint32_t w = 0;
-    size_t i = 0;
-    while (i < n) {
-        unsigned char b = (unsigned char)s[i];
-        size_t len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 1;
-        uint32_t cp = len == 1 ? b : len == 2 ? (b & 0x1Fu) : len == 3 ? (b & 0x0Fu) : (b & 0x07u);
-        if (i + len > n)
-            len = 1;
-        for (size_t k = 1; k < len; k++) {
-            unsigned char cb = (unsigned char)s[i + k];
-            if ((cb & 0xC0) != 0x80) {
-                len = 1;
-                break;
-            }
-            cp = cp << 6 | (cb & 0x3Fu);
-        }
-        w += len > 1 && is_wide(cp) ? 2 : 1;
-        i += len;
-    }
-    return w;
+    return (uint32_t)cr_utf8_width(s, n);
 }
 
 /* ---- tokens ------------------------------------------------------------ */
@@ -228,10 +202,10 @@ static bool scan(const char *src, size_t len, cr_diags *diags, toklist *out)
     }
     bool ok = true;
     uint32_t prev_end = 0, col = indent_at(src, len, 0);
-    YYSTYPE val;
+    CR_YYSTYPE val;
     cr_span sp;
     int k;
-    while ((k = yylex(&val, &sp, scanner)) != 0) {
+    while ((k = cr_yylex(&val, &sp, scanner)) != 0) {
         ftok *grew = grown(out->t, &out->cap, out->n + 1, sizeof *out->t);
         if (!grew) {
             ok = false;

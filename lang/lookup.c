@@ -755,6 +755,9 @@ static void load_sqlite(loader *L, const char *full)
         sqlite3_close(db);
         return;
     }
+    /* a writer's commit or another reader's WAL recovery holds the lock for
+       moments; wait for it as the decision log does, rather than refuse */
+    sqlite3_busy_timeout(db, 5000);
     char **names = NULL;
     uint32_t n = 0;
     int key_col = -1;

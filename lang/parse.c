@@ -64,7 +64,7 @@ bool cr_parse(cr_parse_ctx *ctx)
     ctx->tail = &ctx->ast->items;
     ctx->ast->effective = INT64_MIN;
     uint32_t errors_before = ctx->diags->errors;
-    int rc = yyparse(scanner, ctx);
+    int rc = cr_yyparse(scanner, ctx);
     cr_lex_end(scanner);
     if (ctx->oom) {
         cr_span sp = {0, 0};

@@ -11,12 +11,23 @@ typedef void *yyscan_t;
 struct cr_parse_ctx;
 }
 
+%code provides {
+/* bison names the types CR_YYSTYPE and CR_YYLTYPE (api.prefix below);
+ * flex's bison bridge, in the scanner and lexer.h, uses the plain names. */
+#ifndef YYSTYPE
+#define YYSTYPE CR_YYSTYPE
+#endif
+#ifndef YYLTYPE
+#define YYLTYPE CR_YYLTYPE
+#endif
+}
+
 %code {
 #include <string.h>
 #include "lang/parse.h"
 #include "lexer.h"
 
-static void yyerror(cr_span *loc, yyscan_t scanner, struct cr_parse_ctx *ctx, const char *msg);
+static void cr_yyerror(cr_span *loc, yyscan_t scanner, struct cr_parse_ctx *ctx, const char *msg);
 /* The parser's stack: a block's rows, fields and rules stay on it until
  * the block ends, so it must hold the largest table (bison's default,
  * 10,000, refused a 10,000-row table); deeper, "memory exhausted" is
@@ -38,6 +49,9 @@ static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t
 }
 
 %define api.pure full
+/* Every name bison generates starts with cr_yy (CR_YY): a host program
+ * with its own bison parser links beside the library. */
+%define api.prefix {cr_yy}
 %define api.location.type {cr_span}
 %define parse.error detailed
 %locations
@@ -425,6 +439,7 @@ charac:
         if (!$$) YYNOMEM;
         $$->name = dotted_name(ctx, $1);
         $$->name_span = @1; $$->code = $2.s; $$->bins = $4;
+        $$->code_span.start = @2.end - $2.len; $$->code_span.end = @2.end; /* the CODE of `as CODE` */
         $$->ref = $1;
     }
   ;
@@ -755,7 +770,7 @@ args:
 
 %%
 
-static void yyerror(cr_span *loc, yyscan_t scanner, struct cr_parse_ctx *ctx, const char *msg)
+static void cr_yyerror(cr_span *loc, yyscan_t scanner, struct cr_parse_ctx *ctx, const char *msg)
 {
     (void)scanner;
     /* bison says "syntax error, unexpected X, expecting Y": keep the useful part */

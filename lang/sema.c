@@ -20,7 +20,9 @@
  *      items are checked in dependency order and a cycle is an item met
  *      again while it is being checked ("depends on itself");
  *   4. items never used (warnings);
- *   5. when there was no error, the static warnings.
+ *   5. when there was no error, the expansion budget: what inlining every
+ *      function call would copy, measured before anything is copied;
+ *   6. when there was still no error, the static warnings.
  *
  * The parts, each with one job (lang/sema_private.h is what they share):
  *   sema.c        input and types; names; const, let and results; fn;
@@ -31,6 +33,8 @@
  *                 that leave a gap, rows that never match or overlap
  *   sema_deps.c   dependency analysis: admission rules that read the
  *                 admission, functions that call themselves
+ *   sema_expand.c the expansion budget: what inlining functions copies,
+ *                 how deep functions call functions
  *   sema_warn.c   the static warnings: conditions always true or false,
  *                 tests that contradict each other, self-comparisons
  * Above each checker is the production of lang/parser.y that it checks.
@@ -51,6 +55,7 @@
 #include <pcre2.h>
 
 #include "runtime/core/hash.h"
+#include "lang/names.h"
 #include "lang/sema_private.h"
 
 const cr_type cr_type_error = {CR_T_ERROR, false, "<error>", NULL, NULL, NULL};
@@ -336,17 +341,11 @@ void cr_sema_label_list(const cr_labels *l, char *buf, size_t size)
         o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", l->names[i]);
 }
 
-/* Is s written in capitals (a reason code such as DTI_HIGH)? */
+/* Is s written in capitals (a reason code such as DTI_HIGH)?  Reason
+ * codes are ASCII: they travel to other systems (lang/names.h). */
 static bool all_caps(const char *s)
 {
-    bool letter = false;
-    for (; *s; s++) {
-        if (islower((unsigned char)*s))
-            return false;
-        if (isupper((unsigned char)*s))
-            letter = true;
-    }
-    return letter;
+    return cr_name_is_code(s);
 }
 
 /* ---- regular expressions: compiled once, here ---- */
@@ -536,7 +535,11 @@ void cr_sema_check_item(sema *S, cr_item *it)
 static void check_rules(sema *S, cr_item *it)
 {
     for (cr_rule_decl *r = it->rules; r; r = r->next) {
-        if (!all_caps(r->code))
+        if (!cr_name_is_ascii(r->code))
+            err(S, r->code_span, "rule code '%s' must be written in ASCII capitals, digits and '_', like AGE or "
+                "DTI_HIGH: reason codes travel to other systems (the rule's description may be in any language)",
+                r->code);
+        else if (!all_caps(r->code))
             err(S, r->code_span, "rule code '%s' must be written in capitals, like AGE or DTI_HIGH", r->code);
         cr_sema_expect_bool(S, r->cond, "a rule's condition");
         const char *via = NULL;
@@ -723,6 +726,8 @@ bool cr_sema(cr_policy_ast *ast, cr_arena *arena, cr_diags *diags, cr_sema_out *
     /* every local and every guard pushed while checking was popped */
     CR_ASSERT(S->nscope == 0 && S->nnarrow == 0 && S->depth == 0);
     warn_unused(S);
+    if (diags->errors == errors_before)
+        cr_sema_check_expansion(S);
     if (diags->errors == errors_before)
         cr_sema_static_warnings(S);
 

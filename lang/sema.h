@@ -25,6 +25,14 @@ typedef struct cr_sema_out {
     uint32_t nregex;
 } cr_sema_out;
 
+/* The expansion budget (lang/sema_expand.c, README.md "Limits"):
+ * functions are inlined at every call, so what a call copies is bounded
+ * in all, in how deep functions call functions, and in how deep an
+ * expression nests once inlined. */
+#define CR_MAX_EXPANSION 100000
+#define CR_MAX_CALL_DEPTH 64
+#define CR_MAX_INLINED_DEPTH 4000
+
 /* Returns false when there were errors (they are in diags). */
 bool cr_sema(cr_policy_ast *ast, cr_arena *arena, cr_diags *diags, cr_sema_out *out);
 

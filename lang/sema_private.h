@@ -144,6 +144,10 @@ void cr_sema_check_table(sema *S, cr_item *it);
 bool cr_sema_uses_admission(const cr_expr *e, int depth, const char **via);
 bool cr_sema_fn_reaches(const cr_expr *e, const cr_item *target, int depth);
 
+/* ---- the expansion budget (sema_expand.c) ---- */
+
+void cr_sema_check_expansion(sema *S);
+
 /* ---- the static warnings (sema_warn.c) ---- */
 
 void cr_sema_static_warnings(sema *S);

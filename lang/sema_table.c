@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lang/names.h"
 #include "lang/sema_private.h"
 
 /* Tables and characteristics with more rows or bins than this are not
@@ -447,6 +448,13 @@ void cr_sema_check_scorecard(sema *S, cr_item *it)
         for (cr_charac *d = it->characs; d != c; d = d->next)
             if (strcmp(d->name, c->name) == 0)
                 err(S, c->name_span, "characteristic '%s' is already in this scorecard", c->name);
+        /* reason codes are ASCII capitals: they travel to other systems */
+        if (c->code && !cr_name_is_code(c->code))
+            err(S, c->code_span, "reason code '%s' must be written in ASCII capitals, digits and '_', like SC_AGE: "
+                "reason codes travel to other systems", c->code);
+        else if (!c->code && !cr_name_is_ascii(c->name))
+            err(S, c->name_span, "characteristic '%s' needs a reason code written in ASCII capitals, like "
+                "'%s as SC_AGE': its default code, SC_ and its name, would not be ASCII", c->name, c->name);
         const cr_type *t = optional_operand(S, c->ref, c->bins && has_null_cell_bins(c->bins), c->name_span,
                                             c->name, "give it a bin 'null -> points'");
         bool numeric = is_num(t);

@@ -22,10 +22,13 @@
 #include "lang/credoc.h"
 #include "runtime/core/ed25519.h"
 #include "runtime/core/date.h"
+#include "runtime/core/limit.h"
 #include "runtime/core/utf8.h"
 #include "runtime/decide.h"
 #include "runtime/io/decision_json.h"
+#include "runtime/io/explain.h"
 #include "runtime/io/json_read.h"
+#include "runtime/version.h"
 #include "runtime/vm/vm.h"
 
 #if defined(__GNUC__)
@@ -45,6 +48,10 @@ struct credo_policy {
      * application, so a field's value is checked exactly the same way. */
     cr_record *alone;
     cr_record none;            /* no fields: "app_id" when the input has no such field */
+    /* The input fields' and named results' types as the policy writes
+     * them, for credo_policy_field_type and credo_policy_result_type. */
+    char **field_types;
+    char **result_types;
 };
 
 typedef enum session_state {
@@ -68,9 +75,11 @@ struct credo_session {
     const char **reasons;      /* the decision's reasons, NUL-terminated, in the vm arena */
     size_t nreasons;
     unsigned long long decisions;  /* numbers ERROR lines as credo run numbers lines */
+    cr_json_limits json_limits;    /* what an application's JSON may hold */
+    size_t max_line;               /* bytes of one JSON application */
+    cr_buf many;                   /* credo_decide_lines' lines, credo_explain_json's object */
+    cr_trace *trace;               /* made by the first credo_explain_json */
 };
-
-static const cr_json_limits json_limits = CR_JSON_LIMITS_DEFAULT;
 
 /* ---- errors ---------------------------------------------------------------- */
 
@@ -159,6 +168,31 @@ static bool build_alone(credo_policy *p)
     return true;
 }
 
+/* Each type's name as the policy writes it; a result with no type of
+ * its own (a segment's) is a label. */
+static char *type_text(const cr_type *t)
+{
+    char buf[256];
+    return strdup(t ? cr_type_name(t, buf, sizeof buf) : "label");
+}
+
+static bool name_types(credo_policy *p)
+{
+    const cr_program *prog = p->prog;
+    uint32_t nf = prog->input->nfields, nr = prog->nresults;
+    p->field_types = calloc(nf ? nf : 1, sizeof *p->field_types);
+    p->result_types = calloc(nr ? nr : 1, sizeof *p->result_types);
+    if (!p->field_types || !p->result_types)
+        return false;
+    for (uint32_t i = 0; i < nf; i++)
+        if (!(p->field_types[i] = type_text(prog->input->fields[i].type)))
+            return false;
+    for (uint32_t i = 0; i < nr; i++)
+        if (!(p->result_types[i] = type_text(prog->lets[prog->results[i]].type)))
+            return false;
+    return true;
+}
+
 /* The API's policy around a program (which it then owns). */
 static credo_policy *wrap_program(cr_program *prog, const char *name, credo_error *err)
 {
@@ -171,7 +205,7 @@ static credo_policy *wrap_program(cr_program *prog, const char *name, credo_erro
     p->prog = prog;
     if (prog->has_effective)
         cr_date_format(prog->effective, p->effective);
-    if (!build_alone(p)) {
+    if (!build_alone(p) || !name_types(p)) {
         credo_policy_free(p);
         set_error(err, CREDO_E_MEMORY, name, 0, 0, "out of memory");
         return NULL;
@@ -187,6 +221,12 @@ void credo_policy_free(credo_policy *p)
         for (uint32_t i = 0; i < p->prog->input->nfields; i++)
             free(p->alone[i].index);
     free(p->alone);
+    for (uint32_t i = 0; p->field_types && i < p->prog->input->nfields; i++)
+        free(p->field_types[i]);
+    for (uint32_t i = 0; p->result_types && i < p->prog->nresults; i++)
+        free(p->result_types[i]);
+    free(p->field_types);
+    free(p->result_types);
     cr_program_free(p->prog);
     free(p);
 }
@@ -307,6 +347,81 @@ const char *credo_policy_effective(const credo_policy *p)
     return p && p->effective[0] ? p->effective : NULL;
 }
 
+const char *credo_policy_title(const credo_policy *p) { return p ? p->prog->title : NULL; }
+
+size_t credo_policy_field_count(const credo_policy *p) { return p ? p->prog->input->nfields : 0; }
+size_t credo_policy_result_count(const credo_policy *p) { return p ? p->prog->nresults : 0; }
+
+const char *credo_policy_field_name(const credo_policy *p, size_t i)
+{
+    return i < credo_policy_field_count(p) ? p->prog->input->fields[i].name : NULL;
+}
+
+const char *credo_policy_field_type(const credo_policy *p, size_t i)
+{
+    return i < credo_policy_field_count(p) ? p->field_types[i] : NULL;
+}
+
+const char *credo_policy_result_name(const credo_policy *p, size_t i)
+{
+    return i < credo_policy_result_count(p) ? p->prog->lets[p->prog->results[i]].name : NULL;
+}
+
+const char *credo_policy_result_type(const credo_policy *p, size_t i)
+{
+    return i < credo_policy_result_count(p) ? p->result_types[i] : NULL;
+}
+
+/* ---- the library and its limits ------------------------------------------- */
+
+const char *credo_version(void) { return CREDO_VERSION; }
+
+void credo_config_init(credo_config *c)
+{
+    if (!c)
+        return;
+    const cr_session_limits sl = CR_SESSION_LIMITS_DEFAULT;
+    const cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
+    *c = (credo_config){.max_instructions = sl.max_instructions, .max_memory = sl.max_memory,
+                        .regex_match_limit = sl.regex_match_limit, .regex_depth_limit = sl.regex_depth_limit,
+                        .json_max_depth = jl.max_depth, .json_max_text = jl.max_text, .json_max_list = jl.max_list,
+                        .max_line = CR_MAX_LINE_DEFAULT, .deadline_ms = sl.deadline_ms};
+}
+
+/* c's limits in the library's own terms, checked against their maxima
+ * by the same checks as the command line's options. */
+static int split_config(const credo_config *c, cr_session_limits *sl, cr_json_limits *jl, size_t *max_line,
+                        credo_error *err)
+{
+    char why[200], a[32], b[32];
+    if (c->max_memory > CR_MAX_MEMORY_MAX)   /* before it is narrowed to a size_t */
+        return set_error(err, CREDO_E_USAGE, NULL, 0, 0, "memory limit %s is more than the maximum, %s",
+                         cr_size_text(c->max_memory, a, sizeof a), cr_size_text(CR_MAX_MEMORY_MAX, b, sizeof b));
+    *sl = (cr_session_limits){c->max_instructions, (size_t)c->max_memory, c->regex_match_limit,
+                              c->regex_depth_limit, c->deadline_ms};
+    *jl = (cr_json_limits){c->json_max_depth, c->json_max_text, c->json_max_list};
+    if (!cr_session_limits_check(sl, why, sizeof why) || !cr_json_limits_check(jl, why, sizeof why))
+        return set_error(err, CREDO_E_USAGE, NULL, 0, 0, "%s", why);
+    if (c->max_line == 0)
+        return set_error(err, CREDO_E_USAGE, NULL, 0, 0, "line limit must be at least 1");
+    if (c->max_line > CR_MAX_LINE_MAX)
+        return set_error(err, CREDO_E_USAGE, NULL, 0, 0, "line limit %s is more than the maximum, %s",
+                         cr_size_text(c->max_line, a, sizeof a), cr_size_text(CR_MAX_LINE_MAX, b, sizeof b));
+    *max_line = (size_t)c->max_line;
+    return CREDO_OK;
+}
+
+int credo_config_check(const credo_config *c, credo_error *err)
+{
+    clear_error(err);
+    if (!c)
+        return set_error(err, CREDO_E_USAGE, NULL, 0, 0, "credo_config_check: config is NULL");
+    cr_session_limits sl;
+    cr_json_limits jl;
+    size_t max_line;
+    return split_config(c, &sl, &jl, &max_line, err);
+}
+
 /* ---- sessions -------------------------------------------------------------- */
 
 /* The current date, UTC: what credo run's --as-of defaults to. */
@@ -320,16 +435,30 @@ static int64_t today_utc(void)
 
 credo_session *credo_session_new(const credo_policy *p, credo_error *err)
 {
+    return credo_session_new_with(p, NULL, err);
+}
+
+credo_session *credo_session_new_with(const credo_policy *p, const credo_config *c, credo_error *err)
+{
     clear_error(err);
     if (!p) {
         set_error(err, CREDO_E_USAGE, NULL, 0, 0, "credo_session_new: policy is NULL");
         return NULL;
     }
+    credo_config defaults;
+    credo_config_init(&defaults);
+    cr_session_limits limits;
+    cr_json_limits json;
+    size_t max_line;
+    if (split_config(c ? c : &defaults, &limits, &json, &max_line, err) != CREDO_OK)
+        return NULL;
     credo_session *s = calloc(1, sizeof *s);
     uint32_t nfields = p->prog->input->nfields;
     if (s) {
         s->policy = p;
-        s->vm = cr_session_new(p->prog, NULL);
+        s->json_limits = json;
+        s->max_line = max_line;
+        s->vm = cr_session_new(p->prog, &limits);
         s->given = calloc(nfields ? nfields : 1, sizeof *s->given);
     }
     if (!s || !s->vm || !s->given) {
@@ -346,6 +475,10 @@ void credo_session_free(credo_session *s)
     if (!s)
         return;
     cr_session_free(s->vm);
+    if (s->trace)
+        free(s->trace->items);
+    free(s->trace);
+    cr_buf_free(&s->many);
     free(s->given);
     free(s->line);
     cr_buf_free(&s->out);
@@ -451,7 +584,8 @@ static bool collect_reasons(credo_session *s)
  * count of decisions; then what the API adds to its line. */
 static int decide(credo_session *s, const char *line, size_t len, credo_error *err)
 {
-    const cr_decide_opts how = {.line = s->decisions, .app_id = s->app_id, .app_id_len = s->app_id_len};
+    const cr_decide_opts how = {.line = s->decisions, .app_id = s->app_id, .app_id_len = s->app_id_len,
+                                .json_limits = &s->json_limits};
     cr_decided d;
     cr_decide(s->vm, line, len, &s->out, &how, &d);
     if (line) {   /* the application's name as read, for an ERROR line written again below */
@@ -494,6 +628,13 @@ static bool copy_line(credo_session *s, const char *json, size_t len)
     return true;
 }
 
+/* What credo run says of a line longer than --max-line. */
+static void line_too_long(const credo_session *s, char *m, size_t size)
+{
+    char n[32];
+    snprintf(m, size, "line: longer than %s", cr_size_text(s->max_line, n, sizeof n));
+}
+
 int credo_decide_json(credo_session *s, const char *json, size_t len, credo_error *err)
 {
     clear_error(err);
@@ -503,11 +644,106 @@ int credo_decide_json(credo_session *s, const char *json, size_t len, credo_erro
     s->decisions++;
     if (!json)
         len = 0;
+    if (len > s->max_line) {
+        char m[64];
+        line_too_long(s, m, sizeof m);
+        return fail_decision(s, err, CREDO_E_INPUT, m, NULL, 0, 0, m);
+    }
     if (!copy_line(s, json, len)) {
         const char *m = "out of memory for the application";
         return fail_decision(s, err, CREDO_E_MEMORY, m, NULL, 0, 0, m);
     }
     return decide(s, s->line, len, err);
+}
+
+/* The session's many-lines buffer, NUL-terminated; NULL when memory ran out. */
+static const char *many_text(credo_session *s, size_t *out_len, credo_error *err)
+{
+    if (s->many.failed || !cr_buf_reserve(&s->many, 0)) {
+        s->many.len = 0;
+        set_error(err, CREDO_E_MEMORY, NULL, 0, 0, "out of memory writing the decisions");
+        return NULL;
+    }
+    s->many.p[s->many.len] = '\0';
+    if (out_len)
+        *out_len = s->many.len;
+    return s->many.p;
+}
+
+const char *credo_decide_lines(credo_session *s, const char *lines, size_t len, size_t *out_len, size_t *errors,
+                               credo_error *err)
+{
+    clear_error(err);
+    if (out_len)
+        *out_len = 0;
+    if (errors)
+        *errors = 0;
+    if (!s) {
+        set_error(err, CREDO_E_USAGE, NULL, 0, 0, "credo_decide_lines: session is NULL");
+        return NULL;
+    }
+    start_application(s);   /* no single decision to read afterwards */
+    s->many.len = 0;
+    s->many.failed = false;
+    if (!lines)
+        len = 0;
+    size_t nerr = 0;
+    uint64_t lineno = 0;
+    for (size_t at = 0; at < len && !s->many.failed;) {
+        const char *nl = memchr(lines + at, '\n', len - at);
+        size_t end = nl ? (size_t)(nl - lines) : len;
+        cr_decide_opts how = {.line = ++lineno, .json_limits = &s->json_limits};
+        cr_decided d;
+        if (end - at > s->max_line) {   /* as credo run: not read at all */
+            char m[64];
+            line_too_long(s, m, sizeof m);
+            cr_write_error(&s->many, NULL, 0, lineno, m);
+            nerr++;
+        } else if (!cr_decide(s->vm, lines + at, end - at, &s->many, &how, &d)) {
+            nerr++;
+        }
+        at = end + 1;
+    }
+    if (errors)
+        *errors = nerr;
+    return many_text(s, out_len, err);
+}
+
+const char *credo_explain_json(credo_session *s, const char *json, size_t len, size_t *out_len, credo_error *err)
+{
+    clear_error(err);
+    if (out_len)
+        *out_len = 0;
+    if (!s) {
+        set_error(err, CREDO_E_USAGE, NULL, 0, 0, "credo_explain_json: session is NULL");
+        return NULL;
+    }
+    if (!s->trace) {   /* as credo explain: room for 100,000 steps, the rest counted */
+        s->trace = calloc(1, sizeof *s->trace);
+        if (s->trace) {
+            s->trace->cap = 100000;
+            s->trace->items = malloc(s->trace->cap * sizeof *s->trace->items);
+        }
+        if (!s->trace || !s->trace->items) {
+            free(s->trace);
+            s->trace = NULL;
+            set_error(err, CREDO_E_MEMORY, NULL, 0, 0, "out of memory for the explanation");
+            return NULL;
+        }
+    }
+    /* the trace only for this decision and its account: the tracing loop is slower */
+    s->vm->trace = s->trace;
+    int rc = credo_decide_json(s, json, len, err);
+    s->many.len = 0;
+    s->many.failed = false;
+    if (rc == CREDO_OK)
+        cr_explain_json(&s->many, s->vm, s->app_id, s->app_id_len);
+    s->vm->trace = NULL;
+    if (rc != CREDO_OK)
+        return NULL;
+    if (s->many.len && s->many.p[s->many.len - 1] == '\n')
+        s->many.len--;
+    return many_text(s, out_len, err);
 }
 
 void credo_begin(credo_session *s)
@@ -686,8 +922,8 @@ int credo_set_text(credo_session *s, const char *field, const char *text)
     size_t bad = cr_utf8_invalid_at(text, n);
     if (bad < n)
         return note(s, CREDO_E_INPUT, "%s: invalid UTF-8 at byte %zu", field, bad);
-    if (n > json_limits.max_text)
-        return note(s, CREDO_E_INPUT, "%s: text is longer than %u bytes", field, (unsigned)json_limits.max_text);
+    if (n > s->json_limits.max_text)
+        return note(s, CREDO_E_INPUT, "%s: text is longer than %u bytes", field, (unsigned)s->json_limits.max_text);
     if (f >= 0 && cr_type_value_index(field_type(s, f), text, n) < 0) {
         char vals[512];
         return note(s, CREDO_E_INPUT, "%s: \"%.*s\" is not one of %s", field, (int)(n > 64 ? 64 : n), text,
@@ -837,7 +1073,7 @@ int credo_set_json(credo_session *s, const char *field, const char *json)
     const cr_record *rec = f >= 0 ? &s->policy->alone[f] : &s->policy->none;
     cr_value v = cr_null();
     cr_json_result res;
-    if (cr_json_read(rec, line, total, &s->vm->arena, &json_limits, &v, &res) != 0) {
+    if (cr_json_read(rec, line, total, &s->vm->arena, &s->json_limits, &v, &res) != 0) {
         char m[sizeof res.error + 64];
         unwrap_message(res.error, prefix, field, m, sizeof m);
         return note(s, strstr(m, "out of memory") ? CREDO_E_MEMORY : CREDO_E_INPUT, "%s", m);

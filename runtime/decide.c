@@ -37,7 +37,7 @@ bool cr_decide(cr_session *s, const char *line, size_t len, cr_buf *out, const c
     d->error = NULL;
     if (line) {
         cr_session_begin(s);
-        if (cr_json_read(s->prog->input, line, len, &s->arena, NULL, s->slots, &d->read) != 0) {
+        if (cr_json_read(s->prog->input, line, len, &s->arena, o->json_limits, s->slots, &d->read) != 0) {
             d->status = CR_BAD_INPUT;
             d->error = d->read.error;
         }

@@ -26,6 +26,7 @@ typedef struct cr_decide_opts {
      * app_id, which the line names (NULL: none). */
     const char *app_id;
     size_t app_id_len;
+    const cr_json_limits *json_limits;  /* what the line may hold; NULL: the defaults */
 } cr_decide_opts;
 
 typedef enum cr_decide_status {
@@ -47,7 +48,8 @@ typedef struct cr_decided {
 } cr_decided;
 
 /* Decides the application line[0..len) (a JSON object) in s: begins the
- * session, reads the line into the slots with the default limits, runs
+ * session, reads the line into the slots with o->json_limits (NULL: the
+ * default limits), runs
  * the program.  With line NULL the caller has begun the session and
  * filled the slots itself (the C API's setters, a test case's
  * application), and only the run is left.

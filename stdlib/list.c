@@ -1,6 +1,8 @@
 /* Aggregates over lists: sum, avg, count, stdev (population).  Loops over
  * lists are only these and the language's bounded `count/any/all ... where`
- * and comprehensions, so every run ends.
+ * and comprehensions, so every run ends; each pass over a list adds its
+ * items to cx->work, which the VM takes from the instruction budget, so
+ * an aggregate inside a loop over the same list is bounded too.
  *
  * sum and stdev have a fast path in 64-bit integers that gives exactly what
  * the general path (one cr_num_* call per step) gives; it is taken only
@@ -66,6 +68,7 @@ CR_BUILTIN(cr_fn_sum)
 {
     (void)n;
     int s;
+    cx->work += args[0].len;
     if (sum_fast(args[0].u.items, args[0].len, out, &s))
         return true;
     cr_value acc = cr_int(0);
@@ -93,6 +96,8 @@ CR_BUILTIN(cr_fn_avg)
     cr_value total;
     int s;
     bool fast = sum_fast(args[0].u.items, args[0].len, &total, &s);
+    if (fast)
+        cx->work += args[0].len;   /* (cr_fn_sum counts its own) */
     if ((!fast && !cr_fn_sum(cx, args, 1, &total)) || !cr_num_div(cx, total, cr_int(args[0].len), out))
         return false;
     cx->mean_of = args[0].u.items;
@@ -225,6 +230,7 @@ CR_BUILTIN(cr_fn_stdev)
      * took the general path. */
     if (!cr_fn_avg(cx, args, 1, &mean))
         return false;
+    cx->work += len;
     int s = cx->mean_sum_scale;
     if (s >= 0 && stdev_sum_sq(items, len, s, cr_value_dec(mean), &sum)) {
         acc = cr_decv(sum);

@@ -11,6 +11,7 @@ static bool extreme(cr_call_ctx *cx, const cr_value *args, uint32_t n, cr_value 
     if (n == 1 && (args[0].tag == CR_LIST || args[0].tag == CR_SET)) {
         xs = args[0].u.items;
         len = args[0].len;
+        cx->work += len;
         if (len == 0)
             return cr_call_fail(cx, "%s of an empty list", name);
     }

@@ -28,6 +28,11 @@ typedef struct cr_call_ctx {
     int mean_sum_scale; /* the list's largest scale, or -1: its sum was not
                            formed in int64 (stdlib/list.c) */
     cr_value mean;
+    /* What the built-ins called since the VM last took it did beyond
+     * their call: one for each item of a list and each 64 bytes of a text
+     * they read (README.md, "What the budget counts").  The VM takes it
+     * from the application's instruction budget after each call. */
+    uint64_t work;
 } cr_call_ctx;
 
 /* Returns false after writing an error with cr_call_fail. */

@@ -53,6 +53,7 @@ install -m 644 lang/credo.5 "$dest/share/man/man5/credo.5"
 # pthreads (Libs.private).
 lib_pkgs=$(make -s --no-print-directory print-LIB_PKGS) || exit 1
 lib_libs=$(make -s --no-print-directory print-LIB_LIBS) || exit 1
+version=$(make -s --no-print-directory print-VERSION) || exit 1
 cat > "$dest/lib/pkgconfig/credo.pc" <<PC
 prefix=$prefix
 exec_prefix=\${prefix}
@@ -61,7 +62,7 @@ includedir=\${prefix}/include
 
 Name: credo
 Description: credit-policy language: compile policies, decide loan applications
-Version: 0
+Version: $version
 Requires.private: $lib_pkgs
 Cflags: -I\${includedir}
 Libs: -L\${libdir} -lcredo

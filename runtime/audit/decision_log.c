@@ -32,6 +32,12 @@ static const char schema_sql[] =
     "  file      TEXT NOT NULL,\n"
     "  source    TEXT NOT NULL\n"
     ");\n"
+    "CREATE TABLE IF NOT EXISTS programs (\n"
+    "  id        INTEGER PRIMARY KEY,\n"
+    "  sha256    TEXT NOT NULL UNIQUE,\n"
+    "  policy    INTEGER NOT NULL REFERENCES policies (id),\n"
+    "  signed_by TEXT\n"
+    ");\n"
     "CREATE TABLE IF NOT EXISTS data (\n"
     "  id      INTEGER PRIMARY KEY,\n"
     "  sha256  TEXT NOT NULL UNIQUE,\n"
@@ -43,6 +49,7 @@ static const char schema_sql[] =
     "  app_id      TEXT,\n"
     "  policy      INTEGER NOT NULL REFERENCES policies (id),\n"
     "  data        INTEGER REFERENCES data (id),\n"
+    "  program     INTEGER NOT NULL REFERENCES programs (id),\n"
     "  as_of       TEXT NOT NULL,\n"
     "  decided_by  TEXT NOT NULL,\n"
     "  outcome     TEXT NOT NULL,\n"
@@ -90,41 +97,43 @@ static const char view_3_sql[] =
     "CREATE TEMP VIEW log_decisions AS SELECT d.seq AS seq, d.app_id AS app_id, p.sha256 AS policy_sha256,"
     " d.as_of AS as_of, d.application AS application, d.outcome AS outcome, d.reasons AS reasons,"
     " d.results AS results, d.fired AS fired, d.decided_by AS decided_by, d.created_at AS created_at,"
-    " x.sha256 AS data_sha256, d.supersedes AS supersedes"
-    " FROM main.decisions d LEFT JOIN main.policies p ON p.id = d.policy LEFT JOIN main.data x ON x.id = d.data;\n";
+    " x.sha256 AS data_sha256, d.supersedes AS supersedes, g.sha256 AS program_sha256"
+    " FROM main.decisions d LEFT JOIN main.policies p ON p.id = d.policy LEFT JOIN main.data x ON x.id = d.data"
+    " LEFT JOIN main.programs g ON g.id = d.program;\n";
 static const char view_2_sql[] =
     "CREATE TEMP VIEW log_decisions AS SELECT seq, app_id, policy_sha256, as_of, application, outcome, reasons,"
-    " results, fired, decided_by, created_at, data_sha256, NULL AS supersedes FROM main.decisions;\n";
+    " results, fired, decided_by, created_at, data_sha256, NULL AS supersedes, NULL AS program_sha256"
+    " FROM main.decisions;\n";
 /* Schema 1 has no data table and no data_sha256 column: no row of it has data. */
 static const char view_1_sql[] =
     "CREATE TEMP VIEW log_decisions AS SELECT seq, app_id, policy_sha256, as_of, application, outcome, reasons,"
-    " results, fired, decided_by, created_at, NULL AS data_sha256, NULL AS supersedes"
-    " FROM main.decisions;\n"
+    " results, fired, decided_by, created_at, NULL AS data_sha256, NULL AS supersedes,"
+    " NULL AS program_sha256 FROM main.decisions;\n"
     "CREATE TEMP TABLE data (sha256 TEXT PRIMARY KEY, policy_sha256 TEXT, tables TEXT);\n";
 
 /* ---- errors and small functions ---------------------------------------------------- */
 
-void dlog_set_error(cr_dlog *l, const char *what)
+void cr_dlog_set_error(cr_dlog *l, const char *what)
 {
     snprintf(l->err, sizeof l->err, "%s: %s", l->path, what);
 }
 
 /* The connection's last error, e.g. "database is locked"; for a file that
  * cannot be opened, the system's reason too, which SQLite leaves out. */
-void dlog_set_sqlite_error(cr_dlog *l)
+void cr_dlog_set_sqlite_error(cr_dlog *l)
 {
     if (!l->db) {
-        dlog_set_error(l, "out of memory");
+        cr_dlog_set_error(l, "out of memory");
         return;
     }
     int sys = sqlite3_system_errno(l->db);
     if ((sqlite3_errcode(l->db) & 0xff) == SQLITE_CANTOPEN && sys) {
         char msg[300];
         snprintf(msg, sizeof msg, "%s (%s)", sqlite3_errmsg(l->db), strerror(sys));
-        dlog_set_error(l, msg);
+        cr_dlog_set_error(l, msg);
         return;
     }
-    dlog_set_error(l, sqlite3_errmsg(l->db));
+    cr_dlog_set_error(l, sqlite3_errmsg(l->db));
 }
 
 const char *cr_dlog_errmsg(const cr_dlog *l) { return l->err; }
@@ -141,20 +150,20 @@ bool cr_dlog_keyed(const cr_dlog *l, char key_id[17])
     return l->keyed;
 }
 
-bool dlog_exec(cr_dlog *l, const char *sql)
+bool cr_dlog_exec(cr_dlog *l, const char *sql)
 {
     if (sqlite3_exec(l->db, sql, NULL, NULL, NULL) == SQLITE_OK)
         return true;
-    dlog_set_sqlite_error(l);
+    cr_dlog_set_sqlite_error(l);
     return false;
 }
 
 /* Runs a statement that returns one integer (a PRAGMA or a count). */
-bool dlog_query_int(cr_dlog *l, const char *sql, int64_t *out)
+bool cr_dlog_query_int(cr_dlog *l, const char *sql, int64_t *out)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     int rc = sqlite3_step(st);
@@ -163,20 +172,20 @@ bool dlog_query_int(cr_dlog *l, const char *sql, int64_t *out)
     else if (rc == SQLITE_DONE)
         *out = 0;
     else
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
     sqlite3_finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
-bool dlog_prepare(cr_dlog *l, const char *sql, sqlite3_stmt **st)
+bool cr_dlog_prepare(cr_dlog *l, const char *sql, sqlite3_stmt **st)
 {
     if (sqlite3_prepare_v3(l->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK)
         return true;
-    dlog_set_sqlite_error(l);
+    cr_dlog_set_sqlite_error(l);
     return false;
 }
 
-void dlog_now(char out[64])
+void cr_dlog_now(char out[64])
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -193,30 +202,30 @@ void dlog_now(char out[64])
 static bool check_identity(cr_dlog *l, bool *empty)
 {
     int64_t objects, app_id, version, tables;
-    if (!dlog_query_int(l, "SELECT count(*) FROM sqlite_master", &objects) ||
-        !dlog_query_int(l, "PRAGMA application_id", &app_id) || !dlog_query_int(l, "PRAGMA user_version", &version))
+    if (!cr_dlog_query_int(l, "SELECT count(*) FROM sqlite_master", &objects) ||
+        !cr_dlog_query_int(l, "PRAGMA application_id", &app_id) || !cr_dlog_query_int(l, "PRAGMA user_version", &version))
         return false;
     *empty = objects == 0 && app_id == 0;
     if (*empty)
         return true;
     if (app_id != DLOG_APPLICATION_ID) {
-        dlog_set_error(l, "not a credo decision log (an SQLite database of something else)");
+        cr_dlog_set_error(l, "not a credo decision log (an SQLite database of something else)");
         return false;
     }
     if (version > DLOG_SCHEMA) {
         char msg[128];
         snprintf(msg, sizeof msg, "decision log schema %lld is newer than this credo reads (%d)", (long long)version,
                  DLOG_SCHEMA);
-        dlog_set_error(l, msg);
+        cr_dlog_set_error(l, msg);
         return false;
     }
-    if (!dlog_query_int(l,
+    if (!cr_dlog_query_int(l,
                         "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
                         " AND name IN ('policies', 'decisions')",
                         &tables))
         return false;
     if (tables != 2 || version < 1) {
-        dlog_set_error(l, "not a credo decision log (its tables are missing)");
+        cr_dlog_set_error(l, "not a credo decision log (its tables are missing)");
         return false;
     }
     l->schema = (int)version;
@@ -231,22 +240,22 @@ static bool check_identity(cr_dlog *l, bool *empty)
  * must be set before the switch to WAL; on an existing log it is ignored. */
 static bool set_write_pragmas(cr_dlog *l, bool empty)
 {
-    if (empty && !dlog_exec(l, "PRAGMA page_size = 16384"))
+    if (empty && !cr_dlog_exec(l, "PRAGMA page_size = 16384"))
         return false;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     int rc = sqlite3_step(st);
     bool wal = rc == SQLITE_ROW && sqlite3_column_text(st, 0) &&
                strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
     if (rc != SQLITE_ROW)
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
     else if (!wal)
-        dlog_set_error(l, "cannot switch the database to WAL mode");
+        cr_dlog_set_error(l, "cannot switch the database to WAL mode");
     sqlite3_finalize(st);
-    return wal && dlog_exec(l, "PRAGMA synchronous = FULL");
+    return wal && cr_dlog_exec(l, "PRAGMA synchronous = FULL");
 }
 
 /* 32 random hex digits. */
@@ -257,7 +266,7 @@ static bool random_id(cr_dlog *l, char out[CR_DLOG_ID_LEN + 1])
     while (got < sizeof b) {
         ssize_t n = getrandom(b + got, sizeof b - got, 0);
         if (n < 0 && errno != EINTR) {
-            dlog_set_error(l, strerror(errno));
+            cr_dlog_set_error(l, strerror(errno));
             return false;
         }
         if (n > 0)
@@ -277,13 +286,13 @@ static bool create_schema(cr_dlog *l, const cr_dlog_options *o)
              DLOG_SCHEMA);
     if (!random_id(l, id))
         return false;
-    dlog_now(now);
+    cr_dlog_now(now);
     if (o->key)
         cr_dlog_key_id(o->key, key_id);
-    if (!dlog_exec(l, "BEGIN IMMEDIATE"))
+    if (!cr_dlog_exec(l, "BEGIN IMMEDIATE"))
         return false;
     sqlite3_stmt *st = NULL;
-    bool ok = dlog_exec(l, schema_sql) && dlog_exec(l, pragmas) &&
+    bool ok = cr_dlog_exec(l, schema_sql) && cr_dlog_exec(l, pragmas) &&
               sqlite3_prepare_v2(l->db,
                                  "INSERT INTO log (id, created, keyed, key_id) SELECT ?1, ?2, ?3, ?4"
                                  " WHERE NOT EXISTS (SELECT 1 FROM log)",
@@ -296,9 +305,9 @@ static bool create_schema(cr_dlog *l, const cr_dlog_options *o)
         ok = sqlite3_step(st) == SQLITE_DONE;
     }
     if (!ok)
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
     sqlite3_finalize(st);
-    if (!ok || !dlog_exec(l, "COMMIT")) {
+    if (!ok || !cr_dlog_exec(l, "COMMIT")) {
         sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
         return false;
     }
@@ -314,7 +323,7 @@ static bool read_record(cr_dlog *l)
         /* a read of a log whose record table was dropped: verify says so */
         if (l->mode == CR_DLOG_READ)
             return true;
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     int rc = sqlite3_step(st);
@@ -325,13 +334,13 @@ static bool read_record(cr_dlog *l)
         snprintf(l->key_id, sizeof l->key_id, "%s", kid ? kid : "");
         l->has_record = true;
     } else if (rc != SQLITE_DONE) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return false;
     if (!l->has_record && l->mode == CR_DLOG_APPEND) {
-        dlog_set_error(l, "the log's record (its id and key) is missing; run credo audit verify");
+        cr_dlog_set_error(l, "the log's record (its id and key) is missing; run credo audit verify");
         return false;
     }
     return true;
@@ -342,18 +351,18 @@ static bool check_key(cr_dlog *l)
 {
     char msg[400];
     if (l->keyed && !l->have_key) {
-        dlog_set_error(l, "a keyed log (its rows are MACs): appending to it needs its key (--log-key KEYFILE)");
+        cr_dlog_set_error(l, "a keyed log (its rows are MACs): appending to it needs its key (--log-key KEYFILE)");
         return false;
     }
     if (!l->keyed && l->have_key) {
-        dlog_set_error(l, "a log without a key: a log is keyed from its first row or not at all; give a new log"
+        cr_dlog_set_error(l, "a log without a key: a log is keyed from its first row or not at all; give a new log"
                           " file for a keyed log");
         return false;
     }
     if (l->keyed && strcmp(l->key_id, l->given_key_id) != 0) {
         snprintf(msg, sizeof msg, "wrong key: the log was written with key id %s, the key given has id %s", l->key_id,
                  l->given_key_id);
-        dlog_set_error(l, msg);
+        cr_dlog_set_error(l, msg);
         return false;
     }
     return true;
@@ -361,25 +370,25 @@ static bool check_key(cr_dlog *l)
 
 static bool prepare_writes(cr_dlog *l)
 {
-    return dlog_prepare(l,
+    return cr_dlog_prepare(l,
                         "INSERT INTO decisions (seq, app_id, policy, data, as_of, decided_by, outcome, reasons, fired,"
-                        " results, application, created_at, supersedes, input_hash, prev_hash, row_hash)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                        " results, application, created_at, supersedes, input_hash, prev_hash, row_hash, program)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                         &l->insert) &&
-           dlog_prepare(l, "SELECT seq, row_hash FROM decisions ORDER BY seq DESC LIMIT 1", &l->tail) &&
-           dlog_prepare(l,
+           cr_dlog_prepare(l, "SELECT seq, row_hash FROM decisions ORDER BY seq DESC LIMIT 1", &l->tail) &&
+           cr_dlog_prepare(l,
                         "SELECT seq, app_id, policy, decided_by, input_hash, data, application, results"
                         " FROM decisions WHERE app_id = ?1 AND as_of = ?2",
                         &l->probe_key) &&
-           dlog_prepare(l,
+           cr_dlog_prepare(l,
                         "SELECT seq, policy, decided_by, data, application, results FROM decisions"
                         " WHERE app_id IS NULL AND as_of = ?1 AND input_hash = ?2",
                         &l->probe_input) &&
-           dlog_prepare(l,
+           cr_dlog_prepare(l,
                         "INSERT INTO checkpoints (seq, rows, head, signer, signature, created_at)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                         &l->cp_insert) &&
-           dlog_prepare(l, "SELECT coalesce(max(seq), 0) FROM checkpoints", &l->cp_last);
+           cr_dlog_prepare(l, "SELECT coalesce(max(seq), 0) FROM checkpoints", &l->cp_last);
 }
 
 /* A read-only open of a missing file would fail with SQLite's vague
@@ -389,13 +398,13 @@ static bool check_file(cr_dlog *l)
     struct stat st;
     if (stat(l->path, &st) != 0) {
         if (errno != ENOENT || l->mode == CR_DLOG_READ) {
-            dlog_set_error(l, strerror(errno));
+            cr_dlog_set_error(l, strerror(errno));
             return false;
         }
         return true;
     }
     if (S_ISDIR(st.st_mode)) {
-        dlog_set_error(l, "is a directory");
+        cr_dlog_set_error(l, "is a directory");
         return false;
     }
     return true;
@@ -410,7 +419,7 @@ static bool open_db(cr_dlog *l, const cr_dlog_options *o)
     int flags = SQLITE_OPEN_NOMUTEX |
                 (l->mode == CR_DLOG_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(l->path, &l->db, flags, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     sqlite3_busy_timeout(l->db, 5000);
@@ -419,12 +428,12 @@ static bool open_db(cr_dlog *l, const cr_dlog_options *o)
         return false;
     if (l->mode == CR_DLOG_READ) {
         if (empty) {
-            dlog_set_error(l, "not a credo decision log (an empty database)");
+            cr_dlog_set_error(l, "not a credo decision log (an empty database)");
             return false;
         }
         if (l->schema == 3 && !read_record(l))
             return false;
-        return dlog_exec(l, l->schema == 3 ? view_3_sql : l->schema == 2 ? view_2_sql : view_1_sql);
+        return cr_dlog_exec(l, l->schema == 3 ? view_3_sql : l->schema == 2 ? view_2_sql : view_1_sql);
     }
     if (!empty && l->schema < DLOG_SCHEMA) {
         char msg[300];
@@ -432,7 +441,7 @@ static bool open_db(cr_dlog *l, const cr_dlog_options *o)
                  "a decision log of schema %d: credo appends only to schema %d logs (keyed chains, checkpoints,"
                  " superseding rows); give a new log file (this one still verifies with credo audit)",
                  l->schema, DLOG_SCHEMA);
-        dlog_set_error(l, msg);
+        cr_dlog_set_error(l, msg);
         return false;
     }
     if (!set_write_pragmas(l, empty) || (empty && !create_schema(l, o)) || !read_record(l) || !check_key(l))
@@ -456,7 +465,7 @@ cr_dlog *cr_dlog_open_with(const char *path, cr_dlog_mode mode, const cr_dlog_op
     l->path = p;
     l->mode = mode;
     l->have_key = o->key != NULL;
-    dlog_mac_init(&l->mac, o->key ? o->key->bytes : NULL, o->key ? o->key->len : 0);
+    cr_dlog_mac_init(&l->mac, o->key ? o->key->bytes : NULL, o->key ? o->key->len : 0);
     if (o->key)
         cr_dlog_key_id(o->key, l->given_key_id);
     if (o->signer && mode == CR_DLOG_APPEND) {
@@ -491,6 +500,7 @@ void cr_dlog_close(cr_dlog *l)
     memset(&l->mac, 0, sizeof l->mac);   /* the key's inner and outer states */
     free(l->policies);
     free(l->data);
+    free(l->programs);
     free(l->path);
     free(l);
 }
@@ -545,7 +555,7 @@ static bool remember(cr_dlog *l, dlog_ref **refs, size_t *n, const char *sha, in
             return true;
     dlog_ref *p = realloc(*refs, (*n + 1) * sizeof *p);
     if (!p) {
-        dlog_set_error(l, "out of memory");
+        cr_dlog_set_error(l, "out of memory");
         return false;
     }
     *refs = p;
@@ -560,14 +570,14 @@ static bool store(cr_dlog *l, sqlite3_stmt *ins, const char *table, const char *
 {
     bool ok = sqlite3_step(ins) == SQLITE_DONE;
     if (!ok) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     char sql[64];
     snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE sha256 = ?1", table);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
@@ -575,7 +585,7 @@ static bool store(cr_dlog *l, sqlite3_stmt *ins, const char *table, const char *
     if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
     else
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
     sqlite3_finalize(st);
     return rc == SQLITE_ROW;
 }
@@ -590,12 +600,12 @@ static bool add_data(cr_dlog *l, const cr_program *p, int64_t policy_id)
     int64_t id = 0;
     bool ok = !b.failed;
     if (!ok)
-        dlog_set_error(l, "out of memory");
+        cr_dlog_set_error(l, "out of memory");
     else if (sqlite3_prepare_v2(l->db,
                                 "INSERT INTO data (sha256, policy, tables) VALUES (?1, ?2, ?3)"
                                 " ON CONFLICT (sha256) DO NOTHING",
                                 -1, &st, NULL) != SQLITE_OK)
-        ok = false, dlog_set_sqlite_error(l);
+        ok = false, cr_dlog_set_sqlite_error(l);
     if (ok) {
         cr_sha256_hex_of(b.p, b.len, sha);
         sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
@@ -608,10 +618,31 @@ static bool add_data(cr_dlog *l, const cr_program *p, int64_t policy_id)
     return ok;
 }
 
+/* What runs, beside the source: the program's hash (cr_program_identity)
+ * and the key id of the trusted signature it carried, if any. */
+static bool add_program(cr_dlog *l, const cr_program *p, int64_t policy_id)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(l->db,
+                           "INSERT INTO programs (sha256, policy, signed_by) VALUES (?1, ?2, ?3)"
+                           " ON CONFLICT (sha256) DO NOTHING",
+                           -1, &st, NULL) != SQLITE_OK) {
+        cr_dlog_set_sqlite_error(l);
+        return false;
+    }
+    sqlite3_bind_text(st, 1, p->program_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, policy_id);
+    sqlite3_bind_text(st, 3, p->signed_by[0] ? p->signed_by : NULL, -1, SQLITE_STATIC);
+    int64_t id = 0;
+    bool ok = store(l, st, "programs", p->program_sha256, &id);
+    sqlite3_finalize(st);
+    return ok && remember(l, &l->programs, &l->nprograms, p->program_sha256, id);
+}
+
 bool cr_dlog_add_policy(cr_dlog *l, const cr_program *p)
 {
     if (l->mode != CR_DLOG_APPEND) {
-        dlog_set_error(l, "opened read-only");
+        cr_dlog_set_error(l, "opened read-only");
         return false;
     }
     sqlite3_stmt *st;
@@ -619,7 +650,7 @@ bool cr_dlog_add_policy(cr_dlog *l, const cr_program *p)
                            "INSERT INTO policies (sha256, name, version, effective, owner, file, source)"
                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (sha256) DO NOTHING",
                            -1, &st, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     char effective[16];
@@ -635,5 +666,6 @@ bool cr_dlog_add_policy(cr_dlog *l, const cr_program *p)
     int64_t id = 0;
     bool ok = store(l, st, "policies", p->sha256, &id);
     sqlite3_finalize(st);
-    return ok && remember(l, &l->policies, &l->npolicies, p->sha256, id) && add_data(l, p, id);
+    return ok && remember(l, &l->policies, &l->npolicies, p->sha256, id) && add_program(l, p, id) &&
+           add_data(l, p, id);
 }

@@ -24,6 +24,18 @@
  *                                   error places ("file:line:col") read the same
  *     source     TEXT NOT NULL      the policy's exact source text
  *
+ *   programs    one row per compiled program that decided: what ran, beside
+ *               what was written
+ *     id         INTEGER PRIMARY KEY
+ *     sha256     TEXT UNIQUE        cr_program.program_sha256, hex: the
+ *                                   program's encoding (bytecode, constants,
+ *                                   tables, the source and its lookups'
+ *                                   hashes), as `credo compile` and
+ *                                   `credo explain` print it
+ *     policy     INTEGER            its source (policies.id)
+ *     signed_by  TEXT               the key id of the trusted signature its
+ *                                   .credoc carried (`--trust`); NULL: none
+ *
  *   data        one row per set of reference tables (`lookup`) a policy read
  *     id            INTEGER PRIMARY KEY
  *     sha256        TEXT UNIQUE     SHA-256 of tables, hex
@@ -39,6 +51,8 @@
  *     policy       INTEGER     the policy that decided (policies.id)
  *     data         INTEGER     the reference tables it read (data.id); NULL
  *                              when the policy reads none
+ *     program      INTEGER     the program that ran (programs.id), of the
+ *                              same policy
  *     as_of        TEXT        the date `today` meant, YYYY-MM-DD
  *     decided_by   TEXT        champion, challenger or shadow
  *     outcome      TEXT        APPROVE, REFER, REJECT or ERROR
@@ -88,7 +102,7 @@
  *   content     = SHA-256("credo-decision-content-v3\n", data's sha256 (hex,
  *                 or NULL), application, results)
  *   row_hash    = MAC("credo-decision-log-v3\n", prev_hash, app_id, the
- *                 policy's sha256 (hex), as_of, decided_by, outcome, reasons,
+ *                 policy's sha256 (hex), the program's sha256 (hex), as_of, decided_by, outcome, reasons,
  *                 fired, created_at, supersedes (decimal, or NULL), content)
  *   genesis     = MAC("credo-decision-log-v3 genesis\n", log.id)
  * where MAC is HMAC-SHA256 with the key in a keyed log, plain SHA-256
@@ -121,7 +135,7 @@
  * is logged as a new row that supersedes it.
  *
  * Older schemas.  Logs of user_version 1 and 2 (hex TEXT hashes, the row
- * hash rule of dlog_row_hash_v2, no key, no supersedes) are read and
+ * hash rule of cr_dlog_row_hash_v2, no key, no supersedes) are read and
  * verified as they are; credo refuses to append to them (start a new log). */
 #ifndef CREDO_DECISION_LOG_H
 #define CREDO_DECISION_LOG_H
@@ -163,6 +177,7 @@ typedef struct cr_dlog_entry {
     const char *app_id;               /* NULL: the line has none */
     size_t app_id_len;
     const char *policy_sha256;        /* 64 hex digits; its policy added first */
+    const char *program_sha256;       /* 64 hex digits: the program that ran (cr_program.program_sha256) */
     const char *as_of;                /* YYYY-MM-DD */
     const char *application;          /* NULL: not kept (longer than --max-line) */
     size_t application_len;

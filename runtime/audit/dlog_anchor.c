@@ -143,7 +143,7 @@ bool cr_dlog_anchor_read(const char *path, cr_dlog_anchor *a, char *err, size_t 
 bool cr_dlog_anchor_text(const cr_dlog_anchor *a, const cr_ed25519_key *signer, char *out, size_t size)
 {
     char head[256];
-    size_t n = dlog_head_text(a->log_id, a->seq, a->rows, a->head, head, sizeof head);
+    size_t n = cr_dlog_head_text(a->log_id, a->seq, a->rows, a->head, head, sizeof head);
     int w;
     if (signer) {
         uint8_t sig[CR_ED25519_SIG_LEN];

@@ -16,12 +16,12 @@
  * rows since. */
 static bool begin(cr_dlog *l)
 {
-    if (!dlog_exec(l, "BEGIN IMMEDIATE"))
+    if (!cr_dlog_exec(l, "BEGIN IMMEDIATE"))
         return false;
     l->in_txn = true;
     l->pending = 0;
     l->tail_seq = 0;
-    dlog_genesis(&l->mac, l->id, l->tail_hash);
+    cr_dlog_genesis(&l->mac, l->id, l->tail_hash);
     int rc = sqlite3_step(l->tail);
     if (rc == SQLITE_ROW) {
         l->tail_seq = sqlite3_column_int64(l->tail, 0);
@@ -30,13 +30,13 @@ static bool begin(cr_dlog *l)
             char msg[160];
             snprintf(msg, sizeof msg, "the last row (seq %lld) has no valid row_hash; run credo audit verify",
                      (long long)l->tail_seq);
-            dlog_set_error(l, msg);
+            cr_dlog_set_error(l, msg);
             rc = SQLITE_ERROR;
         } else {
             memcpy(l->tail_hash, h, CR_SHA256_LEN);
         }
     } else if (rc != SQLITE_DONE) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
     }
     sqlite3_reset(l->tail);
     if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && l->signing) {
@@ -44,7 +44,7 @@ static bool begin(cr_dlog *l)
         if (rc == SQLITE_ROW)
             l->last_checkpoint = sqlite3_column_int64(l->cp_last, 0);
         else
-            dlog_set_sqlite_error(l);
+            cr_dlog_set_sqlite_error(l);
         sqlite3_reset(l->cp_last);
     }
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
@@ -74,7 +74,7 @@ static const char *now_text(cr_dlog *l)
     int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     if (ms != l->now_ms) {
         l->now_ms = ms;
-        dlog_now(l->now_text);
+        cr_dlog_now(l->now_text);
     }
     return l->now_text;
 }
@@ -164,7 +164,7 @@ static int find_latest(cr_dlog *l, const probe *pr, int64_t *latest)
         sqlite3_reset(st);
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return -1;
     }
     return same;
@@ -173,21 +173,22 @@ static int find_latest(cr_dlog *l, const probe *pr, int64_t *latest)
 void cr_dlog_content(const cr_dlog_entry *e, uint8_t out[32])
 {
     const char *data = e->data_sha256 && *e->data_sha256 ? e->data_sha256 : NULL;
-    dlog_content(dlog_text(data), (dlog_field){e->application, e->application_len},
+    cr_dlog_content_hash(dlog_text(data), (dlog_field){e->application, e->application_len},
                  (dlog_field){e->results, e->results_len}, out);
 }
 
 int cr_dlog_append(cr_dlog *l, const cr_dlog_entry *e)
 {
     if (l->mode != CR_DLOG_APPEND) {
-        dlog_set_error(l, "opened read-only");
+        cr_dlog_set_error(l, "opened read-only");
         return -1;
     }
     const char *data_sha = e->data_sha256 && *e->data_sha256 ? e->data_sha256 : NULL;
     probe pr = {.policy = ref_id(l->policies, l->npolicies, e->policy_sha256),
                 .data = data_sha ? ref_id(l->data, l->ndata, data_sha) : 0, .e = e};
-    if (!pr.policy || (data_sha && !pr.data)) {
-        dlog_set_error(l, "a decision of a policy or data set not added to the log (cr_dlog_add_policy)");
+    int64_t program = e->program_sha256 ? ref_id(l->programs, l->nprograms, e->program_sha256) : 0;
+    if (!pr.policy || !program || (data_sha && !pr.data)) {
+        cr_dlog_set_error(l, "a decision of a policy, program or data set not added to the log (cr_dlog_add_policy)");
         return -1;
     }
     if (!l->in_txn && !begin(l))
@@ -195,6 +196,7 @@ int cr_dlog_append(cr_dlog *l, const cr_dlog_entry *e)
     dlog_row r = {
         .app_id = {e->app_id, e->app_id_len},
         .policy = dlog_text(e->policy_sha256),
+        .program = dlog_text(e->program_sha256),
         .as_of = dlog_text(e->as_of),
         .decided_by = dlog_text(e->decided_by),
         .outcome = dlog_text(e->outcome),
@@ -206,7 +208,7 @@ int cr_dlog_append(cr_dlog *l, const cr_dlog_entry *e)
         memcpy(r.content, e->content, sizeof r.content);
     else
         cr_dlog_content(e, r.content);
-    pr.input_hash = dlog_int64(r.content);
+    pr.input_hash = cr_dlog_int64(r.content);
     int64_t latest = 0;
     int same = find_latest(l, &pr, &latest);
     if (same < 0) {
@@ -224,7 +226,7 @@ int cr_dlog_append(cr_dlog *l, const cr_dlog_entry *e)
         r.supersedes = dlog_text(sup);
     }
     uint8_t hash[CR_SHA256_LEN];
-    dlog_row_hash(&l->mac, l->tail_hash, &r, hash);
+    cr_dlog_row_hash(&l->mac, l->tail_hash, &r, hash);
     sqlite3_stmt *st = l->insert;
     sqlite3_bind_int64(st, 1, l->tail_seq + 1);
     bind_len(st, 2, e->app_id, e->app_id_len);
@@ -248,9 +250,10 @@ int cr_dlog_append(cr_dlog *l, const cr_dlog_entry *e)
     sqlite3_bind_int64(st, 14, pr.input_hash);
     sqlite3_bind_blob(st, 15, l->tail_hash, CR_SHA256_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(st, 16, hash, CR_SHA256_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 17, program);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
     /* the bound texts belong to the caller: drop them before returning */
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -277,10 +280,10 @@ uint32_t cr_dlog_pending(const cr_dlog *l) { return l->pending; }
 static bool add_checkpoint(cr_dlog *l)
 {
     char text[256], now[64];
-    size_t n = dlog_head_text(l->id, l->tail_seq, l->tail_seq, l->tail_hash, text, sizeof text);
+    size_t n = cr_dlog_head_text(l->id, l->tail_seq, l->tail_seq, l->tail_hash, text, sizeof text);
     uint8_t sig[CR_ED25519_SIG_LEN];
     cr_ed25519_sign(&l->signer, text, n, sig);
-    dlog_now(now);
+    cr_dlog_now(now);
     sqlite3_stmt *st = l->cp_insert;
     sqlite3_bind_int64(st, 1, l->tail_seq);
     sqlite3_bind_int64(st, 2, l->tail_seq);
@@ -292,7 +295,7 @@ static bool add_checkpoint(cr_dlog *l)
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         forget_lost_txn(l);
         return false;
     }
@@ -310,7 +313,7 @@ static bool commit(cr_dlog *l, bool final)
         !add_checkpoint(l))
         return false;
     if (sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         forget_lost_txn(l);
         return false;
     }
@@ -331,13 +334,13 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 bool cr_dlog_run_begin(cr_dlog *l, const cr_dlog_run *r, int64_t *id)
 {
     char now[64];
-    dlog_now(now);
+    cr_dlog_now(now);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db,
                            "INSERT INTO runs (started, as_of, policy_file, policy_sha256, data_sha256, input,"
                            " input_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                            -1, &st, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     bind_text(st, 1, now);
@@ -351,7 +354,7 @@ bool cr_dlog_run_begin(cr_dlog *l, const cr_dlog_run *r, int64_t *id)
     if (ok)
         *id = sqlite3_last_insert_rowid(l->db);
     else
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
     sqlite3_finalize(st);
     return ok;
 }
@@ -361,21 +364,21 @@ bool cr_dlog_run_finish(cr_dlog *l, int64_t id)
     if (!l->in_txn && !begin(l))
         return false;
     char now[64];
-    dlog_now(now);
+    cr_dlog_now(now);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db,
                            "UPDATE runs SET finished = ?1 WHERE finished IS NULL AND id <= ?2 AND"
                            " (id = ?2 OR (policy_file, input, as_of, coalesce(input_sha256, ''))"
                            " = (SELECT policy_file, input, as_of, coalesce(input_sha256, '') FROM runs WHERE id = ?2))",
                            -1, &st, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, id);
     bool ok = sqlite3_step(st) == SQLITE_DONE;
     if (!ok)
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
     sqlite3_finalize(st);
     return ok && commit(l, true);
 }
@@ -401,7 +404,7 @@ int cr_dlog_unfinished_run(const char *path, const char *policy_file, const char
                            "SELECT as_of, id, policy_sha256 FROM runs WHERE finished IS NULL AND policy_file = ?1"
                            " AND input = ?2 AND input_sha256 = ?3 ORDER BY id DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         found = -1;
     } else {
         sqlite3_bind_text(st, 1, policy_file, -1, SQLITE_STATIC);
@@ -415,7 +418,7 @@ int cr_dlog_unfinished_run(const char *path, const char *policy_file, const char
             snprintf(policy_sha256, CR_DLOG_HASH_LEN + 1, "%s", p ? p : "");
             found = 1;
         } else if (rc != SQLITE_DONE) {
-            dlog_set_sqlite_error(l);
+            cr_dlog_set_sqlite_error(l);
             found = -1;
         }
     }

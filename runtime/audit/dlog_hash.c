@@ -32,7 +32,7 @@ static void put_field(update_fn up, void *ctx, dlog_field f)
 
 /* ---- schemas 1 and 2 ------------------------------------------------------------ */
 
-void dlog_row_hash_v2(const dlog_field f[V2_NFIELDS], char out[CR_SHA256_HEX_LEN + 1])
+void cr_dlog_row_hash_v2(const dlog_field f[V2_NFIELDS], char out[CR_SHA256_HEX_LEN + 1])
 {
     cr_sha256_ctx c;
     cr_sha256_init(&c);
@@ -48,7 +48,7 @@ void dlog_row_hash_v2(const dlog_field f[V2_NFIELDS], char out[CR_SHA256_HEX_LEN
 
 /* ---- schema 3 ------------------------------------------------------------------- */
 
-void dlog_mac_init(dlog_mac *m, const uint8_t *key, size_t len)
+void cr_dlog_mac_init(dlog_mac *m, const uint8_t *key, size_t len)
 {
     m->keyed = key != NULL;
     if (m->keyed)
@@ -83,7 +83,7 @@ static void mac_end(dlog_mac *m, uint8_t out[CR_SHA256_LEN])
         cr_sha256_final(&m->sha, out);
 }
 
-void dlog_content(dlog_field data, dlog_field application, dlog_field results, uint8_t out[CR_SHA256_LEN])
+void cr_dlog_content_hash(dlog_field data, dlog_field application, dlog_field results, uint8_t out[CR_SHA256_LEN])
 {
     cr_sha256_ctx c;
     cr_sha256_init(&c);
@@ -94,12 +94,13 @@ void dlog_content(dlog_field data, dlog_field application, dlog_field results, u
     cr_sha256_final(&c, out);
 }
 
-void dlog_row_hash(dlog_mac *m, const uint8_t prev[CR_SHA256_LEN], const dlog_row *r, uint8_t out[CR_SHA256_LEN])
+void cr_dlog_row_hash(dlog_mac *m, const uint8_t prev[CR_SHA256_LEN], const dlog_row *r, uint8_t out[CR_SHA256_LEN])
 {
     mac_begin(m, V3_DOMAIN);
     mac_field(m, (dlog_field){prev, CR_SHA256_LEN});
     mac_field(m, r->app_id);
     mac_field(m, r->policy);
+    mac_field(m, r->program);
     mac_field(m, r->as_of);
     mac_field(m, r->decided_by);
     mac_field(m, r->outcome);
@@ -111,14 +112,14 @@ void dlog_row_hash(dlog_mac *m, const uint8_t prev[CR_SHA256_LEN], const dlog_ro
     mac_end(m, out);
 }
 
-void dlog_genesis(dlog_mac *m, const char *log_id, uint8_t out[CR_SHA256_LEN])
+void cr_dlog_genesis(dlog_mac *m, const char *log_id, uint8_t out[CR_SHA256_LEN])
 {
     mac_begin(m, GENESIS_DOMAIN);
     mac_field(m, dlog_text(log_id));
     mac_end(m, out);
 }
 
-int64_t dlog_int64(const uint8_t d[CR_SHA256_LEN])
+int64_t cr_dlog_int64(const uint8_t d[CR_SHA256_LEN])
 {
     uint64_t v = 0;
     for (int i = 0; i < 8; i++)
@@ -126,7 +127,7 @@ int64_t dlog_int64(const uint8_t d[CR_SHA256_LEN])
     return (int64_t)v;   /* two's complement: the same 8 bytes, signed */
 }
 
-void dlog_key_id(const uint8_t *key, size_t len, char out[17])
+void cr_dlog_key_id_of(const uint8_t *key, size_t len, char out[17])
 {
     cr_hmac_sha256_ctx c;
     uint8_t d[CR_SHA256_LEN];
@@ -139,7 +140,7 @@ void dlog_key_id(const uint8_t *key, size_t len, char out[17])
     out[16] = '\0';
 }
 
-size_t dlog_head_text(const char *log_id, int64_t seq, int64_t rows, const uint8_t head[CR_SHA256_LEN], char *out,
+size_t cr_dlog_head_text(const char *log_id, int64_t seq, int64_t rows, const uint8_t head[CR_SHA256_LEN], char *out,
                       size_t size)
 {
     char hex[CR_SHA256_HEX_LEN + 1];

@@ -28,7 +28,7 @@ enum { V2_PREV, V2_APP_ID, V2_POLICY, V2_AS_OF, V2_APPLICATION, V2_OUTCOME, V2_R
        V2_DECIDED_BY, V2_CREATED_AT, V2_DATA, V2_NFIELDS };
 
 /* The lower-case hex SHA-256 row_hash of a schema 1 or 2 row. */
-void dlog_row_hash_v2(const dlog_field f[V2_NFIELDS], char out[CR_SHA256_HEX_LEN + 1]);
+void cr_dlog_row_hash_v2(const dlog_field f[V2_NFIELDS], char out[CR_SHA256_HEX_LEN + 1]);
 
 /* ---- schema 3 ---- */
 
@@ -40,35 +40,35 @@ typedef struct dlog_mac {
     cr_hmac_sha256_ctx hmac;
 } dlog_mac;
 
-void dlog_mac_init(dlog_mac *m, const uint8_t *key, size_t len);   /* key NULL: plain */
+void cr_dlog_mac_init(dlog_mac *m, const uint8_t *key, size_t len);   /* key NULL: plain */
 
 /* The fields of a schema 3 row that its row_hash covers. */
 typedef struct dlog_row {
-    dlog_field app_id, policy, as_of, decided_by, outcome, reasons, fired, created_at, supersedes;
-    uint8_t content[CR_SHA256_LEN];   /* dlog_content of its data, application and results */
+    dlog_field app_id, policy, program, as_of, decided_by, outcome, reasons, fired, created_at, supersedes;
+    uint8_t content[CR_SHA256_LEN];   /* cr_dlog_content_hash of its data, application and results */
 } dlog_row;
 
 /* SHA-256 of "credo-decision-content-v3\n", data_sha256, application,
  * results (each length-prefixed).  Its first 8 bytes are the row's
  * input_hash. */
-void dlog_content(dlog_field data, dlog_field application, dlog_field results, uint8_t out[CR_SHA256_LEN]);
+void cr_dlog_content_hash(dlog_field data, dlog_field application, dlog_field results, uint8_t out[CR_SHA256_LEN]);
 /* row_hash: the MAC of "credo-decision-log-v3\n", prev_hash and the
  * row's fields. */
-void dlog_row_hash(dlog_mac *m, const uint8_t prev[CR_SHA256_LEN], const dlog_row *r, uint8_t out[CR_SHA256_LEN]);
+void cr_dlog_row_hash(dlog_mac *m, const uint8_t prev[CR_SHA256_LEN], const dlog_row *r, uint8_t out[CR_SHA256_LEN]);
 /* The prev_hash of seq 1: the MAC of "credo-decision-log-v3 genesis\n"
  * and the log's id, so the chain belongs to one log. */
-void dlog_genesis(dlog_mac *m, const char *log_id, uint8_t out[CR_SHA256_LEN]);
+void cr_dlog_genesis(dlog_mac *m, const char *log_id, uint8_t out[CR_SHA256_LEN]);
 /* The first 8 bytes of a digest as a signed 64-bit integer (big-endian):
  * a row's input_hash, as SQLite indexes it most cheaply. */
-int64_t dlog_int64(const uint8_t d[CR_SHA256_LEN]);
+int64_t cr_dlog_int64(const uint8_t d[CR_SHA256_LEN]);
 /* The key's id, 16 hex digits of HMAC(key, "credo-log-key-id"): names a
  * key without revealing it. */
-void dlog_key_id(const uint8_t *key, size_t len, char out[17]);
+void cr_dlog_key_id_of(const uint8_t *key, size_t len, char out[17]);
 
 /* The text a checkpoint or an anchor signs:
  * "credo-log-head v1\nlog ID\nseq N\nrows N\nhead HEX\n".  Returns its
  * length (less than size). */
-size_t dlog_head_text(const char *log_id, int64_t seq, int64_t rows, const uint8_t head[CR_SHA256_LEN], char *out,
+size_t cr_dlog_head_text(const char *log_id, int64_t seq, int64_t rows, const uint8_t head[CR_SHA256_LEN], char *out,
                       size_t size);
 
 #endif

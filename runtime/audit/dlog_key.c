@@ -40,4 +40,4 @@ bool cr_dlog_key_read(const char *path, cr_dlog_key *k, char *err, size_t errsz)
     return true;
 }
 
-void cr_dlog_key_id(const cr_dlog_key *k, char out[17]) { dlog_key_id(k->bytes, k->len, out); }
+void cr_dlog_key_id(const cr_dlog_key *k, char out[17]) { cr_dlog_key_id_of(k->bytes, k->len, out); }

@@ -10,7 +10,7 @@
 #define DLOG_SCHEMA 3
 #define DLOG_APPLICATION_ID 0x4352444C   /* "CRDL" in the file header */
 
-/* A policy or data set stored in the log: its hash and its row id. */
+/* A policy, program or data set stored in the log: its hash and its row id. */
 typedef struct dlog_ref {
     char sha[CR_DLOG_HASH_LEN + 1];
     int64_t id;
@@ -43,20 +43,20 @@ struct cr_dlog {
     uint8_t tail_hash[CR_SHA256_LEN];
     int64_t last_checkpoint;          /* seq of the last checkpoint */
     int64_t last_seq, last_superseded;
-    dlog_ref *policies, *data;        /* added through this connection */
-    size_t npolicies, ndata;
+    dlog_ref *policies, *data, *programs;   /* added through this connection */
+    size_t npolicies, ndata, nprograms;
     /* created_at, formatted once per millisecond */
     int64_t now_ms;
     char now_text[64];
     char err[512];
 };
 
-void dlog_set_error(cr_dlog *l, const char *what);
-void dlog_set_sqlite_error(cr_dlog *l);
-bool dlog_exec(cr_dlog *l, const char *sql);
-bool dlog_query_int(cr_dlog *l, const char *sql, int64_t *out);
-bool dlog_prepare(cr_dlog *l, const char *sql, sqlite3_stmt **st);
+void cr_dlog_set_error(cr_dlog *l, const char *what);
+void cr_dlog_set_sqlite_error(cr_dlog *l);
+bool cr_dlog_exec(cr_dlog *l, const char *sql);
+bool cr_dlog_query_int(cr_dlog *l, const char *sql, int64_t *out);
+bool cr_dlog_prepare(cr_dlog *l, const char *sql, sqlite3_stmt **st);
 /* Now, UTC, to the millisecond: 2026-11-23T10:15:02.123Z. */
-void dlog_now(char out[64]);
+void cr_dlog_now(char out[64]);
 
 #endif

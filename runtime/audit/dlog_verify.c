@@ -2,7 +2,7 @@
  * stored policies and data sets against their hashes, every row against
  * its hash and its link to the row before, the signed checkpoints, and an
  * anchor kept elsewhere.  Schemas 1 and 2 keep their own rule
- * (dlog_row_hash_v2); schema 3 is walked with the log's MAC. */
+ * (cr_dlog_row_hash_v2); schema 3 is walked with the log's MAC. */
 #include "runtime/audit/dlog_private.h"
 
 #include <stdarg.h>
@@ -31,7 +31,7 @@ typedef struct checkpoint {
 typedef struct walk {
     cr_dlog_verdict *v;
     const cr_dlog_check *c;
-    vrefs policies, data;
+    vrefs policies, data, programs;
     checkpoint *cps;
     size_t ncps, next_cp;
     int64_t good_cp;                  /* the last checkpoint found to hold */
@@ -102,7 +102,7 @@ static bool add_ref(cr_dlog *l, vrefs *r, const vref *ref)
         size_t cap = r->cap ? r->cap * 2 : 8;
         vref *p = realloc(r->p, cap * sizeof *p);
         if (!p) {
-            dlog_set_error(l, "out of memory");
+            cr_dlog_set_error(l, "out of memory");
             return false;
         }
         r->p = p;
@@ -133,7 +133,7 @@ static bool step_ok(cr_dlog *l, int rc)
 {
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return true;
-    dlog_set_sqlite_error(l);
+    cr_dlog_set_sqlite_error(l);
     return false;
 }
 
@@ -148,7 +148,7 @@ static bool verify_policies(cr_dlog *l, walk *w)
     const char *sql = l->schema >= 3 ? "SELECT sha256, source, name, id FROM policies ORDER BY id"
                                      : "SELECT sha256, source, name, 0 FROM policies ORDER BY rowid";
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     int rc;
@@ -173,6 +173,36 @@ static bool verify_policies(cr_dlog *l, walk *w)
     return ok;
 }
 
+/* The stored programs.  A program's hash cannot be recomputed here (that
+ * needs the compiler: `credo audit show` compiles again); the rows' chain
+ * covers it, so a changed hash breaks the chain at the first row that ran
+ * it, and a program of no stored policy is named at that row too. */
+static bool verify_programs(cr_dlog *l, walk *w)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(l->db, "SELECT sha256, policy, id FROM programs ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+        cr_dlog_set_sqlite_error(l);
+        return false;
+    }
+    int rc;
+    bool ok = true;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW && w->v->intact) {
+        dlog_field key = column_field(st, 0);
+        char shown[CR_DLOG_HASH_LEN + 1];
+        printable(shown, sizeof shown, key);
+        if (key.len != CR_DLOG_HASH_LEN)
+            verdict(w->v, 0, "", "program %s: altered: not a SHA-256", shown);
+        else {
+            vref r = {.id = sqlite3_column_int64(st, 2), .policy = sqlite3_column_int64(st, 1)};
+            memcpy(r.sha, key.p, CR_DLOG_HASH_LEN);
+            ok = add_ref(l, &w->programs, &r);
+        }
+    }
+    ok = ok && step_ok(l, rc);
+    sqlite3_finalize(st);
+    return ok;
+}
+
 /* Every stored data set must hash to its key and belong to a stored
  * policy: a decision names the reference tables it read by that hash. */
 static bool verify_data(cr_dlog *l, walk *w)
@@ -181,7 +211,7 @@ static bool verify_data(cr_dlog *l, walk *w)
     const char *sql = l->schema >= 3 ? "SELECT sha256, NULL, tables, id, policy FROM data ORDER BY id"
                                      : "SELECT sha256, policy_sha256, tables, 0, 0 FROM data ORDER BY rowid";
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     int rc;
@@ -239,7 +269,7 @@ static bool verify_row_v2(sqlite3_stmt *st, int64_t expect_seq, const char *prev
             verdict(v, seq, app, "seq %lld (app_id %s): out of place: seq numbers start at 1", (long long)seq, app);
         return false;
     }
-    dlog_row_hash_v2(f, hash);
+    cr_dlog_row_hash_v2(f, hash);
     if (!field_is(stored, hash)) {
         verdict(v, seq, app, "seq %lld (app_id %s): altered: its contents do not match its row_hash", (long long)seq,
                 app);
@@ -292,7 +322,7 @@ static bool verify_chain_v2(cr_dlog *l, walk *w)
                                " fired, decided_by, created_at, prev_hash, row_hash, NULL"
                                " FROM main.decisions ORDER BY seq",
                                -1, &st, NULL) != SQLITE_OK) {
-            dlog_set_sqlite_error(l);
+            cr_dlog_set_sqlite_error(l);
             return false;
         }
     }
@@ -350,7 +380,7 @@ static bool load_checkpoints(cr_dlog *l, walk *w)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db, "SELECT seq, rows, head, signer, signature FROM checkpoints ORDER BY seq", -1, &st,
                            NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         return false;
     }
     int rc;
@@ -361,7 +391,7 @@ static bool load_checkpoints(cr_dlog *l, walk *w)
             cap = cap ? cap * 2 : 16;
             checkpoint *p = realloc(w->cps, cap * sizeof *p);
             if (!p) {
-                dlog_set_error(l, "out of memory");
+                cr_dlog_set_error(l, "out of memory");
                 ok = false;
                 break;
             }
@@ -400,7 +430,7 @@ static const char *bad_signature(const char *log_id, int64_t seq, int64_t rows, 
                                  const uint8_t *signer, const uint8_t *sig, const uint8_t *trust)
 {
     char text[256];
-    size_t n = dlog_head_text(log_id, seq, rows, head, text, sizeof text);
+    size_t n = cr_dlog_head_text(log_id, seq, rows, head, text, sizeof text);
     if (trust && memcmp(signer, trust, CR_ED25519_KEY_LEN) != 0)
         return "signed by another key than the trusted one";
     if (!cr_ed25519_verify(signer, text, n, sig))
@@ -455,11 +485,11 @@ static bool anchor_at(cr_dlog *l, walk *w, int64_t seq, const uint8_t hash[CR_SH
 /* ---- schema 3: the rows ------------------------------------------------------------- */
 
 enum { C_SEQ, C_APP_ID, C_POLICY, C_DATA, C_AS_OF, C_DECIDED_BY, C_OUTCOME, C_REASONS, C_FIRED, C_RESULTS,
-       C_APPLICATION, C_CREATED_AT, C_SUPERSEDES, C_INPUT_HASH, C_PREV, C_ROW_HASH };
+       C_APPLICATION, C_CREATED_AT, C_SUPERSEDES, C_INPUT_HASH, C_PREV, C_ROW_HASH, C_PROGRAM };
 
 static const char rows_sql[] =
     "SELECT seq, app_id, policy, data, as_of, decided_by, outcome, reasons, fired, results, application,"
-    " created_at, supersedes, input_hash, prev_hash, row_hash FROM decisions";
+    " created_at, supersedes, input_hash, prev_hash, row_hash, program FROM decisions";
 
 /* The fields of the row st is on, as its hash covers them; false when
  * its policy or data set is not stored (reported). */
@@ -474,13 +504,20 @@ static bool row_fields(sqlite3_stmt *st, const walk *w, dlog_row *r, char sup[24
         verdict(v, seq, app, "seq %lld (app_id %s): its policy is not in the policies table", (long long)seq, app);
         return false;
     }
+    const vref *prog = ref_by_id(&w->programs, sqlite3_column_int64(st, C_PROGRAM));
+    if (!prog || prog->policy != pol->id) {
+        verdict(v, seq, app, "seq %lld (app_id %s): its program is not in the programs table, or not its policy's",
+                (long long)seq, app);
+        return false;
+    }
     if (sqlite3_column_type(st, C_DATA) != SQLITE_NULL && (!dat || dat->policy != pol->id)) {
         verdict(v, seq, app, "seq %lld (app_id %s): its reference data is not in the data table, or not its policy's",
                 (long long)seq, app);
         return false;
     }
     *r = (dlog_row){
-        .app_id = column_field(st, C_APP_ID), .policy = dlog_text(pol->sha), .as_of = column_field(st, C_AS_OF),
+        .app_id = column_field(st, C_APP_ID), .policy = dlog_text(pol->sha),
+        .program = dlog_text(prog->sha), .as_of = column_field(st, C_AS_OF),
         .decided_by = column_field(st, C_DECIDED_BY), .outcome = column_field(st, C_OUTCOME),
         .reasons = column_field(st, C_REASONS), .fired = column_field(st, C_FIRED),
         .created_at = column_field(st, C_CREATED_AT),
@@ -489,7 +526,7 @@ static bool row_fields(sqlite3_stmt *st, const walk *w, dlog_row *r, char sup[24
         snprintf(sup, 24, "%lld", (long long)sqlite3_column_int64(st, C_SUPERSEDES));
         r->supersedes = dlog_text(sup);
     }
-    dlog_content(dlog_text(dat ? dat->sha : NULL), column_field(st, C_APPLICATION), column_field(st, C_RESULTS),
+    cr_dlog_content_hash(dlog_text(dat ? dat->sha : NULL), column_field(st, C_APPLICATION), column_field(st, C_RESULTS),
                  r->content);
     return true;
 }
@@ -543,13 +580,13 @@ static bool verify_row(cr_dlog *l, walk *w, sqlite3_stmt *st, int64_t expect, co
         return false;
     dlog_field stored_prev = column_field(st, C_PREV);
     if (stored_prev.len == CR_SHA256_LEN)
-        dlog_row_hash(&l->mac, stored_prev.p, &r, hash);
+        cr_dlog_row_hash(&l->mac, stored_prev.p, &r, hash);
     if (stored_prev.len != CR_SHA256_LEN || !blob_is(column_field(st, C_ROW_HASH), hash, CR_SHA256_LEN)) {
         verdict(v, seq, app, "seq %lld (app_id %s): altered: its contents do not match its row_hash%s", (long long)seq,
                 app, l->keyed ? " (a MAC only the log's key can make)" : "");
         return false;
     }
-    if (sqlite3_column_int64(st, C_INPUT_HASH) != dlog_int64(r.content)) {
+    if (sqlite3_column_int64(st, C_INPUT_HASH) != cr_dlog_int64(r.content)) {
         verdict(v, seq, app, "seq %lld (app_id %s): altered: its input_hash is not what its contents give",
                 (long long)seq, app);
         return false;
@@ -572,12 +609,12 @@ static bool verify_chain(cr_dlog *l, walk *w)
     if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(l->db, "SELECT app_id, policy, as_of, decided_by FROM decisions WHERE seq = ?1", -1,
                            &w->superseded, NULL) != SQLITE_OK) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
         sqlite3_finalize(st);
         return false;
     }
     uint8_t prev[CR_SHA256_LEN], hash[CR_SHA256_LEN];
-    dlog_genesis(&l->mac, l->id, prev);
+    cr_dlog_genesis(&l->mac, l->id, prev);
     int64_t expect = 1;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -664,17 +701,18 @@ bool cr_dlog_verify(cr_dlog *l, const cr_dlog_check *c, cr_dlog_verdict *v)
     /* One read transaction, so a writer going on meanwhile is not seen
      * halfway; inside our own open write transaction, that one serves. */
     bool own = sqlite3_get_autocommit(l->db) != 0;
-    if (own && !dlog_exec(l, "BEGIN"))
+    if (own && !cr_dlog_exec(l, "BEGIN"))
         return false;
     walk w = {.v = v, .c = c};
     bool ok = true;
     if (l->schema >= 3) {
         snprintf(v->head.log_id, sizeof v->head.log_id, "%s", l->id);
         v->head.has_log_id = true;
-        dlog_genesis(&l->mac, l->id, v->head.head);
+        cr_dlog_genesis(&l->mac, l->id, v->head.head);
         cr_sha256_hex(v->head.head, v->head_hash);
         if (check_key(l, v) && check_anchor(l, &w))
-            ok = verify_policies(l, &w) && (!v->intact || verify_data(l, &w)) &&
+            ok = verify_policies(l, &w) && (!v->intact || verify_programs(l, &w)) &&
+                 (!v->intact || verify_data(l, &w)) &&
                  (!v->intact || load_checkpoints(l, &w)) && (!v->intact || verify_chain(l, &w));
         if (ok && v->intact)
             check_end(l, &w);
@@ -690,6 +728,7 @@ bool cr_dlog_verify(cr_dlog *l, const cr_dlog_check *c, cr_dlog_verdict *v)
     }
     sqlite3_finalize(w.superseded);
     free(w.policies.p);
+    free(w.programs.p);
     free(w.data.p);
     free(w.cps);
     if (own)
@@ -714,7 +753,7 @@ int cr_dlog_row_intact(cr_dlog *l, int64_t seq)
                                " fired, decided_by, created_at, prev_hash, row_hash, NULL FROM main.decisions"
                                " WHERE seq = ?1",
                                -1, &st, NULL) != SQLITE_OK) {
-            dlog_set_sqlite_error(l);
+            cr_dlog_set_sqlite_error(l);
             return -1;
         }
         sqlite3_bind_int64(st, 1, seq);
@@ -725,7 +764,7 @@ int cr_dlog_row_intact(cr_dlog *l, int64_t seq)
                 f[i] = column_field(st, i);
             f[V2_PREV] = column_field(st, 11);
             f[V2_DATA] = column_field(st, 13);
-            dlog_row_hash_v2(f, hex);
+            cr_dlog_row_hash_v2(f, hex);
             intact = field_is(column_field(st, 12), hex);
         } else {
             intact = rc == SQLITE_DONE ? 0 : -1;
@@ -743,7 +782,7 @@ int cr_dlog_row_intact(cr_dlog *l, int64_t seq)
     snprintf(sql, sizeof sql, "%s WHERE seq = ?1", rows_sql);
     sqlite3_stmt *st = NULL;
     int intact = -1;
-    if (verify_policies(l, &w) && verify_data(l, &w) && sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) == SQLITE_OK) {
+    if (verify_policies(l, &w) && verify_programs(l, &w) && verify_data(l, &w) && sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, seq);
         int rc = sqlite3_step(st);
         dlog_row r;
@@ -753,19 +792,20 @@ int cr_dlog_row_intact(cr_dlog *l, int64_t seq)
             dlog_field prev = column_field(st, C_PREV);
             intact = 0;
             if (row_fields(st, &w, &r, sup, "", &v) && prev.len == CR_SHA256_LEN) {
-                dlog_row_hash(&l->mac, prev.p, &r, hash);
+                cr_dlog_row_hash(&l->mac, prev.p, &r, hash);
                 intact = blob_is(column_field(st, C_ROW_HASH), hash, CR_SHA256_LEN);
             }
         } else if (rc == SQLITE_DONE) {
             intact = 0;
         } else {
-            dlog_set_sqlite_error(l);
+            cr_dlog_set_sqlite_error(l);
         }
     } else if (!st) {
-        dlog_set_sqlite_error(l);
+        cr_dlog_set_sqlite_error(l);
     }
     sqlite3_finalize(st);
     free(w.policies.p);
+    free(w.programs.p);
     free(w.data.p);
     return intact;
 }

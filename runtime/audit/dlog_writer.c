@@ -25,7 +25,7 @@ enum { CHUNK_ENTRIES = 256, MAX_CHUNKS = 32 };
 /* An entry's texts, as offsets into its chunk's bytes. */
 typedef struct wentry {
     size_t app_id, app_id_len, application, application_len, reasons, reasons_len, results, results_len, fired,
-        fired_len, policy, as_of, outcome, decided_by, created_at, data;
+        fired_len, policy, program, as_of, outcome, decided_by, created_at, data;
     bool has_app_id, has_application, has_created_at, has_data;
     uint8_t content[32];              /* its digest, made by the caller */
 } wentry;
@@ -68,7 +68,7 @@ static cr_dlog_entry entry_of(const chunk *c, const wentry *w)
 {
     return (cr_dlog_entry){
         .app_id = w->has_app_id ? text_at(c, w->app_id) : NULL, .app_id_len = w->app_id_len,
-        .policy_sha256 = text_at(c, w->policy), .as_of = text_at(c, w->as_of),
+        .policy_sha256 = text_at(c, w->policy), .program_sha256 = text_at(c, w->program), .as_of = text_at(c, w->as_of),
         .application = w->has_application ? text_at(c, w->application) : NULL,
         .application_len = w->application_len,
         .outcome = text_at(c, w->outcome),
@@ -285,6 +285,7 @@ bool cr_dlog_writer_add(cr_dlog_writer *w, const cr_dlog_entry *e)
     x->results = put(c, e->results, e->results_len);
     x->fired = put(c, e->fired, e->fired_len);
     x->policy = put_text(c, e->policy_sha256);
+    x->program = put_text(c, e->program_sha256 ? e->program_sha256 : "");
     x->as_of = put_text(c, e->as_of);
     x->outcome = put_text(c, e->outcome);
     x->decided_by = put_text(c, e->decided_by);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "runtime/core/date.h"
+#include "runtime/core/utf8.h"
 
 void cr_diff_flush(cr_buf *b, FILE *f, bool all)
 {
@@ -152,7 +153,7 @@ static void text_numbers(cr_buf *b, const cr_popdiff *d)
         const cr_diff_result *r = &d->results[i];
         if (r->kind != CR_DIFF_NUMBER)
             continue;
-        cr_buf_printf(b, "  %-16s %10" PRIu64 " %10" PRIu64 " ", r->name, r->compared, r->changed);
+        cr_buf_printf(b, "  %-*s %10" PRIu64 " %10" PRIu64 " ", cr_utf8_pad(r->name, 16), r->name, r->compared, r->changed);
         cr_dec mean, shown;
         if (r->sum_overflow) {
             cr_buf_printf(b, "%20s %20s %14s\n", "overflow", "overflow", "-");
@@ -185,14 +186,22 @@ static void text_label_matrix(cr_buf *b, const cr_diff_result *r)
         cr_buf_printf(b, "    (more than %d distinct values: no matrix)\n", CR_DIFF_MAX_VALUES);
         return;
     }
-    cr_buf_printf(b, "    %-12s", "OLD \\ NEW");
+    /* columns as wide as the widest value, in the terminal's columns (a
+     * Chinese label takes two a character) */
+    int colw = 10, roww = 12;
+    for (uint32_t j = 0; j < r->nvalues; j++) {
+        int w = (int)cr_utf8_width(r->values[j], strlen(r->values[j]));
+        colw = w > colw ? w : colw;
+        roww = w > roww ? w : roww;
+    }
+    cr_buf_printf(b, "    %-*s", roww, "OLD \\ NEW");
     for (uint32_t j = 0; j < r->nvalues; j++)
-        cr_buf_printf(b, " %10s", r->values[j]);
+        cr_buf_printf(b, " %*s", cr_utf8_pad(r->values[j], colw), r->values[j]);
     cr_buf_puts(b, "\n");
     for (uint32_t i = 0; i < r->nvalues; i++) {
-        cr_buf_printf(b, "    %-12s", r->values[i]);
+        cr_buf_printf(b, "    %-*s", cr_utf8_pad(r->values[i], roww), r->values[i]);
         for (uint32_t j = 0; j < r->nvalues; j++)
-            cr_buf_printf(b, " %10" PRIu64, r->matrix[i][j]);
+            cr_buf_printf(b, " %*" PRIu64, colw, r->matrix[i][j]);
         cr_buf_puts(b, "\n");
     }
 }
@@ -227,7 +236,8 @@ static void text_reasons(cr_buf *b, const cr_popdiff *d)
     }
     cr_buf_printf(b, "  %-24s %10s %10s\n", "code", "gained", "lost");
     for (uint32_t i = 0; i < d->nreasons; i++)
-        cr_buf_printf(b, "  %-24s %10" PRIu64 " %10" PRIu64 "\n", v[i]->code, v[i]->gained, v[i]->lost);
+        cr_buf_printf(b, "  %-*s %10" PRIu64 " %10" PRIu64 "\n", cr_utf8_pad(v[i]->code, 24), v[i]->code, v[i]->gained,
+                      v[i]->lost);
     free(v);
 }
 

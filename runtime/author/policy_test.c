@@ -26,7 +26,7 @@
 typedef struct tok {
     int kind;
     cr_span sp;
-    YYSTYPE val;
+    CR_YYSTYPE val;
 } tok;
 
 typedef struct reader {
@@ -45,7 +45,7 @@ static void advance(reader *r)
 {
     r->cur = r->next;
     memset(&r->next.val, 0, sizeof r->next.val);
-    r->next.kind = yylex(&r->next.val, &r->next.sp, r->scanner);
+    r->next.kind = cr_yylex(&r->next.val, &r->next.sp, r->scanner);
 }
 
 static bool is_word(const tok *t, const char *w)
@@ -949,11 +949,11 @@ void cr_test_file(const char *test_path, const cr_test_options *opt, cr_test_tot
     test_file tf;
     memset(&tf, 0, sizeof tf);
     bool parsed = false;
-    if (yylex_init_extra(&r.ctx, &r.scanner) == 0) {
-        YY_BUFFER_STATE buf = yy_scan_bytes(src, (int)len, r.scanner);
+    if (cr_yylex_init_extra(&r.ctx, &r.scanner) == 0) {
+        YY_BUFFER_STATE buf = cr_yy_scan_bytes(src, (int)len, r.scanner);
         parsed = read_test_file(&r, &tf, test_path) && r.diags.errors == 0;
-        yy_delete_buffer(buf, r.scanner);
-        yylex_destroy(r.scanner);
+        cr_yy_delete_buffer(buf, r.scanner);
+        cr_yylex_destroy(r.scanner);
     }
     if (parsed) {
         /* a fixture no test uses is dead weight, or a test lost its data */

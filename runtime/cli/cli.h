@@ -38,6 +38,10 @@ int64_t cr_cli_today(void);
  * CR_MAX_INSTRUCTIONS_MAX.  False, with the reason on stderr, if not. */
 bool cr_cli_parse_budget(const char *cmd, const char *v, uint64_t *out);
 
+/* A --deadline-ms value of command cmd: milliseconds from 1 up to
+ * CR_DEADLINE_MS_MAX.  False, with the reason on stderr, if not. */
+bool cr_cli_parse_deadline(const char *cmd, const char *v, uint32_t *out);
+
 /* Adds "policy" and "version" to the line cr_decide (runtime/decide.h)
  * wrote at out[start..]: challenger runs (cli_run.c). */
 void cr_cli_tag_policy(cr_buf *out, size_t start, const cr_program *p);

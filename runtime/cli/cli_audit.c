@@ -309,7 +309,7 @@ static int cmd_anchor(cr_dlog *l, audit_opts *o)
 /* ---- show ---------------------------------------------------------------------- */
 
 enum { C_SEQ, C_APP_ID, C_POLICY, C_AS_OF, C_APPLICATION, C_OUTCOME, C_REASONS, C_RESULTS, C_FIRED, C_DECIDED_BY,
-       C_CREATED_AT, C_DATA, C_SUPERSEDES, C_SUPERSEDED_BY };
+       C_CREATED_AT, C_DATA, C_SUPERSEDES, C_PROGRAM, C_SUPERSEDED_BY };
 
 /* The source lines a span covers, indented, with their line numbers. */
 static void print_span_lines(const cr_program *p, cr_span sp)
@@ -444,6 +444,24 @@ static void print_identity(const stored_policy *sp)
     printf("\n            sha256 %s, first logged from %s\n", sp->sha256, sp->file);
 }
 
+/* The program that ran (schema 3 logs record it), and whether this credo
+ * compiles the stored source, with the reference tables as they are
+ * today, to the same program: a different compiler or changed tables
+ * give another hash, and the replay then says whether the decision is
+ * still the same. */
+static void print_program(const char *logged, const cr_program *now)
+{
+    if (!logged)
+        return;
+    printf("  program   sha256 %s", logged);
+    if (!now)
+        printf("\n");
+    else if (strcmp(now->program_sha256, logged) == 0)
+        printf(", compiled again: the same program\n");
+    else
+        printf(", compiled again: ANOTHER PROGRAM, sha256 %s\n", now->program_sha256);
+}
+
 /* The reference tables the decision was made with, as logged, each with
  * whether the file the policy reads today still hashes the same: a
  * replay decides with today's files.  Returns 0 all the same (or none),
@@ -529,6 +547,7 @@ static int show_row(cr_dlog *l, sqlite3_stmt *st)
         return 1;
     }
     print_identity(&sp);
+    print_program(col_text(st, C_PROGRAM), sp.prog);
     printf("  decision  %s\n", results ? results : "?");
     int bad = print_row_hash(l, seq);
     int data = print_data(l, col_text(st, C_DATA), sp.prog);
@@ -547,7 +566,7 @@ static int show_row(cr_dlog *l, sqlite3_stmt *st)
 static int cmd_show(cr_dlog *l, const char *app_id)
 {
     static const char cols[] = "SELECT seq, app_id, policy_sha256, as_of, application, outcome, reasons, results,"
-                               " fired, decided_by, created_at, data_sha256, supersedes, ";
+                               " fired, decided_by, created_at, data_sha256, supersedes, program_sha256, ";
     char sql[600];
     if (cr_dlog_schema(l) >= 3)
         snprintf(sql, sizeof sql,

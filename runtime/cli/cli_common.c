@@ -286,3 +286,19 @@ bool cr_cli_parse_budget(const char *cmd, const char *v, uint64_t *out)
     *out = n;
     return true;
 }
+
+bool cr_cli_parse_deadline(const char *cmd, const char *v, uint32_t *out)
+{
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*end || n == 0 || *v == '-' || *v == '\0') {
+        fprintf(stderr, "credo %s: --deadline-ms needs a positive number of milliseconds\n", cmd);
+        return false;
+    }
+    if (n > CR_DEADLINE_MS_MAX) {
+        fprintf(stderr, "credo %s: --deadline-ms %s is more than the maximum, %u\n", cmd, v, CR_DEADLINE_MS_MAX);
+        return false;
+    }
+    *out = (uint32_t)n;
+    return true;
+}

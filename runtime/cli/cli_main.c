@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "runtime/cli/cli.h"
+#include "runtime/credo.h"
 
 static const char usage_main[] =
     "usage: credo <command> [options] [files]\n"
@@ -36,6 +37,7 @@ static const char usage_main[] =
     "  serve [--port N] DIR    the policies of DIR as an HTTP JSON service, reloaded\n"
     "                          when their files change\n"
     "  help [COMMAND]          show help for a command\n"
+    "  --version               the release of credo (the library's credo_version())\n"
     "\n"
     "every command that loads a policy takes --trust KEY.pub (repeatable): then\n"
     "it loads only compiled policies signed by one of those keys (compile --sign).\n"
@@ -71,6 +73,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
         return cr_cli_usage(usage_main, 0);
+    if (strcmp(cmd, "--version") == 0) {
+        printf("credo %s\n", credo_version());
+        return 0;
+    }
     if (strcmp(cmd, "help") == 0) {
         if (argc < 3)
             return cr_cli_usage(usage_main, 0);

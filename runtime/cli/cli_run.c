@@ -53,7 +53,11 @@ static const char usage_run[] =
     "  --as-of DATE        the date `today` means (YYYY-MM-DD; default: the current date, UTC)\n"
     "  --explain           add why: rules fired, scorecard bins, segment row, table rows\n"
     "  --budget N          instructions allowed per application (default 1000000,\n"
-    "                      at most 1000000000)\n"
+    "                      at most 1000000000); built-ins count the items and\n"
+    "                      64-byte blocks of text they read\n"
+    "  --deadline-ms N     wall-clock milliseconds allowed per application (default:\n"
+    "                      none, at most 60000); past it, that application is an\n"
+    "                      ERROR line \"deadline of N ms exceeded\"\n"
     "  --max-memory SIZE   memory allowed per application (default 64M, at most 1G;\n"
     "                      SIZE in bytes or with K, M or G)\n"
     "  --max-line SIZE     longest input line (default 16M, at most 64M); a longer\n"
@@ -183,6 +187,9 @@ static int parse_args(int argc, char **argv, run_opts *o)
             o->as_of_given = true;
         } else if (strcmp(a, "--budget") == 0 && (v = option_value(argc, argv, &i))) {
             if (!cr_cli_parse_budget("run", v, &o->limits.max_instructions))
+                return 2;
+        } else if (strcmp(a, "--deadline-ms") == 0 && (v = option_value(argc, argv, &i))) {
+            if (!cr_cli_parse_deadline("run", v, &o->limits.deadline_ms))
                 return 2;
         } else if ((strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-line") == 0) &&
                    (v = option_value(argc, argv, &i))) {
@@ -695,7 +702,7 @@ static bool log_decision(runner *r, const decider *w, const line_rec *rec, bool 
     size_t out = shadow ? rec->out2 : rec->out, out_len = shadow ? rec->out2_len : rec->out_len;
     cr_dlog_entry e = {
         .app_id = rec->has_app ? b + rec->app : NULL, .app_id_len = rec->app_len,
-        .policy_sha256 = p->sha256, .as_of = r->as_of,
+        .policy_sha256 = p->sha256, .program_sha256 = p->program_sha256, .as_of = r->as_of,
         .application = line, .application_len = line ? len : 0,   /* NULL: longer than --max-line */
         .outcome = ok ? cr_outcome_name((cr_outcome_code)(shadow ? rec->outcome2 : rec->outcome)) : "ERROR",
         .reasons = b + (shadow ? rec->reasons2 : rec->reasons),

@@ -80,6 +80,26 @@ char *cr_arena_strndup(cr_arena *a, const char *s, size_t n)
     return p;
 }
 
+cr_arena_mark cr_arena_save(const cr_arena *a)
+{
+    return (cr_arena_mark){a->head, a->head ? a->head->used : 0, a->used_total};
+}
+
+/* Blocks are pushed at the head as they are taken, so those taken after
+ * the mark are the ones before its head. */
+void cr_arena_rewind(cr_arena *a, cr_arena_mark m)
+{
+    while (a->head && a->head != m.head) {
+        cr_arena_block *b = a->head;
+        a->head = b->next;
+        b->next = a->spare;
+        a->spare = b;
+    }
+    if (a->head)
+        a->head->used = m.head_used;
+    a->used_total = m.used_total;
+}
+
 void cr_arena_reset(cr_arena *a)
 {
     cr_arena_block *b = a->head;

@@ -22,6 +22,15 @@ void cr_arena_init(cr_arena *a, size_t block_size, size_t limit);
 void *cr_arena_alloc(cr_arena *a, size_t n);
 void *cr_arena_calloc(cr_arena *a, size_t n);
 char *cr_arena_strndup(cr_arena *a, const char *s, size_t n);
+/* Where an arena stands, to go back to: every allocation after a mark is
+ * forgotten by rewinding to it (its blocks kept for reuse). */
+typedef struct cr_arena_mark {
+    cr_arena_block *head;
+    size_t head_used;
+    size_t used_total;
+} cr_arena_mark;
+cr_arena_mark cr_arena_save(const cr_arena *a);
+void cr_arena_rewind(cr_arena *a, cr_arena_mark m);
 /* Forgets every allocation, keeps the blocks for reuse. */
 void cr_arena_reset(cr_arena *a);
 void cr_arena_free(cr_arena *a);

@@ -72,7 +72,8 @@ bool cr_session_limits_check(const cr_session_limits *l, char *err, size_t errsi
     return within("instruction budget", l->max_instructions, CR_MAX_INSTRUCTIONS_MAX, false, err, errsize) &&
            within("memory limit", l->max_memory, CR_MAX_MEMORY_MAX, true, err, errsize) &&
            within("regex match limit", l->regex_match_limit, CR_REGEX_MATCH_LIMIT_MAX, false, err, errsize) &&
-           within("regex depth limit", l->regex_depth_limit, CR_REGEX_DEPTH_LIMIT_MAX, false, err, errsize);
+           within("regex depth limit", l->regex_depth_limit, CR_REGEX_DEPTH_LIMIT_MAX, false, err, errsize) &&
+           (l->deadline_ms == 0 || within("deadline (ms)", l->deadline_ms, CR_DEADLINE_MS_MAX, false, err, errsize));
 }
 
 bool cr_json_limits_check(const cr_json_limits *l, char *err, size_t errsize)

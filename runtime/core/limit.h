@@ -12,7 +12,11 @@
  *   instructions per decision    1,000,000       CR_MAX_INSTRUCTIONS_MAX --budget, cr_session_limits
  *   memory per decision          64 MiB          CR_MAX_MEMORY_MAX       --max-memory, cr_session_limits
  *   regex match limit            100,000         CR_REGEX_MATCH_LIMIT_MAX  cr_session_limits
- *   regex depth limit            1,000           CR_REGEX_DEPTH_LIMIT_MAX  cr_session_limits */
+ *   regex depth limit            1,000           CR_REGEX_DEPTH_LIMIT_MAX  cr_session_limits
+ *   deadline per decision        none            CR_DEADLINE_MS_MAX      --deadline-ms, cr_session_limits
+ *   nodes copied by inlining     100,000         CR_MAX_EXPANSION (lang/sema.h)
+ *   calls within calls           64              CR_MAX_CALL_DEPTH (lang/sema.h)
+ *   nesting once inlined         4,000           CR_MAX_INLINED_DEPTH (lang/sema.h) */
 #ifndef CREDO_LIMIT_H
 #define CREDO_LIMIT_H
 
@@ -26,9 +30,10 @@ typedef struct cr_session_limits {
     size_t max_memory;          /* session arena bytes per application; default 64 MiB */
     uint32_t regex_match_limit; /* PCRE2 match limit; default 100,000 */
     uint32_t regex_depth_limit; /* PCRE2 depth limit; default 1,000 */
+    uint32_t deadline_ms;       /* wall-clock milliseconds per application; 0 (the default): none */
 } cr_session_limits;
 
-#define CR_SESSION_LIMITS_DEFAULT {1000000, 64u << 20, 100000, 1000}
+#define CR_SESSION_LIMITS_DEFAULT {1000000, 64u << 20, 100000, 1000, 0}
 
 /* What one application may hold when read from JSON (runtime/io/json_read.h). */
 typedef struct cr_json_limits {
@@ -51,8 +56,10 @@ typedef struct cr_json_limits {
 #define CR_MAX_MEMORY_MAX ((size_t)1 << 30)
 #define CR_REGEX_MATCH_LIMIT_MAX 10000000u
 #define CR_REGEX_DEPTH_LIMIT_MAX 100000u
+#define CR_DEADLINE_MS_MAX 60000u
 
-/* True when every limit is from 1 to its maximum; else false and
+/* True when every limit is from 1 to its maximum (the deadline from 0,
+ * none, to its maximum); else false and
  * "<limit> <value> is more than the maximum, <max>" (or "... must be at
  * least 1") in err. */
 bool cr_session_limits_check(const cr_session_limits *l, char *err, size_t errsize);

@@ -8,6 +8,7 @@
 
 #include "lang/diag.h"
 #include "runtime/core/date.h"
+#include "runtime/core/utf8.h"
 
 /* ---- source text and values ---- */
 
@@ -223,11 +224,11 @@ static void print_lookups(FILE *out, const cr_program *p)
 {
     int width = 0;
     for (uint32_t i = 0; i < p->nlookups; i++)
-        if ((int)strlen(p->lookups[i].name) > width)
-            width = (int)strlen(p->lookups[i].name);
+        if ((int)cr_utf8_width(p->lookups[i].name, strlen(p->lookups[i].name)) > width)
+            width = (int)cr_utf8_width(p->lookups[i].name, strlen(p->lookups[i].name));
     for (uint32_t i = 0; i < p->nlookups; i++) {
         const cr_lookup_info *lk = &p->lookups[i];
-        fprintf(out, "Lookup      %-*s  %s%s%s, %u row%s, sha256 %s\n", width, lk->name, lk->path,
+        fprintf(out, "Lookup      %-*s  %s%s%s, %u row%s, sha256 %s\n", cr_utf8_pad(lk->name, width), lk->name, lk->path,
                 lk->table ? " table " : "", lk->table ? lk->table : "", lk->nrows, lk->nrows == 1 ? "" : "s", lk->sha256);
     }
 }
@@ -258,7 +259,8 @@ void cr_explain_text(FILE *out, const cr_session *s, const char *app_id, size_t 
         for (uint32_t i = 0; i < p->nrules; i++) {
             const cr_rule_info *r = &p->rules[i];
             bool fired = rule_fired(s, i);
-            fprintf(out, "  %-6s %-16s %-8s line %u%s%s\n", r->kind == RULE_REJECT ? "reject" : "refer", r->code,
+            fprintf(out, "  %-6s %-*s %-8s line %u%s%s\n", r->kind == RULE_REJECT ? "reject" : "refer",
+                    cr_utf8_pad(r->code, 16), r->code,
                     fired ? "FIRED" : "-", line_of(p, r->span), r->desc ? "  " : "", r->desc ? r->desc : "");
             tests_in(s, r->span, print_test_line, out);
         }
@@ -284,7 +286,8 @@ void cr_explain_text(FILE *out, const cr_session *s, const char *app_id, size_t 
             } else {
                 snprintf(buf, sizeof buf, "(no bin)");
             }
-            fprintf(out, "  %-20s = %-22s bin %-24s points %s\n", ci->name, vtext, buf, pts);
+            fprintf(out, "  %-*s = %-*s bin %-*s points %s\n", cr_utf8_pad(ci->name, 20), ci->name,
+                    cr_utf8_pad(vtext, 22), vtext, cr_utf8_pad(buf, 24), buf, pts);
         }
     }
 
@@ -324,12 +327,12 @@ void cr_explain_text(FILE *out, const cr_session *s, const char *app_id, size_t 
         if (li->kind == LET_CONST || li->kind == LET_SCORECARD || li->kind == LET_SEGMENT || li->kind == LET_TABLE)
             continue;
         if (s->let_state[i] != LET_DONE) {
-            fprintf(out, "  %-20s   (not needed for this application)\n", li->name);
+            fprintf(out, "  %-*s   (not needed for this application)\n", cr_utf8_pad(li->name, 20), li->name);
             continue;
         }
         span_text(p, let_expr_span(p, i), buf, sizeof buf);
         value_text(s->lets[i], li->type, val, sizeof val);
-        fprintf(out, "  %-20s = %s\n  %-20s   = %s\n", li->name, buf, "", val);
+        fprintf(out, "  %-*s = %s\n  %-20s   = %s\n", cr_utf8_pad(li->name, 20), li->name, buf, "", val);
     }
 
     if (p->has_decide) {

@@ -68,6 +68,9 @@ static const char usage_serve[] =
     "  --max-batch N       most applications in one array (default 10000)\n"
     "  --timeout SECONDS   close a connection idle this long (default 30); also the\n"
     "                      longest wait for requests in flight when stopping\n"
+    "  --deadline-ms N     wall-clock milliseconds allowed per application (default:\n"
+    "                      none, at most 60000); past it, that application's answer\n"
+    "                      is an ERROR \"deadline of N ms exceeded\"\n"
     "\n"
     "SIGINT or SIGTERM stops the server: it stops accepting connections,\n"
     "finishes the requests in flight and exits 0.\n"
@@ -86,6 +89,7 @@ typedef struct serve_opts {
     unsigned long long max_body;
     unsigned long long max_batch;
     unsigned long timeout;
+    uint32_t deadline_ms;        /* 0: none */
 } serve_opts;
 
 typedef struct server {
@@ -146,6 +150,8 @@ static bool numeric_option(const char *a, const char *v, serve_opts *o)
         o->max_batch = n;
     else if (strcmp(a, "--timeout") == 0 && parse_count(v, 1, 86400, &n))
         o->timeout = (unsigned long)n;
+    else if (strcmp(a, "--deadline-ms") == 0 && parse_count(v, 1, CR_DEADLINE_MS_MAX, &n))
+        o->deadline_ms = (uint32_t)n;
     else
         return false;
     return true;
@@ -153,7 +159,8 @@ static bool numeric_option(const char *a, const char *v, serve_opts *o)
 
 static bool is_numeric_option(const char *a)
 {
-    static const char *const names[] = {"--port", "--threads", "--max-body", "--max-batch", "--timeout"};
+    static const char *const names[] = {"--port", "--threads", "--max-body", "--max-batch", "--timeout",
+                                        "--deadline-ms"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(a, names[i]) == 0)
             return true;
@@ -699,7 +706,8 @@ static int serve(server *sv, const struct sockaddr_storage *addr, bool v6)
 {
     sigset_t stop;
     block_stop_signals(&stop);
-    static const cr_session_limits limits = CR_SESSION_LIMITS_DEFAULT;
+    cr_session_limits limits = CR_SESSION_LIMITS_DEFAULT;
+    limits.deadline_ms = sv->o->deadline_ms;
     if (!(sv->reg = cr_registry_open(sv->o->dir, &limits)))
         return 1;
     if (!(sv->metrics = cr_metrics_new())) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -64,6 +65,9 @@ cr_session *cr_session_new(const cr_program *p, const cr_session_limits *limits)
     }
     s->fast = cr_fuse_code(p);   /* NULL: the plain code, only slower */
     s->runs_once = cr_code_runs_once(p);
+    for (uint32_t j = 0; s->fast && j < p->ncode; j++)
+        if (s->fast[j].op == CR_SOP_INPUT_K_IN)
+            s->fused_work += p->consts[p->code[j + 1].c].len;
     for (uint32_t i = 0; i < p->nregex; i++)   /* NULL: PCRE2, only slower */
         s->regex_fixed[i] = cr_regex_fixed_compile(p->regex_src[i], p->regex_len[i]);
     pcre2_set_match_limit(s->match_ctx, s->limits.regex_match_limit);
@@ -99,13 +103,11 @@ void cr_session_free(cr_session *s)
     free(s);
 }
 
-/* Never inlined, even by link-time optimisation: a decision's two steps
- * stay functions of their own, so a profile can count exactly them
- * (tests/bench/profile.sh); one call each per decision costs nothing. */
-__attribute__((noinline)) void cr_session_begin(cr_session *s)
+/* What one application's run leaves in the session, forgotten before the
+ * next run: lets, fired rules, bins, rows, outcome and error. */
+static void clear_run(cr_session *s)
 {
     const cr_program *p = s->prog;
-    cr_arena_reset(&s->arena);
     memset(s->let_state, LET_NOT_RUN, p->nlets);
     s->nfired = 0;
     for (uint32_t i = 0; i < p->ncharacs; i++)
@@ -120,6 +122,17 @@ __attribute__((noinline)) void cr_session_begin(cr_session *s)
     s->error[0] = '\0';
     s->error_in = NULL;
     s->executed = 0;
+    s->past_deadline = false;
+    s->recount = false;
+}
+
+/* Never inlined, even by link-time optimisation: a decision's two steps
+ * stay functions of their own, so a profile can count exactly them
+ * (tests/bench/profile.sh); one call each per decision costs nothing. */
+__attribute__((noinline)) void cr_session_begin(cr_session *s)
+{
+    cr_arena_reset(&s->arena);
+    clear_run(s);
 }
 
 /* ---- helpers ---- */
@@ -339,6 +352,52 @@ static bool slice(cr_session *s, cr_value xs, int64_t i, int64_t j, cr_value *ou
     return true;
 }
 
+/* ---- the budget and the deadline ---- */
+
+/* With a deadline, the loop is handed its budget this much at a time and
+ * looks at the clock between (a few tens of microseconds of work). */
+#define CR_CLOCK_EVERY 10000u
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* The loop's budget in hand (*left) cannot pay `need`: past the deadline
+ * (s->past_deadline), or with too little in reserve, false; else moves
+ * what is needed and up to CR_CLOCK_EVERY more from the reserve into it.
+ * Without a deadline everything is in hand from the start, so this only
+ * says no. */
+static bool vm_refill(cr_session *s, uint64_t *left, uint64_t *reserve, uint64_t need)
+{
+    if (s->deadline_ns && now_ns() >= s->deadline_ns) {
+        s->past_deadline = true;
+        return false;
+    }
+    uint64_t want = need - *left;
+    if (*reserve < want)
+        return false;
+    uint64_t take = *reserve - want < CR_CLOCK_EVERY ? *reserve : want + CR_CLOCK_EVERY;
+    *left += take;
+    *reserve -= take;
+    return true;
+}
+
+/* What a comparison costs beyond its instruction: the bytes of two texts
+ * (a 64-byte block each, of the shorter) or the items of two lists it
+ * may read; nothing for numbers, dates, truth values and null.  A
+ * superinstruction compares with a constant that costs nothing here
+ * (runtime/vm/vm_fuse.c fuses no other), so it need not ask. */
+static inline uint64_t cmp_work(const cr_value *a, const cr_value *b)
+{
+    if (a->tag < CR_TEXT || b->tag < CR_TEXT || a->tag == CR_DATE)
+        return 0;
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    return a->tag == CR_TEXT ? n >> 6 : n;
+}
+
 /* ---- the loop ---- */
 
 #if defined(__GNUC__) && !defined(CREDO_NO_COMPUTED_GOTO)
@@ -517,16 +576,29 @@ static bool vm_dispatch_ok(const cr_session *s, const cr_ins *in, const cr_value
 
 __attribute__((noinline)) bool cr_session_run(cr_session *s)
 {
+    s->deadline_ns = s->limits.deadline_ms ? now_ns() + (uint64_t)s->limits.deadline_ms * 1000000u : 0;
     if (s->trace) {
         s->trace->count = 0;
         s->trace->dropped = 0;
         return run_traced(s);
     }
     /* Code whose instructions run at most once each cannot spend a budget
-     * of at least its length: then the budget need not be counted (about
-     * one instruction in sixteen of the loop's), unless the caller wants
-     * the count. */
-    if (s->fast && s->runs_once && !s->count_instructions && s->prog->ncode <= s->limits.max_instructions)
-        return run_unbudgeted(s);
+     * of at least its length: then the instructions need not be counted
+     * (about one instruction in sixteen of the loop's), unless the caller
+     * wants the count; with a deadline, only when they are too few to
+     * need the clock.  The work of built-ins is counted against what
+     * they leave; an application whose work may not fit is run again,
+     * counting, from where it began, so it ends as the counting loop
+     * would have ended it. */
+    if (s->fast && s->runs_once && !s->count_instructions &&
+        s->prog->ncode + s->fused_work <= s->limits.max_instructions &&
+        (!s->deadline_ns || s->prog->ncode <= CR_CLOCK_EVERY)) {
+        cr_arena_mark mark = cr_arena_save(&s->arena);
+        bool ok = run_unbudgeted(s);
+        if (ok || !s->recount)
+            return ok;
+        cr_arena_rewind(&s->arena, mark);
+        clear_run(s);
+    }
     return run_plain(s);
 }

@@ -73,11 +73,17 @@ typedef struct cr_session {
     void *match_data;           /* pcre2_match_data_8 * */
     void *match_ctx;            /* pcre2_match_context_8 * */
     bool runs_once;             /* no instruction of the code can run twice in one application */
+    uint64_t fused_work;        /* the work (items of constant sets) of every superinstruction
+                                   in `fast` together */
     bool count_instructions;    /* set by a caller that reads executed (an explained decision) */
     uint64_t executed;          /* instructions run for the last application; counted only
                                    when tracing, when count_instructions is set or when
                                    the code could run out of budget, else 0 */
     cr_trace *trace;            /* non-NULL: run the tracing loop and record here */
+    uint64_t deadline_ns;       /* this run's end by CLOCK_MONOTONIC (limits.deadline_ms), or 0 */
+    bool past_deadline;         /* the run stopped at the deadline */
+    bool recount;               /* the loop that does not count found built-ins' work near the
+                                   budget: the run is done again, counting */
 
     /* the last run's error */
     char error[512];

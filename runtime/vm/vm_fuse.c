@@ -19,6 +19,16 @@
 
 static bool is_cmp(uint8_t op) { return op >= CR_OP_EQ && op <= CR_OP_GE; }
 
+/* Whether comparing with constant k costs nothing beyond the instruction
+ * (the loop's cmp_work): not a text of 64 bytes or more, not a list.  A
+ * superinstruction compares only with such a constant, so it need not
+ * charge the budget for the comparison's work. */
+static bool free_compare(const cr_program *p, uint32_t k)
+{
+    const cr_value *v = &p->consts[k];
+    return v->tag == CR_TEXT ? v->len < 64 : v->tag < CR_TEXT || v->tag == CR_DATE;
+}
+
 /* Whether the fused test at t is the one at j: the same input or let, the
  * same comparison, constants of the same value (cr_value_eq: 0.3 and 0.30
  * too, which every comparison treats alike).  An input field never changes
@@ -70,14 +80,14 @@ cr_ins *cr_fuse_code(const cr_program *p)
         uint8_t op = c[0].op;
         bool jf;
         if ((op == CR_OP_INPUT || op == CR_OP_LET) && left >= 4 && c[1].op == CR_OP_CONST && is_cmp(c[2].op) &&
-            c[3].op == CR_OP_FIRE) {
+            free_compare(p, c[1].c) && c[3].op == CR_OP_FIRE) {
             f[j].op = op == CR_OP_INPUT ? CR_SOP_INPUT_K_CMP_FIRE : CR_SOP_LET_K_CMP_FIRE;
             f[j].a = (uint8_t)(c[2].op - CR_OP_EQ);
         } else if (op == CR_OP_INPUT && left >= 3 && c[1].op == CR_OP_CONST && c[2].op == CR_OP_IN) {
             f[j].op = CR_SOP_INPUT_K_IN;
             f[j].a = c[2].a;
         } else if ((op == CR_OP_LOCAL || op == CR_OP_INPUT || op == CR_OP_LET) && left >= 3 &&
-                   c[1].op == CR_OP_CONST && is_cmp(c[2].op)) {
+                   c[1].op == CR_OP_CONST && is_cmp(c[2].op) && free_compare(p, c[1].c)) {
             jf = left >= 4 && c[3].op == CR_OP_JUMP_FALSE;
             if (op == CR_OP_LOCAL && !jf)
                 continue;   /* CONST; CMP at j + 1 is fused on its own */
@@ -85,7 +95,7 @@ cr_ins *cr_fuse_code(const cr_program *p)
                     : op == CR_OP_INPUT ? (jf ? CR_SOP_INPUT_K_CMP_JF : CR_SOP_INPUT_K_CMP)
                     : (jf ? CR_SOP_LET_K_CMP_JF : CR_SOP_LET_K_CMP);
             f[j].a = (uint8_t)(c[2].op - CR_OP_EQ);
-        } else if (op == CR_OP_CONST && left >= 2 && is_cmp(c[1].op)) {
+        } else if (op == CR_OP_CONST && left >= 2 && is_cmp(c[1].op) && free_compare(p, c[0].c)) {
             jf = left >= 3 && c[2].op == CR_OP_JUMP_FALSE;
             f[j].op = jf ? CR_SOP_K_CMP_JF : CR_SOP_K_CMP;
             f[j].a = (uint8_t)(c[1].op - CR_OP_EQ);

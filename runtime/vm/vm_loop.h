@@ -21,7 +21,25 @@ static bool CR_LOOP_NAME(cr_session *s)
     cr_value *sp = s->stack;        /* next free */
     cr_value *locals = s->locals;
     uint32_t pc = 0, cur = 0;
-    uint64_t budget = s->limits.max_instructions;
+    /* The budget: instructions and the work of built-ins and of the
+     * instructions that walk a list or a text (README.md, "What the
+     * budget counts").  With a deadline it is handed out CR_CLOCK_EVERY
+     * at a time from `reserve`, the clock looked at between (vm_refill).
+     * The loop that does not count instructions keeps only what they
+     * cannot spend (the program has at most ncode of them to run), less
+     * the work of its superinstructions (s->fused_work, at most once
+     * each), for the other work, in `slack`. */
+#if CR_BUDGET
+    uint64_t budget = s->limits.max_instructions, reserve = 0;
+#define WORK_LEFT budget
+#else
+    uint64_t budget = s->limits.max_instructions, slack = budget - p->ncode - s->fused_work, reserve = 0;
+#define WORK_LEFT slack
+#endif
+    if (s->deadline_ns && WORK_LEFT > CR_CLOCK_EVERY) {
+        reserve = WORK_LEFT - CR_CLOCK_EVERY;
+        WORK_LEFT = CR_CLOCK_EVERY;
+    }
     char err[384];
     err[0] = '\0';
     cr_call_ctx cx = {.arena = &s->arena, .err = err, .errsize = sizeof err};
@@ -38,6 +56,25 @@ static bool CR_LOOP_NAME(cr_session *s)
 #else
 #define SPEND_ONE ((void)0)
 #endif
+/* Takes w from the budget for work beyond one instruction; w is 0 for
+ * short texts and anything but lists, which costs one test. */
+#define SPEND_WORK(w)                                                                           \
+    do {                                                                                        \
+        uint64_t w_ = (w);                                                                      \
+        if (__builtin_expect(w_ != 0, 0)) {                                                     \
+            if (__builtin_expect(w_ > WORK_LEFT, 0) && !vm_refill(s, &WORK_LEFT, &reserve, w_)) \
+                goto out_of_work;                                                               \
+            WORK_LEFT -= w_;                                                                    \
+        }                                                                                       \
+    } while (0)
+/* After a built-in: what it read, from cx.work. */
+#define SPEND_CALL_WORK()                     \
+    do {                                      \
+        if (__builtin_expect(cx.work != 0, 0)) { \
+            SPEND_WORK(cx.work);              \
+            cx.work = 0;                      \
+        }                                     \
+    } while (0)
 
 #ifdef CR_COMPUTED_GOTO
     static void *const labels[CR_OP__ALL] = {
@@ -165,6 +202,7 @@ dispatch_in:
             /* text + text (the compiler allows nothing else with text) */
             a = sp[-1];
             CR_ASSERT(b.tag == CR_TEXT || b.tag == CR_NULL);
+            SPEND_WORK(((uint64_t)a.len + b.len) >> 6);
             char *t = cr_arena_alloc(&s->arena, (size_t)a.len + b.len + 1);
             if (!t)
                 goto oom;
@@ -215,12 +253,12 @@ dispatch_in:
             goto fail;
         NEXT;
     CASE(TO_DEC) vm_to_dec(&sp[-1]); NEXT;
-    CASE(EQ) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) == 0); TRACE(a, b, sp[-1]); NEXT;
-    CASE(NE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) != 0); TRACE(a, b, sp[-1]); NEXT;
-    CASE(LT) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) < 0); TRACE(a, b, sp[-1]); NEXT;
-    CASE(LE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) <= 0); TRACE(a, b, sp[-1]); NEXT;
-    CASE(GT) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) > 0); TRACE(a, b, sp[-1]); NEXT;
-    CASE(GE) b = *--sp; a = sp[-1]; sp[-1] = cr_bool(vm_cmp(&a, &b) >= 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(EQ) b = *--sp; a = sp[-1]; SPEND_WORK(cmp_work(&a, &b)); sp[-1] = cr_bool(vm_cmp(&a, &b) == 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(NE) b = *--sp; a = sp[-1]; SPEND_WORK(cmp_work(&a, &b)); sp[-1] = cr_bool(vm_cmp(&a, &b) != 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(LT) b = *--sp; a = sp[-1]; SPEND_WORK(cmp_work(&a, &b)); sp[-1] = cr_bool(vm_cmp(&a, &b) < 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(LE) b = *--sp; a = sp[-1]; SPEND_WORK(cmp_work(&a, &b)); sp[-1] = cr_bool(vm_cmp(&a, &b) <= 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(GT) b = *--sp; a = sp[-1]; SPEND_WORK(cmp_work(&a, &b)); sp[-1] = cr_bool(vm_cmp(&a, &b) > 0); TRACE(a, b, sp[-1]); NEXT;
+    CASE(GE) b = *--sp; a = sp[-1]; SPEND_WORK(cmp_work(&a, &b)); sp[-1] = cr_bool(vm_cmp(&a, &b) >= 0); TRACE(a, b, sp[-1]); NEXT;
     /* NOT and the tests below read a condition's bool without its tag: a
      * condition is a bool (or null, whose bool is false). */
     CASE(NOT) CR_ASSERT(vm_condition(sp[-1])); sp[-1].u.b = !sp[-1].u.b; NEXT;
@@ -237,6 +275,7 @@ dispatch_in:
         b = *--sp;
         a = sp[-1];
         CR_ASSERT(vm_has_items(b));
+        SPEND_WORK(b.len);
         sp[-1] = cr_bool(vm_in(&a, &b) != (in->a != 0));
         TRACE(a, b, sp[-1]);
         NEXT;
@@ -246,6 +285,7 @@ dispatch_in:
     CASE(MATCH) {
         a = sp[-1];
         CR_ASSERT(a.tag == CR_TEXT || a.tag == CR_NULL);
+        SPEND_WORK(a.len >> 6);
         if (s->regex_fixed[in->c]) {
             sp[-1] = cr_bool(cr_regex_fixed_match(s->regex_fixed[in->c], a.u.s, a.len));
             TRACE(a, cr_null(), sp[-1]);
@@ -282,6 +322,7 @@ dispatch_in:
          * program could) finds no row */
         const cr_lookup_info *lk = &p->lookups[in->c];
         a = sp[-1];
+        SPEND_WORK(a.len >> 6);
         int64_t row = a.tag == CR_TEXT ? cr_lookup_find(lk, a.u.s, a.len) : -1;
         sp[-1] = row < 0 ? cr_null() : lk->rows[row];
         NEXT;
@@ -290,6 +331,7 @@ dispatch_in:
     CASE(HAS) {
         const cr_lookup_info *lk = &p->lookups[in->c];
         a = sp[-1];
+        SPEND_WORK(a.len >> 6);
         sp[-1] = cr_bool(a.tag == CR_TEXT && cr_lookup_find(lk, a.u.s, a.len) >= 0);
         TRACE(a, cr_null(), sp[-1]);
         NEXT;
@@ -300,6 +342,7 @@ dispatch_in:
     CASE(CALL)
         if (!(sp = vm_call(&cx, in, sp)))
             goto fail;
+        SPEND_CALL_WORK();   /* after: a built-in knows what it did (a mean reused costs nothing) */
         TRACE(sp[-1], cr_null(), sp[-1]);
         NEXT;
     /* LIST c: pops c values, pushes a list of them (in this application's
@@ -564,7 +607,9 @@ dispatch_in:
     SUPER(INPUT_K_IN)               /* INPUT x; CONST set; IN (a: 1 for not in) */
         CR_ASSERT(vm_run_is(&canon[cur], CR_OP_INPUT, CR_OP_CONST, CR_OP_IN, CR_OP__ALL) && canon[cur + 2].a == in->a);
         CR_ASSERT(vm_has_items(consts[canon[cur + 1].c]));
-        CHARGE(2);
+        /* the constant set's items too: counted here, and taken from the
+         * loop's slack in advance where instructions are not counted */
+        CHARGE(2 + (uint64_t)consts[canon[cur + 1].c].len);
         *sp++ = cr_bool(vm_in(&s->slots[in->c], &consts[canon[cur + 1].c]) != (in->a != 0));
         pc = cur + 3;
         NEXT;
@@ -592,6 +637,7 @@ dispatch_in:
         CHARGE(1);
         if (!(sp = vm_call(&cx, in, sp)))
             goto fail;
+        SPEND_CALL_WORK();
         vm_to_dec(&sp[-1]);
         pc = cur + 2;
         NEXT;
@@ -609,7 +655,7 @@ dispatch_in:
 #endif
 
 done:
-    s->executed = CR_BUDGET ? s->limits.max_instructions - budget : 0;
+    s->executed = CR_BUDGET ? s->limits.max_instructions - budget - reserve : 0;
     if (!s->decided) {
         /* the default rule: REJECT if any reject fired, else REFER if any
          * refer fired, else APPROVE; reasons are that kind's codes */
@@ -634,14 +680,37 @@ oom:
     return false;
 #if CR_BUDGET
 out_of_budget:
+    if (vm_refill(s, &budget, &reserve, 1))
+        NEXT;
+    if (s->past_deadline) {
+        set_error(s, pc, "deadline of %u ms exceeded", s->limits.deadline_ms);
+        return false;
+    }
     s->executed = s->limits.max_instructions;
     set_error(s, pc, "instruction budget of %llu exceeded", (unsigned long long)s->limits.max_instructions);
     return false;
 #endif
+out_of_work:
+    if (s->past_deadline) {
+        set_error(s, cur, "deadline of %u ms exceeded", s->limits.deadline_ms);
+        return false;
+    }
+#if CR_BUDGET
+    s->executed = s->limits.max_instructions;
+    set_error(s, cur, "instruction budget of %llu exceeded", (unsigned long long)s->limits.max_instructions);
+#else
+    /* the work may fit the budget with the instructions actually run:
+     * the caller runs the application again in the loop that counts */
+    s->recount = true;
+#endif
+    return false;
 }
 
 #undef TRACE
 #undef SPEND_ONE
+#undef SPEND_WORK
+#undef SPEND_CALL_WORK
+#undef WORK_LEFT
 #undef CASE
 #undef SUPER
 #undef FALLBACK

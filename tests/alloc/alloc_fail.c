@@ -154,6 +154,7 @@ static void log_decision(cr_dlog *log, const credo_policy *p, credo_session *s, 
     const char *outc = credo_outcome(s);
     cr_dlog_entry e = {
         .app_id = app, .app_id_len = strlen(app), .policy_sha256 = credo_policy_sha256(p),
+        .program_sha256 = credo_policy_program_sha256(p),
         .as_of = "2026-12-01", .application = lines[i], .application_len = lens[i],
         .outcome = outc ? outc : "ERROR", .reasons = "[]", .reasons_len = 2,
         .results = json ? json : "{}", .results_len = json ? len : 2, .fired = "[]", .fired_len = 2,

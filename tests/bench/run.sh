@@ -381,6 +381,17 @@ END {
     printf "  outcomes: approve=%s refer=%s reject=%s error=%s\n", field(tally, "approve"), field(tally, "refer"), field(tally, "reject"), field(tally, "error")
 }' "$OUT/result-compile" "$OUT/result-rules-e2e" "$OUT/result-rules-decide"
 echo
+# The scanner alone, on the generated policy (ASCII names) and on a
+# policy with Chinese names: names beyond ASCII are decided by
+# lang/names.c, ASCII ones by the scanner's own rule.
+$CC $CFLAGS -flto=auto -I. -I"$BUILD/gen" $(pkg-config --cflags $CREDO_PKGS) -o "$OUT/lex" tests/bench/lex.c \
+    "$BUILD/libcredo.a" $(pkg-config --libs $CREDO_PKGS) $CREDO_LIBS -lm -pthread &&
+    {
+        echo "the scanner (lang/lexer.l), tokens only:"
+        $PIN "$OUT/lex" "$RULES_POLICY" 50 | sed 's/^/  /'
+        $PIN "$OUT/lex" examples/tax_loan_zh.credo 2000 | sed 's/^/  /'
+    }
+echo
 echo "credo serve over loopback (client and server share this machine's cores):"
 sh tests/bench/serve_bench.sh "$BUILD" || echo "  (serve bench did not run)"
 exit 0

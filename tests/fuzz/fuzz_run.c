@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!p)
         return 0;
 
-    cr_session_limits lim = {200000, 8u << 20, 10000, 100};
+    cr_session_limits lim = {200000, 8u << 20, 10000, 100, 0};
     cr_session *s = cr_session_new(p, &lim);
     cr_trace trace = {0};
     trace.cap = 4096;

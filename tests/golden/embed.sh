@@ -24,6 +24,9 @@ for f in bin/credo lib/libcredo.a lib/libcredo.so lib/libcredo.so.0 include/cred
     [ -e "$prefix/$f" ] || fail "make install did not install $f"
 done
 grep -q "^prefix=$prefix\$" "$prefix/lib/pkgconfig/credo.pc" || fail "credo.pc does not name the prefix"
+version=$(sed -n 's/^#define CREDO_VERSION "\(.*\)"$/\1/p' runtime/version.h)
+grep -q "^Version: $version\$" "$prefix/lib/pkgconfig/credo.pc" || fail "credo.pc does not carry the version $version"
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --atleast-version="$version" credo || fail "pkg-config: credo is older than $version"
 
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 cc=${CC:-cc}

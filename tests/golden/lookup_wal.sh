@@ -36,16 +36,21 @@ before=$(hash_of)
 [ "$before" != "" ] || fail "no lookup in explain"
 file_before=$(sha256sum "$db" | cut -d' ' -f1)
 
-# the writer empties the blacklist and stays connected, so nothing is checkpointed
+# the writer empties the blacklist and stays connected, so nothing is
+# checkpointed.  Every sqlite3 here waits on a lock instead of failing at
+# once: a reader opening the database can hold it for WAL recovery just as
+# the writer starts, and a writer without a busy timeout then gives up.
 mkfifo "$tmp/w"
-sqlite3 "$db" <"$tmp/w" >/dev/null 2>&1 &
+sqlite3 -cmd '.timeout 10000' "$db" <"$tmp/w" >"$tmp/w.out" 2>"$tmp/w.err" &
 writer=$!
 exec 3>"$tmp/w"
-echo "PRAGMA wal_autocheckpoint=0; DELETE FROM blacklist; SELECT 'done';" >&3
+echo "PRAGMA wal_autocheckpoint=0; DELETE FROM blacklist; SELECT 'deleted';" >&3
 n=0
-while [ "$(sqlite3 "$db" 'SELECT count(*) FROM blacklist' 2>/dev/null)" != 0 ]; do
-    n=$((n + 1)); [ $n -lt 100 ] || fail "the writer did not commit"; sleep 0.1
+until grep -q deleted "$tmp/w.out"; do
+    n=$((n + 1)); [ $n -lt 300 ] || fail "the writer did not commit: $(cat "$tmp/w.err")"; sleep 0.1
 done
+[ "$(sqlite3 -cmd '.timeout 10000' "$db" 'SELECT count(*) FROM blacklist')" = 0 ] ||
+    fail "the writer's DELETE is not visible to a reader"
 [ -s "$db-wal" ] || fail "no WAL file: the test does not test what it says"
 [ "$(sha256sum "$db" | cut -d' ' -f1)" = "$file_before" ] || fail "the database file changed: checkpointed already"
 
@@ -70,7 +75,7 @@ grep -q "fraud ring\|MAD272" "$tmp/err" && fail "a message quotes the table"
 # the writer puts the rows back: the pinned hash loads again and the applicant is rejected
 echo "INSERT INTO blacklist VALUES ('91110108MAD272HD3U', 'fraud ring 7'), ('91310000MA1FL4XQ2K', 'sanctions');" >&3
 exec 3>&-
-wait "$writer"
+wait "$writer" || fail "the writer failed: $(cat "$tmp/w.err")"
 writer=
 policy "sha256 \"${before#* }\" min_rows 1" >"$tmp/p.credo"
 out=$(printf '%s\n' "$app" | "$credo" run --as-of 2026-12-01 "$tmp/p.credo") || fail "the pinned data no longer loads"

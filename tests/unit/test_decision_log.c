@@ -117,7 +117,7 @@ static void make_app(app *a, const cr_program *p, int i, const char *decided_by)
              reject ? "REJECT" : "APPROVE", reject ? "\"AGE\"" : "");
     a->e = (cr_dlog_entry){
         .app_id = a->app_id, .app_id_len = strlen(a->app_id),
-        .policy_sha256 = p->sha256, .as_of = "2026-12-01",
+        .policy_sha256 = p->sha256, .program_sha256 = p->program_sha256, .as_of = "2026-12-01",
         .application = a->line, .application_len = strlen(a->line),
         .outcome = reject ? "REJECT" : "APPROVE",
         .reasons = reject ? "[\"AGE\"]" : "[]", .reasons_len = reject ? 7 : 2,
@@ -289,6 +289,7 @@ static void row_hash(const cr_dlog_key *k, const uint8_t prev[32], const cr_dlog
     h_field(&h, prev, 32);
     h_field(&h, e->app_id, e->app_id_len);
     h_text(&h, e->policy_sha256);
+    h_text(&h, e->program_sha256);
     h_text(&h, e->as_of);
     h_text(&h, e->decided_by);
     h_text(&h, e->outcome);

@@ -77,15 +77,15 @@ static int comments_of(const char *src, size_t len, char **texts)
     ctx.len = len;
     ctx.keep_comments = true;
     yyscan_t scanner;
-    assert_int_equal(yylex_init_extra(&ctx, &scanner), 0);
-    YY_BUFFER_STATE buf = yy_scan_bytes(src, (int)len, scanner);
-    YYSTYPE val;
+    assert_int_equal(cr_yylex_init_extra(&ctx, &scanner), 0);
+    YY_BUFFER_STATE buf = cr_yy_scan_bytes(src, (int)len, scanner);
+    CR_YYSTYPE val;
     cr_span sp;
     int k, count = 0;
     size_t used = 0;
     char *all = calloc(len + 1, 1);
     assert_non_null(all);
-    while ((k = yylex(&val, &sp, scanner)) != 0) {
+    while ((k = cr_yylex(&val, &sp, scanner)) != 0) {
         if (k != T_COMMENT)
             continue;
         count++;
@@ -96,8 +96,8 @@ static int comments_of(const char *src, size_t len, char **texts)
         used += end - sp.start;
         all[used++] = '\n';
     }
-    yy_delete_buffer(buf, scanner);
-    yylex_destroy(scanner);
+    cr_yy_delete_buffer(buf, scanner);
+    cr_yylex_destroy(scanner);
     cr_diags_free(&d);
     cr_arena_free(&arena);
     *texts = all;

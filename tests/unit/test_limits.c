@@ -65,7 +65,13 @@ static void test_session_limits_check(void **state)
     cr_session_limits l = CR_SESSION_LIMITS_DEFAULT;
     assert_true(cr_session_limits_check(&l, err, sizeof err));
     l = (cr_session_limits){CR_MAX_INSTRUCTIONS_MAX, CR_MAX_MEMORY_MAX, CR_REGEX_MATCH_LIMIT_MAX,
-                            CR_REGEX_DEPTH_LIMIT_MAX};
+                            CR_REGEX_DEPTH_LIMIT_MAX, CR_DEADLINE_MS_MAX};
+    assert_true(cr_session_limits_check(&l, err, sizeof err));
+
+    l.deadline_ms++;
+    assert_false(cr_session_limits_check(&l, err, sizeof err));
+    assert_string_equal(err, "deadline (ms) 60001 is more than the maximum, 60000");
+    l.deadline_ms = 0;   /* none */
     assert_true(cr_session_limits_check(&l, err, sizeof err));
 
     l.max_instructions++;
@@ -304,6 +310,70 @@ static void test_regex_depth_limit(void **state)
     cr_program_free(p);
 }
 
+/* ---- the deadline ------------------------------------------------------------ */
+
+/* A policy without loops (run by the loop that does not count
+ * instructions): 64 passes over a text of 1 MiB take far longer than 1 ms
+ * and fit the largest budget; the deadline stops them, naming itself,
+ * and the session decides the next application. */
+static void test_deadline(void **state)
+{
+    (void)state;
+    char src[4096];
+    size_t at = (size_t)snprintf(src, sizeof src, "policy t\ninput a { name: text }\n");
+    for (int i = 0; i < 64; i++)
+        at += (size_t)snprintf(src + at, sizeof src - at, "r%d = len(upper(name))\n", i);
+    cr_program *p = compile(src);
+    cr_session_limits lim = CR_SESSION_LIMITS_DEFAULT;
+    lim.max_instructions = CR_MAX_INSTRUCTIONS_MAX;
+    lim.max_memory = CR_MAX_MEMORY_MAX;
+    cr_json_limits jl = CR_JSON_LIMITS_DEFAULT;
+    size_t n = (size_t)1 << 20;   /* the JSON text limit */
+    char *line = malloc(n + 16);
+    assert_non_null(line);
+    memcpy(line, "{\"name\":\"", 9);
+    memset(line + 9, 'a', n);
+    memcpy(line + 9 + n, "\"}", 2);
+    char err[512];
+    cr_session *s = cr_session_new(p, &lim);
+    assert_non_null(s);
+    assert_true(decide(s, line, 9 + n + 2, &jl, err, sizeof err));   /* no deadline: decided */
+    cr_session_free(s);
+    lim.deadline_ms = 1;
+    s = cr_session_new(p, &lim);
+    assert_non_null(s);
+    assert_false(decide(s, line, 9 + n + 2, &jl, err, sizeof err));
+    assert_non_null(strstr(err, ": deadline of 1 ms exceeded (in r"));
+    assert_true(decide(s, "{\"name\":\"ab\"}", 13, &jl, err, sizeof err));
+    cr_session_free(s);
+    free(line);
+    cr_program_free(p);
+}
+
+/* An arena rewound to a mark forgets what came after it, blocks and all,
+ * and hands out the same memory again (the VM's run done again, counting). */
+static void test_arena_rewind(void **state)
+{
+    (void)state;
+    cr_arena a;
+    cr_arena_init(&a, 1024, 1 << 20);
+    assert_non_null(cr_arena_alloc(&a, 100));
+    cr_arena_mark m = cr_arena_save(&a);
+    size_t used = a.used_total;
+    char *first = cr_arena_alloc(&a, 100);
+    for (int i = 0; i < 50; i++)
+        assert_non_null(cr_arena_alloc(&a, 900));   /* new blocks */
+    cr_arena_rewind(&a, m);
+    assert_int_equal(a.used_total, used);
+    assert_ptr_equal(cr_arena_alloc(&a, 100), first);
+    cr_arena_reset(&a);
+    m = cr_arena_save(&a);                         /* a mark of an empty arena */
+    assert_non_null(cr_arena_alloc(&a, 5000));
+    cr_arena_rewind(&a, m);
+    assert_int_equal(a.used_total, 0);
+    cr_arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +384,8 @@ int main(void)
         cmocka_unit_test(test_json_text_clamped),
         cmocka_unit_test(test_regex_match_limit),
         cmocka_unit_test(test_regex_depth_limit),
+        cmocka_unit_test(test_deadline),
+        cmocka_unit_test(test_arena_rewind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

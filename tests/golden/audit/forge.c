@@ -79,9 +79,10 @@ int main(int argc, char **argv)
 
     sqlite3_stmt *up;
     if (sqlite3_prepare_v2(db,
-                           "SELECT d.seq, x.sha256, d.application, d.results, d.app_id, p.sha256, d.as_of,"
+                           "SELECT d.seq, x.sha256, d.application, d.results, d.app_id, p.sha256, g.sha256, d.as_of,"
                            " d.decided_by, d.outcome, d.reasons, d.fired, d.created_at, CAST(d.supersedes AS TEXT)"
                            " FROM decisions d JOIN policies p ON p.id = d.policy LEFT JOIN data x ON x.id = d.data"
+                           " JOIN programs g ON g.id = d.program"
                            " WHERE d.seq >= ?1 ORDER BY d.seq",
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "UPDATE decisions SET input_hash = ?1, prev_hash = ?2, row_hash = ?3 WHERE seq = ?4", -1,
@@ -99,8 +100,8 @@ int main(int argc, char **argv)
         sha256_init(&c);
         sha256_update(&c, strlen("credo-decision-log-v3\n"), (const uint8_t *)"credo-decision-log-v3\n");
         field(&c, prev, 32);
-        for (int i = 4; i <= 12; i++)
-            column(&c, st, i);           /* app_id .. supersedes */
+        for (int i = 4; i <= 13; i++)
+            column(&c, st, i);           /* app_id, policy, program .. supersedes */
         field(&c, content, 32);
         sha256_digest(&c, 32, row);
         int64_t input = 0;

@@ -1,0 +1,118 @@
+"""The C library, libcredo.so, through ctypes: where it is found and the
+signatures of the credo.h functions this package calls.
+
+The library is found, in order: the path in the environment variable
+CREDO_LIBRARY; libcredo.so.0 where the dynamic loader looks (after
+`make install`, or through LD_LIBRARY_PATH).  ctypes releases the GIL
+during each call, so threads deciding on their own sessions run in
+parallel."""
+import ctypes
+import os
+
+CREDO_OK = 0
+CODES = {1: "io", 2: "compile", 3: "input", 4: "runtime", 5: "memory", 6: "usage"}
+
+
+class Error(ctypes.Structure):
+    """credo_error."""
+    _fields_ = [("code", ctypes.c_int), ("message", ctypes.c_char * 512),
+                ("file", ctypes.c_char * 256), ("line", ctypes.c_uint), ("column", ctypes.c_uint)]
+
+
+class Config(ctypes.Structure):
+    """credo_config: the limits of a session."""
+    _fields_ = [("max_instructions", ctypes.c_uint64), ("max_memory", ctypes.c_uint64),
+                ("regex_match_limit", ctypes.c_uint32), ("regex_depth_limit", ctypes.c_uint32),
+                ("json_max_depth", ctypes.c_uint32), ("json_max_text", ctypes.c_uint32),
+                ("json_max_list", ctypes.c_uint32), ("max_line", ctypes.c_uint64)]
+
+
+LIMITS = [name for name, _ in Config._fields_]
+
+_P = ctypes.c_void_p
+_S = ctypes.c_char_p
+_E = ctypes.POINTER(Error)
+_SIZE = ctypes.c_size_t
+_SIZEP = ctypes.POINTER(ctypes.c_size_t)
+
+_SIGNATURES = {
+    "credo_version": (_S, []),
+    "credo_policy_load": (_P, [_S, _E]),
+    "credo_policy_free": (None, [_P]),
+    "credo_policy_name": (_S, [_P]),
+    "credo_policy_title": (_S, [_P]),
+    "credo_policy_version": (_S, [_P]),
+    "credo_policy_effective": (_S, [_P]),
+    "credo_policy_owner": (_S, [_P]),
+    "credo_policy_sha256": (_S, [_P]),
+    "credo_policy_program_sha256": (_S, [_P]),
+    "credo_policy_field_count": (_SIZE, [_P]),
+    "credo_policy_field_name": (_S, [_P, _SIZE]),
+    "credo_policy_field_type": (_S, [_P, _SIZE]),
+    "credo_policy_result_count": (_SIZE, [_P]),
+    "credo_policy_result_name": (_S, [_P, _SIZE]),
+    "credo_policy_result_type": (_S, [_P, _SIZE]),
+    "credo_config_init": (None, [ctypes.POINTER(Config)]),
+    "credo_config_check": (ctypes.c_int, [ctypes.POINTER(Config), _E]),
+    "credo_session_new_with": (_P, [_P, ctypes.POINTER(Config), _E]),
+    "credo_session_free": (None, [_P]),
+    "credo_session_set_as_of": (ctypes.c_int, [_P, _S]),
+    # returns a pointer, not a NUL-terminated string we copy whole: the length is given
+    "credo_decide_lines": (ctypes.c_void_p, [_P, ctypes.c_char_p, _SIZE, _SIZEP, _SIZEP, _E]),
+    "credo_explain_json": (ctypes.c_void_p, [_P, ctypes.c_char_p, _SIZE, _SIZEP, _E]),
+}
+
+
+def _load():
+    path = os.environ.get("CREDO_LIBRARY")
+    try:
+        lib = ctypes.CDLL(path or "libcredo.so.0")
+    except OSError as e:
+        where = ("CREDO_LIBRARY=" + path) if path else "libcredo.so.0 (not found by the dynamic loader)"
+        raise ImportError("credo: cannot load the C library " + where + ": " + str(e) +
+                          "; build it with `make` and set CREDO_LIBRARY=/path/to/build/libcredo.so,"
+                          " or `make install` it") from None
+    for name, (restype, argtypes) in _SIGNATURES.items():
+        try:
+            f = getattr(lib, name)
+        except AttributeError:
+            raise ImportError("credo: " + (path or "libcredo.so.0") + " has no " + name +
+                              ": an older library than this package") from None
+        f.restype = restype
+        f.argtypes = argtypes
+    return lib
+
+
+lib = _load()
+
+
+def text(p):
+    """A C string the library owns, as str (None for NULL)."""
+    return None if p is None else p.decode("utf-8")
+
+
+def check_config(limits):
+    """A credo_config with the defaults and the given limits (a dict of
+    credo_config's field names); ValueError naming what is out of range."""
+    c = Config()
+    lib.credo_config_init(ctypes.byref(c))
+    wide = None
+    for name, value in (limits or {}).items():
+        if name not in LIMITS:
+            raise ValueError("credo: unknown limit %r (limits are: %s)" % (name, ", ".join(LIMITS)))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0 or value >= 1 << 64:
+            raise ValueError("credo: limit %s must be a positive int, got %r" % (name, value))
+        # ctypes would cut a value wider than the C field short: give the
+        # field its largest value instead, which the library then refuses
+        # naming the maximum (and the caller's value, below)
+        top = (1 << ctypes.sizeof(dict(Config._fields_)[name]) * 8) - 1
+        setattr(c, name, min(value, top))
+        if value > top:
+            wide = (str(top), str(value))
+    err = Error()
+    if lib.credo_config_check(ctypes.byref(c), ctypes.byref(err)) != CREDO_OK:
+        message = err.message.decode("utf-8", "replace")
+        if wide:
+            message = message.replace(*wide)
+        raise ValueError("credo: " + message)
+    return c
