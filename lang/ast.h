@@ -73,7 +73,7 @@ struct cr_expr {
     struct cr_item *item; /* REF_ITEM / REF_FN: the item named */
 };
 
-typedef enum cr_type_expr_kind { TE_NAME, TE_LIST, TE_RECORD } cr_type_expr_kind;
+typedef enum cr_type_expr_kind { TE_NAME, TE_LIST, TE_RECORD, TE_ONE_OF } cr_type_expr_kind;
 
 typedef struct cr_field_decl cr_field_decl;
 typedef struct cr_type_expr {
@@ -83,6 +83,7 @@ typedef struct cr_type_expr {
     const char *name;                 /* TE_NAME */
     struct cr_type_expr *elem;        /* TE_LIST */
     cr_field_decl *fields;            /* TE_RECORD: linked list */
+    cr_expr_list values;              /* TE_ONE_OF: `one of {"a", "b"}`, the closed set of texts */
 } cr_type_expr;
 
 struct cr_field_decl {

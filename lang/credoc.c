@@ -769,7 +769,9 @@ static bool r_type(rd *r, uint32_t self)
     t->kind = (cr_kind)kind;
     bool want_elem = kind == CR_T_LIST || kind == CR_T_SET, want_rec = kind == CR_T_RECORD,
          want_labels = kind == CR_T_LABEL;
-    if (want_elem != (t->elem != NULL) || want_rec != (t->rec != NULL) || want_labels != (t->labels != NULL))
+    /* a text may have labels too: its closed set of values (`one of`) */
+    if (want_elem != (t->elem != NULL) || want_rec != (t->rec != NULL) ||
+        (want_labels && !t->labels) || (t->labels && !want_labels && kind != CR_T_TEXT))
         return fail(r, "type entry %u (kind %u) has the wrong parts for its kind", self, kind);
     uint8_t depth = 0;
     bool input_ok = kind == CR_T_BOOL || kind == CR_T_INT || kind == CR_T_DEC || kind == CR_T_TEXT ||

@@ -399,12 +399,20 @@ static uint32_t skip_rcell(const fmt *f, uint32_t j)
     return skip_cell(f, j);
 }
 
-/* int, money?, list of T, { fields }? */
+/* `one of {"a", "b"}`: a closed set of values (c[j] is `one`)? */
+static bool is_one_of(const fmt *f, uint32_t j)
+{
+    return kind(f, j) == T_IDENT && kind(f, j + 1) == KW_OF && kind(f, j + 2) == '{';
+}
+
+/* int, money?, list of T, { fields }?, one of { values }? */
 static uint32_t skip_type(const fmt *f, uint32_t j)
 {
     uint32_t k;
     if (kind(f, j) == KW_LIST && kind(f, j + 1) == KW_OF)
         return skip_type(f, j + 2);
+    if (is_one_of(f, j))
+        j += 2;
     if (kind(f, j) == '{') {
         k = matching(f, j);
         k = k < f->n ? k + 1 : k;
@@ -961,7 +969,15 @@ static uint32_t emit_type(fmt *f, uint32_t j, uint32_t indent)
         put(f, "list of ", 8);
         return emit_type(f, j + 2, indent);
     }
-    if (kind(f, j) == '{') {
+    if (is_one_of(f, j)) {
+        put_tok(f, j);
+        put(f, " of ", 4);
+        k = matching(f, j + 2);
+        if (k >= f->n)
+            return k;
+        emit_inline(f, j + 2, k + 1);
+        k++;
+    } else if (kind(f, j) == '{') {
         uint32_t m = matching(f, j);
         if (m >= f->n)
             return m;

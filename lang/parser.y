@@ -211,6 +211,9 @@ item:
             cr_diag(ctx->diags, CR_SEV_ERROR, @3, "expected 'base' after the scorecard's name");
         if (it) { it->name = $2.s; it->name_span = @2; it->base = $4; it->characs = $6; add_item(ctx, it); }
     }
+  | KW_SCORECARD T_IDENT '{' characs '}' {
+        cr_diag(ctx->diags, CR_SEV_ERROR, @3, "expected 'base' and the points every applicant starts from (scorecard %s base 600 {)", $2.s);
+    }
   /* segment NAME { LABEL when cond ... LABEL otherwise } */
   | KW_SEGMENT T_IDENT '{' seg_rows '}' {
         cr_item *it = new_item(ctx, I_SEGMENT, @$);
@@ -361,6 +364,14 @@ type:
         $$ = cr_ast_alloc(ctx, sizeof *$$);
         if (!$$) YYNOMEM;
         $$->kind = TE_NAME; $$->span = @$; $$->name = $1.s; $$->optional = $2;
+    }
+  | T_IDENT KW_OF '{' operands '}' opt_q {
+        /* one of {"a", "b"}: a text with a closed set of values */
+        if (strcmp($1.s, "one") != 0)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @1, "expected a type; a closed set of values is written 'one of {\"a\", \"b\"}'");
+        $$ = cr_ast_alloc(ctx, sizeof *$$);
+        if (!$$) YYNOMEM;
+        $$->kind = TE_ONE_OF; $$->span = @$; $$->values = $4; $$->optional = $6;
     }
   | KW_LIST KW_OF type {
         $$ = cr_ast_alloc(ctx, sizeof *$$);

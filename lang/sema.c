@@ -131,6 +131,8 @@ const cr_type *cr_sema_join(sema *S, const cr_type *a, const cr_type *b)
     bool opt = a->optional || b->optional;
     if (is_num(a) && is_num(b))
         return cr_sema_with_optional(S, a->kind == CR_T_DEC ? a : b->kind == CR_T_DEC ? b : a, opt);
+    if (a->kind == CR_T_TEXT && b->kind == CR_T_TEXT && a->labels != b->labels)
+        return cr_sema_with_optional(S, &cr_type_text, opt); /* two closed sets, or one and any text: any text */
     if (cr_sema_assignable(cr_sema_with_optional(S, a, true), b))
         return cr_sema_with_optional(S, a, opt);
     return NULL;
@@ -174,6 +176,44 @@ const cr_type *cr_sema_record_type(sema *S, cr_field_decl *fields, const char *n
     return t;
 }
 
+/* one of {"a", "b", ...}[?]: an input field's closed set of texts, each
+ * once.  The reader refuses any other value, and the checks of cells and
+ * comparisons refuse a literal outside it. */
+static const cr_type *one_of_type(sema *S, cr_type_expr *te, const char *field)
+{
+    if (!S->in_input) {
+        err(S, te->span, "a closed set of values ('one of') is declared on an input field");
+        return &cr_type_error;
+    }
+    uint32_t n = te->values.count;
+    cr_labels *l = alloc(S, sizeof *l);
+    const char **names = alloc(S, (n ? n : 1) * sizeof *names);
+    cr_type *t = alloc(S, sizeof *t);
+    if (!l || !names || !t)
+        return &cr_type_error;
+    for (uint32_t i = 0; i < n; i++) {
+        cr_expr *x = te->values.items[i];
+        if (x->kind != E_STR || memchr(x->u.str.s, 0, x->u.str.len)) {
+            err(S, x->span, "the values of 'one of' are texts written out, such as \"lt_0\"");
+            continue;
+        }
+        bool dup = false;
+        for (uint32_t k = 0; k < l->count && !dup; k++)
+            dup = strcmp(names[k], x->u.str.s) == 0;
+        if (dup)
+            err(S, x->span, "\"%s\" is already one of the values of '%s'", x->u.str.s, field);
+        else
+            names[l->count++] = x->u.str.s;
+    }
+    l->name = field;
+    l->names = names;
+    t->kind = CR_T_TEXT;
+    t->spelling = "text";
+    t->labels = l;
+    t->optional = te->optional;
+    return t;
+}
+
 /* type: NAME[?] | list of type | { NAME: type, ... }[?]
  * where NAME is int, number, money, rate, bool, text, date or a segment's
  * name (its labels).  recname names a record type for messages. */
@@ -188,6 +228,8 @@ const cr_type *cr_sema_type_from_expr(sema *S, cr_type_expr *te, const char *rec
     }
     case TE_RECORD:
         return cr_sema_record_type(S, te->fields, recname, te->optional, NULL);
+    case TE_ONE_OF:
+        return one_of_type(S, te, recname);
     case TE_NAME: {
         static const struct { const char *name; const cr_type *t; } names[] = {
             {"int", &cr_type_int}, {"number", &cr_type_number}, {"bool", &cr_type_bool},
@@ -558,7 +600,9 @@ static bool check_input(sema *S)
             continue;
         }
         S->input = it;
+        S->in_input = true;
         cr_sema_record_type(S, it->type->fields, it->name, false, &S->rec);
+        S->in_input = false;
     }
     if (!S->rec) {
         S->rec = alloc(S, sizeof *S->rec);

@@ -341,7 +341,10 @@ static const cr_type *check_call(sema *S, cr_expr *e)
             cr_sema_check_item(S, fn);
         CR_ASSERT(fn->resolved); /* its parameters' and result's types are known */
         for (cr_param *p = fn->params; p && i < args->count; p = p->next, i++) {
-            const cr_type *want = p->type ? cr_sema_type_from_expr(S, p->type, p->name) : &cr_type_error;
+            /* resolved with the function: resolving again would repeat its errors */
+            const cr_type *want = p->resolved ? p->resolved
+                                  : p->type   ? cr_sema_type_from_expr(S, p->type, p->name)
+                                              : &cr_type_error;
             const cr_type *got = cr_sema_check(S, args->items[i]);
             char a[96], b[96];
             if (!cr_sema_assignable(want, got))
@@ -453,7 +456,29 @@ static const cr_type *check_compare(sema *S, cr_expr *e)
         ok = !ordering && cr_sema_assignable(ta, tb);
     if (!ok)
         err(S, e->span, "cannot compare %s with %s", tname(ta, x), tname(tb, y));
+    else if (!ordering) {
+        cr_sema_check_category(S, ta, b);
+        cr_sema_check_category(S, tb, a);
+    }
     return &cr_type_bool;
+}
+
+/* A text literal x (or a const naming one) where a value of t is
+ * expected: when t is a closed set of values (`one of`), x must be one of
+ * them, or the comparison, bin or cell could never hold. */
+void cr_sema_check_category(sema *S, const cr_type *t, const cr_expr *x)
+{
+    const cr_expr *lit = x;
+    for (int hops = 0; lit && hops < 64 && lit->kind == E_NAME && lit->ref == REF_ITEM && lit->item &&
+                       lit->item->kind == I_CONST; hops++)
+        lit = lit->item->expr;
+    if (!t || !x || !lit || lit->kind != E_STR || t->kind != CR_T_TEXT || !t->labels)
+        return;
+    if (cr_type_value_index(t, lit->u.str.s, lit->u.str.len) >= 0)
+        return;
+    char vals[512];
+    err(S, x->span, "\"%.*s\" is not one of the values of '%s' (%s)", (int)(lit->u.str.len > 64 ? 64 : lit->u.str.len),
+        lit->u.str.s, t->labels->name, cr_type_values_text(t, vals, sizeof vals));
 }
 
 /* expr in expr  |  expr not in expr
@@ -472,6 +497,8 @@ static const cr_type *check_in(sema *S, cr_expr *e)
             char b1[96], b2[96];
             if (!is_err(ta) && !is_err(x->type) && !(is_num(ta) && is_num(x->type)) && !cr_sema_assignable(ta, x->type))
                 err(S, x->span, "%s cannot be in a set that is compared with %s", tname(x->type, b1), tname(ta, b2));
+            else
+                cr_sema_check_category(S, ta, x);
         }
         set->type = cr_sema_list_of(S, ta);
         return &cr_type_bool;

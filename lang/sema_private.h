@@ -50,6 +50,7 @@ typedef struct sema {
     cr_item **names;                 /* cr_sema_find_item's hash index of the items, built on first use */
     uint32_t names_mask;
     bool names_built;
+    bool in_input;                   /* checking the input block's types: `one of` is allowed */
     cr_item **segments;              /* the segment items, with the index */
     uint32_t nsegments_found;
 } sema;
@@ -117,6 +118,7 @@ const cr_type *cr_sema_need(sema *S, cr_expr *e);
 void cr_sema_expect_bool(sema *S, cr_expr *e, const char *what);
 const cr_type *cr_sema_expect_num(sema *S, cr_expr *e, const char *what);
 bool cr_sema_resolve_label(sema *S, cr_expr *e, const cr_type *lt);
+void cr_sema_check_category(sema *S, const cr_type *t, const cr_expr *x);
 void cr_sema_scope_push(sema *S, const char *name, const cr_type *t, uint32_t slot);
 bool cr_sema_path_of(const cr_expr *e, char *buf, size_t size);
 void cr_sema_check_lookup(sema *S, cr_item *it);

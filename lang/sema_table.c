@@ -40,6 +40,8 @@ static void check_cell(sema *S, cr_cell *c, const cr_type *t)
                 cr_sema_need(S, x);
             if (!is_err(t) && !is_err(x->type) && !(is_num(t) && is_num(x->type)) && !cr_sema_assignable(t, x->type))
                 err(S, x->span, "%s cannot be compared with %s", tname(x->type, b1), tname(t, b2));
+            else
+                cr_sema_check_category(S, t, x);
         }
         return;
     }
@@ -56,6 +58,8 @@ static void check_cell(sema *S, cr_cell *c, const cr_type *t)
             err(S, c->span, "%s values have no order; use a value or a set here", tname(t, b1));
         else if (!(is_num(t) && is_num(tx)) && !cr_sema_assignable(cr_sema_with_optional(S, t, false), tx))
             err(S, x->span, "%s cannot be compared with %s", tname(tx, b1), tname(t, b2));
+        else if (c->kind == CELL_EQ || c->kind == CELL_NE)
+            cr_sema_check_category(S, t, x);
     }
 }
 
@@ -248,9 +252,32 @@ static bool cells_meet(const cr_cell *x, const cr_cell *y, bool numeric)
     return true;
 }
 
-/* Does the union of the bins' numeric cells cover every number?  Returns
- * false with a description of the first gap found. */
-static bool numeric_bins_cover(cr_bin *bins, char *gap, size_t size)
+/* v with integer bounds, both closed: what it holds of the ints (`< 13`
+ * is `<= 12`, `> 12.5` is `>= 13`), so that `<= 12` and `13..24` meet. */
+static interval int_interval(interval v)
+{
+    cr_dec one = cr_dec_from_int(1);
+    if (!v.known)
+        return v;
+    if (!v.lo_inf) {
+        if (cr_dec_round(v.lo, 0, v.lo_open ? CR_ROUND_FLOOR : CR_ROUND_CEIL, &v.lo) != CR_DEC_OK ||
+            (v.lo_open && cr_dec_add(v.lo, one, &v.lo) != CR_DEC_OK))
+            v.known = false;
+        v.lo_open = false;
+    }
+    if (!v.hi_inf) {
+        if (cr_dec_round(v.hi, 0, v.hi_open ? CR_ROUND_CEIL : CR_ROUND_FLOOR, &v.hi) != CR_DEC_OK ||
+            (v.hi_open && cr_dec_sub(v.hi, one, &v.hi) != CR_DEC_OK))
+            v.known = false;
+        v.hi_open = false;
+    }
+    return v;
+}
+
+/* Does the union of the bins' numeric cells cover every number (every
+ * int, when ints)?  Returns false with a description of the first gap
+ * found. */
+static bool numeric_bins_cover(cr_bin *bins, bool ints, char *gap, size_t size)
 {
     /* Walk up from -infinity: repeatedly extend the covered prefix with any
      * bin whose interval starts inside (or at the edge of) it. */
@@ -260,13 +287,18 @@ static bool numeric_bins_cover(cr_bin *bins, char *gap, size_t size)
         bool grew = false;
         for (cr_bin *b = bins; b; b = b->next) {
             interval v = cell_interval(&b->cell);
+            if (ints)
+                v = int_interval(v);
             if (!v.known)
                 continue;
             bool starts_ok;
+            cr_dec next;
             if (v.lo_inf)
                 starts_ok = true;
             else if (!have)
                 starts_ok = false;
+            else if (ints) /* the int after hi is covered when v starts there */
+                starts_ok = cr_dec_add(hi, cr_dec_from_int(1), &next) == CR_DEC_OK && cr_dec_cmp(v.lo, next) <= 0;
             else {
                 int c = cr_dec_cmp(v.lo, hi);
                 starts_ok = c < 0 || (c == 0 && (!v.lo_open || !open));
@@ -296,6 +328,11 @@ static bool numeric_bins_cover(cr_bin *bins, char *gap, size_t size)
     if (!have)
         snprintf(gap, size, "no bin catches the lowest values");
     else {
+        cr_dec next;
+        if (ints && cr_dec_add(hi, cr_dec_from_int(1), &next) == CR_DEC_OK) {
+            hi = next;     /* the first int not caught */
+            open = true;
+        }
         cr_dec_format(hi, num);
         snprintf(gap, size, "no bin catches values %s %s", open ? "from" : "above", num);
     }
@@ -339,6 +376,55 @@ static const cr_type *optional_operand(sema *S, cr_expr *e, bool has_null, cr_sp
     if (!has_null)
         err(S, where, "'%s' may be null (it is %s): %s", what, tname(t, b), fix);
     return cr_sema_with_optional(S, t, false);
+}
+
+/* ---- closed sets of values ---- */
+
+/* Can cell c match value v of a closed set (`one of`)?  A cell that names
+ * a field or a let, or orders texts, may match anything. */
+static bool cell_may_match_value(const cr_cell *c, const char *v)
+{
+    size_t n = strlen(v);
+    const cr_expr *x;
+    switch (c->kind) {
+    case CELL_NULL: return false;
+    case CELL_EQ:
+    case CELL_NE:
+        x = const_resolved(c->a);
+        if (!x || x->kind != E_STR)
+            return true;
+        return (x->u.str.len == n && memcmp(x->u.str.s, v, n) == 0) == (c->kind == CELL_EQ);
+    case CELL_SET:
+        for (uint32_t i = 0; i < c->set.count; i++) {
+            x = const_resolved(c->set.items[i]);
+            if (!x || x->kind != E_STR || (x->u.str.len == n && memcmp(x->u.str.s, v, n) == 0))
+                return true;
+        }
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* The values of closed set t that no cell of cells[0..n) (every `stride`
+ * cells, a table's column) may match, quoted, into buf; false when there
+ * are none. */
+static bool values_missed(const cr_type *t, const cr_cell *const *cells, uint32_t n, char *buf, size_t size)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (uint32_t v = 0; v < t->labels->count; v++) {
+        bool hit = false;
+        for (uint32_t i = 0; i < n && !hit; i++)
+            hit = cell_may_match_value(cells[i], t->labels->names[v]);
+        if (hit)
+            continue;
+        int w = snprintf(buf + at, size - at, "%s\"%s\"", at ? ", " : "", t->labels->names[v]);
+        if (w < 0 || (size_t)w >= size - at)
+            break;
+        at += (size_t)w;
+    }
+    return buf[0] != 0;
 }
 
 /* ---- scorecards ---- */
@@ -425,9 +511,18 @@ void cr_sema_check_scorecard(sema *S, cr_item *it)
         }
         if (!has_else && !both_bools && !is_err(t)) {
             char gap[160];
-            if (!numeric)
+            if (t->kind == CR_T_TEXT && t->labels) {
+                /* a closed set: each value needs a bin, then no `else` */
+                const cr_cell *cells[CR_MAX_PAIRWISE];
+                uint32_t k = 0;
+                for (cr_bin *b = c->bins; b && k < CR_MAX_PAIRWISE; b = b->next)
+                    cells[k++] = &b->cell;
+                char miss[400];
+                if (values_missed(t, cells, k, miss, sizeof miss))
+                    err(S, c->name_span, "no bin of '%s' catches %s; add a bin for it or 'else'", c->name, miss);
+            } else if (!numeric)
                 err(S, c->name_span, "characteristic '%s' has no 'else' bin, so some values of it get no points", c->name);
-            else if (!numeric_bins_cover(c->bins, gap, sizeof gap))
+            else if (!numeric_bins_cover(c->bins, t->kind == CR_T_INT, gap, sizeof gap))
                 err(S, c->name_span, "the bins of '%s' leave a gap: %s; add a bin or 'else'", c->name, gap);
         }
     }
@@ -549,6 +644,25 @@ void cr_sema_check_table(sema *S, cr_item *it)
             to = r->out->type;
         if (!cr_sema_assignable(out, to))
             err(S, r->out->span, "table %s gives %s, but this row gives %s", it->name, tname(out, b1), tname(to, b2));
+    }
+    /* a closed set of values as an input: a value no row's cell can
+     * match would stop the application, so every value needs a row (one
+     * column at a time: with several inputs, a row must still match the
+     * others) */
+    for (uint32_t i = 0; i < n && it->hit != HIT_COLLECT; i++) {
+        if (in[i]->kind != CR_T_TEXT || !in[i]->labels)
+            continue;
+        const cr_cell *cells[CR_MAX_PAIRWISE];
+        uint32_t k = 0;
+        for (cr_table_row *r = it->rows; r && k < CR_MAX_PAIRWISE; r = r->next)
+            if (r->ncells == n)
+                cells[k++] = &r->cells[i];
+        char miss[400], path[256];
+        if (!cr_sema_path_of(it->inputs.items[i], path, sizeof path))
+            snprintf(path, sizeof path, "input %u", i + 1);
+        if (values_missed(in[i], cells, k, miss, sizeof miss))
+            err(S, it->inputs.items[i]->span, "no row of table %s matches '%s' when it is %s; add a row or an 'else' cell",
+                it->name, path, miss);
     }
     /* rows that never match (first) or may overlap (unique): every pair of
      * rows, so not for a table too big for that (README.md, "Limits") */

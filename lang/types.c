@@ -44,6 +44,31 @@ int cr_record_find(const cr_record *r, const char *name, size_t len)
     }
 }
 
+int cr_type_value_index(const cr_type *t, const char *s, size_t n)
+{
+    if (t->kind != CR_T_TEXT || !t->labels)
+        return 0;
+    for (uint32_t i = 0; i < t->labels->count; i++)
+        if (strlen(t->labels->names[i]) == n && memcmp(t->labels->names[i], s, n) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *cr_type_values_text(const cr_type *t, char *buf, size_t size)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (uint32_t i = 0; t->labels && i < t->labels->count && at < size; i++) {
+        int w = snprintf(buf + at, size - at, "%s\"%s\"", i ? ", " : "", t->labels->names[i]);
+        if (w < 0 || (size_t)w >= size - at) {
+            snprintf(buf + (size > 4 ? size - 4 : 0), size > 4 ? 4 : size, "...");
+            break;
+        }
+        at += (size_t)w;
+    }
+    return buf;
+}
+
 const char *cr_type_name(const cr_type *t, char *buf, size_t size)
 {
     char inner[128];

@@ -60,6 +60,14 @@ bool cr_record_build_index(cr_record *r, void *(*alloc)(void *ctx, size_t n), vo
 /* Field number of `name`, or -1. */
 int cr_record_find(const cr_record *r, const char *name, size_t len);
 
+/* A categorical text (an input field declared `one of {"a", "b"}`) is a
+ * CR_T_TEXT whose labels are its values.  The number of the value
+ * s[0..n) among them, or -1; for any other type, 0. */
+int cr_type_value_index(const cr_type *t, const char *s, size_t n);
+/* Its values, quoted and separated by ", ", into buf (cut short with
+ * "..." when buf is too small). */
+const char *cr_type_values_text(const cr_type *t, char *buf, size_t size);
+
 /* "int", "money?", "list of number", "record applicant"... into buf. */
 const char *cr_type_name(const cr_type *t, char *buf, size_t size);
 

@@ -924,6 +924,11 @@ int credo_set_text(credo_session *s, const char *field, const char *text)
         return note(s, CREDO_E_INPUT, "%s: invalid UTF-8 at byte %zu", field, bad);
     if (n > s->json_limits.max_text)
         return note(s, CREDO_E_INPUT, "%s: text is longer than %u bytes", field, (unsigned)s->json_limits.max_text);
+    if (f >= 0 && cr_type_value_index(field_type(s, f), text, n) < 0) {
+        char vals[512];
+        return note(s, CREDO_E_INPUT, "%s: \"%.*s\" is not one of %s", field, (int)(n > 64 ? 64 : n), text,
+                    cr_type_values_text(field_type(s, f), vals, sizeof vals));
+    }
     char *copy = cr_arena_strndup(&s->vm->arena, text, n);
     if (!copy)
         return note(s, CREDO_E_MEMORY, "%s: out of memory for this application", field);

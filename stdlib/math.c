@@ -1,5 +1,6 @@
-/* min, max, clamp, abs, sqrt, round, round_half_even, floor_to, ceil_to,
- * floor, ceil. */
+/* min, max, clamp, abs, sqrt, round, round_half_even, round_half_down,
+ * round_up, round_down, round_floor, round_ceil, floor_to, ceil_to, floor,
+ * ceil. */
 #include "stdlib/stdlib.h"
 
 /* min/max take numbers, or one list of numbers. */
@@ -73,6 +74,11 @@ static bool round_to(cr_call_ctx *cx, const cr_value *args, cr_value *out, cr_ro
 
 CR_BUILTIN(cr_fn_round) { (void)n; return round_to(cx, args, out, CR_ROUND_HALF_UP); }
 CR_BUILTIN(cr_fn_round_half_even) { (void)n; return round_to(cx, args, out, CR_ROUND_HALF_EVEN); }
+CR_BUILTIN(cr_fn_round_half_down) { (void)n; return round_to(cx, args, out, CR_ROUND_HALF_DOWN); }
+CR_BUILTIN(cr_fn_round_up) { (void)n; return round_to(cx, args, out, CR_ROUND_UP); }
+CR_BUILTIN(cr_fn_round_down) { (void)n; return round_to(cx, args, out, CR_ROUND_DOWN); }
+CR_BUILTIN(cr_fn_round_floor) { (void)n; return round_to(cx, args, out, CR_ROUND_FLOOR); }
+CR_BUILTIN(cr_fn_round_ceil) { (void)n; return round_to(cx, args, out, CR_ROUND_CEIL); }
 
 static bool to_step(cr_call_ctx *cx, const cr_value *args, cr_value *out, bool up)
 {

@@ -39,6 +39,19 @@ const cr_builtin cr_builtins[] = {
     {"year", cr_fn_year, 1, 1, "D", 'I', "the date's year"},
     {"month", cr_fn_month, 1, 1, "D", 'I', "the date's month, 1 to 12"},
     {"day", cr_fn_day, 1, 1, "D", 'I', "the date's day of the month, 1 to 31"},
+    /* lending.c */
+    {"pow", cr_fn_pow, 2, 2, "NI", 'R', "pow(x, n): x to the int power n, exact up to 18 fractional digits"},
+    {"equal_instalment", cr_fn_equal_instalment, 3, 3, "NNI", 'R',
+     "equal_instalment(principal, annual_rate_percent, months): the level monthly payment, to cents"},
+    {"equal_principal_instalment", cr_fn_equal_principal_instalment, 4, 4, "NNII", 'R',
+     "equal_principal_instalment(principal, annual_rate_percent, months, k): payment k of an equal-principal loan"},
+    {"apr", cr_fn_apr, 1, 1, "L", 'R', "apr(monthly_flows): the annual percentage rate by internal rate of return"},
+    /* math.c: rounding to n places in the other directions */
+    {"round_half_down", cr_fn_round_half_down, 2, 2, "NI", 'R', "round(x, n), ties toward zero"},
+    {"round_up", cr_fn_round_up, 2, 2, "NI", 'R', "x to n fractional digits, away from zero"},
+    {"round_down", cr_fn_round_down, 2, 2, "NI", 'R', "x to n fractional digits, toward zero"},
+    {"round_floor", cr_fn_round_floor, 2, 2, "NI", 'R', "x to n fractional digits, toward -infinity"},
+    {"round_ceil", cr_fn_round_ceil, 2, 2, "NI", 'R', "x to n fractional digits, toward +infinity"},
 };
 
 const uint32_t cr_nbuiltins = sizeof cr_builtins / sizeof cr_builtins[0];

@@ -92,5 +92,9 @@ CR_BUILTIN(cr_fn_len); CR_BUILTIN(cr_fn_upper); CR_BUILTIN(cr_fn_lower);
 CR_BUILTIN(cr_fn_starts_with); CR_BUILTIN(cr_fn_ends_with); CR_BUILTIN(cr_fn_contains);
 CR_BUILTIN(cr_fn_days_between); CR_BUILTIN(cr_fn_months_between); CR_BUILTIN(cr_fn_add_months);
 CR_BUILTIN(cr_fn_add_days); CR_BUILTIN(cr_fn_year); CR_BUILTIN(cr_fn_month); CR_BUILTIN(cr_fn_day);
+CR_BUILTIN(cr_fn_pow); CR_BUILTIN(cr_fn_equal_instalment); CR_BUILTIN(cr_fn_equal_principal_instalment);
+CR_BUILTIN(cr_fn_apr);
+CR_BUILTIN(cr_fn_round_half_down); CR_BUILTIN(cr_fn_round_up); CR_BUILTIN(cr_fn_round_down);
+CR_BUILTIN(cr_fn_round_floor); CR_BUILTIN(cr_fn_round_ceil);
 
 #endif

@@ -345,6 +345,8 @@ static int cr_dec_round_away(cr_round_mode mode, int neg, int odd, int half, int
     case CR_ROUND_FLOOR: return neg;
     case CR_ROUND_CEIL: return !neg;
     case CR_ROUND_DOWN: return 0;
+    case CR_ROUND_UP: return 1;
+    case CR_ROUND_HALF_DOWN: return half > 0;
     }
     return 0;
 }

@@ -42,7 +42,9 @@ typedef enum cr_round_mode {
     CR_ROUND_HALF_EVEN, /* ties to even: 2.345 -> 2.34, 2.355 -> 2.36 */
     CR_ROUND_FLOOR,     /* toward -infinity */
     CR_ROUND_CEIL,      /* toward +infinity */
-    CR_ROUND_DOWN       /* toward zero */
+    CR_ROUND_DOWN,      /* toward zero */
+    CR_ROUND_UP,        /* away from zero */
+    CR_ROUND_HALF_DOWN  /* ties toward zero: 2.345 -> 2.34, -2.345 -> -2.34 */
 } cr_round_mode;
 
 const char *cr_dec_status_text(cr_dec_status st);

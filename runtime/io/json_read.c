@@ -541,6 +541,13 @@ static int store_text(jr *j, const cr_type *t, const char *raw, size_t n, cr_val
         field_error(j, path, "text is longer than %" PRIu32 " bytes", j->lim.max_text);
         return 0;
     }
+    if (cr_type_value_index(t, s, len) < 0) { /* a field declared `one of {...}` */
+        char vals[512];
+        int q = quote_len(s, len);
+        field_error(j, path, "\"%.*s%s\" is not one of %s", q, s, (size_t)q < len ? "..." : "",
+                    cr_type_values_text(t, vals, sizeof vals));
+        return 0;
+    }
     *out = (cr_value){.tag = CR_TEXT, .len = (uint32_t)len, .u.s = s};
     return 0;
 }

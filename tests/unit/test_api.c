@@ -651,6 +651,33 @@ static void test_setter_errors(void **state)
     credo_policy_free(p);
 }
 
+/* A field declared `one of {...}` takes one of its values from
+ * credo_set_text as from JSON, and refuses any other with the reader's words. */
+static void test_set_categorical(void **state)
+{
+    (void)state;
+    static const char src[] =
+        "policy cats\n"
+        "input app {\n"
+        "  status: one of {\"lt_0\", \"none\"}\n"
+        "}\n"
+        "refer OVERDRAWN when status == \"lt_0\"\n";
+    credo_policy *p = compile(src);
+    credo_session *s = session_for(p);
+    credo_error err;
+    credo_begin(s);
+    assert_int_equal(credo_set_text(s, "status", "lt_0"), CREDO_OK);
+    assert_int_equal(credo_decide(s, &err), CREDO_OK);
+    assert_string_equal(credo_outcome(s), "REFER");
+    credo_begin(s);
+    assert_int_equal(credo_set_text(s, "status", "LT_0"), CREDO_E_INPUT);
+    assert_int_equal(credo_decide(s, &err), CREDO_E_INPUT);
+    assert_string_equal(err.message, "status: \"LT_0\" is not one of \"lt_0\", \"none\"");
+    assert_string_equal(credo_outcome(s), "ERROR");
+    credo_session_free(s);
+    credo_policy_free(p);
+}
+
 static void test_null_arguments(void **state)
 {
     (void)state;
@@ -944,6 +971,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_texts_and_numbers),
         cmocka_unit_test(test_unknown_field),
         cmocka_unit_test(test_setter_errors),
+        cmocka_unit_test(test_set_categorical),
         cmocka_unit_test(test_null_arguments),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_decide_path_is_the_api),

@@ -127,6 +127,8 @@ static void test_table(void **state)
         "min", "max", "clamp", "abs", "sqrt", "round", "round_half_even", "floor_to", "ceil_to",
         "floor", "ceil", "sum", "avg", "count", "stdev", "len", "upper", "lower", "starts_with",
         "ends_with", "contains", "days_between", "months_between", "add_months", "add_days", "year", "month", "day",
+        "pow", "equal_instalment", "equal_principal_instalment", "apr",
+        "round_half_down", "round_up", "round_down", "round_floor", "round_ceil",
     };
     size_t nexp = sizeof expected / sizeof expected[0];
     assert_int_equal(cr_nbuiltins, nexp);
