@@ -383,4 +383,7 @@ END {
 echo
 echo "credo serve over loopback (client and server share this machine's cores):"
 sh tests/bench/serve_bench.sh "$BUILD" || echo "  (serve bench did not run)"
+echo
+echo "Python (runtime/bindings/python) and Dask:"
+sh tests/bench/python_bench.sh "$BUILD" || echo "  (python bench did not run)"
 exit 0
