@@ -2,7 +2,8 @@
 over BENCH_PY_N (100,000) generated applications against credo run on
 the same rows, and credo.dask.decide on a LocalCluster of one and of two
 worker processes over BENCH_DASK_N (1,000,000).  Reports times, never
-fails on one.  Run by tests/bench/python_bench.sh."""
+fails on one.  Run by tests/bench/python_bench.sh; --no-frame or
+--no-dask leave out a part."""
 import os
 import resource
 import subprocess
@@ -88,7 +89,8 @@ def dask_rows():
 
 
 if __name__ == "__main__":
-    frame_rows()
+    if "--no-frame" not in sys.argv:
+        frame_rows()
     if "--no-dask" not in sys.argv:
         print("credo.dask.decide over %d generated applications, %d partitions persisted on the workers:" % (DASK_N, 16))
         dask_rows()
