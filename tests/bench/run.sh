@@ -398,4 +398,7 @@ echo
 echo "credo lsp, a scripted client over pipes (best of 5 rounds of 200 requests):"
 python3 tests/bench/lsp_bench.py "$BUILD/credo" policies/sme_tax_loan.credo policies/supply_chain_loan.credo \
     "$RULES_POLICY" || echo "  (lsp bench did not run)"
+echo
+echo "Python (runtime/bindings/python) and Dask:"
+sh tests/bench/python_bench.sh "$BUILD" || echo "  (python bench did not run)"
 exit 0

@@ -49,12 +49,12 @@ def test_frame_of_floats(policy, lines):
     assert str(out["score"].dtype) == "Int64"
     assert str(out["limit"].dtype) == "object"
     approved = out[out["decision"] == "APPROVE"]
-    assert len(approved) > 100
+    assert len(approved) > len(lines) // 100
     assert all(isinstance(v, decimal.Decimal) for v in approved["limit"])
 
 
 def test_frame_of_decimals(policy, lines):
-    df = pd.DataFrame([json.loads(l, parse_float=decimal.Decimal) for l in lines], index=range(10, 5010))
+    df = pd.DataFrame([json.loads(l, parse_float=decimal.Decimal) for l in lines], index=range(10, 10 + len(lines)))
     check(policy, df, lines)
 
 
