@@ -750,7 +750,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
          * can be queued mid-body, so the connection is closed */
         return atomic_load(&sv->expired) ? MHD_NO : take_body(sv, rq, upload, n);
     }
-    /* the whole body is here */
+    /* the whole body is here: its deadline stops while it is decided */
+    cr_edge_request_read(c);
     if (rq->too_large)
         return respond_error(sv, c, rq, 413, NULL, "the body is larger than --max-body");
     if (rq->body.failed)
@@ -841,22 +842,26 @@ static bool start_daemon(server *sv, const struct sockaddr_storage *addr, bool v
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     if (sv->tls.cert)
         flags |= MHD_USE_TLS;
-    struct MHD_OptionItem ops[] = {
-        /* the logger first: MHD logs with its own until it is set */
-        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)cr_edge_on_log, sv->edge},
-        {MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)addr},
-        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)(o->threads > 1 ? o->threads : 0), NULL},
-        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)o->timeout, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)o->max_connections, NULL},
-        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)o->max_per_ip, NULL},
-        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, sv},
-        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)cr_edge_on_connection, sv->edge},
-        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)cr_edge_unescape, NULL},
-        /* the TLS pair last: left out (END) without TLS */
-        {sv->tls.cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, sv->tls.cert},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, sv->tls.key},
-        {MHD_OPTION_END, 0, NULL},
-    };
+    struct MHD_OptionItem ops[16];
+    size_t n = 0;
+#define OPTION(opt, value, ptr) (ops[n++] = (struct MHD_OptionItem){(opt), (intptr_t)(value), (void *)(ptr)})
+    /* the logger first: MHD logs with its own until it is set */
+    OPTION(MHD_OPTION_EXTERNAL_LOGGER, cr_edge_on_log, sv->edge);
+    OPTION(MHD_OPTION_SOCK_ADDR, 0, addr);
+    if (o->threads > 1)          /* one thread: no pool (a pool of 1 is warned about) */
+        OPTION(MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL);
+    OPTION(MHD_OPTION_CONNECTION_TIMEOUT, o->timeout, NULL);
+    OPTION(MHD_OPTION_CONNECTION_LIMIT, o->max_connections, NULL);
+    OPTION(MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_ip, NULL);
+    OPTION(MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv);
+    OPTION(MHD_OPTION_NOTIFY_CONNECTION, cr_edge_on_connection, sv->edge);
+    OPTION(MHD_OPTION_UNESCAPE_CALLBACK, cr_edge_unescape, NULL);
+    if (sv->tls.cert) {
+        OPTION(MHD_OPTION_HTTPS_MEM_CERT, 0, sv->tls.cert);
+        OPTION(MHD_OPTION_HTTPS_MEM_KEY, 0, sv->tls.key);
+    }
+    OPTION(MHD_OPTION_END, 0, NULL);
+#undef OPTION
     sv->daemon = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, sv, MHD_OPTION_ARRAY, ops,
                                   MHD_OPTION_END);
     if (!sv->daemon) {
