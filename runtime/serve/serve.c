@@ -660,6 +660,7 @@ static void get_metrics(server *sv, cr_buf *out)
     uint64_t ok, failed;
     cr_registry_loads(sv->reg, &ok, &failed);
     cr_metrics_write(sv->metrics, out, cr_registry_count(sv->reg), ok, failed);
+    cr_registry_metrics_write(sv->reg, out);
     cr_edge_metrics_write(sv->edge, out);
 }
 
