@@ -7,7 +7,9 @@
 #     must write exactly what -j 1 writes);
 #   - credo serve: tests/golden/serve.sh (4 server threads, requests over
 #     keep-alive and new connections, 20 reloads under load, SIGTERM under
-#     load).
+#     load), and tests/golden/serve_reload.sh (files written in halves
+#     while inotify marks them busy, load errors read by /v1/policies and
+#     /metrics while the watcher writes them).
 #   - credo run --log, whose decision log is written on a thread of its
 #     own: tests/golden/audit_supersede.sh.
 # Each is built here from the Makefile's sources (LIB_SRC, CLI_SRC and the
@@ -103,5 +105,6 @@ cli() {
 }
 cli run_parallel
 cli serve
+cli serve_reload
 cli audit_supersede
 echo "credo run -j, credo run --log and credo serve under ThreadSanitizer: no races"
