@@ -884,14 +884,13 @@ static bool start_daemon(server *sv, const struct sockaddr_storage *addr, bool v
     return true;
 }
 
-/* Waits until no request has been in flight for a little while, or
- * until `until` (CLOCK_MONOTONIC seconds since start); true when quiet. */
-static bool wait_quiet(server *sv, const struct timespec *start, double until)
+/* Waits until no request has been in flight for quiet_ticks ticks of
+ * 10 ms, or until `until` (seconds since start); true when none is. */
+static bool wait_quiet(server *sv, const struct timespec *start, double until, int quiet_ticks)
 {
-    enum { TICK_MS = 10, QUIET_TICKS = 20 };
-    struct timespec tick = {0, TICK_MS * 1000000L};
+    struct timespec tick = {0, 10 * 1000000L};
     int quiet = 0;
-    while (quiet < QUIET_TICKS && seconds_since(start) < until) {
+    while (quiet < quiet_ticks && seconds_since(start) < until) {
         nanosleep(&tick, NULL);
         quiet = atomic_load(&sv->inflight) > 0 ? 0 : quiet + 1;
     }
@@ -928,12 +927,12 @@ static void drain(server *sv)
     pthread_t dog;
     if (pthread_create(&dog, NULL, watchdog_main, &watchdog_s) == 0)
         pthread_detach(dog);
-    if (wait_quiet(sv, &start, grace))
+    if (wait_quiet(sv, &start, grace, 20))
         return;
     atomic_store(&sv->expired, true);
     fprintf(stderr, "credo serve: %u requests still running after --grace %llu s: answering them 503\n",
             atomic_load(&sv->inflight), sv->o->grace);
-    wait_quiet(sv, &start, grace + 0.7);
+    wait_quiet(sv, &start, grace + 0.7, 1);   /* the 503s are out: no more come */
 }
 
 /* SIGINT and SIGTERM are blocked in every thread (set before any thread
