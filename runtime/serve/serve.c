@@ -155,6 +155,7 @@ typedef struct request {
     bool decide;                 /* /v1/decide/NAME: timed in the histogram */
     bool answered;               /* a response is queued; the rest of the body is dropped */
     bool too_large;              /* the body went past --max-body: 413 once it ends */
+    bool body_done;              /* the whole body has been read */
     size_t dropped;              /* bytes of it read and thrown away since */
     char *policy;                /* NAME */
     cr_buf body;
@@ -383,7 +384,11 @@ static enum MHD_Result respond(server *sv, struct MHD_Connection *c, request *rq
                                const char *type, cr_buf *out, const char *allow)
 {
     rq->answered = true;
-    cr_edge_request_read(c);
+    /* the deadline stops once nothing more is to be read; a body refused
+     * before it arrived (401, 404, 413) must still come in time, or a
+     * client could drip it for ever */
+    if (!rq->decide || rq->body_done)
+        cr_edge_request_read(c);
     if (out->failed) {
         cr_buf_free(out);
         status = 500;
@@ -757,6 +762,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return atomic_load(&sv->expired) ? MHD_NO : take_body(sv, rq, upload, n);
     }
     /* the whole body is here: its deadline stops while it is decided */
+    rq->body_done = true;
     cr_edge_request_read(c);
     if (rq->too_large)
         return respond_error(sv, c, rq, 413, NULL, "the body is larger than --max-body");
