@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lang/compile.h"
 #include "runtime/io/decision_json.h"
@@ -18,6 +19,8 @@ bool cr_cli_want_help(int argc, char **argv);
  * compiled policy (.credoc, by its magic bytes) is read and verified
  * instead of compiled. */
 cr_program *cr_cli_load_policy(const char *path, bool warnings, int *errors);
+/* As cr_cli_load_policy, the diagnostics written to diag. */
+cr_program *cr_cli_load_policy_to(const char *path, bool warnings, int *errors, FILE *diag);
 /* As cr_cli_load_policy; a folder holds versions of one policy and the
  * one in effect on as_of (the latest effective date not after it) is
  * loaded.  A single file taking effect after as_of gets a warning. */

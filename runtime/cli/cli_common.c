@@ -71,13 +71,13 @@ bool cr_cli_want_help(int argc, char **argv)
 
 /* A compiled policy (.credoc, known by its magic bytes, not its name):
  * read and verified, never compiled again. */
-static cr_program *load_compiled(const char *path, const char *data, size_t len, int *errors)
+static cr_program *load_compiled(const char *path, const char *data, size_t len, int *errors, FILE *diag)
 {
     char err[512];
     cr_credoc_trust trust = {trusted_keys, ntrusted};
     cr_program *p = cr_credoc_read(data, len, &trust, err, sizeof err);
     if (!p) {
-        fprintf(stderr, "credo: cannot load %s: %s\n", path, err);
+        fprintf(diag, "credo: cannot load %s: %s\n", path, err);
         *errors = 1;
         return NULL;
     }
@@ -89,20 +89,25 @@ static cr_program *load_compiled(const char *path, const char *data, size_t len,
  * read instead. */
 cr_program *cr_cli_load_policy(const char *path, bool warnings, int *errors)
 {
+    return cr_cli_load_policy_to(path, warnings, errors, stderr);
+}
+
+cr_program *cr_cli_load_policy_to(const char *path, bool warnings, int *errors, FILE *diag)
+{
     size_t len;
     char *src = cr_read_file(path, &len);
     if (!src) {
-        fprintf(stderr, "credo: cannot read %s: %s\n", path, strerror(errno));
+        fprintf(diag, "credo: cannot read %s: %s\n", path, strerror(errno));
         *errors = 1;
         return NULL;
     }
     if (cr_credoc_is(src, len)) {
-        cr_program *p = load_compiled(path, src, len, errors);
+        cr_program *p = load_compiled(path, src, len, errors, diag);
         free(src);
         return p;
     }
     if (ntrusted) {
-        fprintf(stderr, "credo: cannot load %s: it is a policy's source, and with --trust only a .credoc signed by a "
+        fprintf(diag, "credo: cannot load %s: it is a policy's source, and with --trust only a .credoc signed by a "
                         "trusted key is loaded (credo compile --sign)\n", path);
         free(src);
         *errors = 1;
@@ -122,7 +127,7 @@ cr_program *cr_cli_load_policy(const char *path, bool warnings, int *errors)
         }
         d.count = o;
     }
-    cr_diags_print(&d, stderr);
+    cr_diags_print(&d, diag);
     *errors = (int)d.errors;
     cr_diags_free(&d);
     free(src);

@@ -17,7 +17,7 @@ static const double bucket_le[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.
 enum { NBUCKETS = sizeof bucket_le / sizeof bucket_le[0] };
 
 /* The error statuses the server answers with. */
-static const unsigned error_codes[] = {400, 404, 405, 413, 500};
+static const unsigned error_codes[] = {400, 401, 404, 405, 413, 500, 503};
 enum { NCODES = sizeof error_codes / sizeof error_codes[0] };
 
 static const char *const outcome_names[CR_METRIC_OUTCOMES] = {"APPROVE", "REFER", "REJECT", "ERROR"};

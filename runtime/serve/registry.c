@@ -11,7 +11,14 @@
  * for one whole interval, so a policy written in place by a slow writer
  * is not compiled half-written; and it is stat'ed again after reading,
  * so a write that raced the read is read again later.  Replacing the file
- * with a rename, as deployment tools do, is atomic and never needs that. */
+ * with a rename, as deployment tools do, is atomic and never needs that.
+ *
+ * Where inotify works (watch.c), a file being written (modified and not
+ * yet closed) is not compiled at all, however long its writer pauses;
+ * and a policy is compiled again when a lookup's data file it read
+ * changes, by the same rules.  A load that fails keeps its first error
+ * line, shown by /v1/policies and /metrics beside the version still
+ * served. */
 #include "runtime/serve/registry.h"
 
 #include <dirent.h>
@@ -25,6 +32,7 @@
 #include "runtime/audit/decision_log.h"
 #include "runtime/cli/cli.h"
 #include "runtime/core/date.h"
+#include "runtime/serve/watch.h"
 
 /* What tells us a file changed. */
 typedef struct file_key {
@@ -32,6 +40,7 @@ typedef struct file_key {
     off_t size;
     ino_t ino;
     dev_t dev;
+    uint64_t lookups;            /* cr_watch_lookups_stamp of the version served */
 } file_key;
 
 typedef struct policy_file {
@@ -40,6 +49,10 @@ typedef struct policy_file {
     bool tried;                  /* `seen` was loaded, or failed to */
     char *blocked;               /* it compiled to this policy name, which another file serves */
     cr_policy_version *current;  /* NULL: nothing served from it */
+    /* the first error line of the last load, when it failed (under the
+     * registry's lock: /v1/policies reads it); NULL after a good one */
+    char *error;
+    char error_at[24];
 } policy_file;
 
 struct cr_registry {
@@ -53,6 +66,7 @@ struct cr_registry {
     size_t nfiles, cap;
     atomic_uint_least64_t loads_ok, loads_failed;
     bool dir_failed;             /* the last listing failed (reported once) */
+    cr_watch *watch;             /* NULL: no inotify, polling alone */
 
     pthread_t watcher;
     bool watching;
@@ -188,8 +202,23 @@ static void json_string_or_null(cr_buf *out, const char *s)
         cr_buf_puts(out, "null");
 }
 
-static void version_json(cr_buf *out, const cr_policy_version *v, const char *path)
+/* Why the file's newest content is not served: {"error":...,"at":...} or null. */
+static void load_error_json(cr_buf *out, const policy_file *f)
 {
+    if (!f->error) {
+        cr_buf_puts(out, "null");
+        return;
+    }
+    cr_buf_puts(out, "{\"error\":");
+    json_string_or_null(out, f->error);
+    cr_buf_puts(out, ",\"at\":");
+    json_string_or_null(out, f->error_at);
+    cr_buf_puts(out, "}");
+}
+
+static void version_json(cr_buf *out, const cr_policy_version *v, const policy_file *f)
+{
+    const char *path = f->path;
     const cr_program *p = v->prog;
     cr_buf_puts(out, "{\"name\":");
     json_string_or_null(out, p->name);
@@ -211,6 +240,8 @@ static void version_json(cr_buf *out, const cr_policy_version *v, const char *pa
     json_string_or_null(out, path);
     cr_buf_puts(out, ",\"loaded_at\":");
     json_string_or_null(out, v->loaded_at);
+    cr_buf_puts(out, ",\"newer_not_loaded\":");
+    load_error_json(out, f);
     cr_buf_puts(out, "}");
 }
 
@@ -223,11 +254,73 @@ void cr_registry_list_json(cr_registry *r, cr_buf *out)
         if (!r->files[i]->current)
             continue;
         cr_buf_puts(out, first ? "\n" : ",\n");
-        version_json(out, r->files[i]->current, r->files[i]->path);
+        version_json(out, r->files[i]->current, r->files[i]);
+        first = false;
+    }
+    /* files that serve nothing because they do not load */
+    cr_buf_puts(out, first ? "],\"not_loaded\":[" : "\n],\"not_loaded\":[");
+    first = true;
+    for (size_t i = 0; i < r->nfiles; i++) {
+        const policy_file *f = r->files[i];
+        if (f->current || !f->error)
+            continue;
+        cr_buf_puts(out, first ? "\n{\"file\":" : ",\n{\"file\":");
+        json_string_or_null(out, f->path);
+        cr_buf_puts(out, ",\"newer_not_loaded\":");
+        load_error_json(out, f);
+        cr_buf_puts(out, "}");
         first = false;
     }
     pthread_mutex_unlock(&r->lock);
     cr_buf_puts(out, first ? "]}\n" : "\n]}\n");
+}
+
+/* A Prometheus label value: \\, \" and \n escaped. */
+static void label_value(cr_buf *out, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '\\' || *s == '"')
+            cr_buf_printf(out, "\\%c", *s);
+        else if (*s == '\n')
+            cr_buf_puts(out, "\\n");
+        else
+            cr_buf_put(out, s, 1);
+    }
+}
+
+void cr_registry_metrics_write(cr_registry *r, cr_buf *out)
+{
+    cr_buf_puts(out, "# HELP credo_policy_serving The version each policy file serves (always 1).\n"
+                     "# TYPE credo_policy_serving gauge\n");
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < r->nfiles; i++) {
+        const cr_policy_version *v = r->files[i]->current;
+        if (!v)
+            continue;
+        cr_buf_puts(out, "credo_policy_serving{policy=\"");
+        label_value(out, v->prog->name);
+        cr_buf_puts(out, "\",version=\"");
+        label_value(out, v->prog->version ? v->prog->version : "");
+        cr_buf_puts(out, "\",sha256=\"");
+        label_value(out, v->prog->sha256);
+        cr_buf_puts(out, "\"} 1\n");
+    }
+    cr_buf_puts(out, "# HELP credo_policy_not_loaded Policy files whose newest content did not load (always 1),"
+                     " with its first error; the version before it goes on serving.\n"
+                     "# TYPE credo_policy_not_loaded gauge\n");
+    for (size_t i = 0; i < r->nfiles; i++) {
+        const policy_file *f = r->files[i];
+        if (!f->error)
+            continue;
+        cr_buf_puts(out, "credo_policy_not_loaded{file=\"");
+        label_value(out, f->path);
+        cr_buf_puts(out, "\",serving=\"");
+        label_value(out, f->current && f->current->prog->version ? f->current->prog->version : "");
+        cr_buf_puts(out, "\",error=\"");
+        label_value(out, f->error);
+        cr_buf_puts(out, "\"} 1\n");
+    }
+    pthread_mutex_unlock(&r->lock);
 }
 
 size_t cr_registry_count(cr_registry *r)
@@ -325,7 +418,7 @@ static bool stat_key(const char *path, file_key *k)
 static bool same_key(const file_key *a, const file_key *b)
 {
     return a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec && a->size == b->size &&
-           a->ino == b->ino && a->dev == b->dev;
+           a->ino == b->ino && a->dev == b->dev && a->lookups == b->lookups;
 }
 
 static const char *version_text(const cr_program *p)
@@ -388,6 +481,63 @@ static void publish(cr_registry *r, policy_file *f, cr_policy_version *v)
     cr_version_release(old);
 }
 
+/* Keeps why the load failed (error: its first error line, or NULL for why). */
+static void keep_error(cr_registry *r, policy_file *f, const char *error, const char *why)
+{
+    char *copy = strdup(error ? error : why);
+    pthread_mutex_lock(&r->lock);
+    free(f->error);
+    f->error = copy;
+    utc_now(f->error_at);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void clear_error(cr_registry *r, policy_file *f)
+{
+    pthread_mutex_lock(&r->lock);
+    free(f->error);
+    f->error = NULL;
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* The first line of diagnostics that says "error", else the first line;
+ * NULL when there are none.  Ends at the line's end. */
+static char *first_error_line(const char *text)
+{
+    if (!text || !*text)
+        return NULL;
+    const char *e = strstr(text, ": error: ");
+    const char *start = text;
+    if (e) {
+        start = e;
+        while (start > text && start[-1] != '\n')
+            start--;
+    }
+    return strndup(start, strcspn(start, "\n"));
+}
+
+/* Compiles f's file; the diagnostics go to stderr, and the first error
+ * line to *error (NULL when none). */
+static cr_program *compile_file(policy_file *f, int *errors, char **error)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *diag = open_memstream(&text, &len);
+    cr_program *p = cr_cli_load_policy_to(f->path, true, errors, diag ? diag : stderr);
+    if (diag)
+        fclose(diag);
+    if (text)
+        fputs(text, stderr);
+    *error = p ? NULL : first_error_line(text);
+    free(text);
+    return p;
+}
+
+static void watch_lookup_dir(void *cls, const char *path)
+{
+    cr_watch_add_file_dir(cls, path);   /* cannot: polling alone sees it change */
+}
+
 static void load_failed(cr_registry *r, const policy_file *f, const char *why)
 {
     atomic_fetch_add(&r->loads_failed, 1);
@@ -402,14 +552,19 @@ static void load_failed(cr_registry *r, const policy_file *f, const char *why)
 static void load(cr_registry *r, policy_file *f)
 {
     int errors = 0;
-    cr_program *p = cr_cli_load_policy(f->path, true, &errors);
+    char *error = NULL;
+    cr_program *p = compile_file(f, &errors, &error);
     file_key after;
-    if (!stat_key(f->path, &after)) {
+    bool still = stat_key(f->path, &after);
+    after.lookups = cr_watch_lookups_stamp(f->path, f->current ? f->current->prog : NULL);
+    if (!still) {
+        free(error);
         cr_program_free(p);      /* gone: dropped at the next listing */
         return;
     }
     if (!same_key(&after, &f->seen)) {
         /* written while we read it: read again once it is still */
+        free(error);
         cr_program_free(p);
         f->seen = after;
         return;
@@ -418,11 +573,15 @@ static void load(cr_registry *r, policy_file *f)
     if (!p) {
         char why[64];
         snprintf(why, sizeof why, "not loaded (%d error%s)", errors, errors == 1 ? "" : "s");
+        keep_error(r, f, error, why);
+        free(error);
         load_failed(r, f, why);
         return;
     }
-    if (f->current && strcmp(f->current->prog->sha256, p->sha256) == 0) {
-        cr_program_free(p);      /* touched, not changed */
+    if (f->current && strcmp(f->current->prog->sha256, p->sha256) == 0 &&
+        strcmp(f->current->prog->program_sha256, p->program_sha256) == 0) {
+        cr_program_free(p);      /* touched, not changed (its lookups' data neither) */
+        clear_error(r, f);
         return;
     }
     const policy_file *other = serving(r, p, f);
@@ -432,6 +591,7 @@ static void load(cr_registry *r, policy_file *f)
             cr_date_format(p->effective, eff);
         snprintf(why, sizeof why, "not loaded: policy %s effective %s is already served from %s", p->name, eff,
                  other->path);
+        keep_error(r, f, NULL, why);
         load_failed(r, f, why);
         clear_blocked(f);
         f->blocked = strdup(p->name);   /* out of memory: it waits for its file to change */
@@ -446,6 +606,11 @@ static void load(cr_registry *r, policy_file *f)
         return;
     }
     atomic_fetch_add(&r->loads_ok, 1);
+    clear_error(r, f);
+    /* from now on the new version's lookups are the files watched */
+    f->seen.lookups = cr_watch_lookups_stamp(f->path, p);
+    if (r->watch)
+        cr_watch_each_lookup_file(f->path, p, watch_lookup_dir, r->watch);
     publish(r, f, v);
 }
 
@@ -518,6 +683,7 @@ static void drop_file(cr_registry *r, size_t i)
         cr_version_release(f->current);
     }
     clear_blocked(f);
+    free(f->error);
     free(f->path);
     free(f);
 }
@@ -535,6 +701,7 @@ static void check_file(cr_registry *r, policy_file *f, bool settle)
     file_key k;
     if (!stat_key(f->path, &k))
         return;                  /* gone or not a file: dropped at the next listing */
+    k.lookups = cr_watch_lookups_stamp(f->path, f->current ? f->current->prog : NULL);
     if (!same_key(&k, &f->seen)) {
         f->seen = k;
         f->tried = false;
@@ -542,7 +709,10 @@ static void check_file(cr_registry *r, policy_file *f, bool settle)
         if (settle)
             return;
     }
-    if (!f->tried)
+    /* a file still being written is not compiled, nor one whose
+     * lookup data is (inotify: modified and not yet closed) */
+    if (!f->tried && !cr_watch_busy(r->watch, f->path) &&
+        !(f->current && cr_watch_lookups_busy(r->watch, f->path, f->current->prog)))
         load(r, f);
 }
 
@@ -592,6 +762,7 @@ static void *watch_main(void *arg)
         if (r->stop)
             break;
         pthread_mutex_unlock(&r->stop_lock);
+        cr_watch_drain(r->watch);
         poll_dir(r, true);
         pthread_mutex_lock(&r->stop_lock);
     }
@@ -657,6 +828,7 @@ cr_registry *cr_registry_open(const char *dir, const cr_session_limits *limits)
     r->limits = *limits;
     atomic_init(&r->loads_ok, 0);
     atomic_init(&r->loads_failed, 0);
+    r->watch = cr_watch_open(r->dir);
     poll_dir(r, false);
     return r;
 }
@@ -675,11 +847,13 @@ void cr_registry_free(cr_registry *r)
     for (size_t i = 0; i < r->nfiles; i++) {
         cr_version_release(r->files[i]->current);
         clear_blocked(r->files[i]);
+        free(r->files[i]->error);
         free(r->files[i]->path);
         free(r->files[i]);
     }
     free(r->files);
     free(r->dir);
+    cr_watch_close(r->watch);
     pthread_mutex_destroy(&r->lock);
     pthread_mutex_destroy(&r->stop_lock);
     pthread_cond_destroy(&r->stop_cond);

@@ -69,12 +69,18 @@ void cr_version_release(cr_policy_version *v);
 cr_session *cr_version_session(cr_policy_version *v);
 void cr_version_give_back(cr_policy_version *v, cr_session *s);
 
-/* {"policies":[{"name","version","sha256","effective","file","loaded_at"},...]}
- * and a newline: every version served, each with its effective date. */
+/* {"policies":[{"name","version","sha256","program_sha256","effective","file",
+ * "loaded_at","newer_not_loaded"},...],"not_loaded":[{"file","newer_not_loaded"},...]}
+ * and a newline: every version served, each with its effective date;
+ * "newer_not_loaded" is null or {"error","at"}: the first error line of the
+ * file's newest content, which did not load. */
 void cr_registry_list_json(cr_registry *r, cr_buf *out);
 /* How many policies are served, and how many loads succeeded and failed
  * since start (the first loads included). */
 size_t cr_registry_count(cr_registry *r);
 void cr_registry_loads(cr_registry *r, uint64_t *ok, uint64_t *failed);
+/* Which version each file serves, and which files' newest content did
+ * not load and why, in the Prometheus text format. */
+void cr_registry_metrics_write(cr_registry *r, cr_buf *out);
 
 #endif

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,9 +33,13 @@
 
 #include "runtime/cli/cli.h"
 #include "runtime/decide.h"
+#include "runtime/serve/access_log.h"
+#include "runtime/serve/auth.h"
+#include "runtime/serve/edge.h"
 #include "runtime/serve/metrics.h"
 #include "runtime/serve/online.h"
 #include "runtime/serve/registry.h"
+#include "runtime/serve/tls.h"
 #include "runtime/core/date.h"
 
 static const char usage_serve[] =
@@ -54,22 +59,33 @@ static const char usage_serve[] =
     "                         array of their decisions, in order.  An application\n"
     "                         that cannot be decided gets its ERROR object (200).\n"
     "                         400: the body is not a JSON object or array; 404: no\n"
-    "                         such policy; 413: the body is too large\n"
+    "                         such policy; 413: the body is too large; 401: no\n"
+    "                         or a wrong token (with --tokens)\n"
     "  GET  /v1/policies      name, version, sha256, program_sha256, effective,\n"
-    "                         file, loaded_at\n"
+    "                         file, loaded_at, newer_not_loaded (the first error\n"
+    "                         of a newer file that did not load); not_loaded\n"
     "  GET  /healthz          ok\n"
-    "  GET  /metrics          Prometheus text: decisions, errors, latency, reloads\n"
+    "  GET  /metrics          Prometheus text: decisions, errors, latency, reloads,\n"
+    "                         versions served, connections dropped\n"
     "\n"
     "  --port N            TCP port (default 8080; 0: any free port, printed on stderr)\n"
     "  --bind ADDR         IP address to listen on (default 127.0.0.1)\n"
     "  --threads N         server threads (default: the number of CPUs; 64 with\n"
-    "                      --log, where a request waits for its commit in its thread)\n"
+    "                      --log, where a request waits for its commit in its thread;\n"
+    "                      at most 256)\n"
     "  --as-of DATE        the date `today` means (YYYY-MM-DD; default: each\n"
     "                      request's current date, UTC)\n"
-    "  --max-body BYTES    largest request body (default 10485760, 10 MiB)\n"
-    "  --max-batch N       most applications in one array (default 10000)\n"
-    "  --timeout SECONDS   close a connection idle this long (default 30); also the\n"
-    "                      longest wait for requests in flight when stopping\n"
+    "  --max-body BYTES    largest request body (default 10485760, 10 MiB; at most\n"
+    "                      268435456, 256 MiB)\n"
+    "  --max-batch N       most applications in one array (default 10000; at most\n"
+    "                      1000000)\n"
+    "  --timeout SECONDS   a connection must send a whole request (headers and body)\n"
+    "                      within this of opening or of its previous response, and\n"
+    "                      is closed when idle this long (default 30; at most 3600)\n"
+    "  --grace SECONDS     on SIGTERM, how long requests in flight may take to finish\n"
+    "                      (default: --timeout; 0 to 3600)\n"
+    "  --max-connections N       connections open at once (default 1024; at most 65536)\n"
+    "  --max-connections-per-ip N  from one client address (default 64; at most 65536)\n"
     "  --deadline-ms N     wall-clock milliseconds allowed per application (default:\n"
     "                      none, at most 60000); past it, that application's answer\n"
     "                      is an ERROR \"deadline of N ms exceeded\"\n"
@@ -100,6 +116,25 @@ static const char usage_serve[] =
     "  --shadow NAME:SHADOW  the policy SHADOW also decides every application to\n"
     "                      NAME; its decisions go to the log only (needs --log)\n"
     "\n"
+    "  --tls-cert FILE     serve HTTPS: the certificate (chain), PEM\n"
+    "  --tls-key FILE      and its private key, PEM\n"
+    "  --tokens FILE       every route but /healthz needs \"Authorization: Bearer TOKEN\"\n"
+    "                      with a token whose SHA-256 is a line of FILE (64 hex\n"
+    "                      digits, a space, the token's name); else 401\n"
+    "  --open-route PATH   PATH answers without a token (\"/metrics\"; a PATH ending\n"
+    "                      in / opens every path under it); may be repeated\n"
+    "  --access-log FILE   append a JSON line per request: time, client, token name,\n"
+    "                      route, policy, version, outcome, status, latency_us\n"
+    "  --hash-token [NAME] read a token from stdin, print its line for --tokens, exit\n"
+    "\n"
+    "A request with two Content-Length headers, or Content-Length and\n"
+    "Transfer-Encoding, is refused 400; a path with a control character, 404.\n"
+    "Deploy a policy by writing it into DIR under a name starting with a dot\n"
+    "(never served), then renaming it into place: a file is loaded only once\n"
+    "it is closed after writing or renamed in, and only when it compiles;\n"
+    "/v1/policies says why a newer one was not loaded.  A lookup's data file\n"
+    "that changes reloads its policy the same way.\n"
+    "\n"
     "Example: every answer logged, a 10% challenger keeping each customer in one\n"
     "arm, and a shadow, then one application as of a date:\n"
     "  credo serve --log decisions.db --challenger sme:sme_next --share 10% \\\n"
@@ -107,7 +142,8 @@ static const char usage_serve[] =
     "  curl -d @application.json 'http://127.0.0.1:8080/v1/decide/sme?as_of=2026-12-01'\n"
     "\n"
     "SIGINT or SIGTERM stops the server: it stops accepting connections,\n"
-    "finishes the requests in flight and exits 0.\n"
+    "lets the requests in flight finish for --grace seconds, answers what is\n"
+    "still running then 503, and exits 0 within a second more.\n"
     "\n"
     "exit status: 0 stopped by a signal, 1 the server cannot start, 2 usage.\n";
 
@@ -117,14 +153,22 @@ enum { LOG_THREADS = 64 };       /* server threads with --log, unless --threads 
 typedef struct serve_opts {
     const char *dir;
     const char *bind;
-    unsigned long port;
-    unsigned long threads;
+    unsigned long long port;
+    unsigned long long threads;
     bool fixed_today;            /* --as-of given */
     int64_t today;
     unsigned long long max_body;
     unsigned long long max_batch;
-    unsigned long timeout;
-    uint32_t deadline_ms;        /* 0: none */
+    unsigned long long timeout;
+    unsigned long long grace;
+    bool grace_given;
+    unsigned long long max_connections, max_per_ip;
+    unsigned long long deadline_ms;  /* 0: none */
+    const char *tls_cert, *tls_key;
+    const char *tokens;
+    const char *open_routes[CR_AUTH_MAX_OPEN_ROUTES];
+    size_t nopen_routes;
+    const char *access_log;
     cr_online_opts online;       /* --log, --challenger, --shadow (online.h) */
 } serve_opts;
 
@@ -133,9 +177,14 @@ typedef struct server {
     cr_registry *reg;
     cr_serve_metrics *metrics;
     cr_serve_log *log;           /* --log; NULL: none */
+    cr_edge *edge;
+    cr_auth *auth;               /* NULL: no --tokens */
+    cr_access_log *access_log;   /* NULL: no --access-log */
+    cr_tls tls;
     struct MHD_Daemon *daemon;
     atomic_uint inflight;        /* requests begun and not yet completed */
     atomic_bool stopping;        /* answers then close their connection */
+    atomic_bool expired;         /* the grace period is over: what still runs is answered 503 */
     /* the listening socket MHD_quiesce_daemon hands back: closed only after
      * MHD_stop_daemon, because MHD's own threads may still have it in
      * their epoll set until then (ThreadSanitizer saw the race) */
@@ -148,11 +197,18 @@ typedef struct request {
     bool decide;                 /* /v1/decide/NAME: timed in the histogram */
     bool answered;               /* a response is queued; the rest of the body is dropped */
     bool too_large;              /* the body went past --max-body: 413 once it ends */
+    bool body_done;              /* the whole body has been read */
     size_t dropped;              /* bytes of it read and thrown away since */
     char *policy;                /* NAME */
     bool has_as_of;              /* ?as_of=YYYY-MM-DD */
     int64_t as_of;
     cr_buf body;
+    /* for the access log */
+    unsigned status;
+    const char *token;           /* the token's name (owned by the auth table) */
+    char *route;                 /* the path asked for */
+    char *version;               /* of the policy that decided */
+    const char *outcome;
 } request;
 
 /* ---- options ------------------------------------------------------------------ */
@@ -175,40 +231,113 @@ static unsigned long default_threads(void)
     return n < 1 ? 1 : n > 64 ? 64 : (unsigned long)n;
 }
 
-/* --port and the other numeric options: false when the value is bad. */
-static bool numeric_option(const char *a, const char *v, serve_opts *o)
+/* The numeric options, each with its documented range (usage_serve). */
+typedef struct numeric_option {
+    const char *name;
+    unsigned long long min, max;
+    size_t at;                   /* offsetof the unsigned long long in serve_opts */
+} numeric_option;
+
+static const numeric_option numeric_options[] = {
+    {"--port", 0, 65535, offsetof(serve_opts, port)},
+    {"--threads", 1, 256, offsetof(serve_opts, threads)},
+    {"--max-body", 1, 256ull << 20, offsetof(serve_opts, max_body)},
+    {"--max-batch", 1, 1000000, offsetof(serve_opts, max_batch)},
+    {"--timeout", 1, 3600, offsetof(serve_opts, timeout)},
+    {"--grace", 0, 3600, offsetof(serve_opts, grace)},
+    {"--max-connections", 1, 65536, offsetof(serve_opts, max_connections)},
+    {"--max-connections-per-ip", 1, 65536, offsetof(serve_opts, max_per_ip)},
+    {"--deadline-ms", 1, CR_DEADLINE_MS_MAX, offsetof(serve_opts, deadline_ms)},
+};
+
+static const numeric_option *find_numeric(const char *a)
 {
-    unsigned long long n;
-    if (strcmp(a, "--port") == 0 && parse_count(v, 0, 65535, &n))
-        o->port = (unsigned long)n;
-    else if (strcmp(a, "--threads") == 0 && parse_count(v, 1, 1024, &n))
-        o->threads = (unsigned long)n;
-    else if (strcmp(a, "--max-body") == 0 && parse_count(v, 1, (unsigned long long)SIZE_MAX / 2, &n))
-        o->max_body = n;
-    else if (strcmp(a, "--max-batch") == 0 && parse_count(v, 1, 100000000, &n))
-        o->max_batch = n;
-    else if (strcmp(a, "--timeout") == 0 && parse_count(v, 1, 86400, &n))
-        o->timeout = (unsigned long)n;
-    else if (strcmp(a, "--deadline-ms") == 0 && parse_count(v, 1, CR_DEADLINE_MS_MAX, &n))
-        o->deadline_ms = (uint32_t)n;
-    else
+    for (size_t i = 0; i < sizeof numeric_options / sizeof numeric_options[0]; i++)
+        if (strcmp(a, numeric_options[i].name) == 0)
+            return &numeric_options[i];
+    return NULL;
+}
+
+/* Sets the option from v; false with the reason on stderr. */
+static bool set_numeric(const numeric_option *no, const char *v, serve_opts *o)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (end == v || *end || v[0] == '-' || v[0] == '+') {
+        fprintf(stderr, "credo serve: %s %s is not a whole number\n", no->name, v);
         return false;
+    }
+    if (errno == ERANGE || n > no->max) {
+        fprintf(stderr, "credo serve: %s %s is more than the maximum, %llu\n", no->name, v, no->max);
+        return false;
+    }
+    if (n < no->min) {
+        fprintf(stderr, "credo serve: %s %s must be at least %llu\n", no->name, v, no->min);
+        return false;
+    }
+    *(unsigned long long *)((char *)o + no->at) = n;
+    if (strcmp(no->name, "--grace") == 0)
+        o->grace_given = true;
     return true;
 }
 
-static bool is_numeric_option(const char *a)
+/* The options that take a file or a text; false when a is not one. */
+static bool set_text_option(const char *a, const char *v, serve_opts *o, int *rc)
 {
-    static const char *const names[] = {"--port", "--threads", "--max-body", "--max-batch", "--timeout",
-                                        "--deadline-ms"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(a, names[i]) == 0)
-            return true;
-    return false;
+    if (strcmp(a, "--bind") == 0)
+        o->bind = v;
+    else if (strcmp(a, "--tls-cert") == 0)
+        o->tls_cert = v;
+    else if (strcmp(a, "--tls-key") == 0)
+        o->tls_key = v;
+    else if (strcmp(a, "--tokens") == 0)
+        o->tokens = v;
+    else if (strcmp(a, "--access-log") == 0)
+        o->access_log = v;
+    else if (strcmp(a, "--open-route") == 0) {
+        if (v[0] != '/' || o->nopen_routes == CR_AUTH_MAX_OPEN_ROUTES) {
+            fprintf(stderr, "credo serve: --open-route %s: %s\n", v,
+                    v[0] != '/' ? "a path starts with /" : "more than 64 of them");
+            *rc = 2;
+        } else {
+            o->open_routes[o->nopen_routes++] = v;
+        }
+    } else if (strcmp(a, "--as-of") == 0) {
+        if (!cr_date_parse(v, strlen(v), &o->today)) {
+            fprintf(stderr, "credo serve: --as-of %s is not a date YYYY-MM-DD\n", v);
+            *rc = 2;
+        }
+        o->fixed_today = true;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* The options make sense together; else the exit status. */
+static int check_options(serve_opts *o)
+{
+    if (!o->tls_cert != !o->tls_key) {
+        fprintf(stderr, "credo serve: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
+    if (o->nopen_routes && !o->tokens) {
+        fprintf(stderr, "credo serve: --open-route needs --tokens (without it every route is open)\n");
+        return 2;
+    }
+    if (!cr_online_check(&o->online))
+        return 2;
+    if (!o->grace_given)
+        o->grace = o->timeout;
+    return o->dir ? -1 : cr_cli_usage(usage_serve, 2);
 }
 
 /* Returns -1 when the options are fine, else the exit status. */
 static int parse_args(int argc, char **argv, serve_opts *o)
 {
+    static const char *const text_options[] = {"--bind", "--as-of", "--tls-cert", "--tls-key",
+                                               "--tokens", "--open-route", "--access-log"};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -217,24 +346,21 @@ static int parse_args(int argc, char **argv, serve_opts *o)
             if (online < 0)
                 return 2;
             i++;
-        } else if (is_numeric_option(a) || strcmp(a, "--bind") == 0 || strcmp(a, "--as-of") == 0) {
+            continue;
+        }
+        const numeric_option *no = find_numeric(a);
+        bool takes_text = false;
+        for (size_t k = 0; k < sizeof text_options / sizeof text_options[0]; k++)
+            takes_text |= strcmp(a, text_options[k]) == 0;
+        if (no || takes_text) {
             if (!v) {
                 fprintf(stderr, "credo serve: %s needs a value\n", a);
                 return 2;
             }
             i++;
-            if (strcmp(a, "--bind") == 0) {
-                o->bind = v;
-            } else if (strcmp(a, "--as-of") == 0) {
-                if (!cr_date_parse(v, strlen(v), &o->today)) {
-                    fprintf(stderr, "credo serve: --as-of %s is not a date YYYY-MM-DD\n", v);
-                    return 2;
-                }
-                o->fixed_today = true;
-            } else if (!numeric_option(a, v, o)) {
-                fprintf(stderr, "credo serve: %s %s is out of range or not a number\n", a, v);
+            int rc = -1;
+            if (no ? !set_numeric(no, v, o) : (set_text_option(a, v, o, &rc), rc >= 0))
                 return 2;
-            }
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "credo serve: unknown option %s\n", a);
             return cr_cli_usage(usage_serve, 2);
@@ -244,9 +370,7 @@ static int parse_args(int argc, char **argv, serve_opts *o)
             return cr_cli_usage(usage_serve, 2);
         }
     }
-    if (!o->dir)
-        return cr_cli_usage(usage_serve, 2);
-    return cr_online_check(&o->online) ? -1 : 2;
+    return check_options(o);
 }
 
 /* --bind and --port as a socket address (IPv4 or IPv6, "[::1]" too). */
@@ -314,10 +438,16 @@ static enum MHD_Result respond(server *sv, struct MHD_Connection *c, request *rq
                                const char *type, cr_buf *out, const char *allow)
 {
     rq->answered = true;
+    /* the deadline stops once nothing more is to be read; a body refused
+     * before it arrived (401, 404, 413) must still come in time, or a
+     * client could drip it for ever */
+    if (!rq->decide || rq->body_done)
+        cr_edge_request_read(c);
     if (out->failed) {
         cr_buf_free(out);
         status = 500;
     }
+    rq->status = out->p ? status : 500;
     if (status >= 400)
         cr_metrics_error(sv->metrics, status);
     if (!out->p)
@@ -331,7 +461,11 @@ static enum MHD_Result respond(server *sv, struct MHD_Connection *c, request *rq
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     if (allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-    if (atomic_load(&sv->stopping))   /* a keep-alive client must not send another */
+    if (status == 401)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    /* a keep-alive client must not send another when stopping, nor after
+     * a request whose end cannot be known */
+    if (atomic_load(&sv->stopping) || status == 400)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
@@ -455,7 +589,7 @@ static void decide_one(cr_online_call *call, const char *app, size_t len, uint64
 
 /* "[\n" decisions joined by ",\n" "\n]\n": one decision a line, like run,
  * and "line" in an ERROR object is the application's place in the array. */
-static void decide_array(cr_online_call *s, const char *p, const char *end, cr_buf *out,
+static bool decide_array(server *sv, cr_online_call *s, const char *p, const char *end, cr_buf *out,
                          uint64_t counts[CR_METRIC_OUTCOMES])
 {
     elem_iter it = {p + 1, end, true};
@@ -464,6 +598,8 @@ static void decide_array(cr_online_call *s, const char *p, const char *end, cr_b
     uint64_t i = 0;
     cr_buf_puts(out, "[\n");
     while (!out->failed && next_elem(&it, &e, &n) == 1) {
+        if (atomic_load(&sv->expired))
+            return false;        /* stopping, and the grace period is over */
         if (i) {
             out->len--;                       /* the previous decision's newline */
             cr_buf_puts(out, ",\n");
@@ -471,10 +607,14 @@ static void decide_array(cr_online_call *s, const char *p, const char *end, cr_b
         decide_one(s, e, n, ++i, out, counts);
     }
     cr_buf_puts(out, "]\n");
+    return true;
 }
 
-/* The body of POST /v1/decide/NAME: the response in out, the status returned. */
-static unsigned decide_body(server *sv, const request *rq, const cr_buf *body, cr_buf *out)
+static const char *const outcome_names[CR_METRIC_OUTCOMES] = {"APPROVE", "REFER", "REJECT", "ERROR"};
+
+/* The body of POST /v1/decide/NAME: the response in out, the status
+ * returned; what decided, for the access log, in rq. */
+static unsigned decide_body(server *sv, request *rq, const cr_buf *body, cr_buf *out)
 {
     const char *p = body->p ? body->p : "", *end = p + body->len;
     p = skip_ws(p, end);
@@ -495,11 +635,22 @@ static unsigned decide_body(server *sv, const request *rq, const cr_buf *body, c
     if (status != 200)
         return status;
     uint64_t counts[CR_METRIC_OUTCOMES] = {0};
+    bool whole = true;
     if (*p == '{')
         decide_one(&call, p, (size_t)(end - p), 1, out, counts);
     else
-        decide_array(&call, p, end, out, counts);
-    status = cr_online_end(&call, 200, out);
+        whole = decide_array(sv, &call, p, end, out, counts);
+    /* for the access log: the champion's version (an arm's answer names its own) */
+    rq->version = call.v[0]->prog->version ? strdup(call.v[0]->prog->version) : NULL;
+    rq->outcome = !whole ? NULL : *p == '[' ? "ARRAY" : NULL;
+    for (int i = 0; whole && *p == '{' && i < CR_METRIC_OUTCOMES; i++)
+        if (counts[i])
+            rq->outcome = outcome_names[i];
+    /* a request cut off by the end of --grace is answered 503 and
+     * nothing of it is logged: the caller saw none of its decisions */
+    status = cr_online_end(&call, whole ? 200 : 503, out);
+    if (!whole)
+        return error_json(out, 503, "the server is stopping: the request was not finished within --grace");
     if (status == 200)           /* a 503 decided nothing the caller saw */
         cr_metrics_decisions(sv->metrics, rq->policy, counts);
     return status;
@@ -561,6 +712,8 @@ static void get_metrics(server *sv, cr_buf *out)
     uint64_t ok, failed;
     cr_registry_loads(sv->reg, &ok, &failed);
     cr_metrics_write(sv->metrics, out, cr_registry_count(sv->reg), ok, failed);
+    cr_registry_metrics_write(sv->reg, out);
+    cr_edge_metrics_write(sv->edge, out);
 }
 
 static const struct get_route {
@@ -583,6 +736,20 @@ static enum MHD_Result begin_request(server *sv, struct MHD_Connection *c, const
     clock_gettime(CLOCK_MONOTONIC, &rq->start);
     atomic_fetch_add(&sv->inflight, 1);
     *con_cls = rq;
+    rq->route = strndup(url, 300);
+    /* the edge: before any route, and before the token */
+    const char *framing = cr_edge_framing_error(c);
+    if (framing)
+        return respond_error(sv, c, rq, 400, NULL, framing);
+    if (cr_edge_path_has_control(url))
+        return respond_error(sv, c, rq, 404, NULL, "no such endpoint");
+    if (atomic_load(&sv->expired))
+        return respond_error(sv, c, rq, 503, NULL, "the server is stopping");
+    if (sv->auth && !cr_auth_is_open(sv->auth, url)) {
+        const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (!(rq->token = cr_auth_check(sv->auth, h)))
+            return respond_error(sv, c, rq, 401, NULL, h ? "the token is not valid" : "a bearer token is needed");
+    }
     const char *name = after_prefix(url, "/v1/decide/");
     if (name)
         return begin_decide(sv, c, rq, name, method);
@@ -632,9 +799,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        return take_body(sv, rq, upload, n);
+        /* the grace period is over and the body still comes: no answer
+         * can be queued mid-body, so the connection is closed */
+        return atomic_load(&sv->expired) ? MHD_NO : take_body(sv, rq, upload, n);
     }
-    /* the whole body is here */
+    /* the whole body is here: its deadline stops while it is decided */
+    rq->body_done = true;
+    cr_edge_request_read(c);
     if (rq->too_large)
         return respond_error(sv, c, rq, 413, NULL, "the body is larger than --max-body");
     if (rq->body.failed)
@@ -651,6 +822,25 @@ static double seconds_since(const struct timespec *t)
     return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
+/* One line of the access log.  A request whose connection failed
+ * before it was answered has status 0. */
+static void log_access(server *sv, struct MHD_Connection *c, request *rq, enum MHD_RequestTerminationCode toe,
+                       double took)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    cr_access_entry e = {
+        .client = ci ? ci->client_addr : NULL,
+        .token = rq->token,
+        .route = rq->route,
+        .policy = rq->policy,
+        .version = rq->version,
+        .outcome = rq->outcome,
+        .status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? rq->status : 0,
+        .latency_us = (uint64_t)(took * 1e6),
+    };
+    cr_access_log_write(sv->access_log, &e);
+}
+
 /* The response is sent (or the connection failed): the request is done. */
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
@@ -658,22 +848,45 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     request *rq = *con_cls;
     if (!rq)
         return;
+    double took = seconds_since(&rq->start);
     if (rq->decide && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        cr_metrics_latency(sv->metrics, seconds_since(&rq->start));
+        cr_metrics_latency(sv->metrics, took);
+    if (sv->access_log)
+        log_access(sv, c, rq, toe, took);
+    cr_edge_request_done(c);
     cr_buf_free(&rq->body);
     free(rq->policy);
+    free(rq->route);
+    free(rq->version);
     free(rq);
     *con_cls = NULL;
     atomic_fetch_sub(&sv->inflight, 1);
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    fputs("credo serve: httpd: ", stderr);
-    vfprintf(stderr, fmt, ap);
-}
-
 /* ---- the server ----------------------------------------------------------------- */
+
+/* Room for --max-connections sockets: the soft limit on open files is
+ * raised towards the hard one (1024 by default, which would cap the
+ * server near a thousand clients whatever the option says). */
+static void raise_open_files(serve_opts *o)
+{
+    enum { SPARE = 64 };         /* the listening socket, epoll, policy and log files */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)o->max_connections + SPARE;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < want) {
+        unsigned long long fit = rl.rlim_cur > 2 * SPARE ? (unsigned long long)rl.rlim_cur - SPARE : SPARE;
+        fprintf(stderr, "credo serve: only %llu open files are allowed (ulimit -n): at most %llu connections\n",
+                (unsigned long long)rl.rlim_cur, fit);
+        o->max_connections = fit;
+    }
+}
 
 static bool start_daemon(server *sv, const struct sockaddr_storage *addr, bool v6)
 {
@@ -681,40 +894,93 @@ static bool start_daemon(server *sv, const struct sockaddr_storage *addr, bool v
     /* ITC: MHD_quiesce_daemon needs it, to stop accepting while the
      * requests in flight finish */
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+    if (sv->tls.cert)
+        flags |= MHD_USE_TLS;
+    struct MHD_OptionItem ops[16];
+    size_t n = 0;
+#define OPTION(opt, value, ptr) (ops[n++] = (struct MHD_OptionItem){(opt), (intptr_t)(value), (void *)(ptr)})
     /* the logger first: MHD logs with its own until it is set */
-    sv->daemon = MHD_start_daemon(
-        flags, (uint16_t)o->port, NULL, NULL, on_request, sv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)(o->threads > 1 ? o->threads : 0), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv, MHD_OPTION_END);
+    OPTION(MHD_OPTION_EXTERNAL_LOGGER, cr_edge_on_log, sv->edge);
+    OPTION(MHD_OPTION_SOCK_ADDR, 0, addr);
+    if (o->threads > 1)          /* one thread: no pool (a pool of 1 is warned about) */
+        OPTION(MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL);
+    OPTION(MHD_OPTION_CONNECTION_TIMEOUT, o->timeout, NULL);
+    OPTION(MHD_OPTION_CONNECTION_LIMIT, o->max_connections, NULL);
+    OPTION(MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_ip, NULL);
+    OPTION(MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv);
+    OPTION(MHD_OPTION_NOTIFY_CONNECTION, cr_edge_on_connection, sv->edge);
+    OPTION(MHD_OPTION_UNESCAPE_CALLBACK, cr_edge_unescape, NULL);
+    if (sv->tls.cert) {
+        OPTION(MHD_OPTION_HTTPS_MEM_CERT, 0, sv->tls.cert);
+        OPTION(MHD_OPTION_HTTPS_MEM_KEY, 0, sv->tls.key);
+    }
+    OPTION(MHD_OPTION_END, 0, NULL);
+#undef OPTION
+    sv->daemon = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, sv, MHD_OPTION_ARRAY, ops,
+                                  MHD_OPTION_END);
     if (!sv->daemon) {
-        fprintf(stderr, "credo serve: cannot listen on %s port %lu\n", o->bind, o->port);
+        fprintf(stderr, "credo serve: cannot listen on %s port %llu%s\n", o->bind, o->port,
+                sv->tls.cert ? " (or the TLS certificate and key do not fit together)" : "");
         return false;
     }
+    cr_edge_daemon_started(sv->edge);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(sv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = info ? info->port : (unsigned)o->port;
-    fprintf(stderr, "credo serve: listening on http://%s%s%s:%u/ (%zu policies from %s, %lu threads)\n",
-            v6 ? "[" : "", o->bind, v6 ? "]" : "", port, cr_registry_count(sv->reg), o->dir, o->threads);
+    fprintf(stderr, "credo serve: listening on %s://%s%s%s:%u/ (%zu policies from %s, %llu threads%s)\n",
+            sv->tls.cert ? "https" : "http", v6 ? "[" : "", o->bind, v6 ? "]" : "", port,
+            cr_registry_count(sv->reg), o->dir, o->threads, sv->auth ? ", bearer tokens" : "");
     return true;
 }
 
-/* Stops accepting connections, then waits (at most --timeout) for the
- * requests in flight to be answered.  "None in flight" must hold for a
- * little while: a keep-alive client answered just before the stop (so
- * without "Connection: close") may already be sending its next request
- * on the open connection, and that one is answered too, with a close. */
-static void drain(server *sv)
+/* Waits until no request has been in flight for quiet_ticks ticks of
+ * 10 ms, or until `until` (seconds since start); true when none is. */
+static bool wait_quiet(server *sv, const struct timespec *start, double until, int quiet_ticks)
 {
-    atomic_store(&sv->stopping, true);
-    sv->quiesced = MHD_quiesce_daemon(sv->daemon);
-    enum { TICK_MS = 10, QUIET_TICKS = 20 };
-    struct timespec start, tick = {0, TICK_MS * 1000000L};
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    struct timespec tick = {0, 10 * 1000000L};
     int quiet = 0;
-    while (quiet < QUIET_TICKS && seconds_since(&start) < (double)sv->o->timeout) {
+    while (quiet < quiet_ticks && seconds_since(start) < until) {
         nanosleep(&tick, NULL);
         quiet = atomic_load(&sv->inflight) > 0 ? 0 : quiet + 1;
     }
+    return atomic_load(&sv->inflight) == 0;
+}
+
+/* Past --grace + 1 s the process goes, whatever still runs. */
+static void *watchdog_main(void *arg)
+{
+    const double *seconds = arg;
+    struct timespec t = {(time_t)*seconds, (long)((*seconds - (double)(time_t)*seconds) * 1e9)};
+    nanosleep(&t, NULL);
+    fprintf(stderr, "credo serve: requests still running past --grace; exiting\n");
+    _exit(0);
+}
+
+/* Stops accepting connections, then waits (at most --grace) for the
+ * requests in flight to be answered.  "None in flight" must hold for a
+ * little while: a keep-alive client answered just before the stop (so
+ * without "Connection: close") may already be sending its next request
+ * on the open connection, and that one is answered too, with a close.
+ * Past the grace period, what still runs is answered 503 (an array of
+ * applications stops at its next one), and a body still arriving is cut
+ * off; those answers get most of one more second to leave. */
+static void drain(server *sv)
+{
+    static double watchdog_s;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    atomic_store(&sv->stopping, true);
+    sv->quiesced = MHD_quiesce_daemon(sv->daemon);
+    double grace = (double)sv->o->grace;
+    watchdog_s = grace + 0.9;
+    pthread_t dog;
+    if (pthread_create(&dog, NULL, watchdog_main, &watchdog_s) == 0)
+        pthread_detach(dog);
+    if (wait_quiet(sv, &start, grace, 20))
+        return;
+    atomic_store(&sv->expired, true);
+    fprintf(stderr, "credo serve: %u requests still running after --grace %llu s: answering them 503\n",
+            atomic_load(&sv->inflight), sv->o->grace);
+    wait_quiet(sv, &start, grace + 0.7, 1);   /* the 503s are out: no more come */
 }
 
 /* SIGINT and SIGTERM are blocked in every thread (set before any thread
@@ -733,12 +999,39 @@ static void block_stop_signals(sigset_t *set)
     pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
+/* What stands between a client and the routes: TLS, tokens, the access
+ * log, the connection deadlines. */
+static bool open_edge(server *sv)
+{
+    const serve_opts *o = sv->o;
+    if (o->tls_cert && !cr_tls_load(o->tls_cert, o->tls_key, &sv->tls))
+        return false;
+    if (o->tokens) {
+        if (!(sv->auth = cr_auth_load(o->tokens)))
+            return false;
+        for (size_t i = 0; i < o->nopen_routes; i++)
+            if (!cr_auth_open_route(sv->auth, o->open_routes[i])) {
+                fprintf(stderr, "credo serve: out of memory\n");
+                return false;
+            }
+    }
+    if (o->access_log && !(sv->access_log = cr_access_log_open(o->access_log)))
+        return false;
+    if (!(sv->edge = cr_edge_new((unsigned)o->timeout))) {
+        fprintf(stderr, "credo serve: out of memory\n");
+        return false;
+    }
+    return true;
+}
+
 static int serve(server *sv, const struct sockaddr_storage *addr, bool v6)
 {
     sigset_t stop;
     block_stop_signals(&stop);
     cr_session_limits limits = CR_SESSION_LIMITS_DEFAULT;
-    limits.deadline_ms = sv->o->deadline_ms;
+    limits.deadline_ms = (uint32_t)sv->o->deadline_ms;
+    if (!open_edge(sv))
+        return 1;
     if (!(sv->reg = cr_registry_open(sv->o->dir, &limits)))
         return 1;
     if (!(sv->metrics = cr_metrics_new())) {
@@ -748,7 +1041,7 @@ static int serve(server *sv, const struct sockaddr_storage *addr, bool v6)
     if (sv->o->online.log && !(sv->log = cr_serve_log_open(sv->o->online.log, sv->o->online.log_key,
                                                              sv->o->online.log_sign)))
         return 1;
-    if (!cr_registry_watch(sv->reg, POLL_MS) || !start_daemon(sv, addr, v6))
+    if (!cr_registry_watch(sv->reg, POLL_MS) || !cr_edge_start(sv->edge) || !start_daemon(sv, addr, v6))
         return 1;
     int sig = 0;
     sigwait(&stop, &sig);
@@ -761,9 +1054,12 @@ int cr_cmd_serve(int argc, char **argv)
 {
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_serve, 0);
+    if (argc >= 1 && strcmp(argv[0], "--hash-token") == 0 && argc <= 2)
+        return cr_auth_hash_token_main(argc == 2 ? argv[1] : NULL);
     serve_opts o = {
         .bind = "127.0.0.1", .port = 8080,
-        .max_body = 10u << 20, .max_batch = 10000, .timeout = 30, .online = CR_ONLINE_OPTS_DEFAULT,
+        .max_body = 10u << 20, .max_batch = 10000, .timeout = 30,
+        .max_connections = 1024, .max_per_ip = 64, .online = CR_ONLINE_OPTS_DEFAULT,
     };
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
@@ -772,6 +1068,7 @@ int cr_cmd_serve(int argc, char **argv)
      * committed: more threads, more requests sharing each commit */
     if (!o.threads)
         o.threads = o.online.log ? LOG_THREADS : default_threads();
+    raise_open_files(&o);
     struct sockaddr_storage addr;
     bool v6;
     if (!parse_bind(o.bind, o.port, &addr, &v6)) {
@@ -781,6 +1078,7 @@ int cr_cmd_serve(int argc, char **argv)
     server sv = {.o = &o, .quiesced = MHD_INVALID_SOCKET};
     atomic_init(&sv.inflight, 0);
     atomic_init(&sv.stopping, false);
+    atomic_init(&sv.expired, false);
     rc = serve(&sv, &addr, v6);
     /* in this order: no request runs once the daemon is stopped, and
      * only then can the policies' versions and the counters go */
@@ -791,6 +1089,10 @@ int cr_cmd_serve(int argc, char **argv)
     cr_serve_log_close(sv.log);
     cr_registry_free(sv.reg);
     cr_metrics_free(sv.metrics);
+    cr_edge_free(sv.edge);
+    cr_auth_free(sv.auth);
+    cr_access_log_close(sv.access_log);
+    cr_tls_free(&sv.tls);
     if (rc == 0)
         fprintf(stderr, "credo serve: stopped\n");
     return rc;

@@ -90,7 +90,7 @@ expect_same() {
 [ "$(cat "$tmp/h")" = ok ] || fail "healthz says: $(cat "$tmp/h")"
 
 [ "$(req "$tmp/p" "$url/v1/policies")" = 200 ] || fail "policies status"
-grep -q "^{\"name\":\"sme_tax_loan\",\"version\":\"2026.11.1\",\"sha256\":\"$sha0\",\"program_sha256\":\"[0-9a-f]\{64\}\",\"effective\":\"2026-12-01\",\"file\":\"$dir/sme_tax_loan.credo\",\"loaded_at\":\"20[0-9-]*T[0-9:]*Z\"}\$" "$tmp/p" ||
+grep -q "^{\"name\":\"sme_tax_loan\",\"version\":\"2026.11.1\",\"sha256\":\"$sha0\",\"program_sha256\":\"[0-9a-f]\{64\}\",\"effective\":\"2026-12-01\",\"file\":\"$dir/sme_tax_loan.credo\",\"loaded_at\":\"20[0-9-]*T[0-9:]*Z\",\"newer_not_loaded\":null}\$" "$tmp/p" ||
     fail "policies: $(cat "$tmp/p")"
 [ "$(grep -c '"name"' "$tmp/p")" -eq 1 ] || fail "policies: more than the policy (a test file?): $(cat "$tmp/p")"
 

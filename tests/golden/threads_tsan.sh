@@ -7,7 +7,9 @@
 #     must write exactly what -j 1 writes);
 #   - credo serve: tests/golden/serve.sh (4 server threads, requests over
 #     keep-alive and new connections, 20 reloads under load, SIGTERM under
-#     load).
+#     load), and tests/golden/serve_reload.sh (files written in halves
+#     while inotify marks them busy, load errors read by /v1/policies and
+#     /metrics while the watcher writes them).
 #   - credo run --log, whose decision log is written on a thread of its
 #     own: tests/golden/audit_supersede.sh;
 #   - credo serve --log, whose requests wait on one another's group
@@ -106,6 +108,7 @@ cli() {
 }
 cli run_parallel
 cli serve
+cli serve_reload
 cli audit_supersede
 cli serve_online
 echo "credo run -j, credo run --log, credo serve and serve --log under ThreadSanitizer: no races"
