@@ -150,22 +150,18 @@ int cr_cmd_fmt(int argc, char **argv)
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_fmt, 0);
     bool check = false;
-    int nfiles = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--check") == 0) {
-            check = true;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "credo fmt: unknown option %s\n", argv[i]);
-            return cr_cli_usage(usage_fmt, 2);
-        } else {
-            nfiles++;
-        }
+    static const struct option longopts[] = {{"check", no_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cr_cli_getopt("fmt", argc, argv, "", longopts)) != -1) {
+        if (c != 'c')
+            return 2;
+        check = true;
     }
-    if (nfiles == 0)
-        return cr_cli_usage(usage_fmt, 2);
+    int first = cr_cli_optind();
+    if (first == argc)
+        return cr_cli_usage_error("fmt", "no file given (FILE, or - for standard input)");
     int failed = 0;
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "--check") != 0)
-            failed |= fmt_one(argv[i], check);
+    for (int i = first; i < argc; i++)
+        failed |= fmt_one(argv[i], check);
     return failed ? 1 : 0;
 }

@@ -36,6 +36,7 @@ static const char usage_main[] =
     "  serve [--port N] DIR    the policies of DIR as an HTTP JSON service, reloaded\n"
     "                          when their files change\n"
     "  help [COMMAND]          show help for a command\n"
+    "  --version               the version, the commit and the build options\n"
     "\n"
     "every command that loads a policy takes --trust KEY.pub (repeatable): then\n"
     "it loads only compiled policies signed by one of those keys (compile --sign).\n"
@@ -66,27 +67,31 @@ static const struct command {
 
 int main(int argc, char **argv)
 {
-    if (argc < 2)
-        return cr_cli_usage(usage_main, 2);
+    if (argc < 2) {
+        fprintf(stderr, "credo: no command given\ntry 'credo --help'\n");
+        return 2;
+    }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
         return cr_cli_usage(usage_main, 0);
+    if (strcmp(cmd, "--version") == 0)
+        return cr_cli_version();
     if (strcmp(cmd, "help") == 0) {
         if (argc < 3)
             return cr_cli_usage(usage_main, 0);
         char help[] = "--help";
-        char *args[] = {help, NULL};
+        char *args[] = {argv[2], help, NULL};   /* args[0]: the name a command's option parser skips */
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
             if (strcmp(argv[2], commands[i].name) == 0)
-                return commands[i].run(1, args);
-        fprintf(stderr, "credo: unknown command '%s'\n", argv[2]);
-        return cr_cli_usage(usage_main, 2);
+                return commands[i].run(1, args + 1);
+        fprintf(stderr, "credo: unknown command '%s'\ntry 'credo --help'\n", argv[2]);
+        return 2;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) {
             int n = commands[i].loads ? cr_cli_take_trust(argc - 2, argv + 2) : argc - 2;
             return n < 0 ? 1 : commands[i].run(n, argv + 2);
         }
-    fprintf(stderr, "credo: unknown command '%s'\n", cmd);
-    return cr_cli_usage(usage_main, 2);
+    fprintf(stderr, "credo: unknown command '%s'\ntry 'credo --help'\n", cmd);
+    return 2;
 }

@@ -77,41 +77,63 @@ static void test_directory(const char *dir, const cr_test_options *opt, cr_test_
     free(names);
 }
 
+/* "90" or "90%": a percentage from 0 to 100. */
+static bool parse_percent(const char *s, double *out)
+{
+    char *end;
+    *out = strtod(s, &end);
+    if (*end == '%')
+        end++;
+    return end != s && !*end && *out >= 0 && *out <= 100;
+}
+
 int cr_cmd_test(int argc, char **argv)
 {
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_test, 0);
-    cr_test_options opt = {false, -1.0, false, stdout};
+    cr_test_options opt = {.coverage_min = -1.0, .out = stdout, .mutate_min = -1.0};
     const char *cases = NULL;
-    const char *paths[256];
-    int npaths = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--coverage") == 0) {
+    enum { OPT_COVERAGE = 256, OPT_COVERAGE_MIN, OPT_CASES, OPT_MUTATE, OPT_MUTATE_MIN };
+    static const struct option longopts[] = {{"coverage", no_argument, NULL, OPT_COVERAGE},
+                                             {"coverage-min", required_argument, NULL, OPT_COVERAGE_MIN},
+                                             {"cases", required_argument, NULL, OPT_CASES},
+                                             {"mutate", no_argument, NULL, OPT_MUTATE},
+                                             {"mutate-min", required_argument, NULL, OPT_MUTATE_MIN},
+                                             {"verbose", no_argument, NULL, 'v'},
+                                             {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cr_cli_getopt("test", argc, argv, "v", longopts)) != -1) {
+        if (c == OPT_COVERAGE) {
             opt.coverage = true;
-        } else if (strcmp(a, "--coverage-min") == 0 && i + 1 < argc) {
-            char *end;
-            opt.coverage_min = strtod(argv[++i], &end);
-            if (*end == '%')
-                end++;
-            if (*end || opt.coverage_min < 0 || opt.coverage_min > 100) {
-                fprintf(stderr, "credo test: --coverage-min needs a percentage from 0 to 100\n");
-                return 2;
-            }
-        } else if (strcmp(a, "--cases") == 0 && i + 1 < argc) {
-            cases = argv[++i];
-        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+        } else if (c == OPT_COVERAGE_MIN || c == OPT_MUTATE_MIN) {
+            double *min = c == OPT_COVERAGE_MIN ? &opt.coverage_min : &opt.mutate_min;
+            if (!parse_percent(optarg, min))
+                return cr_cli_usage_error("test", "--%s needs a percentage from 0 to 100, not '%s'",
+                                          c == OPT_COVERAGE_MIN ? "coverage-min" : "mutate-min", optarg);
+            opt.mutate |= c == OPT_MUTATE_MIN;
+        } else if (c == OPT_MUTATE) {
+            opt.mutate = true;
+        } else if (c == OPT_CASES) {
+            cases = optarg;
+        } else if (c == 'v') {
             opt.verbose = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "credo test: unknown option %s\n", a);
-            return cr_cli_usage(usage_test, 2);
-        } else if (npaths < 256) {
-            paths[npaths++] = a;
+        } else {
+            return 2;
         }
     }
-    if (npaths == 0 || (cases && npaths != 1))
-        return cr_cli_usage(usage_test, 2);
-    cr_test_totals tot = {0, 0, 0, 0, false};
+    const char **paths = (const char **)argv + cr_cli_optind();
+    int npaths = argc - cr_cli_optind();
+    if (npaths == 0)
+        return cr_cli_usage_error("test", "no test file, policy or directory given");
+    if (cases && npaths != 1)
+        return cr_cli_usage_error("test", "--cases takes one POLICY, %d given", npaths);
+    if (cases && opt.mutate)
+        return cr_cli_usage_error("test", "--mutate runs a test file's tests, not --cases");
+    if (opt.mutate && !(opt.quiet = fopen("/dev/null", "w"))) {
+        fprintf(stderr, "credo test: cannot open /dev/null\n");
+        return 1;
+    }
+    cr_test_totals tot = {0};
     if (cases) {
         cr_test_cases(paths[0], cases, &opt, &tot);
     } else {
@@ -138,6 +160,12 @@ int cr_cmd_test(int argc, char **argv)
     }
     if (opt.coverage && tot.parts)
         printf("coverage: %.1f%% of %u policy parts\n", 100.0 * tot.covered / tot.parts, tot.parts);
+    if (opt.mutate) {
+        fclose(opt.quiet);
+        printf("mutation score: %.1f%% (%u of %u mutants killed, %u survived, %u of them boundary)\n",
+               tot.killed + tot.survived ? 100.0 * tot.killed / (tot.killed + tot.survived) : 100.0, tot.killed,
+               tot.killed + tot.survived, tot.survived, tot.boundary_survived);
+    }
     printf("%u passed, %u failed\n", tot.passed, tot.failed);
-    return tot.failed || tot.coverage_failed ? 1 : 0;
+    return tot.failed || tot.coverage_failed || tot.mutate_failed ? 1 : 0;
 }

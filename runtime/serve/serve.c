@@ -151,49 +151,41 @@ static bool numeric_option(const char *a, const char *v, serve_opts *o)
     return true;
 }
 
-static bool is_numeric_option(const char *a)
-{
-    static const char *const names[] = {"--port", "--threads", "--max-body", "--max-batch", "--timeout"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(a, names[i]) == 0)
-            return true;
-    return false;
-}
-
 /* Returns -1 when the options are fine, else the exit status. */
 static int parse_args(int argc, char **argv, serve_opts *o)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (is_numeric_option(a) || strcmp(a, "--bind") == 0 || strcmp(a, "--as-of") == 0) {
-            if (!v) {
-                fprintf(stderr, "credo serve: %s needs a value\n", a);
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'n'},      {"threads", required_argument, NULL, 'n'},
+        {"max-body", required_argument, NULL, 'n'},  {"max-batch", required_argument, NULL, 'n'},
+        {"timeout", required_argument, NULL, 'n'},   {"bind", required_argument, NULL, 'b'},
+        {"as-of", required_argument, NULL, 'A'},     {NULL, 0, NULL, 0}};
+    int c, index = 0;
+    while ((c = cr_cli_getopt_index("serve", argc, argv, "", longopts, &index)) != -1) {
+        if (c == 'b') {
+            o->bind = optarg;
+        } else if (c == 'A') {
+            if (!cr_date_parse(optarg, strlen(optarg), &o->today)) {
+                fprintf(stderr, "credo serve: --as-of %s is not a date YYYY-MM-DD\n", optarg);
                 return 2;
             }
-            i++;
-            if (strcmp(a, "--bind") == 0) {
-                o->bind = v;
-            } else if (strcmp(a, "--as-of") == 0) {
-                if (!cr_date_parse(v, strlen(v), &o->today)) {
-                    fprintf(stderr, "credo serve: --as-of %s is not a date YYYY-MM-DD\n", v);
-                    return 2;
-                }
-                o->fixed_today = true;
-            } else if (!numeric_option(a, v, o)) {
-                fprintf(stderr, "credo serve: %s %s is out of range or not a number\n", a, v);
+            o->fixed_today = true;
+        } else if (c == 'n') {
+            char name[32];
+            snprintf(name, sizeof name, "--%s", longopts[index].name);
+            if (!numeric_option(name, optarg, o)) {
+                fprintf(stderr, "credo serve: %s %s is out of range or not a number\n", name, optarg);
                 return 2;
             }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "credo serve: unknown option %s\n", a);
-            return cr_cli_usage(usage_serve, 2);
-        } else if (!o->dir) {
-            o->dir = a;
         } else {
-            return cr_cli_usage(usage_serve, 2);
+            return 2;
         }
     }
-    return o->dir ? -1 : cr_cli_usage(usage_serve, 2);
+    int first = cr_cli_optind();
+    if (argc - first != 1)
+        return cr_cli_usage_error("serve", first == argc ? "no DIR given" : "one DIR ('%s' is one too many)",
+                                  argv[argc - 1]);
+    o->dir = argv[first];
+    return -1;
 }
 
 /* --bind and --port as a socket address (IPv4 or IPv6, "[::1]" too). */

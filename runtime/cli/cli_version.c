@@ -1,0 +1,13 @@
+/* credo --version: the version (the Makefile's CREDO_VERSION), the commit
+ * it was built from and the build's compiler options, written into
+ * build/gen/version.h when the command is built. */
+#include <stdio.h>
+
+#include "runtime/cli/cli.h"
+#include "version.h"
+
+int cr_cli_version(void)
+{
+    printf("credo %s\ncommit %s\nbuilt with %s\n", CREDO_VERSION, CREDO_COMMIT, CREDO_BUILD);
+    return 0;
+}
