@@ -23,9 +23,27 @@ static const char usage_test[] =
     "  --coverage          list every rule, scorecard bin, segment row, table row\n"
     "                      and decide row no test exercised, with file:line\n"
     "  --coverage-min P    fail when a policy's coverage is below P percent\n"
+    "  --mutate            mutation testing: each threshold moved one unit, < and <=\n"
+    "                      (> and >=) swapped, each rule removed, points and table\n"
+    "                      outputs moved, segment conditions negated, one at a time;\n"
+    "                      lists each mutant no test catches (SURVIVED file:line:col)\n"
+    "                      and the mutation score\n"
+    "  --mutate-min P      fail when a policy's mutation score is below P percent\n"
     "  -v, --verbose       a line for each passing test too\n"
     "\n"
-    "exit status: 0 all passed, 1 a test failed or coverage is too low, 2 usage.\n";
+    "A test file (syntax: lang/README.md, \"Tests\"; man 5 credo):\n"
+    "  as_of 2026-12-01\n"
+    "  fixture adult = { app_id: \"T1\", age: 40, income: 4000.00 }\n"
+    "  test \"aged 17 is rejected\" {\n"
+    "    given adult with { age: 17 }\n"
+    "    expect decision == REJECT\n"
+    "    expect limit == 4000 * 3\n"
+    "  }\n"
+    "\n"
+    "example: credo test --coverage --mutate --mutate-min 90 policies/\n"
+    "\n"
+    "exit status: 0 all passed, 1 a test failed or coverage or the mutation score\n"
+    "is too low, 2 usage.\n";
 
 static bool ends_with(const char *s, const char *suffix)
 {
