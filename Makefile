@@ -94,6 +94,7 @@ $(BUILD)/gen/version.h: FORCE
 	    '$(strip $(CC) $(OPT) $(LTO) $(SAN))' > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(BUILD)/obj/runtime/cli/cli_version.o: $(BUILD)/gen/version.h
+$(BUILD)/obj/runtime/cli/cli_version.o: CPPFLAGS += -include $(BUILD)/gen/version.h
 FORCE:
 
 $(BUILD)/libcredo.a: $(LIB_OBJ)

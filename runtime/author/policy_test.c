@@ -4,6 +4,7 @@
  * against the decision.  See policy_test.h for the file format. */
 #define _GNU_SOURCE /* memmem */
 #include "runtime/author/policy_test.h"
+#include "runtime/author/test_report.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -1129,11 +1130,25 @@ bool cr_test_suite_run(const cr_test_suite *ts, const cr_program *p, cr_coverage
         return false;
     uint32_t failed = tot->failed;
     for (test_case *t = ts->tf.tests; t; t = t->next) {
+        /* for a report, what the test prints is its failure's text */
+        cr_test_options o = *opt;
+        char *text = NULL;
+        size_t textlen = 0;
+        if (opt->report && !(o.out = open_memstream(&text, &textlen)))
+            o.out = opt->out;
+        uint32_t before = tot->failed;
         if (t->check_file) {
             if (!decisions_only)
-                run_check_test(ts->path, t, (reader *)&ts->r, opt, tot);
+                run_check_test(ts->path, t, (reader *)&ts->r, &o, tot);
         } else {
-            run_case(ts->path, &ts->tf, t, (reader *)&ts->r, s, cov, opt, tot);
+            run_case(ts->path, &ts->tf, t, (reader *)&ts->r, s, cov, &o, tot);
+        }
+        if (o.out != opt->out) {
+            fclose(o.out);
+            uint32_t line, col;
+            cr_source_linecol(ts->src, ts->len, t->span.start, &line, &col);
+            cr_report_result(opt->report, ts->path, line, t->name, tot->failed == before, text);
+            free(text);
         }
         if (stop_at_failure && tot->failed > failed)
             break;
@@ -1142,7 +1157,33 @@ bool cr_test_suite_run(const cr_test_suite *ts, const cr_program *p, cr_coverage
     return true;
 }
 
+static void run_test_file(const char *test_path, const cr_test_options *opt, cr_test_totals *tot);
+
 void cr_test_file(const char *test_path, const cr_test_options *opt, cr_test_totals *tot)
+{
+    if (!opt->report) {
+        run_test_file(test_path, opt, tot);
+        return;
+    }
+    /* for a report, a failure of the file as a whole (it does not parse,
+     * its policy does not compile) is one failed test named after it */
+    cr_test_options o = *opt;
+    char *text = NULL;
+    size_t len = 0;
+    if (!(o.out = open_memstream(&text, &len)))
+        o.out = opt->out;
+    uint32_t results = opt->report->nresults, failed = tot->failed;
+    run_test_file(test_path, &o, tot);
+    if (o.out != opt->out)
+        fclose(o.out);
+    if (opt->report->nresults == results && tot->failed > failed)
+        cr_report_result(opt->report, test_path, 0, "(the test file)", false, text);
+    else if (text && *text)
+        fputs(text, stderr);   /* warnings, mutation testing's report */
+    free(text);
+}
+
+static void run_test_file(const char *test_path, const cr_test_options *opt, cr_test_totals *tot)
 {
     cr_test_suite *ts = cr_test_suite_read(test_path, opt->out);
     if (!ts) {
@@ -1319,6 +1360,19 @@ static bool unknown_key(const char *s, size_t i, size_t len, const cr_record *re
     return false;
 }
 
+/* A case line that failed: printed as "FAIL FILE:LINE: NAME: MSG", or
+ * recorded for a report. */
+static void case_failed(const cr_test_options *opt, const char *cases_path, uint64_t lineno, const char *name,
+                        const char *msg, cr_test_totals *tot)
+{
+    tot->failed++;
+    if (opt->report)
+        cr_report_result(opt->report, cases_path, (uint32_t)lineno, name[0] ? name : "(case line)", false, msg);
+    else
+        fprintf(opt->out, "FAIL %s:%llu: %s%s%s\n", cases_path, (unsigned long long)lineno, name, name[0] ? ": " : "",
+                msg);
+}
+
 void cr_test_cases(const char *policy_path, const char *cases_path, const cr_test_options *opt, cr_test_totals *tot)
 {
     int errors = 0;
@@ -1377,9 +1431,10 @@ void cr_test_cases(const char *policy_path, const char *cases_path, const cr_tes
             cr_json_result res;
             char name[160];
             snprintf(name, sizeof name, "line %llu", (unsigned long long)lineno);
+            char msg[1024] = "";
             if (cr_json_read(&line_rec, line, len, &s->arena, NULL, caseslots, &res) != 0) {
-                fprintf(opt->out, "FAIL %s:%llu: the case line is not a valid case: %s\n", cases_path, (unsigned long long)lineno, res.error);
-                tot->failed++;
+                snprintf(msg, sizeof msg, "the case line is not a valid case: %s", res.error);
+                case_failed(opt, cases_path, lineno, "", msg, tot);
                 continue;
             }
             if (caseslots[0].tag == CR_TEXT)
@@ -1387,10 +1442,9 @@ void cr_test_cases(const char *policy_path, const char *cases_path, const cr_tes
             char key[128];
             if (unknown_key(line, 0, len, &line_rec, "expect", &expect_rec, key, sizeof key)) {
                 /* a misspelt key would check nothing, and pass */
-                fprintf(opt->out, "FAIL %s:%llu: %s: unknown key \"%s\" (a case has name, application and expect;"
-                                  " expect has decision, reasons, fired, error and the policy's results and lets)\n",
-                        cases_path, (unsigned long long)lineno, name, key);
-                tot->failed++;
+                snprintf(msg, sizeof msg, "%s: unknown key \"%s\" (a case has name, application and expect;"
+                         " expect has decision, reasons, fired, error and the policy's results and lets)", name, key);
+                case_failed(opt, cases_path, lineno, "", msg, tot);
                 continue;
             }
             memcpy(s->slots, caseslots[1].u.items, p->input->nfields * sizeof *s->slots);
@@ -1399,7 +1453,6 @@ void cr_test_cases(const char *policy_path, const char *cases_path, const cr_tes
             if (ran)
                 cr_coverage_add(&cov, s);
             const cr_value *exp = caseslots[2].tag == CR_RECORD ? caseslots[2].u.items : NULL;
-            char msg[1024] = "";
             bool ok = true;
             if (exp && exp[3].tag == CR_TEXT) {
                 if (ran || !memmem(s->error, strlen(s->error), exp[3].u.s, exp[3].len)) {
@@ -1427,6 +1480,10 @@ void cr_test_cases(const char *policy_path, const char *cases_path, const cr_tes
                 tot->passed++;
                 if (opt->verbose)
                     fprintf(opt->out, "ok   %s\n", name);
+                if (opt->report)
+                    cr_report_result(opt->report, cases_path, (uint32_t)lineno, name, true, NULL);
+            } else if (opt->report) {
+                case_failed(opt, cases_path, lineno, name, msg, tot);
             } else {
                 tot->failed++;
                 fprintf(opt->out, "FAIL %s:%llu: %s\n    %s\n", cases_path, (unsigned long long)lineno, name, msg);
@@ -1528,15 +1585,18 @@ void cr_coverage_report(const cr_coverage *c, const cr_test_options *opt, cr_tes
     const cr_program *p = c->prog;
     uint32_t parts = 0, covered = 0;
     FILE *out = opt->out;
+    char what[256];
 #define PART(hit, span, ...)                                                    \
     do {                                                                        \
         parts++;                                                                \
-        if (hit)                                                                \
+        if (hit) {                                                              \
             covered++;                                                          \
-        else if (opt->coverage) {                                               \
-            fprintf(out, "  %s:%u: ", p->file, span_line(p, span));             \
-            fprintf(out, __VA_ARGS__);                                          \
-            fputc('\n', out);                                                   \
+        } else if (opt->coverage || opt->report) {                              \
+            snprintf(what, sizeof what, __VA_ARGS__);                           \
+            if (opt->report)                                                    \
+                cr_report_uncovered(opt->report, p->file, span_line(p, span), what); \
+            else                                                                \
+                fprintf(out, "  %s:%u: %s\n", p->file, span_line(p, span), what); \
         }                                                                       \
     } while (0)
     if (opt->coverage)
@@ -1566,6 +1626,8 @@ void cr_coverage_report(const cr_coverage *c, const cr_test_options *opt, cr_tes
     for (uint32_t i = 0; i < p->ndecide; i++)
         PART(c->decide_hit[i], p->decide_spans[i], "decide: row %u never chosen", i + 1);
 #undef PART
+    if (opt->report)
+        cr_report_coverage(opt->report, p->file, parts, covered);
     double pct = parts ? 100.0 * covered / parts : 100.0;
     if (opt->coverage)
         fprintf(out, "  %.1f%% covered (%u of %u rules, bins, rows and branches)\n", pct, covered, parts);

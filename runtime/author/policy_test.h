@@ -61,6 +61,7 @@ typedef struct cr_test_options {
     bool mutate;               /* mutation testing (mutate.c) after the tests pass */
     double mutate_min;         /* fail below this mutation score, percent; < 0: no minimum */
     FILE *quiet;               /* where the runs of mutants write (/dev/null) */
+    struct cr_test_report *report; /* --format json|junit: results collected here (test_report.h) */
 } cr_test_options;
 
 typedef struct cr_test_totals {

@@ -8,6 +8,7 @@
 
 #include "runtime/cli/cli.h"
 #include "runtime/author/policy_test.h"
+#include "runtime/author/test_report.h"
 
 static const char usage_test[] =
     "usage: credo test [options] PATH...\n"
@@ -29,6 +30,11 @@ static const char usage_test[] =
     "                      lists each mutant no test catches (SURVIVED file:line:col)\n"
     "                      and the mutation score\n"
     "  --mutate-min P      fail when a policy's mutation score is below P percent\n"
+    "  --format F          text (the default), json (one document: every test's result\n"
+    "                      and failure, each policy's coverage and the parts never\n"
+    "                      exercised) or junit (JUnit XML for a CI server: a testsuite\n"
+    "                      per file, a testcase per test, failure elements; coverage\n"
+    "                      as properties); the document alone goes to stdout\n"
     "  -v, --verbose       a line for each passing test too\n"
     "\n"
     "A test file (syntax: lang/README.md, \"Tests\"; man 5 credo):\n"
@@ -111,11 +117,13 @@ int cr_cmd_test(int argc, char **argv)
         return cr_cli_usage(usage_test, 0);
     cr_test_options opt = {.coverage_min = -1.0, .out = stdout, .mutate_min = -1.0};
     const char *cases = NULL;
-    enum { OPT_COVERAGE = 256, OPT_COVERAGE_MIN, OPT_CASES, OPT_MUTATE, OPT_MUTATE_MIN };
+    enum { OPT_COVERAGE = 256, OPT_COVERAGE_MIN, OPT_CASES, OPT_MUTATE, OPT_MUTATE_MIN, OPT_FORMAT };
+    const char *format = "text";
     static const struct option longopts[] = {{"coverage", no_argument, NULL, OPT_COVERAGE},
                                              {"coverage-min", required_argument, NULL, OPT_COVERAGE_MIN},
                                              {"cases", required_argument, NULL, OPT_CASES},
                                              {"mutate", no_argument, NULL, OPT_MUTATE},
+                                             {"format", required_argument, NULL, OPT_FORMAT},
                                              {"mutate-min", required_argument, NULL, OPT_MUTATE_MIN},
                                              {"verbose", no_argument, NULL, 'v'},
                                              {NULL, 0, NULL, 0}};
@@ -131,6 +139,10 @@ int cr_cmd_test(int argc, char **argv)
             opt.mutate |= c == OPT_MUTATE_MIN;
         } else if (c == OPT_MUTATE) {
             opt.mutate = true;
+        } else if (c == OPT_FORMAT) {
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0 && strcmp(optarg, "junit") != 0)
+                return cr_cli_usage_error("test", "--format is text, json or junit, not '%s'", optarg);
+            format = optarg;
         } else if (c == OPT_CASES) {
             cases = optarg;
         } else if (c == 'v') {
@@ -152,6 +164,11 @@ int cr_cmd_test(int argc, char **argv)
         return 1;
     }
     cr_test_totals tot = {0};
+    cr_test_report report = {0};
+    if (strcmp(format, "text") != 0) {
+        opt.report = &report;
+        opt.out = stderr;   /* what is not in the document */
+    }
     if (cases) {
         cr_test_cases(paths[0], cases, &opt, &tot);
     } else {
@@ -175,6 +192,22 @@ int cr_cmd_test(int argc, char **argv)
                 tot.failed++;
             }
         }
+    }
+    if (opt.report) {
+        /* the document alone on stdout, for a CI server to read */
+        if (strcmp(format, "json") == 0)
+            cr_report_write_json(&report, stdout);
+        else
+            cr_report_write_junit(&report, stdout);
+        bool oom = report.oom;
+        cr_report_free(&report);
+        if (oom) {
+            fprintf(stderr, "credo test: out of memory writing the report\n");
+            return 1;
+        }
+        if (opt.mutate)
+            fclose(opt.quiet);
+        return tot.failed || tot.coverage_failed || tot.mutate_failed ? 1 : 0;
     }
     if (opt.coverage && tot.parts)
         printf("coverage: %.1f%% of %u policy parts\n", 100.0 * tot.covered / tot.parts, tot.parts);

@@ -1,10 +1,10 @@
 /* credo --version: the version (the Makefile's CREDO_VERSION), the commit
  * it was built from and the build's compiler options, written into
- * build/gen/version.h when the command is built. */
+ * build/gen/version.h when the command is built and given to this file
+ * alone (the Makefile's -include), so a new commit recompiles only it. */
 #include <stdio.h>
 
 #include "runtime/cli/cli.h"
-#include "version.h"
 
 int cr_cli_version(void)
 {
