@@ -75,5 +75,6 @@ int cr_cmd_compile(int argc, char **argv);
 int cr_cmd_disasm(int argc, char **argv);
 int cr_cmd_serve(int argc, char **argv);
 int cr_cmd_keygen(int argc, char **argv);
+int cr_cmd_bench(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const char usage_main[] =
     "  keygen NAME             a new Ed25519 key pair, NAME.key and NAME.pub\n"
     "  test PATH...            run policy tests (NAME.test.credo) with coverage\n"
     "  explain POLICY APP      why one application got its decision\n"
+    "  bench POLICY INPUT      decisions/s, instructions per decision and the costliest parts\n"
     "  match DIR APP           the products an applicant qualifies for, best first\n"
     "  diff OLD NEW [INPUT]    champion/challenger over applications, or what changed in the policy\n"
     "  fmt [--check] FILE...   rewrite policies in the canonical layout (--check: only list)\n"
@@ -63,6 +64,7 @@ static const struct command {
     {"disasm", cr_cmd_disasm, true},
     {"serve", cr_cmd_serve, true},
     {"keygen", cr_cmd_keygen, false},
+    {"bench", cr_cmd_bench, true},
 };
 
 int main(int argc, char **argv)
