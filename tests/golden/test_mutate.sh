@@ -37,8 +37,10 @@ out=$("$credo" test "$tmp/sme_tax_loan.test.credo"); rc=$?
 [ $rc -eq 1 ] || fail "age < 21 must fail a test, exit $rc"
 echo "$out" | grep -q 'FAIL .*sme_tax_loan.test.credo:[0-9]*: owner aged 18 passes' || { echo "$out"; fail "age < 21: the failing test is not named"; }
 
-# 3. (about a second of CPU; the box is for a loaded machine)
-out=$(timeout 300 "$credo" test --mutate --mutate-min 80 policies/) || { echo "$out" | grep -v '^    ' | tail -20; fail "policies/ below --mutate-min"; }
-n=$(echo "$out" | grep -c '^mutation score of ')
-[ "$n" -eq 6 ] || fail "expected 6 policies mutated, got $n"
-echo "test_mutate.sh: survivors named at file:line:col; --mutate-min fails below; the SME tests kill every non-equivalent mutant and catch age < 21; policies/ pass --mutate-min 80"
+# 3. every policy's tests kill every mutant the test file does not show
+#    to be equivalent (about a second of CPU; the box is for a loaded machine)
+out=$(timeout 300 "$credo" test --mutate --mutate-min 100 policies/) || { echo "$out" | grep -v '^    ' | tail -20; fail "policies/ below --mutate-min 100"; }
+echo "$out" | grep -q SURVIVED && { echo "$out" | grep -A1 SURVIVED; fail "a mutant of policies/ survives"; }
+n=$(echo "$out" | grep -c '^mutation score of policies/.*: 100.0% (.*0 survived, 0 of them boundary')
+[ "$n" -eq 6 ] || { echo "$out" | grep '^mutation score'; fail "expected 6 policies at 100%, got $n"; }
+echo "test_mutate.sh: survivors named at file:line:col; --mutate-min fails below; the SME tests catch age < 21; every policy of policies/ kills every non-equivalent mutant (--mutate-min 100)"
