@@ -18,7 +18,11 @@ static const char usage_fmt[] =
     "to the same program.  A file already formatted is left untouched; the\n"
     "name of each file rewritten is printed.  A file that does not parse is\n"
     "reported and never rewritten.  FILE - reads standard input and writes\n"
-    "the formatted policy to standard output.\n"
+    "the formatted policy to standard output.  A test file (NAME.test.credo)\n"
+    "gets the test files' layout: top-level lines in column 1, a test's lines\n"
+    "indented 2, single spaces, line breaks in records and lists kept.\n"
+    "\n"
+    "example: credo fmt policies/*.credo\n"
     "\n"
     "  --check         change nothing; list the files that are not formatted\n"
     "\n"
@@ -120,7 +124,9 @@ static int fmt_one(const char *path, bool check)
     char *out = NULL;
     size_t out_len = 0;
     int rc = 0;
-    if (!cr_fmt(src, len, &d, &out, &out_len)) {
+    size_t nlen = strlen(name);
+    bool test_file = nlen > 11 && strcmp(name + nlen - 11, ".test.credo") == 0;
+    if (!(test_file ? cr_fmt_test : cr_fmt)(src, len, &d, &out, &out_len)) {
         cr_diags_print(&d, stderr);
         rc = 1;
     } else if (check) {
