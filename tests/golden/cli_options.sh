@@ -61,7 +61,7 @@ head -1 "$tmp/h" | grep -q '^usage: credo test' || fail "test --help: $(head -1 
 
 # --version: three lines, the version as the Makefile defines it.
 "$credo" --version >"$tmp/v" 2>&1 || fail "--version failed"
-version=$(make -s print-CREDO_VERSION)
+version=$(make -s --no-print-directory print-CREDO_VERSION)
 [ "$(sed -n 1p "$tmp/v")" = "credo $version" ] || fail "--version first line: $(sed -n 1p "$tmp/v")"
 sed -n 2p "$tmp/v" | grep -Eq '^commit ([0-9a-f]{7,}(-dirty)?|unknown|.+-g[0-9a-f]+(-dirty)?)$' || fail "--version commit line: $(sed -n 2p "$tmp/v")"
 sed -n 3p "$tmp/v" | grep -q '^built with .*-O' || fail "--version build line: $(sed -n 3p "$tmp/v")"
