@@ -61,7 +61,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit golden demo bench fuzz clean san-test install
+.PHONY: all test unit golden demo bench fuzz clean san-test install FORCE
 all: $(BUILD)/credo $(BUILD)/libcredo.a $(BUILD)/libcredo.so
 
 $(BUILD)/gen/parser.c $(BUILD)/gen/parser.h &: lang/parser.y
@@ -88,6 +88,19 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | $(GEN_H)
 $(BUILD)/obj/%.o: %.c | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+# `credo --version`: after the version (runtime/version.h), the commit
+# (`git describe`, "unknown" outside a git checkout) and the build's options.  Written on every make,
+# but replaced only when it changes, so an unchanged tree does not relink.
+$(BUILD)/gen/version.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define CREDO_COMMIT "%s"\n#define CREDO_BUILD "%s"\n' \
+	    "$$(git describe --always --dirty 2>/dev/null || echo unknown)" \
+	    '$(strip $(CC) $(OPT) $(LTO) $(SAN))' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/obj/runtime/cli/cli_version.o: $(BUILD)/gen/version.h
+$(BUILD)/obj/runtime/cli/cli_version.o: CPPFLAGS += -include $(BUILD)/gen/version.h
+FORCE:
 
 $(BUILD)/libcredo.a: $(LIB_OBJ)
 	@rm -f $@

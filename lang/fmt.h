@@ -18,4 +18,7 @@
  * bug in the formatter and is refused rather than written. */
 bool cr_fmt(const char *src, size_t len, cr_diags *diags, char **out, size_t *out_len);
 
+/* The same for a test file (NAME.test.credo; lang/fmt_test.c). */
+bool cr_fmt_test(const char *src, size_t len, cr_diags *diags, char **out, size_t *out_len);
+
 #endif

@@ -4,6 +4,7 @@
  * against the decision.  See policy_test.h for the file format. */
 #define _GNU_SOURCE /* memmem */
 #include "runtime/author/policy_test.h"
+#include "runtime/author/test_report.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -230,18 +231,76 @@ static bool read_number(reader *r, bool neg, cr_value *out)
     return true;
 }
 
-/* A value to compare with: a JSON-like literal, or a bare CODE or LABEL. */
+/* An expected value is an expression over literals: `+ - * / %` and
+ * brackets, with the policy's exact arithmetic (stdlib/num.c), so
+ * `expect limit == 25000 * 12` means what it means in a policy. */
+static bool read_operand(reader *r, cr_value *out);
+
+static bool arith(reader *r, int op, cr_span sp, cr_value a, cr_value b, cr_value *out)
+{
+    char err[200] = "";
+    cr_call_ctx cx = {.arena = r->arena, .err = err, .errsize = sizeof err};
+    bool numbers = (a.tag == CR_INT || a.tag == CR_DEC) && (b.tag == CR_INT || b.tag == CR_DEC);
+    bool ok = numbers && (op == '+'   ? cr_num_add(&cx, a, b, out)
+                          : op == '-' ? cr_num_sub(&cx, a, b, out)
+                          : op == '*' ? cr_num_mul(&cx, a, b, out)
+                          : op == '/' ? cr_num_div(&cx, a, b, out)
+                                      : cr_num_mod(&cx, a, b, out));
+    if (!ok) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "cannot compute this expected value: %s",
+                 numbers ? err : "arithmetic needs numbers on both sides");
+        fail_at(r, sp, msg);
+    }
+    return ok;
+}
+
+static bool read_term(reader *r, cr_value *out)
+{
+    if (!read_operand(r, out))
+        return false;
+    while (r->cur.kind == '*' || r->cur.kind == '/' || r->cur.kind == '%') {
+        int op = r->cur.kind;
+        cr_span sp = r->cur.sp;
+        advance(r);
+        cr_value b;
+        if (!read_operand(r, &b) || !arith(r, op, sp, *out, b, out))
+            return false;
+    }
+    return true;
+}
+
 static bool read_value(reader *r, cr_value *out)
+{
+    if (!read_term(r, out))
+        return false;
+    while (r->cur.kind == '+' || r->cur.kind == '-') {
+        int op = r->cur.kind;
+        cr_span sp = r->cur.sp;
+        advance(r);
+        cr_value b;
+        if (!read_term(r, &b) || !arith(r, op, sp, *out, b, out))
+            return false;
+    }
+    return true;
+}
+
+/* One operand: a JSON-like literal, a bare CODE or LABEL, a bracketed
+ * expression or a negated operand. */
+static bool read_operand(reader *r, cr_value *out)
 {
     tok t = r->cur;
     switch (t.kind) {
-    case '-':
+    case '-': {
         advance(r);
-        if (r->cur.kind != T_INT && r->cur.kind != T_DEC) {
-            fail_at(r, r->cur.sp, "expected a number after '-'");
-            return false;
-        }
-        return read_number(r, true, out);
+        if (r->cur.kind == T_INT || r->cur.kind == T_DEC)
+            return read_number(r, true, out);
+        cr_value v;
+        return read_operand(r, &v) && arith(r, '-', t.sp, cr_int(0), v, out);
+    }
+    case '(':
+        advance(r);
+        return read_value(r, out) && expect_tok(r, ')', "')'");
     case T_INT:
     case T_DEC:
         return read_number(r, false, out);
@@ -401,7 +460,18 @@ static expectation *read_expectation(reader *r)
     return r->failed ? NULL : e;
 }
 
+/* A mutant the author showed no application can tell from the policy
+ * (`equivalent "LINE:COL MUTATION" because "WHY"`): mutation testing
+ * does not count it as a survivor. */
+typedef struct equivalent {
+    const char *key, *why;
+    cr_span span;
+    bool seen;
+    struct equivalent *next;
+} equivalent;
+
 typedef struct test_file {
+    equivalent *equivalents;
     const char *policy;      /* path of the policy */
     int64_t as_of;
     bool has_as_of;
@@ -523,6 +593,25 @@ static bool read_test_file(reader *r, test_file *tf, const char *path)
             buf_record(r, NULL, &f->rec);
             f->next = tf->fixtures;
             tf->fixtures = f;
+        } else if (is_word(&r->cur, "equivalent")) {
+            equivalent *e = cr_arena_calloc(r->arena, sizeof *e);
+            advance(r);
+            if (!e || r->cur.kind != T_STRING) {
+                fail_at(r, r->cur.sp, "expected the mutant in quotes, as credo test --mutate names it: \"LINE:COL MUTATION\"");
+                break;
+            }
+            e->key = r->cur.val.str.s;
+            e->span = r->cur.sp;
+            advance(r);
+            if (!is_word(&r->cur, "because") || r->next.kind != T_STRING) {
+                fail_at(r, r->cur.sp, "expected because \"WHY\": why no application can tell this mutant from the policy");
+                break;
+            }
+            advance(r);
+            e->why = r->cur.val.str.s;
+            advance(r);
+            e->next = tf->equivalents;
+            tf->equivalents = e;
         } else if (is_word(&r->cur, "test")) {
             test_case *t = read_test(r);
             if (!t)
@@ -530,8 +619,13 @@ static bool read_test_file(reader *r, test_file *tf, const char *path)
             *tf->tail = t;
             tf->tail = &t->next;
         } else {
-            fail_at(r, r->cur.sp, "expected policy, as_of, fixture or test");
+            fail_at(r, r->cur.sp, "expected policy, as_of, fixture, test or equivalent");
         }
+    }
+    if (!tf->tests && !r->failed) {
+        /* a file that tests nothing would pass, and hide that it does not */
+        cr_span sp = {0, 0};
+        fail_at(r, sp, "the test file has no tests: write at least one `test \"NAME\" { given ... expect ... }`");
     }
     if (!tf->policy && !r->failed) {
         /* NAME.test.credo tests NAME.credo */
@@ -924,99 +1018,214 @@ static void free_record(record *rec)
     free(rec->items);
 }
 
-void cr_test_file(const char *test_path, const cr_test_options *opt, cr_test_totals *tot)
-{
+/* ---- a test file read once, run against one program or many ---- */
+
+struct cr_test_suite {
+    const char *path;
+    char *src;
     size_t len;
-    char *src = cr_read_file(test_path, &len);
-    if (!src) {
-        fprintf(opt->out, "FAIL %s: cannot read: %s\n", test_path, strerror(errno));
-        tot->failed++;
-        return;
-    }
     cr_arena arena;
-    cr_arena_init(&arena, 64 * 1024, 0);
     reader r;
-    memset(&r, 0, sizeof r);
-    r.file = test_path;
-    r.src = src;
-    r.len = len;
-    r.arena = &arena;
-    cr_diags_init(&r.diags, test_path, src, len);
-    r.ctx.arena = &arena;
-    r.ctx.diags = &r.diags;
-    r.ctx.src = src;
-    r.ctx.len = len;
     test_file tf;
-    memset(&tf, 0, sizeof tf);
+};
+
+cr_test_suite *cr_test_suite_read(const char *test_path, FILE *out)
+{
+    cr_test_suite *ts = calloc(1, sizeof *ts);
+    if (!ts) {
+        fprintf(out, "FAIL %s: out of memory\n", test_path);
+        return NULL;
+    }
+    ts->path = test_path;
+    ts->src = cr_read_file(test_path, &ts->len);
+    if (!ts->src) {
+        fprintf(out, "FAIL %s: cannot read: %s\n", test_path, strerror(errno));
+        free(ts);
+        return NULL;
+    }
+    cr_arena_init(&ts->arena, 64 * 1024, 0);
+    reader *r = &ts->r;
+    r->file = test_path;
+    r->src = ts->src;
+    r->len = ts->len;
+    r->arena = &ts->arena;
+    cr_diags_init(&r->diags, test_path, ts->src, ts->len);
+    r->ctx.arena = &ts->arena;
+    r->ctx.diags = &r->diags;
+    r->ctx.src = ts->src;
+    r->ctx.len = ts->len;
     bool parsed = false;
-    if (cr_yylex_init_extra(&r.ctx, &r.scanner) == 0) {
-        YY_BUFFER_STATE buf = cr_yy_scan_bytes(src, (int)len, r.scanner);
-        parsed = read_test_file(&r, &tf, test_path) && r.diags.errors == 0;
-        cr_yy_delete_buffer(buf, r.scanner);
-        cr_yylex_destroy(r.scanner);
+    if (cr_yylex_init_extra(&r->ctx, &r->scanner) == 0) {
+        YY_BUFFER_STATE buf = cr_yy_scan_bytes(ts->src, (int)ts->len, r->scanner);
+        parsed = read_test_file(r, &ts->tf, test_path) && r->diags.errors == 0;
+        cr_yy_delete_buffer(buf, r->scanner);
+        cr_yylex_destroy(r->scanner);
     }
     if (parsed) {
         /* a fixture no test uses is dead weight, or a test lost its data */
-        for (fixture *f = tf.fixtures; f; f = f->next) {
+        for (fixture *f = ts->tf.fixtures; f; f = f->next) {
             bool used = false;
-            for (test_case *t = tf.tests; t && !used; t = t->next)
+            for (test_case *t = ts->tf.tests; t && !used; t = t->next)
                 used = t->fixture && strcmp(t->fixture, f->name) == 0;
             if (!used)
-                cr_diag(&r.diags, CR_SEV_WARNING, f->span, "fixture '%s' is never used", f->name);
+                cr_diag(&r->diags, CR_SEV_WARNING, f->span, "fixture '%s' is never used", f->name);
         }
-        if (r.diags.warnings)
-            cr_diags_print(&r.diags, opt->out);
+        if (r->diags.warnings)
+            cr_diags_print(&r->diags, out);
+        return ts;
     }
-    if (!parsed) {
-        cr_diags_print(&r.diags, opt->out);
-        fprintf(opt->out, "FAIL %s: the test file has errors\n", test_path);
+    cr_diags_print(&r->diags, out);
+    fprintf(out, "FAIL %s: the test file has errors\n", test_path);
+    cr_test_suite_free(ts);
+    return NULL;
+}
+
+const char *cr_test_suite_policy(const cr_test_suite *ts)
+{
+    return ts->tf.policy;
+}
+
+const char *cr_test_suite_equivalent(const cr_test_suite *ts, const char *key)
+{
+    for (equivalent *e = ts->tf.equivalents; e; e = e->next)
+        if (strcmp(e->key, key) == 0) {
+            e->seen = true;
+            return e->why;
+        }
+    return NULL;
+}
+
+void cr_test_suite_unseen_equivalents(const cr_test_suite *ts, FILE *out)
+{
+    for (equivalent *e = ts->tf.equivalents; e; e = e->next) {
+        if (e->seen)
+            continue;
+        uint32_t line, col;
+        cr_source_linecol(ts->src, ts->len, e->span.start, &line, &col);
+        fprintf(out, "%s:%u:%u: warning: the policy has no mutant \"%s\" (any longer): remove the line\n", ts->path,
+                line, col, e->key);
+    }
+}
+
+void cr_test_suite_free(cr_test_suite *ts)
+{
+    if (!ts)
+        return;
+    for (fixture *f = ts->tf.fixtures; f; f = f->next)
+        free_record(&f->rec);
+    for (test_case *t = ts->tf.tests; t; t = t->next)
+        free_record(&t->overrides);
+    free((char *)ts->tf.policy);
+    cr_diags_free(&ts->r.diags);
+    cr_arena_free(&ts->arena);
+    free(ts->src);
+    free(ts);
+}
+
+bool cr_test_suite_run(const cr_test_suite *ts, const cr_program *p, cr_coverage *cov, bool decisions_only,
+                       bool stop_at_failure, const cr_test_options *opt, cr_test_totals *tot)
+{
+    cr_session *s = cr_session_new(p, NULL);
+    if (!s)
+        return false;
+    uint32_t failed = tot->failed;
+    for (test_case *t = ts->tf.tests; t; t = t->next) {
+        /* for a report, what the test prints is its failure's text */
+        cr_test_options o = *opt;
+        char *text = NULL;
+        size_t textlen = 0;
+        if (opt->report && !(o.out = open_memstream(&text, &textlen)))
+            o.out = opt->out;
+        uint32_t before = tot->failed;
+        if (t->check_file) {
+            if (!decisions_only)
+                run_check_test(ts->path, t, (reader *)&ts->r, &o, tot);
+        } else {
+            run_case(ts->path, &ts->tf, t, (reader *)&ts->r, s, cov, &o, tot);
+        }
+        if (o.out != opt->out) {
+            fclose(o.out);
+            uint32_t line, col;
+            cr_source_linecol(ts->src, ts->len, t->span.start, &line, &col);
+            cr_report_result(opt->report, ts->path, line, t->name, tot->failed == before, text);
+            free(text);
+        }
+        if (stop_at_failure && tot->failed > failed)
+            break;
+    }
+    cr_session_free(s);
+    return true;
+}
+
+static void run_test_file(const char *test_path, const cr_test_options *opt, cr_test_totals *tot);
+
+void cr_test_file(const char *test_path, const cr_test_options *opt, cr_test_totals *tot)
+{
+    if (!opt->report) {
+        run_test_file(test_path, opt, tot);
+        return;
+    }
+    /* for a report, a failure of the file as a whole (it does not parse,
+     * its policy does not compile) is one failed test named after it */
+    cr_test_options o = *opt;
+    char *text = NULL;
+    size_t len = 0;
+    if (!(o.out = open_memstream(&text, &len)))
+        o.out = opt->out;
+    uint32_t results = opt->report->nresults, failed = tot->failed;
+    run_test_file(test_path, &o, tot);
+    if (o.out != opt->out)
+        fclose(o.out);
+    if (opt->report->nresults == results && tot->failed > failed)
+        cr_report_result(opt->report, test_path, 0, "(the test file)", false, text);
+    else if (text && *text)
+        fputs(text, stderr);   /* warnings, mutation testing's report */
+    free(text);
+}
+
+static void run_test_file(const char *test_path, const cr_test_options *opt, cr_test_totals *tot)
+{
+    cr_test_suite *ts = cr_test_suite_read(test_path, opt->out);
+    if (!ts) {
+        tot->failed++;
+        return;
+    }
+    const char *policy = ts->tf.policy;
+    size_t plen;
+    char *psrc = cr_read_file(policy, &plen);
+    cr_program *p = NULL;
+    if (!psrc) {
+        fprintf(opt->out, "FAIL %s: cannot read the policy %s: %s\n", test_path, policy, strerror(errno));
         tot->failed++;
     } else {
-        int errors = 0;
-        size_t plen;
-        char *psrc = cr_read_file(tf.policy, &plen);
-        cr_program *p = NULL;
         cr_diags pd;
-        if (!psrc) {
-            fprintf(opt->out, "FAIL %s: cannot read the policy %s: %s\n", test_path, tf.policy, strerror(errno));
+        cr_diags_init(&pd, policy, psrc, plen);
+        p = cr_compile(policy, psrc, plen, &pd);
+        if (!p) {
+            cr_diags_print(&pd, opt->out);
+            fprintf(opt->out, "FAIL %s: the policy %s does not compile (%u errors)\n", test_path, policy, pd.errors);
             tot->failed++;
-        } else {
-            cr_diags_init(&pd, tf.policy, psrc, plen);
-            p = cr_compile(tf.policy, psrc, plen, &pd);
-            errors = (int)pd.errors;
-            if (!p) {
-                cr_diags_print(&pd, opt->out);
-                fprintf(opt->out, "FAIL %s: the policy %s does not compile (%d errors)\n", test_path, tf.policy, errors);
-                tot->failed++;
-            }
-            cr_diags_free(&pd);
         }
-        cr_session *s = p ? cr_session_new(p, NULL) : NULL;
-        cr_coverage cov;
-        bool cov_ok = p && cr_coverage_init(&cov, p);
-        if (p && s && cov_ok) {
-            for (test_case *t = tf.tests; t; t = t->next) {
-                if (t->check_file)
-                    run_check_test(test_path, t, &r, opt, tot);
-                else
-                    run_case(test_path, &tf, t, &r, s, &cov, opt, tot);
-            }
-            cr_coverage_report(&cov, opt, tot);
-        }
-        if (cov_ok)
-            cr_coverage_free(&cov);
-        cr_session_free(s);
-        cr_program_free(p);
-        free(psrc);
+        cr_diags_free(&pd);
     }
-    for (fixture *f = tf.fixtures; f; f = f->next)
-        free_record(&f->rec);
-    for (test_case *t = tf.tests; t; t = t->next)
-        free_record(&t->overrides);
-    free((char *)tf.policy);
-    cr_diags_free(&r.diags);
-    cr_arena_free(&arena);
-    free(src);
+    cr_coverage cov;
+    if (p && cr_coverage_init(&cov, p)) {
+        uint32_t failed = tot->failed;
+        if (cr_test_suite_run(ts, p, &cov, false, false, opt, tot))
+            cr_coverage_report(&cov, opt, tot);
+        else
+            fprintf(opt->out, "FAIL %s: out of memory\n", test_path);
+        cr_coverage_free(&cov);
+        if (opt->mutate) {
+            if (tot->failed > failed)
+                fprintf(opt->out, "mutation testing of %s skipped: its tests must pass first\n", policy);
+            else
+                cr_mutate(ts, p, psrc, plen, opt, tot);
+        }
+    }
+    cr_program_free(p);
+    free(psrc);
+    cr_test_suite_free(ts);
 }
 
 /* ---- case files ---- */
@@ -1081,6 +1290,89 @@ static bool case_schema(const cr_program *p, cr_arena *a, cr_record *line, cr_re
     return cr_record_build_index(line, arena_cb, a);
 }
 
+/* ---- the keys of a case line ---- */
+
+/* The JSON line was read (and so is valid) before these walk it. */
+static size_t skip_ws(const char *s, size_t i, size_t len)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+        i++;
+    return i;
+}
+
+/* Past the string starting at s[i] (a quote). */
+static size_t skip_string(const char *s, size_t i, size_t len)
+{
+    for (i++; i < len && s[i] != '"'; i++)
+        if (s[i] == '\\')
+            i++;
+    return i + 1;
+}
+
+/* Past the value starting at s[i]. */
+static size_t skip_value(const char *s, size_t i, size_t len)
+{
+    if (s[i] == '"')
+        return skip_string(s, i, len);
+    if (s[i] != '{' && s[i] != '[') {
+        while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\t')
+            i++;
+        return i;
+    }
+    int depth = 0;
+    for (; i < len; i++) {
+        if (s[i] == '"')
+            i = skip_string(s, i, len) - 1;
+        else if (s[i] == '{' || s[i] == '[')
+            depth++;
+        else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
+            return i + 1;
+    }
+    return i;
+}
+
+/* The first key of the object at s[i] that rec has no field for, copied
+ * into key; false when every key is known.  With `member`, only the keys
+ * of that member's object are looked at (recursively, once). */
+static bool unknown_key(const char *s, size_t i, size_t len, const cr_record *rec, const char *member,
+                        const cr_record *member_rec, char *key, size_t keysize)
+{
+    i = skip_ws(s, i, len);
+    if (i >= len || s[i] != '{')
+        return false;
+    i = skip_ws(s, i + 1, len);
+    while (i < len && s[i] == '"') {
+        size_t k = i + 1, e = skip_string(s, i, len) - 1;
+        i = skip_ws(s, e + 1, len);
+        if (i < len && s[i] == ':')
+            i = skip_ws(s, i + 1, len);
+        if (cr_record_find(rec, s + k, e - k) < 0) {
+            snprintf(key, keysize, "%.*s", (int)(e - k), s + k);
+            return true;
+        }
+        if (member && e - k == strlen(member) && memcmp(s + k, member, e - k) == 0 &&
+            unknown_key(s, i, len, member_rec, NULL, NULL, key, keysize))
+            return true;
+        i = skip_ws(s, skip_value(s, i, len), len);
+        if (i < len && s[i] == ',')
+            i = skip_ws(s, i + 1, len);
+    }
+    return false;
+}
+
+/* A case line that failed: printed as "FAIL FILE:LINE: NAME: MSG", or
+ * recorded for a report. */
+static void case_failed(const cr_test_options *opt, const char *cases_path, uint64_t lineno, const char *name,
+                        const char *msg, cr_test_totals *tot)
+{
+    tot->failed++;
+    if (opt->report)
+        cr_report_result(opt->report, cases_path, (uint32_t)lineno, name[0] ? name : "(case line)", false, msg);
+    else
+        fprintf(opt->out, "FAIL %s:%llu: %s%s%s\n", cases_path, (unsigned long long)lineno, name, name[0] ? ": " : "",
+                msg);
+}
+
 void cr_test_cases(const char *policy_path, const char *cases_path, const cr_test_options *opt, cr_test_totals *tot)
 {
     int errors = 0;
@@ -1139,20 +1431,28 @@ void cr_test_cases(const char *policy_path, const char *cases_path, const cr_tes
             cr_json_result res;
             char name[160];
             snprintf(name, sizeof name, "line %llu", (unsigned long long)lineno);
+            char msg[1024] = "";
             if (cr_json_read(&line_rec, line, len, &s->arena, NULL, caseslots, &res) != 0) {
-                fprintf(opt->out, "FAIL %s:%llu: the case line is not a valid case: %s\n", cases_path, (unsigned long long)lineno, res.error);
-                tot->failed++;
+                snprintf(msg, sizeof msg, "the case line is not a valid case: %s", res.error);
+                case_failed(opt, cases_path, lineno, "", msg, tot);
                 continue;
             }
             if (caseslots[0].tag == CR_TEXT)
                 snprintf(name, sizeof name, "%.*s", (int)caseslots[0].len, caseslots[0].u.s);
+            char key[128];
+            if (unknown_key(line, 0, len, &line_rec, "expect", &expect_rec, key, sizeof key)) {
+                /* a misspelt key would check nothing, and pass */
+                snprintf(msg, sizeof msg, "%s: unknown key \"%s\" (a case has name, application and expect;"
+                         " expect has decision, reasons, fired, error and the policy's results and lets)", name, key);
+                case_failed(opt, cases_path, lineno, "", msg, tot);
+                continue;
+            }
             memcpy(s->slots, caseslots[1].u.items, p->input->nfields * sizeof *s->slots);
             cr_decided d;
             bool ran = cr_decide(s, NULL, 0, NULL, &explained, &d);
             if (ran)
                 cr_coverage_add(&cov, s);
             const cr_value *exp = caseslots[2].tag == CR_RECORD ? caseslots[2].u.items : NULL;
-            char msg[1024] = "";
             bool ok = true;
             if (exp && exp[3].tag == CR_TEXT) {
                 if (ran || !memmem(s->error, strlen(s->error), exp[3].u.s, exp[3].len)) {
@@ -1180,6 +1480,10 @@ void cr_test_cases(const char *policy_path, const char *cases_path, const cr_tes
                 tot->passed++;
                 if (opt->verbose)
                     fprintf(opt->out, "ok   %s\n", name);
+                if (opt->report)
+                    cr_report_result(opt->report, cases_path, (uint32_t)lineno, name, true, NULL);
+            } else if (opt->report) {
+                case_failed(opt, cases_path, lineno, name, msg, tot);
             } else {
                 tot->failed++;
                 fprintf(opt->out, "FAIL %s:%llu: %s\n    %s\n", cases_path, (unsigned long long)lineno, name, msg);
@@ -1281,15 +1585,18 @@ void cr_coverage_report(const cr_coverage *c, const cr_test_options *opt, cr_tes
     const cr_program *p = c->prog;
     uint32_t parts = 0, covered = 0;
     FILE *out = opt->out;
+    char what[256];
 #define PART(hit, span, ...)                                                    \
     do {                                                                        \
         parts++;                                                                \
-        if (hit)                                                                \
+        if (hit) {                                                              \
             covered++;                                                          \
-        else if (opt->coverage) {                                               \
-            fprintf(out, "  %s:%u: ", p->file, span_line(p, span));             \
-            fprintf(out, __VA_ARGS__);                                          \
-            fputc('\n', out);                                                   \
+        } else if (opt->coverage || opt->report) {                              \
+            snprintf(what, sizeof what, __VA_ARGS__);                           \
+            if (opt->report)                                                    \
+                cr_report_uncovered(opt->report, p->file, span_line(p, span), what); \
+            else                                                                \
+                fprintf(out, "  %s:%u: %s\n", p->file, span_line(p, span), what); \
         }                                                                       \
     } while (0)
     if (opt->coverage)
@@ -1319,6 +1626,8 @@ void cr_coverage_report(const cr_coverage *c, const cr_test_options *opt, cr_tes
     for (uint32_t i = 0; i < p->ndecide; i++)
         PART(c->decide_hit[i], p->decide_spans[i], "decide: row %u never chosen", i + 1);
 #undef PART
+    if (opt->report)
+        cr_report_coverage(opt->report, p->file, parts, covered);
     double pct = parts ? 100.0 * covered / parts : 100.0;
     if (opt->coverage)
         fprintf(out, "  %.1f%% covered (%u of %u rules, bins, rows and branches)\n", pct, covered, parts);

@@ -58,18 +58,50 @@ typedef struct cr_test_options {
     double coverage_min;       /* fail below this percentage; < 0: no minimum */
     bool verbose;              /* a line per passing test too */
     FILE *out;
+    bool mutate;               /* mutation testing (mutate.c) after the tests pass */
+    double mutate_min;         /* fail below this mutation score, percent; < 0: no minimum */
+    FILE *quiet;               /* where the runs of mutants write (/dev/null) */
+    struct cr_test_report *report; /* --format json|junit: results collected here (test_report.h) */
 } cr_test_options;
 
 typedef struct cr_test_totals {
     uint32_t passed, failed;
     uint32_t parts, covered;   /* coverage, over every policy tested */
     bool coverage_failed;
+    /* mutation testing, over every policy tested */
+    uint32_t mutants, killed, survived, boundary_survived, invalid, equivalent;
+    bool mutate_failed;
 } cr_test_totals;
 
 /* Runs one test file (policy found as described above). */
 void cr_test_file(const char *test_path, const cr_test_options *opt, cr_test_totals *tot);
 /* Runs a JSON-lines case file against a policy. */
 void cr_test_cases(const char *policy_path, const char *cases_path, const cr_test_options *opt, cr_test_totals *tot);
+
+/* A test file read once, to be run against one program or, in mutation
+ * testing, against many. */
+typedef struct cr_test_suite cr_test_suite;
+/* NULL, with the test file's errors printed to out, when it cannot be read. */
+cr_test_suite *cr_test_suite_read(const char *test_path, FILE *out);
+/* The path of the policy the suite tests. */
+const char *cr_test_suite_policy(const cr_test_suite *ts);
+/* Runs the suite's tests against p, adding to tot and cov (`check` tests
+ * too unless decisions_only); with stop_at_failure, stops at the first
+ * test that fails.  False when out of memory. */
+bool cr_test_suite_run(const cr_test_suite *ts, const cr_program *p, cr_coverage *cov, bool decisions_only,
+                       bool stop_at_failure, const cr_test_options *opt, cr_test_totals *tot);
+void cr_test_suite_free(cr_test_suite *ts);
+/* The reason the test file gives for the mutant "LINE:COL MUTATION" being
+ * equivalent to the policy, or NULL; marks the declaration used. */
+const char *cr_test_suite_equivalent(const cr_test_suite *ts, const char *key);
+/* Warns, to out, of each equivalent declaration no mutant matched. */
+void cr_test_suite_unseen_equivalents(const cr_test_suite *ts, FILE *out);
+
+/* Mutation testing (mutate.c): every small change of the policy's source
+ * src an author could get wrong, each compiled and run against the suite;
+ * prints the mutants no test caught and the score, adding to tot. */
+void cr_mutate(const cr_test_suite *ts, const cr_program *p, const char *src, size_t len,
+               const cr_test_options *opt, cr_test_totals *tot);
 
 bool cr_coverage_init(cr_coverage *c, const cr_program *p);
 void cr_coverage_free(cr_coverage *c);

@@ -3,6 +3,7 @@
 #ifndef CREDO_CLI_H
 #define CREDO_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,8 +13,23 @@
 
 /* Prints text to stdout (code 0) or stderr and returns code. */
 int cr_cli_usage(const char *text, int code);
-/* Is --help or -h among the arguments? */
+/* Is --help or -h among the arguments (before a `--`)? */
 bool cr_cli_want_help(int argc, char **argv);
+/* getopt_long over a command's arguments, so `--opt value`, `--opt=value`,
+ * `-j4` and `--` (the end of the options) work alike in every command.
+ * argv[0] is the command's first argument and argv[-1] must exist (the
+ * command's name: getopt skips it).  Returns the option (a short option's
+ * letter or a long option's val), -1 after the last one (the operands
+ * are then argv[cr_cli_optind()..argc-1]), or '?' once it has printed
+ * the usage error (the caller returns 2). */
+int cr_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* As cr_cli_getopt; *index gets the long option's place in longopts. */
+int cr_cli_getopt_index(const char *cmd, int argc, char **argv, const char *shortopts,
+                        const struct option *longopts, int *index);
+int cr_cli_optind(void);
+/* A usage error: "credo CMD: MESSAGE" and "try 'credo CMD --help'" on
+ * stderr; returns 2, the exit status of a usage error. */
+int cr_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Compiles one policy file, printing its diagnostics (warnings too when
  * asked) to stderr; *errors gets the error count.  NULL on failure.  A
  * compiled policy (.credoc, by its magic bytes) is read and verified
@@ -35,6 +51,10 @@ const char *cr_cli_missing_identity(const cr_program *p);
  * only .credoc files signed by one of them.  Returns the new argc, or -1
  * (the reason on stderr) when a key cannot be read. */
 int cr_cli_take_trust(int argc, char **argv);
+
+/* credo --version (cli_version.c): prints the version, commit and build
+ * options; returns 0. */
+int cr_cli_version(void);
 
 /* Today's date (UTC) as a day number. */
 int64_t cr_cli_today(void);
@@ -81,5 +101,6 @@ int cr_cmd_disasm(int argc, char **argv);
 int cr_cmd_serve(int argc, char **argv);
 int cr_cmd_keygen(int argc, char **argv);
 int cr_cmd_lsp(int argc, char **argv);
+int cr_cmd_bench(int argc, char **argv);
 
 #endif

@@ -671,30 +671,33 @@ static int cmd_stats(cr_dlog *l)
  * fine, else the exit status. */
 static int parse_options(int argc, char **argv, const char *allowed, audit_opts *o, const char **app_id)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        const char **slot = strcmp(a, "--key") == 0 && strchr(allowed, 'k')          ? &o->key
-                             : strcmp(a, "--trust") == 0 && strchr(allowed, 't')      ? &o->trust
-                             : strcmp(a, "--head") == 0 && strchr(allowed, 'c')       ? &o->head
-                             : strcmp(a, "--checkpoint") == 0 && strchr(allowed, 'c') ? &o->checkpoint
-                             : strcmp(a, "--sign") == 0 && strchr(allowed, 's')       ? &o->sign
-                                                                                      : NULL;
-        if (slot && v) {
-            *slot = v;
-            i++;
-        } else if (a[0] != '-' && app_id && !*app_id) {
-            *app_id = a;
-        } else {
-            fprintf(stderr, "credo audit: %s: %s\n", a, slot ? "needs a value" : "not an option of this action");
-            return cr_cli_usage(usage_audit, 2);
+    static const struct option longopts[] = {
+        {"key", required_argument, NULL, 'k'},  {"trust", required_argument, NULL, 't'},
+        {"head", required_argument, NULL, 'H'}, {"checkpoint", required_argument, NULL, 'c'},
+        {"sign", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cr_cli_getopt("audit", argc, argv, "", longopts)) != -1) {
+        if (c == '?')
+            return 2;
+        if (!strchr(allowed, c == 'H' ? 'c' : c)) {
+            const char *name = c == 'k' ? "key" : c == 't' ? "trust" : c == 'H' ? "head" : c == 'c' ? "checkpoint" : "sign";
+            return cr_cli_usage_error("audit", "--%s: not an option of this action", name);
         }
+        const char **slot = c == 'k' ? &o->key : c == 't' ? &o->trust : c == 'H' ? &o->head
+                          : c == 'c' ? &o->checkpoint : &o->sign;
+        *slot = optarg;
+    }
+    for (int i = cr_cli_optind(); i < argc; i++) {
+        if (!app_id || *app_id)
+            return cr_cli_usage_error("audit", "'%s': one argument too many", argv[i]);
+        *app_id = argv[i];
     }
     if (o->head && o->checkpoint) {
         fprintf(stderr, "credo audit: give --head or --checkpoint, not both\n");
         return 2;
     }
     if (app_id && !*app_id)
-        return cr_cli_usage(usage_audit, 2);
+        return cr_cli_usage_error("audit", "show needs an APP_ID");
     return -1;
 }
 
@@ -724,7 +727,7 @@ int cr_cmd_audit(int argc, char **argv)
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_audit, 0);
     if (argc < 2)
-        return cr_cli_usage(usage_audit, 2);
+        return cr_cli_usage_error("audit", "needs a LOG and an action (verify, anchor, show APP_ID or stats)");
     const char *what = argv[1], *app_id = NULL;
     static const struct {
         const char *name, *options;
@@ -734,8 +737,7 @@ int cr_cmd_audit(int argc, char **argv)
         if (strcmp(what, actions[i].name) == 0)
             act = i;
     if (act < 0) {
-        fprintf(stderr, "credo audit: unknown action '%s'\n", what);
-        return cr_cli_usage(usage_audit, 2);
+        return cr_cli_usage_error("audit", "unknown action '%s' (verify, anchor, show APP_ID or stats)", what);
     }
     audit_opts *o = calloc(1, sizeof *o);   /* a key of up to 4 KiB: not on the stack */
     if (!o) {

@@ -59,25 +59,22 @@ int cr_cmd_check(int argc, char **argv)
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_check, 0);
     bool warnings = true, werror = false;
-    int nfiles = 0, failed = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+    static const struct option longopts[] = {
+        {"quiet", no_argument, NULL, 'q'}, {"werror", no_argument, NULL, 'W'}, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cr_cli_getopt("check", argc, argv, "q", longopts)) != -1) {
+        if (c == 'q')
             warnings = false;
-        else if (strcmp(argv[i], "--werror") == 0)
+        else if (c == 'W')
             werror = true;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "credo check: unknown option %s\n", argv[i]);
-            return cr_cli_usage(usage_check, 2);
-        }
+        else
+            return 2;
     }
-    for (int i = 0; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1])
-            continue;
-        nfiles++;
+    int first = cr_cli_optind(), failed = 0;
+    if (first == argc)
+        return cr_cli_usage_error("check", "no policy file given");
+    for (int i = first; i < argc; i++)
         if (check_file(argv[i], warnings || werror, werror))
             failed++;
-    }
-    if (nfiles == 0)
-        return cr_cli_usage(usage_check, 2);
     return failed ? 1 : 0;
 }

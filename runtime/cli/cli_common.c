@@ -1,5 +1,6 @@
 /* Helpers shared by the credo subcommands. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +64,67 @@ int cr_cli_usage(const char *text, int code)
 
 bool cr_cli_want_help(int argc, char **argv)
 {
-    for (int i = 0; i < argc; i++)
+    for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return true;
     return false;
+}
+
+int cr_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "credo %s: %s\ntry 'credo %s --help'\n", cmd, msg, cmd);
+    return 2;
+}
+
+/* The argv getopt walks, to tell when a new command starts parsing. */
+static char **getopt_argv;
+
+int cr_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+    return cr_cli_getopt_index(cmd, argc, argv, shortopts, longopts, NULL);
+}
+
+int cr_cli_getopt_index(const char *cmd, int argc, char **argv, const char *shortopts,
+                        const struct option *longopts, int *index)
+{
+    /* getopt starts at index 1: argv[-1], the command's name, is its
+     * program name.  optind = 0 makes it start afresh. */
+    char **av = argv - 1;
+    if (getopt_argv != av) {
+        getopt_argv = av;
+        optind = 0;
+    }
+    char shorts[64];
+    snprintf(shorts, sizeof shorts, ":%s", shortopts);   /* ':' reports a missing value apart */
+    opterr = 0;
+    int c = getopt_long(argc + 1, av, shorts, longopts, index);
+    if (c != '?' && c != ':')
+        return c;
+    const char *arg = optind - 1 >= 1 && optind - 1 <= argc ? av[optind - 1] : "";
+    bool long_opt = strncmp(arg, "--", 2) == 0;
+    if (c == ':') {
+        if (long_opt)
+            cr_cli_usage_error(cmd, "option '%s' needs a value", arg);
+        else
+            cr_cli_usage_error(cmd, "option '-%c' needs a value", optopt);
+    } else if (long_opt && strchr(arg, '=') && optopt) {
+        cr_cli_usage_error(cmd, "option '%.*s' takes no value", (int)(strchr(arg, '=') - arg), arg);
+    } else if (long_opt) {
+        cr_cli_usage_error(cmd, "unknown option '%s'", arg);
+    } else {
+        cr_cli_usage_error(cmd, "unknown option '-%c'", optopt ? optopt : '?');
+    }
+    return '?';
+}
+
+int cr_cli_optind(void)
+{
+    return optind - 1;
 }
 
 /* A compiled policy (.credoc, known by its magic bytes, not its name):

@@ -65,20 +65,27 @@ int cr_cmd_compile(int argc, char **argv)
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_compile, 0);
     const char *policy = NULL, *out = NULL, *sign = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && !out)
-            out = argv[++i];
-        else if (strcmp(argv[i], "--sign") == 0 && i + 1 < argc && !sign)
-            sign = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1])
-            return cr_cli_usage(usage_compile, 2);
-        else if (!policy)
-            policy = argv[i];
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'}, {"sign", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cr_cli_getopt("compile", argc, argv, "o:", longopts)) != -1) {
+        if (c == 'o' && !out)
+            out = optarg;
+        else if (c == 's' && !sign)
+            sign = optarg;
+        else if (c == 'o' || c == 's')
+            return cr_cli_usage_error("compile", "%s given twice", c == 'o' ? "-o" : "--sign");
         else
-            return cr_cli_usage(usage_compile, 2);
+            return 2;
     }
-    if (!policy || !out)
-        return cr_cli_usage(usage_compile, 2);
+    int first = cr_cli_optind();
+    if (first == argc)
+        return cr_cli_usage_error("compile", "no policy given");
+    if (argc - first > 1)
+        return cr_cli_usage_error("compile", "one policy at a time ('%s' is a second)", argv[first + 1]);
+    policy = argv[first];
+    if (!out)
+        return cr_cli_usage_error("compile", "-o FILE.credoc is required");
     cr_ed25519_key key;
     char err[512];
     if (sign) {

@@ -62,42 +62,33 @@ static bool parse_count(const char *s, uint64_t *out)
     return !*end && errno == 0;
 }
 
-/* One option at argv[*i]; 0 when fine, else the exit status. */
-static int parse_option(int argc, char **argv, int *i, diff_opts *o)
+/* One option and its value; 0 when fine, else the exit status. */
+static int parse_option(int c, const char *v, diff_opts *o)
 {
-    const char *a = argv[*i];
-    const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-    if (strcmp(a, "--json") == 0) {
+    switch (c) {
+    case 'J':
         o->json = true;
         return 0;
-    }
-    if (!v) {
-        fprintf(stderr, "credo diff: %s needs a value\n", a);
-        return cr_cli_usage(usage_diff, 2);
-    }
-    (*i)++;
-    if (strcmp(a, "--as-of") == 0) {
-        o->population_only = a;
+    case 'A':
+        o->population_only = "--as-of";
         if (cr_date_parse(v, strlen(v), &o->today))
             return 0;
-        fprintf(stderr, "credo diff: --as-of %s is not a date YYYY-MM-DD\n", v);
-    } else if (strcmp(a, "--html") == 0) {
-        o->population_only = a;
+        return cr_cli_usage_error("diff", "--as-of %s is not a date YYYY-MM-DD", v);
+    case 'H':
+        o->population_only = "--html";
         o->html = v;
         return 0;
-    } else if (strcmp(a, "--list") == 0) {
-        o->population_only = a;
+    case 'L':
+        o->population_only = "--list";
         if (parse_count(v, &o->list))
             return 0;
-        fprintf(stderr, "credo diff: --list needs a number\n");
-    } else if (strcmp(a, "--budget") == 0) {
-        o->population_only = a;
+        return cr_cli_usage_error("diff", "--list needs a number");
+    case 'B':
+        o->population_only = "--budget";
         return cr_cli_parse_budget("diff", v, &o->limits.max_instructions) ? 0 : 2;
-    } else {
-        fprintf(stderr, "credo diff: unknown option %s\n", a);
-        return cr_cli_usage(usage_diff, 2);
+    default:
+        return 2;
     }
-    return 2;
 }
 
 static int parse_args(int argc, char **argv, diff_opts *o)
@@ -107,21 +98,23 @@ static int parse_args(int argc, char **argv, diff_opts *o)
     o->list = 20;
     o->today = cr_cli_today();
     o->limits = limits;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] == '-' && a[1]) {
-            int rc = parse_option(argc, argv, &i, o);
-            if (rc)
-                return rc;
-        } else if (o->nfiles < 3) {
-            o->files[o->nfiles++] = a;
-        } else {
-            fprintf(stderr, "credo diff: too many files\n");
-            return cr_cli_usage(usage_diff, 2);
-        }
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'J'},         {"as-of", required_argument, NULL, 'A'},
+        {"html", required_argument, NULL, 'H'},   {"list", required_argument, NULL, 'L'},
+        {"budget", required_argument, NULL, 'B'}, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cr_cli_getopt("diff", argc, argv, "", longopts)) != -1) {
+        int rc = parse_option(c, optarg, o);
+        if (rc)
+            return rc;
+    }
+    for (int i = cr_cli_optind(); i < argc; i++) {
+        if (o->nfiles == 3)
+            return cr_cli_usage_error("diff", "too many files ('%s' is a fourth)", argv[i]);
+        o->files[o->nfiles++] = argv[i];
     }
     if (o->nfiles < 2)
-        return cr_cli_usage(usage_diff, 2);
+        return cr_cli_usage_error("diff", "needs OLD and NEW policies");
     if (o->nfiles == 2 && o->population_only) {
         fprintf(stderr, "credo diff: %s needs an INPUT population (credo diff OLD NEW INPUT)\n", o->population_only);
         return 2;

@@ -189,8 +189,13 @@ int cr_cmd_disasm(int argc, char **argv)
 {
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_disasm, 0);
-    if (argc != 1 || (argv[0][0] == '-' && argv[0][1]))
-        return cr_cli_usage(usage_disasm, 2);
+    static const struct option longopts[] = {{NULL, 0, NULL, 0}};
+    if (cr_cli_getopt("disasm", argc, argv, "", longopts) != -1)
+        return 2;
+    int first = cr_cli_optind();
+    if (argc - first != 1)
+        return cr_cli_usage_error("disasm", first == argc ? "no policy given" : "one policy at a time");
+    argv += first;
     int errors = 0;
     cr_program *p = cr_cli_load_policy(argv[0], false, &errors);
     if (!p)

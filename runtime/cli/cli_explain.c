@@ -115,46 +115,46 @@ int cr_cmd_explain(int argc, char **argv)
     const char *app = NULL;
     long want_line = 0;
     int64_t today = cr_cli_today();
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--json") == 0) {
+    static const struct option longopts[] = {{"json", no_argument, NULL, 'J'},
+                                             {"html", no_argument, NULL, 'H'},
+                                             {"format", required_argument, NULL, 'F'},
+                                             {"as-of", required_argument, NULL, 'A'},
+                                             {"app", required_argument, NULL, 'P'},
+                                             {"line", required_argument, NULL, 'L'},
+                                             {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cr_cli_getopt("explain", argc, argv, "", longopts)) != -1) {
+        if (c == 'J') {
             json = true;
-        } else if (strcmp(a, "--html") == 0) {
+        } else if (c == 'H') {
             format = "html";
-        } else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
-            format = argv[++i];
+        } else if (c == 'F') {
+            format = optarg;
             if (strcmp(format, "json") == 0)
                 json = true;
-            else if (strcmp(format, "trace") && strcmp(format, "text") && strcmp(format, "html")) {
-                fprintf(stderr, "credo explain: --format %s: expected trace, text, html or json\n", format);
-                return 2;
-            }
-        } else if (strcmp(a, "--as-of") == 0 && i + 1 < argc) {
-            const char *d = argv[++i];
-            if (!cr_date_parse(d, strlen(d), &today)) {
-                fprintf(stderr, "credo explain: --as-of %s is not a date YYYY-MM-DD\n", d);
-                return 2;
-            }
-        } else if (strcmp(a, "--app") == 0 && i + 1 < argc) {
-            app = argv[++i];
-        } else if (strcmp(a, "--line") == 0 && i + 1 < argc) {
+            else if (strcmp(format, "trace") && strcmp(format, "text") && strcmp(format, "html"))
+                return cr_cli_usage_error("explain", "--format %s: expected trace, text, html or json", format);
+        } else if (c == 'A') {
+            if (!cr_date_parse(optarg, strlen(optarg), &today))
+                return cr_cli_usage_error("explain", "--as-of %s is not a date YYYY-MM-DD", optarg);
+        } else if (c == 'P') {
+            app = optarg;
+        } else if (c == 'L') {
             char *end;
-            want_line = strtol(argv[++i], &end, 10);
-            if (*end || want_line <= 0) {
-                fprintf(stderr, "credo explain: --line needs a positive number\n");
-                return 2;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "credo explain: unknown option %s\n", a);
-            return cr_cli_usage(usage_explain, 2);
-        } else if (nfiles < 2) {
-            files[nfiles++] = a;
+            want_line = strtol(optarg, &end, 10);
+            if (end == optarg || *end || want_line <= 0)
+                return cr_cli_usage_error("explain", "--line needs a positive number");
         } else {
-            return cr_cli_usage(usage_explain, 2);
+            return 2;
         }
     }
+    for (int i = cr_cli_optind(); i < argc; i++) {
+        if (nfiles == 2)
+            return cr_cli_usage_error("explain", "one POLICY and one APPLICATION ('%s' is one too many)", argv[i]);
+        files[nfiles++] = argv[i];
+    }
     if (nfiles != 2)
-        return cr_cli_usage(usage_explain, 2);
+        return cr_cli_usage_error("explain", "needs a POLICY and an APPLICATION");
     int errors = 0;
     cr_program *p = cr_cli_load_policy(files[0], false, &errors);
     if (!p)

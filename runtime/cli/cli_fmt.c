@@ -19,7 +19,11 @@ static const char usage_fmt[] =
     "to the same program.  A file already formatted is left untouched; the\n"
     "name of each file rewritten is printed.  A file that does not parse is\n"
     "reported and never rewritten.  FILE - reads standard input and writes\n"
-    "the formatted policy to standard output.\n"
+    "the formatted policy to standard output.  A test file (NAME.test.credo)\n"
+    "gets the test files' layout: top-level lines in column 1, a test's lines\n"
+    "indented 2, single spaces, line breaks in records and lists kept.\n"
+    "\n"
+    "example: credo fmt policies/*.credo\n"
     "\n"
     "  --check         change nothing; list the files that are not formatted\n"
     "\n"
@@ -121,7 +125,9 @@ static int fmt_one(const char *path, bool check)
     char *out = NULL;
     size_t out_len = 0;
     int rc = 0;
-    if (!cr_fmt(src, len, &d, &out, &out_len)) {
+    size_t nlen = strlen(name);
+    bool test_file = nlen > 11 && strcmp(name + nlen - 11, ".test.credo") == 0;
+    if (!(test_file ? cr_fmt_test : cr_fmt)(src, len, &d, &out, &out_len)) {
         cr_diags_print(&d, stderr);
         rc = 1;
     } else if (check) {
@@ -151,22 +157,18 @@ int cr_cmd_fmt(int argc, char **argv)
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_fmt, 0);
     bool check = false;
-    int nfiles = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--check") == 0) {
-            check = true;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "credo fmt: unknown option %s\n", argv[i]);
-            return cr_cli_usage(usage_fmt, 2);
-        } else {
-            nfiles++;
-        }
+    static const struct option longopts[] = {{"check", no_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cr_cli_getopt("fmt", argc, argv, "", longopts)) != -1) {
+        if (c != 'c')
+            return 2;
+        check = true;
     }
-    if (nfiles == 0)
-        return cr_cli_usage(usage_fmt, 2);
+    int first = cr_cli_optind();
+    if (first == argc)
+        return cr_cli_usage_error("fmt", "no file given (FILE, or - for standard input)");
     int failed = 0;
-    for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "--check") != 0)
-            failed |= fmt_one(argv[i], check);
+    for (int i = first; i < argc; i++)
+        failed |= fmt_one(argv[i], check);
     return failed ? 1 : 0;
 }

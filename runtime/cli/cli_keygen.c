@@ -56,9 +56,13 @@ int cr_cmd_keygen(int argc, char **argv)
 {
     if (cr_cli_want_help(argc, argv))
         return cr_cli_usage(usage_keygen, 0);
-    if (argc != 1 || argv[0][0] == '-' || !argv[0][0])
-        return cr_cli_usage(usage_keygen, 2);
-    const char *name = argv[0];
+    static const struct option longopts[] = {{NULL, 0, NULL, 0}};
+    if (cr_cli_getopt("keygen", argc, argv, "", longopts) != -1)
+        return 2;
+    int first = cr_cli_optind();
+    if (argc - first != 1 || !argv[first][0])
+        return cr_cli_usage_error("keygen", argc - first > 1 ? "one NAME at a time" : "no NAME given");
+    const char *name = argv[first];
     size_t n = strlen(name) + 8;
     char *key_path = malloc(n), *pub_path = malloc(n);
     char err[300], secret[256], pub[256], id[CR_ED25519_ID_LEN + 1];

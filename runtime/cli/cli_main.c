@@ -27,6 +27,7 @@ static const char usage_main[] =
     "  keygen NAME             a new Ed25519 key pair, NAME.key and NAME.pub\n"
     "  test PATH...            run policy tests (NAME.test.credo) with coverage\n"
     "  explain POLICY APP      why one application got its decision\n"
+    "  bench POLICY INPUT      decisions/s, instructions per decision and the costliest parts\n"
     "  match DIR APP           the products an applicant qualifies for, best first\n"
     "  diff OLD NEW [INPUT]    champion/challenger over applications, or what changed in the policy\n"
     "  fmt [--check] FILE...   rewrite policies in the canonical layout (--check: only list)\n"
@@ -38,7 +39,7 @@ static const char usage_main[] =
     "                          when their files change\n"
     "  lsp                     a language server for editors, on stdin and stdout\n"
     "  help [COMMAND]          show help for a command\n"
-    "  --version               the release of credo (the library's credo_version())\n"
+    "  --version               the release (credo_version()), the commit and the build options\n"
     "\n"
     "every command that loads a policy takes --trust KEY.pub (repeatable): then\n"
     "it loads only compiled policies signed by one of those keys (compile --sign).\n"
@@ -66,35 +67,36 @@ static const struct command {
     {"serve", cr_cmd_serve, true},
     {"keygen", cr_cmd_keygen, false},
     {"lsp", cr_cmd_lsp, false},
+    {"bench", cr_cmd_bench, true},
 };
 
 int main(int argc, char **argv)
 {
-    if (argc < 2)
-        return cr_cli_usage(usage_main, 2);
+    if (argc < 2) {
+        fprintf(stderr, "credo: no command given\ntry 'credo --help'\n");
+        return 2;
+    }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
         return cr_cli_usage(usage_main, 0);
-    if (strcmp(cmd, "--version") == 0) {
-        printf("credo %s\n", credo_version());
-        return 0;
-    }
+    if (strcmp(cmd, "--version") == 0)
+        return cr_cli_version();
     if (strcmp(cmd, "help") == 0) {
         if (argc < 3)
             return cr_cli_usage(usage_main, 0);
         char help[] = "--help";
-        char *args[] = {help, NULL};
+        char *args[] = {argv[2], help, NULL};   /* args[0]: the name a command's option parser skips */
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
             if (strcmp(argv[2], commands[i].name) == 0)
-                return commands[i].run(1, args);
-        fprintf(stderr, "credo: unknown command '%s'\n", argv[2]);
-        return cr_cli_usage(usage_main, 2);
+                return commands[i].run(1, args + 1);
+        fprintf(stderr, "credo: unknown command '%s'\ntry 'credo --help'\n", argv[2]);
+        return 2;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0) {
             int n = commands[i].loads ? cr_cli_take_trust(argc - 2, argv + 2) : argc - 2;
             return n < 0 ? 1 : commands[i].run(n, argv + 2);
         }
-    fprintf(stderr, "credo: unknown command '%s'\n", cmd);
-    return cr_cli_usage(usage_main, 2);
+    fprintf(stderr, "credo: unknown command '%s'\ntry 'credo --help'\n", cmd);
+    return 2;
 }

@@ -169,26 +169,25 @@ int cr_cmd_match(int argc, char **argv)
         return cr_cli_usage(usage_match, 0);
     bool json = false;
     int64_t today = cr_cli_today();
-    const char *args[64];
-    int nargs = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'J'}, {"as-of", required_argument, NULL, 'A'}, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cr_cli_getopt("match", argc, argv, "", longopts)) != -1) {
+        if (c == 'J') {
             json = true;
-        } else if (strcmp(argv[i], "--as-of") == 0 && i + 1 < argc) {
-            const char *d = argv[++i];
-            if (!cr_date_parse(d, strlen(d), &today)) {
-                fprintf(stderr, "credo match: --as-of %s is not a date YYYY-MM-DD\n", d);
-                return 2;
-            }
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "credo match: unknown option %s\n", argv[i]);
-            return cr_cli_usage(usage_match, 2);
-        } else if (nargs < 64) {
-            args[nargs++] = argv[i];
+        } else if (c == 'A') {
+            if (!cr_date_parse(optarg, strlen(optarg), &today))
+                return cr_cli_usage_error("match", "--as-of %s is not a date YYYY-MM-DD", optarg);
+        } else {
+            return 2;
         }
     }
+    const char **args = (const char **)argv + cr_cli_optind();
+    int nargs = argc - cr_cli_optind();
+    if (nargs > 64)
+        nargs = 64;
     if (nargs < 2)
-        return cr_cli_usage(usage_match, 2);
+        return cr_cli_usage_error("match", "needs the products (DIR or POLICY...) and an APPLICATION");
     const char *appfile = args[nargs - 1];
     size_t len;
     char *app;

@@ -152,108 +152,121 @@ typedef struct run_opts {
     bool summary;
 } run_opts;
 
-/* An option's value: the next argument. */
-static const char *option_value(int argc, char **argv, int *i)
+/* -j N, --jobs N, -jN: a number of threads. */
+static bool parse_jobs(const char *v, int *jobs)
 {
-    return *i + 1 < argc ? argv[++*i] : NULL;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || n < 1 || n > 256) {
+        fprintf(stderr, "credo run: -j needs a number of threads from 1 to 256\n");
+        return false;
+    }
+    *jobs = (int)n;
+    return true;
+}
+
+/* --max-memory and --max-line: a size up to its maximum. */
+static bool parse_size_option(const char *name, const char *v, uint64_t max, uint64_t *out)
+{
+    char m[32];
+    if (!cr_size_parse(v, out) || *out == 0) {
+        fprintf(stderr, "credo run: %s needs a size in bytes, or with K, M or G (e.g. 64M)\n", name);
+        return false;
+    }
+    if (*out > max) {
+        fprintf(stderr, "credo run: %s %s is more than the maximum, %s\n", name, v, cr_size_text(max, m, sizeof m));
+        return false;
+    }
+    return true;
+}
+
+enum {
+    OPT_EXPLAIN = 256, OPT_AS_OF, OPT_BUDGET, OPT_MAX_MEMORY, OPT_MAX_LINE, OPT_LOG, OPT_LOG_KEY, OPT_LOG_SIGN,
+    OPT_CHALLENGER, OPT_SHADOW, OPT_SHARE, OPT_STICKY_KEY, OPT_DEADLINE_MS, OPT_DB, OPT_TABLE, OPT_QUERY, OPT_OUT_DB, OPT_OUT_TABLE, OPT_SUMMARY
+};
+
+static const struct option run_longopts[] = {
+    {"explain", no_argument, NULL, OPT_EXPLAIN},          {"as-of", required_argument, NULL, OPT_AS_OF},
+    {"budget", required_argument, NULL, OPT_BUDGET},      {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+    {"max-line", required_argument, NULL, OPT_MAX_LINE},  {"log", required_argument, NULL, OPT_LOG},
+    {"log-key", required_argument, NULL, OPT_LOG_KEY},    {"log-sign", required_argument, NULL, OPT_LOG_SIGN},
+    {"challenger", required_argument, NULL, OPT_CHALLENGER}, {"shadow", required_argument, NULL, OPT_SHADOW},
+    {"share", required_argument, NULL, OPT_SHARE},        {"jobs", required_argument, NULL, 'j'},
+    {"sticky-key", required_argument, NULL, OPT_STICKY_KEY}, {"deadline-ms", required_argument, NULL, OPT_DEADLINE_MS},
+    {"db", required_argument, NULL, OPT_DB},              {"table", required_argument, NULL, OPT_TABLE},
+    {"query", required_argument, NULL, OPT_QUERY},        {"out-db", required_argument, NULL, OPT_OUT_DB},
+    {"out-table", required_argument, NULL, OPT_OUT_TABLE}, {"summary", no_argument, NULL, OPT_SUMMARY},
+    {NULL, 0, NULL, 0}};
+
+/* One option and its value v; false (the reason on stderr) when it is wrong. */
+static bool parse_option(int c, const char *v, run_opts *o)
+{
+    uint64_t n;
+    switch (c) {
+    case OPT_EXPLAIN: o->explain = true; return true;
+    case OPT_AS_OF:
+        if (!cr_date_parse(v, strlen(v), &o->today)) {
+            fprintf(stderr, "credo run: --as-of %s is not a date YYYY-MM-DD\n", v);
+            return false;
+        }
+        o->as_of_given = true;
+        return true;
+    case OPT_BUDGET: return cr_cli_parse_budget("run", v, &o->limits.max_instructions);
+    case OPT_DEADLINE_MS: return cr_cli_parse_deadline("run", v, &o->limits.deadline_ms);
+    case OPT_MAX_MEMORY:
+        if (!parse_size_option("--max-memory", v, CR_MAX_MEMORY_MAX, &n))
+            return false;
+        o->limits.max_memory = (size_t)n;
+        return true;
+    case OPT_MAX_LINE:
+        if (!parse_size_option("--max-line", v, CR_MAX_LINE_MAX, &n))
+            return false;
+        o->max_line = (size_t)n;
+        return true;
+    case OPT_LOG: o->log = v; return true;
+    case OPT_LOG_KEY: o->log_key = v; return true;
+    case OPT_LOG_SIGN: o->log_sign = v; return true;
+    case OPT_CHALLENGER:
+    case OPT_SHADOW:
+        if (o->second) {
+            fprintf(stderr, "credo run: give one of --challenger and --shadow, once\n");
+            return false;
+        }
+        o->second = v;
+        o->shadow = c == OPT_SHADOW;
+        return true;
+    case OPT_SHARE:
+        if ((o->share_bp = cr_cli_parse_share(v)) < 0) {
+            fprintf(stderr, "credo run: --share %s is not a share from 0%% to 100%%, e.g. 10%%\n", v);
+            return false;
+        }
+        return true;
+    case OPT_STICKY_KEY: o->sticky_key = v; return true;
+    case 'j': return parse_jobs(v, &o->jobs);
+    case OPT_DB: o->db = v; return true;
+    case OPT_TABLE: o->table = v; return true;
+    case OPT_QUERY: o->query = v; return true;
+    case OPT_OUT_DB: o->out_db = v; return true;
+    case OPT_OUT_TABLE: o->out_table = v; return true;
+    case OPT_SUMMARY: o->summary = true; return true;
+    default: return false;   /* '?': cr_cli_getopt said why */
+    }
 }
 
 /* Returns -1 when the options are fine, else the exit status. */
 static int parse_args(int argc, char **argv, run_opts *o)
 {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (strcmp(a, "--explain") == 0) {
-            o->explain = true;
-        } else if (strcmp(a, "--as-of") == 0 && (v = option_value(argc, argv, &i))) {
-            if (!cr_date_parse(v, strlen(v), &o->today)) {
-                fprintf(stderr, "credo run: --as-of %s is not a date YYYY-MM-DD\n", v);
-                return 2;
-            }
-            o->as_of_given = true;
-        } else if (strcmp(a, "--budget") == 0 && (v = option_value(argc, argv, &i))) {
-            if (!cr_cli_parse_budget("run", v, &o->limits.max_instructions))
-                return 2;
-        } else if (strcmp(a, "--deadline-ms") == 0 && (v = option_value(argc, argv, &i))) {
-            if (!cr_cli_parse_deadline("run", v, &o->limits.deadline_ms))
-                return 2;
-        } else if ((strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-line") == 0) &&
-                   (v = option_value(argc, argv, &i))) {
-            bool line = a[6] == 'l';
-            uint64_t n, max = line ? CR_MAX_LINE_MAX : CR_MAX_MEMORY_MAX;
-            char m[32];
-            if (!cr_size_parse(v, &n) || n == 0) {
-                fprintf(stderr, "credo run: %s needs a size in bytes, or with K, M or G (e.g. 64M)\n", a);
-                return 2;
-            }
-            if (n > max) {
-                fprintf(stderr, "credo run: %s %s is more than the maximum, %s\n", a, v, cr_size_text(max, m, sizeof m));
-                return 2;
-            }
-            if (line)
-                o->max_line = (size_t)n;
-            else
-                o->limits.max_memory = (size_t)n;
-        } else if (strcmp(a, "--log") == 0 && (v = option_value(argc, argv, &i))) {
-            o->log = v;
-        } else if (strcmp(a, "--log-key") == 0 && (v = option_value(argc, argv, &i))) {
-            o->log_key = v;
-        } else if (strcmp(a, "--log-sign") == 0 && (v = option_value(argc, argv, &i))) {
-            o->log_sign = v;
-        } else if ((strcmp(a, "--challenger") == 0 || strcmp(a, "--shadow") == 0) &&
-                   (v = option_value(argc, argv, &i))) {
-            if (o->second) {
-                fprintf(stderr, "credo run: give one of --challenger and --shadow, once\n");
-                return 2;
-            }
-            o->second = v;
-            o->shadow = a[2] == 's';
-        } else if (strcmp(a, "--sticky-key") == 0 && (v = option_value(argc, argv, &i))) {
-            o->sticky_key = v;
-        } else if (strcmp(a, "--share") == 0 && (v = option_value(argc, argv, &i))) {
-            if ((o->share_bp = cr_cli_parse_share(v)) < 0) {
-                fprintf(stderr, "credo run: --share %s is not a share from 0%% to 100%%, e.g. 10%%\n", v);
-                return 2;
-            }
-        } else if ((strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) && (v = option_value(argc, argv, &i))) {
-            char *end;
-            long n = strtol(v, &end, 10);
-            if (*end || n < 1 || n > 256) {
-                fprintf(stderr, "credo run: -j needs a number of threads from 1 to 256\n");
-                return 2;
-            }
-            o->jobs = (int)n;
-        } else if (strncmp(a, "-j", 2) == 0 && a[2] >= '0' && a[2] <= '9') {
-            char *end;
-            long n = strtol(a + 2, &end, 10);
-            if (*end || n < 1 || n > 256) {
-                fprintf(stderr, "credo run: -j needs a number of threads from 1 to 256\n");
-                return 2;
-            }
-            o->jobs = (int)n;
-        } else if (strcmp(a, "--db") == 0 && (v = option_value(argc, argv, &i))) {
-            o->db = v;
-        } else if (strcmp(a, "--table") == 0 && (v = option_value(argc, argv, &i))) {
-            o->table = v;
-        } else if (strcmp(a, "--query") == 0 && (v = option_value(argc, argv, &i))) {
-            o->query = v;
-        } else if (strcmp(a, "--out-db") == 0 && (v = option_value(argc, argv, &i))) {
-            o->out_db = v;
-        } else if (strcmp(a, "--out-table") == 0 && (v = option_value(argc, argv, &i))) {
-            o->out_table = v;
-        } else if (strcmp(a, "--summary") == 0) {
-            o->summary = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "credo run: unknown option %s\n", a);
-            return cr_cli_usage(usage_run, 2);
-        } else if (o->nfiles < 2) {
-            o->files[o->nfiles++] = a;
-        } else {
-            return cr_cli_usage(usage_run, 2);
-        }
+    int c;
+    while ((c = cr_cli_getopt("run", argc, argv, "j:", run_longopts)) != -1)
+        if (!parse_option(c, optarg, o))
+            return 2;
+    for (int i = cr_cli_optind(); i < argc; i++) {
+        if (o->nfiles == 2)
+            return cr_cli_usage_error("run", "one POLICY and one INPUT ('%s' is one too many)", argv[i]);
+        o->files[o->nfiles++] = argv[i];
     }
     if (o->nfiles == 0)
-        return cr_cli_usage(usage_run, 2);
+        return cr_cli_usage_error("run", "no POLICY given");
     if (o->db && o->nfiles > 1) {
         fprintf(stderr, "credo run: give the applications as INPUT or with --db, not both\n");
         return 2;

@@ -336,40 +336,40 @@ static int check_options(serve_opts *o)
 /* Returns -1 when the options are fine, else the exit status. */
 static int parse_args(int argc, char **argv, serve_opts *o)
 {
-    static const char *const text_options[] = {"--bind", "--as-of", "--tls-cert", "--tls-key",
-                                               "--tokens", "--open-route", "--access-log"};
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int online = cr_online_option(a, v, &o->online);
-        if (online) {
-            if (online < 0)
-                return 2;
-            i++;
-            continue;
-        }
-        const numeric_option *no = find_numeric(a);
-        bool takes_text = false;
-        for (size_t k = 0; k < sizeof text_options / sizeof text_options[0]; k++)
-            takes_text |= strcmp(a, text_options[k]) == 0;
-        if (no || takes_text) {
-            if (!v) {
-                fprintf(stderr, "credo serve: %s needs a value\n", a);
-                return 2;
-            }
-            i++;
-            int rc = -1;
-            if (no ? !set_numeric(no, v, o) : (set_text_option(a, v, o, &rc), rc >= 0))
-                return 2;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "credo serve: unknown option %s\n", a);
-            return cr_cli_usage(usage_serve, 2);
-        } else if (!o->dir) {
-            o->dir = a;
-        } else {
-            return cr_cli_usage(usage_serve, 2);
-        }
+    /* 'n': a numeric option (numeric_options), 't': a file or a text
+     * (set_text_option), 'o': one of online.c's; the name tells which */
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'n'},         {"threads", required_argument, NULL, 'n'},
+        {"max-body", required_argument, NULL, 'n'},     {"max-batch", required_argument, NULL, 'n'},
+        {"timeout", required_argument, NULL, 'n'},      {"grace", required_argument, NULL, 'n'},
+        {"max-connections", required_argument, NULL, 'n'},
+        {"max-connections-per-ip", required_argument, NULL, 'n'},
+        {"deadline-ms", required_argument, NULL, 'n'},
+        {"bind", required_argument, NULL, 't'},         {"as-of", required_argument, NULL, 't'},
+        {"tls-cert", required_argument, NULL, 't'},     {"tls-key", required_argument, NULL, 't'},
+        {"tokens", required_argument, NULL, 't'},       {"open-route", required_argument, NULL, 't'},
+        {"access-log", required_argument, NULL, 't'},
+        {"log", required_argument, NULL, 'o'},          {"log-key", required_argument, NULL, 'o'},
+        {"log-sign", required_argument, NULL, 'o'},     {"challenger", required_argument, NULL, 'o'},
+        {"shadow", required_argument, NULL, 'o'},       {"share", required_argument, NULL, 'o'},
+        {"sticky-key", required_argument, NULL, 'o'},   {NULL, 0, NULL, 0}};
+    int c, index = 0;
+    while ((c = cr_cli_getopt_index("serve", argc, argv, "", longopts, &index)) != -1) {
+        if (c == '?')
+            return 2;
+        char name[32];
+        snprintf(name, sizeof name, "--%s", longopts[index].name);
+        int rc = -1;
+        if (c == 'n' ? !set_numeric(find_numeric(name), optarg, o)
+            : c == 't' ? (set_text_option(name, optarg, o, &rc), rc >= 0)
+                       : cr_online_option(name, optarg, &o->online) < 0)
+            return 2;
     }
+    int first = cr_cli_optind();
+    if (argc - first != 1)
+        return cr_cli_usage_error("serve", first == argc ? "no DIR given" : "one DIR ('%s' is one too many)",
+                                  argv[argc - 1]);
+    o->dir = argv[first];
     return check_options(o);
 }
 

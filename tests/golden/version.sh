@@ -11,7 +11,8 @@ header=$(sed -n 's/^#define CREDO_VERSION "\(.*\)"$/\1/p' runtime/version.h)
 make_version=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory print-VERSION)
 [ "$make_version" = "$header" ] || fail "the Makefile's VERSION is '$make_version', runtime/version.h says '$header'"
 cli=$("$credo" --version) || fail "credo --version exits $?"
-[ "$cli" = "credo $header" ] || fail "credo --version prints '$cli', not 'credo $header'"
+cli=$(printf '%s\n' "$cli" | sed -n 1p)
+[ "$cli" = "credo $header" ] || fail "credo --version's first line is '$cli', not 'credo $header'"
 py=$(sed -n 's/^version = "\(.*\)"$/\1/p' runtime/bindings/python/pyproject.toml)
 [ "$py" = "$header" ] || fail "runtime/bindings/python/pyproject.toml says version '$py', not '$header'"
 echo "version: runtime/version.h, the Makefile, credo --version and the Python package all say $header"

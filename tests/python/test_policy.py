@@ -27,7 +27,7 @@ def test_identity(policy):
     assert policy.fields[0] == ("app_id", "text")
     assert ("collateral_value", "money?") in policy.fields
     assert policy.results == [("score", "int"), ("tier", "tier label"), ("limit", "number"), ("rate", "number")]
-    version = subprocess.run([CREDO, "--version"], capture_output=True, text=True).stdout.split()
+    version = subprocess.run([CREDO, "--version"], capture_output=True, text=True).stdout.splitlines()[0].split()
     assert version == ["credo", credo.library_version()]
 
 
