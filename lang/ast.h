@@ -84,6 +84,7 @@ typedef struct cr_type_expr {
     struct cr_type_expr *elem;        /* TE_LIST */
     cr_field_decl *fields;            /* TE_RECORD: linked list */
     cr_expr_list values;              /* TE_ONE_OF: `one of {"a", "b"}`, the closed set of texts */
+    bool outputs;                     /* TE_RECORD: a table's named outputs, `(name: type, ...)` */
 } cr_type_expr;
 
 struct cr_field_decl {
@@ -104,18 +105,26 @@ typedef struct cr_rule_decl {
 } cr_rule_decl;
 
 /* A test in a scorecard bin or a decision-table cell: `- ` or `else`
- * (anything), a value (equality), a comparison, an inclusive range, a
- * set of values, or `null` (the value is missing: the only cell an
- * optional value's null matches, besides `-`). */
+ * (anything), a value (equality), a comparison, a range (`a..b` and
+ * `[a..b]` inclusive, `(a..b)`, `[a..b)`, `(a..b]` open at the round
+ * bracket), a set of values, or `null` (the value is missing: the only
+ * cell an optional value's null matches, besides `-`).  A set holding
+ * other tests (`{< 5, > 10}`) is CELL_ANYOF: it matches when one of its
+ * tests does.  A value that names a const set (`RESTRICTED`) is made
+ * CELL_IN by sema: the value is in that set. */
 typedef enum cr_cell_kind {
-    CELL_ANY, CELL_EQ, CELL_NE, CELL_LT, CELL_LE, CELL_GT, CELL_GE, CELL_RANGE, CELL_SET, CELL_NULL
+    CELL_ANY, CELL_EQ, CELL_NE, CELL_LT, CELL_LE, CELL_GT, CELL_GE, CELL_RANGE, CELL_SET, CELL_NULL,
+    CELL_ANYOF, CELL_IN
 } cr_cell_kind;
 
 typedef struct cr_cell {
     cr_cell_kind kind;
     cr_span span;
-    cr_expr *a, *b;        /* operands; CELL_RANGE uses both */
-    cr_expr_list set;      /* CELL_SET */
+    cr_expr *a, *b;        /* operands; CELL_RANGE uses both, CELL_IN names the set in a */
+    cr_expr_list set;      /* CELL_SET; CELL_ANYOF: every operand of its tests (for the walks over names) */
+    bool lo_open, hi_open; /* CELL_RANGE: a bound written with a round bracket is not in the range */
+    struct cr_cell *tests; /* CELL_ANYOF: its tests */
+    uint32_t ntests;
 } cr_cell;
 
 /* scorecard: one bin `cell -> points` of a characteristic. */
@@ -148,7 +157,9 @@ typedef struct cr_seg_row {
 typedef struct cr_table_row {
     cr_cell *cells;
     uint32_t ncells;
-    cr_expr *out;
+    cr_expr *out;              /* the first output (the only one of most tables) */
+    cr_expr_list outs;         /* every output, one per output of the table */
+    bool is_default;           /* `default -> value`: no cells, used when no other row matches */
     cr_span span;
     cr_span grid_row_span;     /* grid form: the row's test (for messages) */
     cr_expr_list grid_values;  /* grid form, while parsing: one value per column */

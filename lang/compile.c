@@ -253,6 +253,8 @@ static void add_jump(comp *C, jumps *j, uint32_t at)
     j->at[j->n++] = at;
 }
 
+static void patch_all(comp *C, jumps *j);
+
 /* `optional`: v may be null, which only `-` and a `null` cell match, so
  * any other cell first fails on null. */
 static void cell_test(comp *C, const cr_cell *cell, operand v, jumps *fails, bool optional)
@@ -275,13 +277,34 @@ static void cell_test(comp *C, const cr_cell *cell, operand v, jumps *fails, boo
     case CELL_RANGE:
         emit(C, (cr_opcode)v.op, 0, 0, v.c, cell->span);
         expr(C, cell->a);
-        emit(C, CR_OP_GE, 0, 0, 0, cell->span);
+        emit(C, cell->lo_open ? CR_OP_GT : CR_OP_GE, 0, 0, 0, cell->span);
         add_jump(C, fails, emit(C, CR_OP_JUMP_FALSE, 0, 0, 0, cell->span));
         emit(C, (cr_opcode)v.op, 0, 0, v.c, cell->span);
         expr(C, cell->b);
-        emit(C, CR_OP_LE, 0, 0, 0, cell->span);
+        emit(C, cell->hi_open ? CR_OP_LT : CR_OP_LE, 0, 0, 0, cell->span);
         add_jump(C, fails, emit(C, CR_OP_JUMP_FALSE, 0, 0, 0, cell->span));
         return;
+    case CELL_IN:
+        emit(C, (cr_opcode)v.op, 0, 0, v.c, cell->span);
+        expr(C, cell->a);
+        emit(C, CR_OP_IN, 0, 0, 0, cell->span);
+        add_jump(C, fails, emit(C, CR_OP_JUMP_FALSE, 0, 0, 0, cell->span));
+        return;
+    case CELL_ANYOF: {
+        /* each test but the last goes on to the next when it fails and
+         * past the rest when it passes */
+        jumps pass = {NULL, 0, 0};
+        for (uint32_t i = 0; i + 1 < cell->ntests; i++) {
+            jumps next = {NULL, 0, 0};
+            cell_test(C, &cell->tests[i], v, &next, false);
+            add_jump(C, &pass, emit(C, CR_OP_JUMP, 0, 0, 0, cell->tests[i].span));
+            patch_all(C, &next);
+        }
+        if (cell->ntests)
+            cell_test(C, &cell->tests[cell->ntests - 1], v, fails, false);
+        patch_all(C, &pass);
+        return;
+    }
     case CELL_SET: {
         cr_value set;
         emit(C, (cr_opcode)v.op, 0, 0, v.c, cell->span);
@@ -666,6 +689,22 @@ static void compile_segment(comp *C, const cr_item *it)
     patch_all(C, &done);
 }
 
+/* A row's outputs: one value, or each named output in order, made a record. */
+static void table_outputs(comp *C, const cr_item *it, const cr_table_row *r)
+{
+    const cr_type *out = it->value_type;
+    if (it->hit == HIT_COLLECT || it->hit == HIT_RULE_ORDER || it->hit == HIT_OUTPUT_ORDER)
+        out = it->hit == HIT_COLLECT && it->collect == COLLECT_COUNT ? NULL
+            : it->hit != HIT_COLLECT || it->collect == COLLECT_LIST ? (out ? out->elem : NULL) : out;
+    if (it->type && it->type->kind == TE_RECORD && it->type->outputs && out && out->kind == CR_T_RECORD && out->rec) {
+        for (uint32_t k = 0; k < r->outs.count && k < out->rec->nfields; k++)
+            expr_as(C, r->outs.items[k], out->rec->fields[k].type);
+        emit(C, CR_OP_RECORD, 0, 0, out->rec->nfields, r->span);
+        return;
+    }
+    expr_as(C, r->out, out);
+}
+
 static void compile_table(comp *C, const cr_item *it)
 {
     cr_program *P = C->P;
@@ -700,13 +739,16 @@ static void compile_table(comp *C, const cr_item *it)
         if (ti->row_spans)
             ti->row_spans[ri] = r->span;
         jumps fails = {NULL, 0, 0};
+        if (r->is_default && it->hit != HIT_FIRST) {
+            /* the default row: only when no other row matched (a first-hit
+             * table jumps past it from every row that matches) */
+            emit(C, CR_OP_TBL_NONE, 0, 0, it->sub_index, r->span);
+            add_jump(C, &fails, emit(C, CR_OP_JUMP_FALSE, 0, 0, 0, r->span));
+        }
         for (uint32_t i = 0; i < r->ncells && i < it->inputs.count; i++)
             cell_test(C, &r->cells[i], cols[i], &fails,
                       it->inputs.items[i]->type && it->inputs.items[i]->type->optional);
-        const cr_type *out = it->value_type;
-        if (it->hit == HIT_COLLECT)
-            out = it->collect == COLLECT_LIST ? (out ? out->elem : NULL) : it->collect == COLLECT_COUNT ? NULL : out;
-        expr_as(C, r->out, out);
+        table_outputs(C, it, r);
         emit(C, CR_OP_TBL_MATCH, 0, (uint16_t)it->sub_index, ri, r->span);
         if (it->hit == HIT_FIRST)
             add_jump(C, &done, emit(C, CR_OP_JUMP, 0, 0, 0, r->span));

@@ -1042,7 +1042,7 @@ static bool r_tables(rd *r)
             t->row_spans[k] = r_span(r);
         if (r->failed)
             return false;
-        if (t->hit > HIT_COLLECT || t->collect > COLLECT_COUNT)
+        if (t->hit > HIT_OUTPUT_ORDER || t->collect > COLLECT_COUNT)
             return fail(r, "table %s has hit policy %u and collect %u, which do not exist", t->name, t->hit, t->collect);
     }
     r->what = "the decide rows";

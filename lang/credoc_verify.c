@@ -969,6 +969,8 @@ static bool concat(ver *V, uint32_t pc, state *s)
 
 static const shape *table_result(ver *V, const cr_table_info *t, const shape *rows)
 {
+    if (t->hit == HIT_RULE_ORDER || t->hit == HIT_OUTPUT_ORDER)
+        return list_of(V, rows);
     if (t->hit != HIT_COLLECT)
         return rows;
     switch (t->collect) {
@@ -1138,6 +1140,15 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         s->depth -= in->c;
         return push(V, pc, s, list_of(V, e), 0);
     }
+    case CR_OP_RECORD: {
+        const shape **f = v_alloc(V, in->c * sizeof *f);
+        if (!f)
+            return false;
+        for (uint32_t i = 0; i < in->c; i++)
+            f[i] = s->stack[s->depth - in->c + i].sh;
+        s->depth -= in->c;
+        return push(V, pc, s, mk(V, TAG(CR_RECORD), NULL, in->c, f), 0);
+    }
     case CR_OP_TODAY: return push(V, pc, s, &s_date, 0);
     case CR_OP_FIRE:
         if (!BOOLISH(0))
@@ -1237,14 +1248,22 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
         s->tbl_sh = join(V, s->tbl_sh, s->stack[s->depth - 1].sh);
         s->depth--;
         return !V->failed;
+    case CR_OP_TBL_NONE:
+        if (s->tbl_open != (int32_t)in->c)
+            return fail(V, "instruction %u asks whether a row of table %s matched, which is not started on every path to it",
+                        pc, P->tables[in->c].name);
+        return push(V, pc, s, &s_bool, 0);
     case CR_OP_TBL_END: {
         if (s->tbl_open != (int32_t)in->c)
             return fail(V, "instruction %u ends table %s, which is not started on every path to it", pc,
                         P->tables[in->c].name);
         /* sums, minimums, maximums and priorities compare the outputs as numbers */
         const cr_table_info *t = &P->tables[in->c];
+        const cr_type *order = t->hit == HIT_OUTPUT_ORDER && t->out ? t->out->elem : t->out;
         bool numeric = (t->hit == HIT_COLLECT && t->collect != COLLECT_LIST && t->collect != COLLECT_COUNT) ||
-                       (t->hit == HIT_PRIORITY && !(t->out && t->out->kind == CR_T_LABEL));
+                       ((t->hit == HIT_PRIORITY || t->hit == HIT_OUTPUT_ORDER) &&
+                        !(order && (order->kind == CR_T_LABEL || order->kind == CR_T_RECORD ||
+                                    (order->kind == CR_T_TEXT && order->labels))));
         if (numeric && (s->tbl_sh->tags & ~(T_NUM | TAG(CR_NULL))))
             return fail(V, "instruction %u ends table %s, whose rows' outputs are compared as numbers but may be "
                         "something else", pc, t->name);

@@ -854,6 +854,8 @@ static uint32_t rows_table(fmt *f, uint32_t j)
             }
         }
         uint32_t end = kind(f, k) == T_ARROW ? skip_value(f, k + 1) : k;
+        while (kind(f, k) == T_ARROW && kind(f, end) == ',')   /* several outputs: `-> 50000, 3.10` */
+            end = skip_value(f, end + 1);
         j = row_end(f, k, end);
     }
     return j;

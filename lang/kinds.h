@@ -16,7 +16,11 @@ typedef struct cr_span {
 
 typedef enum cr_rule_kind { RULE_REJECT, RULE_REFER } cr_rule_kind;
 
-typedef enum cr_hit { HIT_FIRST, HIT_UNIQUE, HIT_PRIORITY, HIT_ANY, HIT_COLLECT } cr_hit;
+/* RULE_ORDER and OUTPUT_ORDER give a list: every matching row's output,
+ * in row order or by the output's priority (PRIORITY's order). */
+typedef enum cr_hit {
+    HIT_FIRST, HIT_UNIQUE, HIT_PRIORITY, HIT_ANY, HIT_COLLECT, HIT_RULE_ORDER, HIT_OUTPUT_ORDER
+} cr_hit;
 typedef enum cr_collect { COLLECT_LIST, COLLECT_SUM, COLLECT_MIN, COLLECT_MAX, COLLECT_COUNT } cr_collect;
 
 /* What ADMISSION pushes (its operand a): `admission.reasons` and the rest. */

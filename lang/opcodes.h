@@ -82,7 +82,9 @@
     OP(REASONS,    NONE,    NONE,       COUNT,      C, 1, NEXT,   "pop c codes or lists of codes; push them as one list")               \
     OP(DECIDE,     OUTCOME, NONE,       DECIDE_ROW, 1, 0, END,    "pop reasons; row c decides outcome a: 0 approve, 1 refer, 2 reject") \
     OP(FAIL,       NONE,    NONE,       MESSAGE,    0, 0, FAIL,   "stop this application with the error text consts[c]")                \
-    OP(HALT,       NONE,    NONE,       NONE,       0, 0, END,    "the policy is done; the default outcome rule applies")
+    OP(HALT,       NONE,    NONE,       NONE,       0, 0, END,    "the policy is done; the default outcome rule applies")              \
+    OP(RECORD,     NONE,    NONE,       COUNT,      C, 1, NEXT,   "pop c values; push a record of them (a table row's named outputs)")  \
+    OP(TBL_NONE,   NONE,    NONE,       TABLE,      0, 1, NEXT,   "push whether no row of table c has matched yet (its default row)")
 
 typedef enum cr_opcode {
 #define CR_OP_ENUM(name, a, b, c, pops, pushes, flow, contract) CR_OP_##name,

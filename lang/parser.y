@@ -40,6 +40,7 @@ static const char *dotted_name(struct cr_parse_ctx *ctx, const cr_expr *ref);
 static void add_item(struct cr_parse_ctx *ctx, cr_item *it);
 static cr_item *new_item(struct cr_parse_ctx *ctx, cr_item_kind k, cr_span sp);
 static cr_cell make_cell(cr_cell_kind k, cr_span sp, cr_expr *a, cr_expr *b);
+static cr_cell any_of(struct cr_parse_ctx *ctx, cr_span sp, cr_cell *tests, uint32_t n);
 static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t ncols, cr_table_row *rows);
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                   \
     do {                                                              \
@@ -98,13 +99,13 @@ static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t
 %token T_COMMENT "comment"
 
 %type <expr> expr primary value operand opt_when charac_ref
-%type <list> args opt_args reasons opt_reasons operands
-%type <type> type
+%type <list> args opt_args reasons opt_reasons operands outputs
+%type <type> type table_type
 %type <field> fields field
 %type <rule> rules rule
 %type <param> params opt_params
-%type <cell> cell rcell
-%type <cells> rcells grid_head
+%type <cell> cell rcell test range
+%type <cells> rcells grid_head tests
 %type <bin> bins bin
 %type <charac> characs charac
 %type <seg> seg_rows seg_row
@@ -219,8 +220,9 @@ item:
         cr_item *it = new_item(ctx, I_SEGMENT, @$);
         if (it) { it->name = $2.s; it->name_span = @2; it->seg_rows = $4; add_item(ctx, it); }
     }
-  /* table NAME(inputs) -> type hit POLICY { rows } */
-  | KW_TABLE T_IDENT '(' args ')' T_ARROW type T_IDENT hit_word opt_ident '{' rows '}' {
+  /* table NAME(inputs) -> type hit POLICY { rows }; the type may be
+   * `(name: type, ...)`, several named outputs */
+  | KW_TABLE T_IDENT '(' args ')' T_ARROW table_type T_IDENT hit_word opt_ident '{' rows '}' {
         cr_item *it = new_item(ctx, I_TABLE, @$);
         if (it) {
             it->name = $2.s; it->name_span = @2; it->inputs = $4; it->type = $7; it->rows = $12;
@@ -232,7 +234,9 @@ item:
             else if (!strcmp(h, "priority")) it->hit = HIT_PRIORITY;
             else if (!strcmp(h, "any")) it->hit = HIT_ANY;
             else if (!strcmp(h, "collect")) it->hit = HIT_COLLECT;
-            else cr_diag(ctx->diags, CR_SEV_ERROR, @9, "unknown hit policy '%s' (first, unique, priority, any or collect)", h);
+            else if (!strcmp(h, "rule_order")) it->hit = HIT_RULE_ORDER;
+            else if (!strcmp(h, "output_order")) it->hit = HIT_OUTPUT_ORDER;
+            else cr_diag(ctx->diags, CR_SEV_ERROR, @9, "unknown hit policy '%s' (first, unique, priority, any, collect, rule_order or output_order)", h);
             it->collect = COLLECT_LIST;
             if (ctx->pending_ident) {
                 const char *c = ctx->pending_ident;
@@ -247,10 +251,12 @@ item:
             add_item(ctx, it);
         }
     }
-  | KW_TABLE T_IDENT '(' args ')' T_ARROW type '{' grid_head grid_rows '}' {
+  | KW_TABLE T_IDENT '(' args ')' T_ARROW table_type '{' grid_head grid_rows '}' {
         cr_item *it = new_item(ctx, I_TABLE, @$);
         if (it) {
             it->name = $2.s; it->name_span = @2; it->inputs = $4; it->type = $7; it->hit = HIT_FIRST;
+            if ($7 && $7->kind == TE_RECORD && $7->outputs)
+                cr_diag(ctx->diags, CR_SEV_ERROR, $7->span, "a grid table has one output: write its rows as 'cells -> outputs' with a hit policy");
             it->rows = grid_rows(ctx, $9.items, $9.count, $10);
             add_item(ctx, it);
         }
@@ -385,6 +391,16 @@ type:
     }
   ;
 
+/* A table's output: a type, or `(name: type, ...)`, its named outputs. */
+table_type:
+    type                    { $$ = $1; }
+  | '(' fields ')' {
+        $$ = cr_ast_alloc(ctx, sizeof *$$);
+        if (!$$) YYNOMEM;
+        $$->kind = TE_RECORD; $$->span = @$; $$->fields = $2; $$->outputs = true;
+    }
+  ;
+
 opt_q:
     %empty  { $$ = 0; }
   | '?'     { $$ = 1; }
@@ -471,18 +487,51 @@ bin:
     }
   ;
 
-/* A test against one value: else, v, < v, <= v, > v, >= v, != v, a..b, {a, b} */
+/* A test against one value: else, null, a test, or `{test, ...}`: a set of
+ * values, or any of several tests (`{< 5, > 10}`). */
 cell:
     KW_ELSE                     { $$ = make_cell(CELL_ANY, @$, NULL, NULL); }
   | KW_NULL                     { $$ = make_cell(CELL_NULL, @$, cr_ast_expr(ctx, E_NULL, @$), NULL); }
-  | operand                     { $$ = make_cell(CELL_EQ, @$, $1, NULL); }
+  | test                        { $$ = $1; }
+  | '{' tests '}'               { $$ = any_of(ctx, @$, $2.items, $2.count); }
+  ;
+
+/* v, < v, <= v, > v, >= v, != v, a..b, [a..b], (a..b), [a..b), (a..b] */
+test:
+    operand                     { $$ = make_cell(CELL_EQ, @$, $1, NULL); }
   | '<' operand                 { $$ = make_cell(CELL_LT, @$, $2, NULL); }
   | T_LE operand                { $$ = make_cell(CELL_LE, @$, $2, NULL); }
   | '>' operand                 { $$ = make_cell(CELL_GT, @$, $2, NULL); }
   | T_GE operand                { $$ = make_cell(CELL_GE, @$, $2, NULL); }
   | T_NE operand                { $$ = make_cell(CELL_NE, @$, $2, NULL); }
   | operand T_DOTDOT operand    { $$ = make_cell(CELL_RANGE, @$, $1, $3); }
-  | '{' operands '}'            { $$ = make_cell(CELL_SET, @$, NULL, NULL); $$.set = $2; }
+  | range                       { $$ = $1; }
+  ;
+
+/* A range with its ends written: '[' or ']' includes the bound, '(' or ')' leaves it out. */
+range:
+    '[' operand T_DOTDOT operand ']'    { $$ = make_cell(CELL_RANGE, @$, $2, $4); }
+  | '[' operand T_DOTDOT operand ')'    { $$ = make_cell(CELL_RANGE, @$, $2, $4); $$.hi_open = true; }
+  | '(' operand T_DOTDOT operand ']'    { $$ = make_cell(CELL_RANGE, @$, $2, $4); $$.lo_open = true; }
+  | '(' operand T_DOTDOT operand ')'    { $$ = make_cell(CELL_RANGE, @$, $2, $4); $$.lo_open = $$.hi_open = true; }
+  ;
+
+tests:
+    test {
+        $$.items = cr_ast_alloc(ctx, 8 * sizeof *$$.items);
+        if (!$$.items) YYNOMEM;
+        $$.items[0] = $1; $$.count = 1;
+    }
+  | tests ',' test {
+        $$ = $1;
+        if ($$.count % 8 == 0) {
+            cr_cell *n = cr_ast_alloc(ctx, ($$.count + 8) * sizeof *n);
+            if (!n) YYNOMEM;
+            memcpy(n, $$.items, $$.count * sizeof *n);
+            $$.items = n;
+        }
+        $$.items[$$.count++] = $3;
+    }
   ;
 
 /* In table rows '-' also means "any". */
@@ -538,13 +587,25 @@ rows:
   | row rows            { $1->next = $2; $$ = $1; }
   ;
 
-/* PRIME, <= 12 -> 0.80 */
+/* PRIME, <= 12 -> 0.80;  PRIME -> 50000, 3.10 (several outputs);
+ * `default -> 0` (a word, not a keyword: used when no other row matches) */
 row:
-    rcells T_ARROW value {
+    rcells T_ARROW outputs {
         $$ = cr_ast_alloc(ctx, sizeof *$$);
         if (!$$) YYNOMEM;
-        $$->cells = $1.items; $$->ncells = $1.count; $$->out = $3; $$->span = @$;
+        $$->cells = $1.items; $$->ncells = $1.count; $$->outs = $3; $$->out = $3.items[0]; $$->span = @$;
+        const cr_cell *c = &$1.items[0];
+        if ($1.count == 1 && c->kind == CELL_EQ && c->a && c->a->kind == E_NAME &&
+            c->a->u.str.len == 7 && !memcmp(c->a->u.str.s, "default", 7)) {
+            $$->is_default = true;
+            $$->ncells = 0;
+        }
     }
+  ;
+
+outputs:
+    value                   { memset(&$$, 0, sizeof $$); cr_ast_list_push(ctx, &$$, $1); }
+  | outputs ',' value       { $$ = $1; cr_ast_list_push(ctx, &$$, $3); }
   ;
 
 rcells:
@@ -841,6 +902,27 @@ static cr_cell make_cell(cr_cell_kind k, cr_span sp, cr_expr *a, cr_expr *b)
     return c;
 }
 
+/* `{test, ...}`: a set of values when every test is one (`{"A", "B"}`),
+ * else a cell that any of its tests passes; its operands are also kept
+ * in its set, for the walks that look for names. */
+static cr_cell any_of(struct cr_parse_ctx *ctx, cr_span sp, cr_cell *tests, uint32_t n)
+{
+    cr_cell c = make_cell(CELL_SET, sp, NULL, NULL);
+    bool values = true;
+    for (uint32_t i = 0; i < n; i++)
+        values = values && tests[i].kind == CELL_EQ;
+    for (uint32_t i = 0; i < n; i++) {
+        if (tests[i].a) cr_ast_list_push(ctx, &c.set, tests[i].a);
+        if (tests[i].b) cr_ast_list_push(ctx, &c.set, tests[i].b);
+    }
+    if (!values) {
+        c.kind = CELL_ANYOF;
+        c.tests = tests;
+        c.ntests = n;
+    }
+    return c;
+}
+
 /* Spreads each grid row (a row test and one value per column) into ordinary
  * two-input rows, row-major, so the grid is a first-hit table. */
 static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t ncols, cr_table_row *rows)
@@ -858,6 +940,7 @@ static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t
             cells[0] = g->cells[0];
             cells[1] = cols[c];
             r->cells = cells; r->ncells = 2; r->out = g->grid_values.items[c];
+            cr_ast_list_push(ctx, &r->outs, r->out);
             r->span = g->grid_values.items[c] ? g->grid_values.items[c]->span : g->span;
             r->grid_row_span = g->cells[0].span;
             *tail = r;

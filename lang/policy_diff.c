@@ -981,7 +981,7 @@ static void diff_segment(dctx *D, const cr_item *x, const cr_item *y)
 
 static const char *hit_name(const cr_item *t)
 {
-    static const char *const hits[] = {"first", "unique", "priority", "any", "collect"};
+    static const char *const hits[] = {"first", "unique", "priority", "any", "collect", "rule_order", "output_order"};
     static const char *const collects[] = {"collect", "collect sum", "collect min", "collect max", "collect count"};
     if (t->hit == HIT_COLLECT)
         return collects[t->collect];
@@ -1014,7 +1014,8 @@ static char *row_cells(const cr_policy_tree *t, const cr_table_row *r, flat_mode
 
 static char *row_text(const cr_policy_tree *t, const cr_table_row *r, flat_mode mode)
 {
-    char *cells = row_cells(t, r, mode), *out = flatten(t, r->out->span, mode);
+    cr_span outs = r->outs.count ? span2(r->outs.items[0]->span, r->outs.items[r->outs.count - 1]->span) : r->out->span;
+    char *cells = r->is_default ? strdup("default") : row_cells(t, r, mode), *out = flatten(t, outs, mode);
     char *s = cells && out ? str_printf(mode == FLAT_CANON ? "%s->%s" : "%s -> %s", cells, out) : NULL;
     free(cells);
     free(out);
@@ -1024,7 +1025,8 @@ static char *row_text(const cr_policy_tree *t, const cr_table_row *r, flat_mode 
 static void table_entries(dctx *D, const cr_policy_tree *t, const cr_item *it, entries *e)
 {
     for (const cr_table_row *r = it->rows; r; r = r->next)
-        entries_push(D, e, row_cells(t, r, FLAT_CANON), row_text(t, r, FLAT_CANON), row_text(t, r, FLAT_LINE),
+        entries_push(D, e, r->is_default ? strdup("default") : row_cells(t, r, FLAT_CANON), row_text(t, r, FLAT_CANON),
+                     row_text(t, r, FLAT_LINE),
                      line_at(t, r->span.start));
 }
 

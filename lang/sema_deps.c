@@ -125,7 +125,7 @@ static bool item_uses_admission(cr_item *it, int depth, adm_walk *w)
     case I_TABLE:
         hit = list_uses_admission(&it->inputs, depth, w);
         for (const cr_table_row *r = it->rows; r && !hit; r = r->next) {
-            hit = uses_admission(r->out, depth, w);
+            hit = list_uses_admission(&r->outs, depth, w);
             for (uint32_t i = 0; i < r->ncells && !hit; i++)
                 hit = cell_uses_admission(&r->cells[i], depth, w);
         }
@@ -217,8 +217,9 @@ static bool item_reaches(const cr_item *it, const cr_item *target, int depth)
             if (cr_sema_fn_reaches(it->inputs.items[i], target, depth))
                 return true;
         for (const cr_table_row *r = it->rows; r; r = r->next) {
-            if (cr_sema_fn_reaches(r->out, target, depth))
-                return true;
+            for (uint32_t k = 0; k < r->outs.count; k++)
+                if (cr_sema_fn_reaches(r->outs.items[k], target, depth))
+                    return true;
             for (uint32_t i = 0; i < r->ncells; i++)
                 if (cell_reaches(&r->cells[i], target, depth))
                     return true;

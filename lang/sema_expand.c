@@ -265,7 +265,8 @@ static void measure_item(expander *X, const cr_item *it)
         for (uint32_t i = 0; i < it->inputs.count; i++)
             measure_expr(X, it->inputs.items[i], 0, true);
         for (const cr_table_row *r = it->rows; r; r = r->next) {
-            measure_expr(X, r->out, 0, true);
+            for (uint32_t k = 0; k < r->outs.count; k++)
+                measure_expr(X, r->outs.items[k], 0, true);
             for (uint32_t i = 0; i < r->ncells; i++)
                 measure_cell(X, &r->cells[i]);
         }

@@ -18,6 +18,38 @@
 
 /* ---- cells ---- */
 
+static const cr_expr *const_resolved(const cr_expr *e);
+
+/* The values a set cell holds: a `{a, b}` cell's, or those of the const
+ * set a CELL_IN names (NULL when not written out as literals). */
+static const cr_expr_list *cell_values(const cr_cell *c)
+{
+    if (c->kind == CELL_SET)
+        return &c->set;
+    if (c->kind != CELL_IN)
+        return NULL;
+    const cr_expr *e = const_resolved(c->a);
+    return e && (e->kind == E_SET || e->kind == E_LIST) ? &e->u.list : NULL;
+}
+
+/* Each value of the const set x names, against a closed set t. */
+static void check_set_category(sema *S, const cr_type *t, const cr_expr *x)
+{
+    const cr_expr *e = const_resolved(x);
+    if (!e || (e->kind != E_SET && e->kind != E_LIST) || !t->labels || t->kind != CR_T_TEXT)
+        return;
+    for (uint32_t i = 0; i < e->u.list.count; i++) {
+        const cr_expr *v = e->u.list.items[i];
+        if (v->kind == E_STR && cr_type_value_index(t, v->u.str.s, v->u.str.len) < 0) {
+            char vals[512];
+            err(S, x->span, "\"%.*s\" in %.*s is not one of the values of '%s' (%s)",
+                (int)(v->u.str.len > 64 ? 64 : v->u.str.len), v->u.str.s, (int)x->u.str.len, x->u.str.s,
+                t->labels->name, cr_type_values_text(t, vals, sizeof vals));
+            return;
+        }
+    }
+}
+
 /* cell: else | - | operand | < operand | <= operand | > operand | >= operand
  *     | != operand | operand..operand | {operand, ...}
  * A scorecard bin's or a table row's test of one value of type t: its
@@ -31,6 +63,11 @@ static void check_cell(sema *S, cr_cell *c, const cr_type *t)
         return;
     if (c->kind == CELL_NULL) {
         cr_sema_check(S, c->a);   /* the literal null: nothing to compare */
+        return;
+    }
+    if (c->kind == CELL_ANYOF) {
+        for (uint32_t i = 0; i < c->ntests; i++)
+            check_cell(S, &c->tests[i], t);
         return;
     }
     if (c->kind == CELL_SET) {
@@ -54,6 +91,16 @@ static void check_cell(sema *S, cr_cell *c, const cr_type *t)
         const cr_type *tx = x->type;
         if (is_err(t) || is_err(tx))
             continue;
+        if (c->kind == CELL_EQ && (tx->kind == CR_T_SET || tx->kind == CR_T_LIST) && t->kind != CR_T_LIST &&
+            t->kind != CR_T_SET) {
+            /* a value naming a set (a const set): the value is one of it */
+            c->kind = CELL_IN;
+            if (!(is_num(t) && is_num(tx->elem)) && !cr_sema_assignable(cr_sema_with_optional(S, t, false), tx->elem))
+                err(S, x->span, "a set of %s cannot hold %s values", tname(tx->elem, b1), tname(t, b2));
+            else
+                check_set_category(S, t, x);
+            continue;
+        }
         if (ordering && !is_num(t) && t->kind != CR_T_DATE && t->kind != CR_T_TEXT)
             err(S, c->span, "%s values have no order; use a value or a set here", tname(t, b1));
         else if (!(is_num(t) && is_num(tx)) && !cr_sema_assignable(cr_sema_with_optional(S, t, false), tx))
@@ -97,7 +144,9 @@ static interval cell_interval(const cr_cell *c)
     case CELL_GE: if (literal_dec(c->a, &a)) { v.known = true; v.hi_inf = true; v.lo = a; } break;
     case CELL_EQ: if (literal_dec(c->a, &a)) { v.known = true; v.lo = v.hi = a; } break;
     case CELL_RANGE:
-        if (literal_dec(c->a, &a) && literal_dec(c->b, &b)) { v.known = true; v.lo = a; v.hi = b; }
+        if (literal_dec(c->a, &a) && literal_dec(c->b, &b)) {
+            v.known = true; v.lo = a; v.hi = b; v.lo_open = c->lo_open; v.hi_open = c->hi_open;
+        }
         break;
     default: break;
     }
@@ -183,8 +232,11 @@ static bool operands_meet(const cr_expr *a, const cr_expr *b)
 /* Can one value equal x and be in set cell c? (true when unsure) */
 static bool meets_set(const cr_cell *c, const cr_expr *x)
 {
-    for (uint32_t i = 0; i < c->set.count; i++)
-        if (operands_meet(c->set.items[i], x))
+    const cr_expr_list *l = cell_values(c);
+    if (!l)
+        return true;
+    for (uint32_t i = 0; i < l->count; i++)
+        if (operands_meet(l->items[i], x))
             return true;
     return false;
 }
@@ -192,11 +244,14 @@ static bool meets_set(const cr_cell *c, const cr_expr *x)
 /* Is x one of set cell c's literals? (false when unsure) */
 static bool in_set(const cr_cell *c, const cr_expr *x)
 {
-    for (uint32_t i = 0; i < c->set.count; i++)
-        if (same_literal(c->set.items[i], x))
+    const cr_expr_list *l = cell_values(c);
+    for (uint32_t i = 0; l && i < l->count; i++)
+        if (same_literal(l->items[i], x))
             return true;
     return false;
 }
+
+static bool is_set(const cr_cell *c) { return c->kind == CELL_SET || c->kind == CELL_IN; }
 
 /* Does cell x match every value cell y matches? (false when unsure) */
 static bool cell_covers(const cr_cell *x, const cr_cell *y, bool numeric)
@@ -207,6 +262,18 @@ static bool cell_covers(const cr_cell *x, const cr_cell *y, bool numeric)
         return false;
     if (x->kind == CELL_NULL || y->kind == CELL_NULL)
         return x->kind == y->kind;   /* null is in no other cell */
+    if (y->kind == CELL_ANYOF) {     /* each of y's tests */
+        for (uint32_t i = 0; i < y->ntests; i++)
+            if (!cell_covers(x, &y->tests[i], numeric))
+                return false;
+        return true;
+    }
+    if (x->kind == CELL_ANYOF) {     /* one of x's tests (unsure when it takes several) */
+        for (uint32_t i = 0; i < x->ntests; i++)
+            if (cell_covers(&x->tests[i], y, numeric))
+                return true;
+        return false;
+    }
     if (numeric) {
         interval a = cell_interval(x), b = cell_interval(y);
         if (a.known && b.known)
@@ -214,11 +281,14 @@ static bool cell_covers(const cr_cell *x, const cr_cell *y, bool numeric)
     }
     if (x->kind == CELL_EQ && y->kind == CELL_EQ)
         return same_literal(x->a, y->a);
-    if (x->kind == CELL_SET && y->kind == CELL_EQ)
+    if (is_set(x) && y->kind == CELL_EQ)
         return in_set(x, y->a);
-    if (x->kind == CELL_SET && y->kind == CELL_SET) {
-        for (uint32_t i = 0; i < y->set.count; i++)
-            if (!in_set(x, y->set.items[i]))
+    if (is_set(x) && is_set(y)) {
+        const cr_expr_list *l = cell_values(y);
+        if (!l || !cell_values(x))
+            return false;
+        for (uint32_t i = 0; i < l->count; i++)
+            if (!in_set(x, l->items[i]))
                 return false;
         return true;
     }
@@ -232,6 +302,13 @@ static bool cells_meet(const cr_cell *x, const cr_cell *y, bool numeric)
         return true;
     if (x->kind == CELL_NULL || y->kind == CELL_NULL)
         return x->kind == y->kind;
+    if (x->kind == CELL_ANYOF || y->kind == CELL_ANYOF) {
+        const cr_cell *many = x->kind == CELL_ANYOF ? x : y, *other = many == x ? y : x;
+        for (uint32_t i = 0; i < many->ntests; i++)
+            if (cells_meet(&many->tests[i], other, numeric))
+                return true;
+        return false;
+    }
     if (numeric) {
         interval a = cell_interval(x), b = cell_interval(y);
         if (a.known && b.known)
@@ -239,13 +316,16 @@ static bool cells_meet(const cr_cell *x, const cr_cell *y, bool numeric)
     }
     if (x->kind == CELL_EQ && y->kind == CELL_EQ)
         return operands_meet(x->a, y->a);
-    if (x->kind == CELL_EQ && y->kind == CELL_SET)
+    if (x->kind == CELL_EQ && is_set(y))
         return meets_set(y, x->a);
-    if (x->kind == CELL_SET && y->kind == CELL_EQ)
+    if (is_set(x) && y->kind == CELL_EQ)
         return meets_set(x, y->a);
-    if (x->kind == CELL_SET && y->kind == CELL_SET) {
-        for (uint32_t i = 0; i < x->set.count; i++)
-            if (meets_set(y, x->set.items[i]))
+    if (is_set(x) && is_set(y)) {
+        const cr_expr_list *l = cell_values(x);
+        if (!l)
+            return true;
+        for (uint32_t i = 0; i < l->count; i++)
+            if (meets_set(y, l->items[i]))
                 return true;
         return false;
     }
@@ -285,8 +365,9 @@ static bool numeric_bins_cover(cr_bin *bins, bool ints, char *gap, size_t size)
     cr_dec hi = cr_dec_from_int(0);
     for (int pass = 0; pass < 64; pass++) {
         bool grew = false;
-        for (cr_bin *b = bins; b; b = b->next) {
-            interval v = cell_interval(&b->cell);
+        for (cr_bin *b = bins; b; b = b->next)
+        for (uint32_t ti = 0; ti < (b->cell.kind == CELL_ANYOF ? b->cell.ntests : 1); ti++) {
+            interval v = cell_interval(b->cell.kind == CELL_ANYOF ? &b->cell.tests[ti] : &b->cell);
             if (ints)
                 v = int_interval(v);
             if (!v.known)
@@ -395,11 +476,21 @@ static bool cell_may_match_value(const cr_cell *c, const char *v)
             return true;
         return (x->u.str.len == n && memcmp(x->u.str.s, v, n) == 0) == (c->kind == CELL_EQ);
     case CELL_SET:
-        for (uint32_t i = 0; i < c->set.count; i++) {
-            x = const_resolved(c->set.items[i]);
+    case CELL_IN: {
+        const cr_expr_list *l = cell_values(c);
+        if (!l)
+            return true;
+        for (uint32_t i = 0; i < l->count; i++) {
+            x = const_resolved(l->items[i]);
             if (!x || x->kind != E_STR || (x->u.str.len == n && memcmp(x->u.str.s, v, n) == 0))
                 return true;
         }
+        return false;
+    }
+    case CELL_ANYOF:
+        for (uint32_t i = 0; i < c->ntests; i++)
+            if (cell_may_match_value(&c->tests[i], v))
+                return true;
         return false;
     default:
         return true;
@@ -590,14 +681,91 @@ void cr_sema_check_segment(sema *S, cr_item *it)
 
 /* ---- decision tables ---- */
 
-/* table NAME(expr, ...) -> type hit first|unique|priority|any|collect [sum|min|max|count]
- *     { cell, ... -> value ... }
+/* "limit, rate": the names of a record's fields, into buf. */
+static const char *fields_text(const cr_record *r, char *buf, size_t size)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (uint32_t i = 0; i < r->nfields && at < size; i++) {
+        int w = snprintf(buf + at, size - at, "%s%s", i ? ", " : "", r->fields[i].name);
+        if (w < 0)
+            break;
+        at += (size_t)w;
+    }
+    return buf;
+}
+
+/* Can outputs of type t be put in an order for `hit priority` and
+ * `hit output_order`: numbers (the highest first), a segment's labels or
+ * a closed set of texts (`one of {...}`, the first declared first)? */
+static bool has_priority_order(const cr_type *t)
+{
+    return is_err(t) || is_num(t) || t->kind == CR_T_LABEL || (t->kind == CR_T_TEXT && t->labels);
+}
+
+/* The table's output type: a type, a closed set of texts, or its named
+ * outputs `(name: type, ...)` (a record). */
+static const cr_type *table_out_type(sema *S, cr_item *it)
+{
+    bool was = S->in_input;
+    S->in_input = it->type && it->type->kind == TE_ONE_OF;   /* `one of` orders a table's outputs too */
+    const cr_type *out = cr_sema_type_from_expr(S, it->type, it->name);
+    S->in_input = was;
+    if (it->type && it->type->kind == TE_RECORD && !it->type->outputs && !is_err(out))
+        err(S, it->type->span, "a table's outputs are written in round brackets: -> (name: type, ...)");
+    if (out->kind == CR_T_RECORD && out->rec && out->rec->nfields == 0)
+        err(S, it->type->span, "table %s names no output", it->name);
+    return out;
+}
+
+/* A row's outputs against the table's: one value for one output, one per
+ * named output, in order. */
+static void check_row_outputs(sema *S, cr_item *it, cr_table_row *r, const cr_type *out)
+{
+    char b1[96], b2[96];
+    bool named = out->kind == CR_T_RECORD && out->rec && it->type && it->type->outputs;
+    uint32_t want = named ? out->rec->nfields : 1;
+    if (r->outs.count != want) {
+        if (named)
+            err(S, r->span, "this row gives %u output%s but table %s has %u (%s)", r->outs.count,
+                r->outs.count == 1 ? "" : "s", it->name, want, fields_text(out->rec, b1, sizeof b1));
+        else
+            err(S, r->outs.items[1]->span, "table %s has one output, but this row gives %u", it->name, r->outs.count);
+        for (uint32_t k = 0; k < r->outs.count; k++)
+            cr_sema_check(S, r->outs.items[k]);
+        return;
+    }
+    for (uint32_t k = 0; k < want; k++) {
+        cr_expr *x = r->outs.items[k];
+        const cr_type *ft = named ? out->rec->fields[k].type : out;
+        const cr_type *to;
+        if (!cr_sema_resolve_label(S, x, ft))
+            to = cr_sema_check(S, x);
+        else
+            to = x->type;
+        if (!cr_sema_assignable(ft, to)) {
+            if (named)
+                err(S, x->span, "output %s of table %s is %s, but this row gives %s", out->rec->fields[k].name,
+                    it->name, tname(ft, b1), tname(to, b2));
+            else
+                err(S, x->span, "table %s gives %s, but this row gives %s", it->name, tname(ft, b1), tname(to, b2));
+        } else {
+            cr_sema_check_category(S, ft, x);
+        }
+    }
+}
+
+/* table NAME(expr, ...) -> type hit first|unique|priority|any|collect [sum|min|max|count]|rule_order|output_order
+ *     { cell, ... -> value, ... ; default -> value, ... }
  * and the grid form, table NAME(expr, expr) -> type { | cell | cell ... cell | value | value ... },
  * which the parser spreads into first-hit rows of two cells.
- * Each row has one cell per input, each cell tests its input, each output
- * is of the table's type; the hit policy sets the value's type (collect
- * gives a list, a count or a number) and what is warned about: rows that
- * can never match (first) or can both match (unique). */
+ * Each row has one cell per input, each cell tests its input, each row
+ * gives one value per output (a type, or named outputs `(name: type, ...)`,
+ * whose value is a record); a `default` row, last, gives the outputs when
+ * no other row matches.  The hit policy sets the value's type (collect,
+ * rule_order and output_order give a list, collect count an int) and
+ * what is warned about: rows that can never match (first) or can both
+ * match (unique). */
 void cr_sema_check_table(sema *S, cr_item *it)
 {
     it->sub_index = S->ntables++;
@@ -615,10 +783,22 @@ void cr_sema_check_table(sema *S, cr_item *it)
             snprintf(path, sizeof path, "input %u of table %s", i + 1, it->name);
         in[i] = optional_operand(S, x, has_null, x->span, path, "give a row a 'null' cell for it");
     }
-    const cr_type *out = cr_sema_type_from_expr(S, it->type, it->name);
-    char b1[96], b2[96];
+    const cr_type *out = table_out_type(S, it);
+    char b1[96];
     uint32_t rowno = 0;
+    const cr_table_row *deflt = NULL;
     for (cr_table_row *r = it->rows; r; r = r->next, rowno++) {
+        if (r->is_default) {
+            if (deflt)
+                err(S, r->span, "table %s has two default rows", it->name);
+            else if (r->next)
+                err(S, r->span, "the default row of table %s must be its last row", it->name);
+            else if (it->hit == HIT_COLLECT && it->collect == COLLECT_COUNT)
+                err(S, r->span, "'hit collect count' has no default: it counts 0 when no row matches");
+            deflt = r;
+            check_row_outputs(S, it, r, out);
+            continue;
+        }
         if (r->ncells != n) {
             err(S, r->span, "this row has %u cells but table %s has %u inputs", r->ncells, it->name, n);
             continue;
@@ -637,19 +817,14 @@ void cr_sema_check_table(sema *S, cr_item *it)
             }
             check_cell(S, &r->cells[i], in[i]);
         }
-        const cr_type *to;
-        if (!cr_sema_resolve_label(S, r->out, out))
-            to = cr_sema_check(S, r->out);
-        else
-            to = r->out->type;
-        if (!cr_sema_assignable(out, to))
-            err(S, r->out->span, "table %s gives %s, but this row gives %s", it->name, tname(out, b1), tname(to, b2));
+        check_row_outputs(S, it, r, out);
     }
     /* a closed set of values as an input: a value no row's cell can
      * match would stop the application, so every value needs a row (one
      * column at a time: with several inputs, a row must still match the
-     * others) */
-    for (uint32_t i = 0; i < n && it->hit != HIT_COLLECT; i++) {
+     * others); a default row gives what no other row does */
+    for (uint32_t i = 0; i < n && it->hit != HIT_COLLECT && it->hit != HIT_RULE_ORDER &&
+                         it->hit != HIT_OUTPUT_ORDER && !deflt; i++) {
         if (in[i]->kind != CR_T_TEXT || !in[i]->labels)
             continue;
         const cr_cell *cells[CR_MAX_PAIRWISE];
@@ -674,11 +849,11 @@ void cr_sema_check_table(sema *S, cr_item *it)
         warn(S, it->name_span, "table %s has %u rows, more than %d: rows that %s are not looked for", it->name, nrows,
              CR_MAX_PAIRWISE, it->hit == HIT_FIRST ? "can never match" : "can both match");
     for (cr_table_row *r = it->rows; r && nrows <= CR_MAX_PAIRWISE; r = r->next, rowno++) {
-        if (r->ncells != n)
+        if (r->ncells != n || r->is_default)
             continue;
         uint32_t prevno = 1;
         for (cr_table_row *p = it->rows; p != r; p = p->next, prevno++) {
-            if (p->ncells != n)
+            if (p->ncells != n || p->is_default)
                 continue;
             bool covers = true, meets = true;
             for (uint32_t i = 0; i < n; i++) {
@@ -709,7 +884,22 @@ void cr_sema_check_table(sema *S, cr_item *it)
             break;
         }
     }
-    if (it->hit == HIT_PRIORITY && !is_err(out) && out->kind != CR_T_LABEL && !is_num(out))
-        err(S, it->type->span, "'hit priority' needs an output of labels (earlier labels win) or numbers (the highest wins)");
+    if (it->hit == HIT_RULE_ORDER || it->hit == HIT_OUTPUT_ORDER)
+        vt = cr_sema_list_of(S, out);
+    if ((it->hit == HIT_PRIORITY || it->hit == HIT_OUTPUT_ORDER) && !is_err(out)) {
+        const char *h = it->hit == HIT_PRIORITY ? "priority" : "output_order";
+        if (out->kind == CR_T_RECORD && out->rec) {
+            for (uint32_t k = 0; k < out->rec->nfields; k++)
+                if (!has_priority_order(out->rec->fields[k].type)) {
+                    err(S, it->type->span, "'hit %s' orders the outputs, but output %s is %s: each output must be "
+                        "numbers (the highest first), a segment's labels or one of {...} (the first declared first)",
+                        h, out->rec->fields[k].name, tname(out->rec->fields[k].type, b1));
+                    break;
+                }
+        } else if (!has_priority_order(out)) {
+            err(S, it->type->span, "'hit %s' needs an output in an order: numbers (the highest first), a segment's "
+                "labels or one of {...} (the first declared first), not %s", h, tname(out, b1));
+        }
+    }
     it->value_type = vt;
 }

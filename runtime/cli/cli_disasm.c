@@ -87,7 +87,7 @@ static void operands(cr_buf *b, const cr_program *p, const cr_ins *in)
     case CR_OP_SEG_MARK:
         cr_buf_printf(b, "%s row %u (%s)", p->segments[in->b].name, in->c + 1, p->segments[in->b].labels[in->c]);
         return;
-    case CR_OP_TBL_START: case CR_OP_TBL_END: put_name(b, "", p->tables[in->c].name); return;
+    case CR_OP_TBL_START: case CR_OP_TBL_END: case CR_OP_TBL_NONE: put_name(b, "", p->tables[in->c].name); return;
     case CR_OP_TBL_MATCH: cr_buf_printf(b, "%s row %u", p->tables[in->b].name, in->c + 1); return;
     case CR_OP_ADMISSION: cr_buf_puts(b, in->a < 5 ? members[in->a] : "?"); return;
     case CR_OP_DECIDE: cr_buf_printf(b, "%s (row %u)", in->a < 3 ? outcomes[in->a] : "?", in->c + 1); return;

@@ -201,7 +201,13 @@ void cr_ex_table_place(const cr_program *p, const cr_table_info *t, uint32_t row
     uint32_t bar[64];
     uint32_t col = bars_of(src, ls, sp.start, bar, 64);
     if (col == 0) { /* an ordinary row: its cells start the line */
-        snprintf(buf, size, "row %u (line %u)", row + 1, line);
+        uint32_t k = sp.start + 7;
+        while (k < sp.end && (src[k] == ' ' || src[k] == '\t' || src[k] == '\n' || src[k] == '\r'))
+            k++;
+        if (sp.end - sp.start > 9 && !memcmp(src + sp.start, "default", 7) && !memcmp(src + k, "->", 2))
+            snprintf(buf, size, "the default row %u (line %u)", row + 1, line);   /* no other row matched */
+        else
+            snprintf(buf, size, "row %u (line %u)", row + 1, line);
         return;
     }
     /* A grid cell: the row's test leads its line, the column's test is the
@@ -385,7 +391,7 @@ void cr_explain_text(FILE *out, const cr_session *s, const char *app_id, size_t 
         if (!tables)
             fprintf(out, "\nTables\n");
         tables = true;
-        cr_ex_value_text(s->lets[let], NULL, val, sizeof val);
+        cr_ex_value_text(s->lets[let], t->out, val, sizeof val);
         fprintf(out, "  %s = %s\n", t->name, val);
         const uint32_t *rows = s->tbl_rows + (size_t)k * p->max_table_rows;
         for (uint32_t i = 0; i < s->tbl_count[k]; i++) {
@@ -578,7 +584,7 @@ void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t 
         first = false;
         json_str(b, "name", t->name);
         cr_buf_puts(b, ",\"value\":");
-        cr_buf_json_value(b, s->lets[let], NULL);
+        cr_buf_json_value(b, s->lets[let], t->out);
         cr_buf_puts(b, ",\"rows\":[");
         const uint32_t *rows = s->tbl_rows + (size_t)k * p->max_table_rows;
         for (uint32_t i = 0; i < s->tbl_count[k]; i++) {

@@ -387,7 +387,7 @@ static void calculations(pw *w, const cr_session *s)
             continue;
         char name[128], val[256], place[300];
         cr_ex_name_words(t->name, name, sizeof name);
-        cr_ex_value_words(s->lets[let], val, sizeof val);
+        cr_ex_typed_value_words(s->lets[let], t->out, val, sizeof val);
         const uint32_t *rows = s->tbl_rows + (size_t)k * p->max_table_rows;
         mark(w, "<tr><td>", "  ");
         say(w, name);
@@ -411,7 +411,7 @@ static void calculations(pw *w, const cr_session *s)
         char name[128], expr[512], val[256];
         cr_ex_name_words(li->name, name, sizeof name);
         cr_ex_span_text(p, cr_ex_let_expr_span(p, i), expr, sizeof expr);
-        cr_ex_value_words(s->lets[i], val, sizeof val);
+        cr_ex_typed_value_words(s->lets[i], li->type, val, sizeof val);
         if (w->html) {
             cr_buf_printf(w->b, "<tr%s><td>", li->kind == LET_RESULT ? " class=\"result\"" : "");
             say(w, name);

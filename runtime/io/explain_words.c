@@ -18,8 +18,13 @@ void cr_ex_name_words(const char *name, char *buf, size_t size)
 
 void cr_ex_value_words(cr_value v, char *buf, size_t size)
 {
+    cr_ex_typed_value_words(v, NULL, buf, size);
+}
+
+void cr_ex_typed_value_words(cr_value v, const cr_type *t, char *buf, size_t size)
+{
     char json[256];
-    cr_ex_value_text(v, NULL, json, sizeof json);
+    cr_ex_value_text(v, t, json, sizeof json);
     /* drop JSON's quotes; a list's commas get a space after them */
     size_t o = 0;
     bool quoted = false;

@@ -13,6 +13,8 @@
 void cr_ex_test_words(const cr_session *s, const cr_trace_entry *e, bool in_rule, char *buf, size_t size);
 /* A value as a reader writes it: texts without quotes, lists as "C, D". */
 void cr_ex_value_words(cr_value v, char *buf, size_t size);
+/* The same, with the value's type: a record's fields by name (a table's named outputs). */
+void cr_ex_typed_value_words(cr_value v, const cr_type *t, char *buf, size_t size);
 /* A policy name as words: "business_years" -> "business years". */
 void cr_ex_name_words(const char *name, char *buf, size_t size);
 

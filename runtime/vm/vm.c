@@ -249,6 +249,45 @@ static bool admission_has(const cr_session *s, int kind)
     return false;
 }
 
+/* Where v stands in the order of type t's values: a label's or a closed
+ * set's text by its place (the first declared first), anything else last. */
+static int64_t value_rank(const cr_type *t, cr_value v)
+{
+    const cr_labels *l = t->labels;
+    if (v.tag == CR_TEXT && l)
+        for (uint32_t k = 0; k < l->count; k++)
+            if (strlen(l->names[k]) == v.len && memcmp(l->names[k], v.u.s, v.len) == 0)
+                return k;
+    return l ? (int64_t)l->count : 0;
+}
+
+/* < 0 when output a comes before output b by a table's priority: an
+ * earlier label or value of a closed set, a higher number, and named
+ * outputs by the first that differs.  Values not of type t (a program
+ * verified for another type) are equal. */
+static int priority_cmp(const cr_type *t, cr_value a, cr_value b)
+{
+    if (!t)
+        return 0;
+    if (t->kind == CR_T_RECORD && t->rec) {
+        if (a.tag != CR_RECORD || b.tag != CR_RECORD || a.len != t->rec->nfields || b.len != t->rec->nfields)
+            return 0;
+        for (uint32_t i = 0; i < t->rec->nfields; i++) {
+            int c = priority_cmp(t->rec->fields[i].type, a.u.items[i], b.u.items[i]);
+            if (c)
+                return c;
+        }
+        return 0;
+    }
+    if (t->kind == CR_T_LABEL || (t->kind == CR_T_TEXT && t->labels)) {
+        int64_t x = value_rank(t, a), y = value_rank(t, b);
+        return x < y ? -1 : x > y;
+    }
+    if ((a.tag == CR_INT || a.tag == CR_DEC) && (b.tag == CR_INT || b.tag == CR_DEC))
+        return -cr_num_cmp(a, b);
+    return 0;
+}
+
 /* Combines the rows of a table that matched, by its hit policy. */
 static bool table_end(cr_session *s, uint32_t t, cr_value *out, char *err, size_t errsize)
 {
@@ -258,6 +297,23 @@ static bool table_end(cr_session *s, uint32_t t, cr_value *out, char *err, size_
     uint32_t *rows = s->tbl_rows + (size_t)t * p->max_table_rows;
     cr_value *vals = s->tbl_vals + (size_t)t * p->max_table_rows;
     cr_call_ctx cx = {.arena = &s->arena, .err = err, .errsize = errsize};
+    if (ti->hit == HIT_RULE_ORDER || ti->hit == HIT_OUTPUT_ORDER) {
+        cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
+        if (!items)
+            return cr_call_fail(&cx, "out of memory for this application");
+        memcpy(items, vals, n * sizeof *items);
+        /* output_order: a stable insertion sort, so equal outputs keep their rows' order */
+        const cr_type *order = ti->out ? ti->out->elem : NULL;
+        for (uint32_t i = 1; ti->hit == HIT_OUTPUT_ORDER && i < n; i++) {
+            cr_value v = items[i];
+            uint32_t j = i;
+            for (; j > 0 && priority_cmp(order, v, items[j - 1]) < 0; j--)
+                items[j] = items[j - 1];
+            items[j] = v;
+        }
+        *out = cr_list(items, n);
+        return true;
+    }
     if (ti->hit == HIT_COLLECT) {
         switch (ti->collect) {
         case COLLECT_COUNT: *out = cr_int(n); return true;
@@ -311,24 +367,11 @@ static bool table_end(cr_session *s, uint32_t t, cr_value *out, char *err, size_
                                     ti->name, rows[0] + 1, rows[i] + 1);
         break;
     case HIT_PRIORITY: {
+        /* the first of the matching rows whose output comes first */
         uint32_t best = 0;
-        for (uint32_t i = 1; i < n; i++) {
-            bool better;
-            if (ti->out && ti->out->kind == CR_T_LABEL) {
-                /* earlier labels of the segment win */
-                int a = -1, b = -1;
-                for (uint32_t k = 0; k < ti->out->labels->count; k++) {
-                    const char *l = ti->out->labels->names[k];
-                    if (strlen(l) == vals[i].len && memcmp(l, vals[i].u.s, vals[i].len) == 0) a = (int)k;
-                    if (strlen(l) == vals[best].len && memcmp(l, vals[best].u.s, vals[best].len) == 0) b = (int)k;
-                }
-                better = a < b;
-            } else {
-                better = cr_num_cmp(vals[i], vals[best]) > 0;
-            }
-            if (better)
+        for (uint32_t i = 1; i < n; i++)
+            if (priority_cmp(ti->out, vals[i], vals[best]) < 0)
                 best = i;
-        }
         *out = vals[best];
         return true;
     }

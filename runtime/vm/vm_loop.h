@@ -357,6 +357,19 @@ dispatch_in:
         *sp++ = cr_list(items, n);
         NEXT;
     }
+    /* RECORD c: a table row's named outputs, in the order of its fields. */
+    CASE(RECORD) {
+        uint32_t n = in->c;
+        cr_value *items = cr_arena_alloc(&s->arena, (n ? n : 1) * sizeof *items);
+        if (!items)
+            goto oom;
+        sp -= n;
+        memcpy(items, sp, n * sizeof *items);
+        *sp = cr_list(items, n);
+        sp->tag = CR_RECORD;
+        sp++;
+        NEXT;
+    }
     CASE(TODAY) *sp++ = cr_date(s->today); NEXT;
     /* FIRE c: pops a condition; when true, rule c fired.  Rules fire in
      * rising order along every path of the main code (verified), so each
@@ -452,6 +465,7 @@ dispatch_in:
         NEXT;
     CASE(SEG_MARK) s->seg_row[in->b] = (int32_t)in->c; NEXT;
     CASE(TBL_START) s->tbl_count[in->c] = 0; NEXT;
+    CASE(TBL_NONE) *sp++ = cr_bool(s->tbl_count[in->c] == 0); NEXT;
     /* TBL_MATCH b c: pops the output of row c of table b, which matched.
      * Between TBL_START b and TBL_END b (both in table b's own let) rows
      * match in rising order (verified), each at most once, so table b's

@@ -340,9 +340,25 @@ static void dump_cell(sbuf *b, const cr_cell *c)
     case CELL_LE: put(b, "<="); dump(b, c->a); break;
     case CELL_GT: put(b, ">"); dump(b, c->a); break;
     case CELL_GE: put(b, ">="); dump(b, c->a); break;
-    case CELL_RANGE: dump(b, c->a); put(b, ".."); dump(b, c->b); break;
+    case CELL_RANGE:
+        put(b, c->lo_open ? "(" : "[");
+        dump(b, c->a);
+        put(b, "..");
+        dump(b, c->b);
+        put(b, c->hi_open ? ")" : "]");
+        break;
     case CELL_SET: put(b, "{"); dump_list(b, &c->set, ""); put(b, "}"); break;
     case CELL_NULL: put(b, "null"); break;
+    case CELL_IN: put(b, "in "); dump(b, c->a); break;
+    case CELL_ANYOF:
+        put(b, "any(");
+        for (uint32_t i = 0; i < c->ntests; i++) {
+            if (i)
+                put(b, " ");
+            dump_cell(b, &c->tests[i]);
+        }
+        put(b, ")");
+        break;
     }
 }
 
@@ -954,7 +970,7 @@ static void test_parse_scorecard(void **state)
     assert_string_equal(sexp(it->base, &b), "600");
 
     static const struct { const char *name, *code; const char *bins[3]; } want[] = {
-        {"credit_score", "CS", {"<600 -> -40", "600..699 -> 10", ">=700 -> 55"}},
+        {"credit_score", "CS", {"<600 -> -40", "[600..699] -> 10", ">=700 -> 55"}},
         {"grade", NULL, {"{\"A\" \"B\"} -> 5", "\"C\" -> 0", "_ -> -10"}},
         {"flag", NULL, {"true -> 3", "false -> -3", NULL}},
         {"dti", NULL, {"<=0.2 -> 20", ">0.2 -> (- 0 5)", "!=1 -> 0.5"}},
@@ -1034,7 +1050,7 @@ static void test_parse_table_rows(void **state)
     assert_string_equal(sexp(it->inputs.items[1], &b), "term");
     assert_string_equal(it->type->name, "number");
     static const char *const rows[] = {
-        "PRIME, <=12 -> 0.30", "PRIME, 13..36 -> 0.25", "{A B}, _ -> x", "_, _ -> 0",
+        "PRIME, <=12 -> 0.30", "PRIME, [13..36] -> 0.25", "{A B}, _ -> x", "_, _ -> 0",
     };
     cr_table_row *r = it->rows;
     for (unsigned i = 0; i < 4; i++, r = r->next) {
@@ -1059,6 +1075,47 @@ static void test_parse_table_rows(void **state)
     assert_non_null(it->rows);
     assert_non_null(it->rows->next);
     assert_string_equal(row_text(&b, it->rows->next->cells, 1, it->rows->next->out), ">5000 -> 20");
+    parsed_free(p);
+}
+
+/* Ranges with their ends written, lists of tests, named outputs, a
+ * default row and the two list hit policies. */
+static void test_parse_table_forms(void **state)
+{
+    (void)state;
+    parsed *p = parse_ok("policy p\n"
+                         "table t(a, b.c) -> (limit: money, rate: rate) hit rule_order {\n"
+                         "  [1..5), (0..1] -> 1, 2\n"
+                         "  (1..5), [0..1] -> 3, 4\n"
+                         "  {< 5, > 10, 7}, {\"A\", \"B\"} -> 5, 6\n"
+                         "  default -> 0, 0\n"
+                         "}\n"
+                         "table u((a + 1)) -> int hit output_order { >= 3 -> 1 }\n");
+    cr_item *it = item_at(p->ast, 0);
+    assert_int_equal(it->hit, HIT_RULE_ORDER);
+    assert_int_equal(it->type->kind, TE_RECORD);
+    assert_true(it->type->outputs);
+    sbuf b;
+    assert_string_equal(sexp(it->inputs.items[1], &b), "(. b c)");
+    static const char *const rows[] = {
+        "[1..5), (0..1] -> 1", "(1..5), [0..1] -> 3", "any(<5 >10 7), {\"A\" \"B\"} -> 5",
+    };
+    cr_table_row *r = it->rows;
+    for (unsigned i = 0; i < 3; i++, r = r->next) {
+        assert_non_null(r);
+        assert_int_equal(r->ncells, 2);
+        assert_int_equal(r->outs.count, 2);
+        assert_false(r->is_default);
+        assert_string_equal(row_text(&b, r->cells, r->ncells, r->out), rows[i]);
+    }
+    assert_non_null(r);
+    assert_true(r->is_default);
+    assert_int_equal(r->ncells, 0);
+    assert_int_equal(r->outs.count, 2);
+    assert_null(r->next);
+    it = item_at(p->ast, 1);
+    assert_int_equal(it->hit, HIT_OUTPUT_ORDER);
+    assert_string_equal(sexp(it->inputs.items[0], &b), "(+ a 1)");
     parsed_free(p);
 }
 
@@ -1124,7 +1181,7 @@ static void test_parse_errors(void **state)
         {"policy t\nscorecard s bas 0 { }\n", 2, 13, "expected 'base' after the scorecard's name"},
         {"policy t\ntable t(a) -> int hot first { }\n", 2, 19, "expected 'hit' and a hit policy after the table's type"},
         {"policy t\ntable t(a) -> int hit sometimes { }\n", 2, 23,
-         "unknown hit policy 'sometimes' (first, unique, priority, any or collect)"},
+         "unknown hit policy 'sometimes' (first, unique, priority, any, collect, rule_order or output_order)"},
         {"policy t\ntable t(a) -> int hit collect avg { }\n", 2, 31, "unknown collect aggregate 'avg' (sum, min, max or count)"},
         {"policy t\ntable t(a) -> int hit first max { }\n", 2, 29, "only 'hit collect' takes an aggregate"},
         {"policy t\ntable t(a, b) -> int {\n    | 1 | 2 | 3\n  X | 1 | 2\n}\n", 4, 3,
@@ -1497,7 +1554,7 @@ static const sema_case sema_cases[] = {
     {"table t(age) -> text hit collect sum { else -> \"x\" }\nr = t\n", E, 11, 17,
      "'hit collect' with sum, min or max needs a numeric output, not text", 1},
     {"table t(age) -> text hit priority { else -> \"x\" }\nr = t\n", E, 11, 17,
-     "'hit priority' needs an output of labels (earlier labels win) or numbers (the highest wins)", 1},
+     "'hit priority' needs an output in an order: numbers (the highest first), a segment's labels or one of {...} (the first declared first), not text", 1},
     {"table t(born) -> int hit first {\n  {1, 2} -> 1\n  else -> 0\n}\nr = t\n", E, 12, 7, "int cannot be compared with date", 2},
     {"table t(col) -> int hit first { else -> 1 }\nr = t\n", E, 11, 9,
      "'col' may be null (it is money?): give a row a 'null' cell for it", 1},
@@ -2328,6 +2385,7 @@ int main(void)
         cmocka_unit_test(test_parse_scorecard),
         cmocka_unit_test(test_parse_segment),
         cmocka_unit_test(test_parse_table_rows),
+        cmocka_unit_test(test_parse_table_forms),
         cmocka_unit_test(test_parse_table_grid),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_parse_error_recovery),
