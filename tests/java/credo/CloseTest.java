@@ -106,6 +106,29 @@ class CloseTest {
     }
 
     @Test
+    void anEndedThreadsSessionIsReused() throws Exception {
+        String app = Fixture.applicants().get(3);
+        try (Policy p = Policy.load(Fixture.POLICY, Fixture.AS_OF)) {
+            assertEquals(1, p.sessionCount());   // the loading thread's
+            List<String> got = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {   // one thread after another, each ended before the next
+                Thread t = new Thread(() -> {
+                    String d = p.decide(app);
+                    synchronized (got) {
+                        got.add(d);
+                    }
+                });
+                t.start();
+                t.join();
+            }
+            assertEquals(2, p.sessionCount());
+            assertEquals(50, got.size());
+            for (String d : got)
+                assertEquals(Fixture.expected().get(3), d);
+        }
+    }
+
+    @Test
     void tryWithResourcesAndManyPolicies() throws Exception {
         String app = Fixture.applicants().get(2);
         for (int i = 0; i < 200; i++) {

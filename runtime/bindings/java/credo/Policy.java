@@ -2,6 +2,7 @@ package credo;
 
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,7 +14,8 @@ import java.util.Map;
  *
  * <p>One Policy is shared by any number of threads: each thread decides
  * on a session of its own in the library, made on its first decision and
- * kept until {@link #close()}, which frees every session and the policy.
+ * kept until {@link #close()}, which frees every session and the policy
+ * (a thread that has ended leaves its session to the next new thread).
  * After close, a decision is an IllegalStateException.  A Policy never
  * closed is freed when the garbage collector finds it unreachable. */
 public final class Policy implements AutoCloseable {
@@ -161,6 +163,11 @@ public final class Policy implements AutoCloseable {
         cleanable.clean();
     }
 
+    /** How many library sessions the policy holds (for the tests). */
+    int sessionCount() {
+        return state.sessionCount();
+    }
+
     /** True once {@link #close()} has run. */
     public boolean isClosed() {
         return state.isClosed();
@@ -229,12 +236,27 @@ public final class Policy implements AutoCloseable {
             this.limits = limits;
         }
 
+        /** A session for the calling thread: the session of a thread that
+         * has ended if there is one (no one else can reach it: its
+         * ThreadLocal went with the thread), else a new one. */
         synchronized Session newSession() {
             if (closed)
                 throw Session.closed(name);
-            Session s = new Session(Native.sessionNew(policy, asOf, limits), name);
+            Thread me = Thread.currentThread();
+            for (Session s : sessions) {
+                Thread owner = s.owner.get();
+                if (owner == null || !owner.isAlive()) {
+                    s.owner = new WeakReference<>(me);
+                    return s;
+                }
+            }
+            Session s = new Session(Native.sessionNew(policy, asOf, limits), name, me);
             sessions.add(s);
             return s;
+        }
+
+        synchronized int sessionCount() {
+            return sessions.size();
         }
 
         synchronized boolean isClosed() {
@@ -259,10 +281,12 @@ public final class Policy implements AutoCloseable {
     private static final class Session {
         private long ptr;
         private final String name;
+        private WeakReference<Thread> owner;   // guarded by the State
 
-        Session(long ptr, String name) {
+        Session(long ptr, String name, Thread owner) {
             this.ptr = ptr;
             this.name = name;
+            this.owner = new WeakReference<>(owner);
         }
 
         static IllegalStateException closed(String name) {
