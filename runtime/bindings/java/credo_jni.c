@@ -9,6 +9,7 @@
  * one session and never passes a freed handle (Policy.java). */
 #include <jni.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,17 +188,29 @@ JNIEXPORT jlong JNICALL Java_credo_Native_sessionNew(JNIEnv *env, jclass c, jlon
         uint64_t *u64[] = {&cfg.max_instructions, &cfg.max_memory, NULL, NULL, NULL, NULL, NULL, &cfg.max_line, NULL};
         uint32_t *u32[] = {NULL, NULL, &cfg.regex_match_limit, &cfg.regex_depth_limit, &cfg.json_max_depth,
                            &cfg.json_max_text, &cfg.json_max_list, NULL, &cfg.deadline_ms};
+        char wide[24] = "";   /* a value wider than its field, which gets its largest value instead */
         for (int i = 0; i < 9; i++) {
             if (v[i] == 0)
                 continue;
-            if (u64[i])
+            if (u64[i]) {
                 *u64[i] = (uint64_t)v[i];
-            else   /* past 32 bits: too large, as credo_config_check would say of the largest */
-                *u32[i] = v[i] > UINT32_MAX ? UINT32_MAX : (uint32_t)v[i];
+            } else if (v[i] > (jlong)UINT32_MAX) {
+                *u32[i] = UINT32_MAX;
+                snprintf(wide, sizeof wide, "%lld", (long long)v[i]);
+            } else {
+                *u32[i] = (uint32_t)v[i];
+            }
         }
         credo_error err;
         if (credo_config_check(&cfg, &err) != CREDO_OK) {
-            throw_named(env, "java/lang/IllegalArgumentException", err.message);
+            /* "json_max_depth 4294967295 is more than ...": the caller's value, not the field's */
+            char m[sizeof err.message + 32];
+            const char *top = wide[0] ? strstr(err.message, "4294967295") : NULL;
+            if (top)
+                snprintf(m, sizeof m, "credo: %.*s%s%s", (int)(top - err.message), err.message, wide, top + 10);
+            else
+                snprintf(m, sizeof m, "credo: %s", err.message);
+            throw_named(env, "java/lang/IllegalArgumentException", m);
             return 0;
         }
     }

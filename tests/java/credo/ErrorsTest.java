@@ -121,7 +121,7 @@ class ErrorsTest {
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> Policy.load(Fixture.POLICY, null, Map.of("json_max_depth", 5000000000L)));
-        assertTrue(e.getMessage().contains("is more than the maximum, 1000"), e.getMessage());
+        assertTrue(e.getMessage().contains("JSON depth limit 5000000000 is more than the maximum, 1000"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Policy.load(Fixture.POLICY, null, Map.of("budget", 5L)));
         assertTrue(e.getMessage().contains("unknown limit 'budget'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Policy.load(Fixture.POLICY, "2026-13-01"));
