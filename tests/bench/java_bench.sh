@@ -5,10 +5,11 @@
 # applicants.  credo run's time is the whole process (reading the file,
 # compiling the policy, writing the lines); Java's is the calls alone, on
 # lines already in memory, the decision lines returned as Strings.
-# Both pinned to one core when taskset can; credo run's row is the fastest
-# of BENCH_REPS (3) whole runs to /dev/null, Java's the best pass of at
-# least BENCH_REPS and one second, after a warm-up pass whose decisions
-# must equal credo run's.  Reports times, never fails on one.
+# Both pinned to one core when taskset can, in BENCH_ROUNDS (2) rounds;
+# credo run's row is the fastest of BENCH_REPS (3) whole runs to /dev/null
+# a round, Java's the best pass of at least BENCH_REPS and one second, after
+# a warm-up pass whose decisions must equal credo run's; each row keeps
+# its fastest round.  Reports times, never fails on one.
 # Usage: sh tests/bench/java_bench.sh BUILD
 # $PIN is split into words on purpose.
 # shellcheck disable=SC2086
@@ -16,6 +17,7 @@ set -u
 BUILD=${1:-build}
 N=${BENCH_N:-100000}
 REPS=${BENCH_REPS:-3}
+ROUNDS=${BENCH_ROUNDS:-2}
 POLICY=policies/sme_tax_loan.credo
 ASOF=2026-12-01
 OUT=$BUILD/bench
@@ -38,20 +40,29 @@ if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then PIN
 
 "$BUILD/credo" run --as-of $ASOF $POLICY "$POP" >"$OUT/java-expected.jsonl"
 case $? in 0 | 3) ;; *) echo "  credo run failed"; exit 1 ;; esac
+# in rounds, credo run then Java, so that load from elsewhere on the host
+# slows both alike; each row keeps its fastest round
 best=
-i=0
-while [ $i -lt "$REPS" ]; do
-    t0=$(date +%s%N)
-    $PIN "$BUILD/credo" run --as-of $ASOF $POLICY "$POP" >/dev/null
-    t1=$(date +%s%N)
-    d=$((t1 - t0))
-    if [ -z "$best" ] || [ $d -lt "$best" ]; then best=$d; fi
-    i=$((i + 1))
+java_best=$OUT/java-bench.best
+rm -f "$java_best"
+round=1
+while [ $round -le "$ROUNDS" ]; do
+    i=0
+    while [ $i -lt "$REPS" ]; do
+        t0=$(date +%s%N)
+        $PIN "$BUILD/credo" run --as-of $ASOF $POLICY "$POP" >/dev/null
+        t1=$(date +%s%N)
+        d=$((t1 - t0))
+        if [ -z "$best" ] || [ $d -lt "$best" ]; then best=$d; fi
+        i=$((i + 1))
+    done
+    $PIN java -Dcredo.jni.library="$BUILD/java/libcredo_jni.so" -cp "$BUILD/java/credo.jar:$OUT/java" JavaBench \
+        $POLICY $ASOF "$POP" "$OUT/java-expected.jsonl" "$REPS" >"$OUT/java-bench.out" 2>&1 ||
+        { cat "$OUT/java-bench.out"; echo "  the Java bench failed (or its decisions differ from credo run's)"; exit 1; }
+    cat "$OUT/java-bench.out" >>"$java_best"
+    round=$((round + 1))
 done
-$PIN java -Dcredo.jni.library="$BUILD/java/libcredo_jni.so" -cp "$BUILD/java/credo.jar:$OUT/java" JavaBench \
-    $POLICY $ASOF "$POP" "$OUT/java-expected.jsonl" "$REPS" >"$OUT/java-bench.out" 2>&1 ||
-    { cat "$OUT/java-bench.out"; echo "  the Java bench failed (or its decisions differ from credo run's)"; exit 1; }
-awk -v n="$rows" -v run_ns="$best" -v src="$POP" -v pin="${PIN:-not pinned}" '
+awk -v n="$rows" -v rounds="$ROUNDS" -v run_ns="$best" -v src="$POP" -v pin="${PIN:-not pinned}" '
 function field(line, k,    i, m, kv) {
     m = split(line, kv, " ")
     for (i = 1; i <= m; i++)
@@ -59,14 +70,14 @@ function field(line, k,    i, m, kv) {
     return ""
 }
 /^CHECK/ { same = field($0, "same") }
-/^RESULT/ { t[field($0, "mode")] = field($0, "best_s") }
+/^RESULT/ { m = field($0, "mode"); v = field($0, "best_s"); if (!(m in t) || v + 0 < t[m] + 0) t[m] = v }
 END {
     run = n / (run_ns / 1e9)
-    printf "  %d rows (%s), %s; Java decisions identical to credo run: %d of %d\n", n, src, pin, same, n
+    printf "  %d rows (%s), %s, each row its fastest of %d rounds; Java decisions identical to credo run: %d of %d\n", n, src, pin, rounds, same, n
     printf "  %-44s %12s %12s %10s\n", "", "decisions/s", "us/decision", "x credo run"
     printf "  %-44s %12.0f %12.3f %10.2f\n", "credo run (whole process, to /dev/null)", run, 1e6 / run, 1
     d = n / t["decide"]; ty = n / t["typed"]
     printf "  %-44s %12.0f %12.3f %10.2f\n", "Java Policy.decide, one thread", d, 1e6 / d, d / run
     printf "  %-44s %12.0f %12.3f %10.2f\n", "Java Policy.decideTyped, one thread", ty, 1e6 / ty, ty / run
     printf "  Java decide at %.0f%% of credo run'"'"'s decisions/s (target >= 50%%: %s)\n", 100 * d / run, (d / run >= 0.5) ? "met" : "MISSED"
-}' "$OUT/java-bench.out"
+}' "$java_best"
