@@ -78,6 +78,7 @@ class ErrorsTest {
                 assertEquals(1, d.line());
                 assertEquals(List.of(), d.reasons());
                 assertEquals(Map.of(), d.results());
+                assertThrows(IllegalArgumentException.class, () -> d.result("score"));
                 String id = m.group(1).equals("null") ? null : m.group(1).substring(1, m.group(1).length() - 1);
                 assertEquals(id, d.appId());
             }

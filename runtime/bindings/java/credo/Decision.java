@@ -114,8 +114,10 @@ public final class Decision {
     /** Every named result, in the decision line's order; empty for an ERROR. */
     public Map<String, Object> results() { return results; }
 
-    /** A named result (null when it is null, or no such result). */
-    public Object result(String name) { return results.get(name); }
+    /** A named result (null when the result is null); an
+     * IllegalArgumentException when the decision has no such result (an
+     * ERROR has none). */
+    public Object result(String name) { return has(name); }
 
     /** A decimal or int result as a BigDecimal (null when null); IllegalArgumentException when it is not a number. */
     public BigDecimal decimal(String name) {
