@@ -1,7 +1,8 @@
 #!/bin/sh
 # The Java binding (runtime/bindings/java): `make java` builds
 # libcredo_jni.so and credo.jar for this build, javac compiles the JUnit 5
-# tests of tests/java, and the JUnit console launcher runs them (the
+# tests of tests/java, and the JUnit console launcher runs them, with the
+# JVM checking every JNI call (the
 # reference applicants from four threads against credo run, load errors,
 # ERROR decisions, close); then README.md's Java example is compiled and
 # run.  Any failure fails the script.
@@ -38,7 +39,9 @@ javac -Xlint:all -Xlint:-path -Werror -cp "$jar:$junit" -d "$build/java/test" te
     >"$tmp/javac.log" 2>&1 || { cat "$tmp/javac.log"; fail "javac tests/java"; }
 reports=$build/test-results/java
 rm -rf "$reports"
-if ! timeout 600 java -Dcredo.jni.library="$jni" -Dcredo.command="$credo" -cp "$junit:$jar:$build/java/test" \
+# -Xcheck:jni: the JVM checks every JNI call of credo_jni.c (arguments,
+# exceptions left pending, local references) and warns or stops
+if ! timeout 600 java -Xcheck:jni -Dcredo.jni.library="$jni" -Dcredo.command="$credo" -cp "$junit:$jar:$build/java/test" \
         org.junit.platform.console.ConsoleLauncher --disable-banner --disable-ansi-colors --fail-if-no-tests \
         --details=summary --reports-dir "$reports" --scan-class-path "$build/java/test" >"$tmp/junit.log" 2>&1; then
     grep -v '^[[:space:]]*$' "$tmp/junit.log" | head -60
@@ -47,6 +50,9 @@ fi
 ok=$(sed -n 's/^\[ *\([0-9]*\) tests successful.*/\1/p' "$tmp/junit.log")
 failed=$(sed -n 's/^\[ *\([0-9]*\) tests failed.*/\1/p' "$tmp/junit.log")
 [ "${ok:-0}" -gt 0 ] && [ "${failed:-1}" -eq 0 ] || { cat "$tmp/junit.log"; fail "JUnit ran no test or some failed"; }
+if grep -n 'WARNING in native method\|FATAL ERROR in native method' "$tmp/junit.log"; then
+    fail "-Xcheck:jni found a misused JNI call"
+fi
 
 # README.md's section "Java": its example, compiled and run as it says
 awk '/^## Java/ { on = 1; next } on && /^## / { exit }
