@@ -1,11 +1,11 @@
 #!/bin/sh
 # The Java binding (runtime/bindings/java): `make java` builds
 # libcredo_jni.so and credo.jar for this build, javac compiles the JUnit 5
-# tests of tests/java, and the JUnit console launcher runs them, with the
-# JVM checking every JNI call (the
+# tests of tests/java, and the JUnit console launcher runs them (the
 # reference applicants from four threads against credo run, load errors,
-# ERROR decisions, close); then README.md's Java example is compiled and
-# run.  Any failure fails the script.
+# ERROR decisions, close), the JVM checking every JNI call; then
+# README.md's Java example is compiled and run.  Any failure fails the
+# script.
 #
 # In the sanitizer pass (BUILD=build/san) the library is built with
 # AddressSanitizer, whose runtime would have to be loaded before the JVM
