@@ -82,8 +82,9 @@ class CloseTest {
             AtomicReference<Throwable> end = new AtomicReference<>();
             ends.add(end);
             threads.add(new Thread(() -> {
+                int n = 0;
                 try {
-                    for (int n = 0;; n++) {   // until close stops it
+                    for (;; n++) {   // until close stops it
                         int i = (first + 4 * n) % lines.size();
                         String got = p.decide(lines.get(i));
                         if (!got.equals(want.get(i)))
@@ -93,6 +94,8 @@ class CloseTest {
                     }
                 } catch (Throwable x) {
                     end.set(x);
+                    if (n < 100)   // stopped early: the test fails below rather than waits
+                        started.countDown();
                 }
             }));
         }
