@@ -49,7 +49,10 @@ if ! timeout 600 java -Xcheck:jni -Dcredo.jni.library="$jni" -Dcredo.command="$c
 fi
 ok=$(sed -n 's/^\[ *\([0-9]*\) tests successful.*/\1/p' "$tmp/junit.log")
 failed=$(sed -n 's/^\[ *\([0-9]*\) tests failed.*/\1/p' "$tmp/junit.log")
-[ "${ok:-0}" -gt 0 ] && [ "${failed:-1}" -eq 0 ] || { cat "$tmp/junit.log"; fail "JUnit ran no test or some failed"; }
+if [ "${ok:-0}" -eq 0 ] || [ "${failed:-1}" -ne 0 ]; then
+    cat "$tmp/junit.log"
+    fail "JUnit ran no test or some failed"
+fi
 if grep -n 'WARNING in native method\|FATAL ERROR in native method' "$tmp/junit.log"; then
     fail "-Xcheck:jni found a misused JNI call"
 fi
