@@ -61,7 +61,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit golden demo bench fuzz clean san-test install FORCE
+.PHONY: all test unit golden demo bench fuzz clean san-test install java FORCE
 all: $(BUILD)/credo $(BUILD)/libcredo.a $(BUILD)/libcredo.so
 
 $(BUILD)/gen/parser.c $(BUILD)/gen/parser.h &: lang/parser.y
@@ -116,6 +116,29 @@ $(BUILD)/credo: $(CLI_OBJ) $(BUILD)/libcredo.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcredo.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -fno-lto $(WARN) -Wno-missing-prototypes -o $@ $< $(BUILD)/libcredo.a $(LDLIBS) $(CMOCKA_LIBS)
+
+# The Java binding (runtime/bindings/java): libcredo_jni.so, with the
+# library linked in from libcredo.a (only the JNI functions exported, so
+# it needs no libcredo.so beside it), and credo.jar, made by the JDK's
+# javac and jar.  JAVA_HOME (for jni.h) defaults to the JDK javac is from.
+JAVAC    ?= javac
+JAR      ?= jar
+JAVA_HOME ?= $(patsubst %/bin/javac,%,$(realpath $(shell command -v $(JAVAC) 2>/dev/null)))
+JAVA_SRC := $(wildcard runtime/bindings/java/credo/*.java)
+
+java: $(BUILD)/java/libcredo_jni.so $(BUILD)/java/credo.jar
+
+$(BUILD)/java/libcredo_jni.so: runtime/bindings/java/credo_jni.c runtime/credo.h $(BUILD)/libcredo.a
+	@mkdir -p $(@D)
+	@[ -f "$(JAVA_HOME)/include/jni.h" ] || { echo "no jni.h under JAVA_HOME=$(JAVA_HOME) (apt-get install openjdk-17-jdk-headless)"; exit 1; }
+	$(CC) $(CPPFLAGS) -I$(JAVA_HOME)/include -I$(JAVA_HOME)/include/linux $(ALLCFLAGS) $(WARN) -Wno-missing-prototypes \
+	    -shared -Wl,--exclude-libs,ALL -o $@ $< $(BUILD)/libcredo.a \
+	    $(shell pkg-config --libs $(LIB_PKGS)) $(LIB_LIBS) -lm -pthread
+
+$(BUILD)/java/credo.jar: $(JAVA_SRC)
+	@rm -rf $(BUILD)/java/classes && mkdir -p $(BUILD)/java/classes
+	$(JAVAC) --release 17 -Xlint:all -Werror -d $(BUILD)/java/classes $(JAVA_SRC)
+	$(JAR) --create --file $@ -C $(BUILD)/java/classes .
 
 unit: $(UNIT_BIN)
 	@sh tests/run_unit.sh $(BUILD)/test-results $(UNIT_BIN)

@@ -401,4 +401,7 @@ python3 tests/bench/lsp_bench.py "$BUILD/credo" policies/sme_tax_loan.credo poli
 echo
 echo "Python (runtime/bindings/python) and Dask:"
 sh tests/bench/python_bench.sh "$BUILD" || echo "  (python bench did not run)"
+echo
+echo "Java (runtime/bindings/java), one thread, against credo run on the same rows:"
+sh tests/bench/java_bench.sh "$BUILD" || echo "  (java bench did not run)"
 exit 0
