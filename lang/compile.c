@@ -25,6 +25,7 @@
 #include "lang/parse.h"
 #include "lang/sema.h"
 #include "runtime/core/check.h"
+#include "stdlib/stdlib.h"
 
 typedef struct comp {
     cr_program *P;
@@ -151,6 +152,7 @@ static bool literal_value(comp *C, const cr_expr *e, cr_value *out)
 }
 
 static void expr(comp *C, const cr_expr *e);
+static cr_value best_points(comp *C, const cr_item *it);
 
 /* An int where the type says decimal (an if branch, a ?? default, a
  * min of int and decimal, a table row) becomes a decimal, so later
@@ -448,6 +450,12 @@ static void expr(comp *C, const cr_expr *e)
     case E_METHOD:
         emit_let(C, e->item, e->span);
         emit(C, CR_OP_POP, 0, 0, 0, e->span);
+        if (strcmp(e->u.call.name, "reasons") == 0) {
+            emit(C, CR_OP_CONST, 0, 0, add_const(C, best_points(C, e->item)), e->span);
+            expr(C, e->u.call.args.items[0]);
+            emit(C, CR_OP_SC_REASONS, 0, 0, e->item->sub_index, e->span);
+            return;
+        }
         expr(C, e->u.call.args.items[0]);
         emit(C, CR_OP_SC_LOWEST, 0, 0, e->item->sub_index, e->span);
         return;
@@ -565,6 +573,30 @@ static char *upper_code(comp *C, const char *prefix, const char *name)
             *p = '_';
     }
     return s;
+}
+
+/* The most points each characteristic of scorecard `it` can take, in
+ * its order: what score.reasons(k) measures each one's loss against. */
+static cr_value best_points(comp *C, const cr_item *it)
+{
+    uint32_t n = 0;
+    for (const cr_charac *c = it->characs; c; c = c->next)
+        n++;
+    cr_value *items = palloc(C, (n ? n : 1) * sizeof *items);
+    if (!items)
+        return cr_list(NULL, 0);
+    n = 0;
+    for (const cr_charac *c = it->characs; c; c = c->next, n++) {
+        items[n] = cr_int(0);
+        bool first = true;
+        for (const cr_bin *b = c->bins; b; b = b->next) {
+            cr_value pts;
+            if (literal_value(C, b->points, &pts) && (first || cr_num_cmp(pts, items[n]) > 0))
+                items[n] = pts;
+            first = false;
+        }
+    }
+    return cr_list(items, n);
 }
 
 static void compile_scorecard(comp *C, const cr_item *it)

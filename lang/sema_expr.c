@@ -917,7 +917,9 @@ static const cr_type *check_field(sema *S, cr_expr *e)
     return carries_null ? cr_sema_with_optional(S, t->rec->fields[f].type, true) : t->rec->fields[f].type;
 }
 
-/* primary.NAME(expr, ...): scorecards have one method, NAME.lowest(k), their k lowest-scoring reason codes. */
+/* primary.NAME(expr, ...): scorecards have two methods, NAME.lowest(k),
+ * the reason codes of their k lowest-scoring characteristics, and
+ * NAME.reasons(k), those of the k that lost the most against their best bin. */
 static const cr_type *check_method(sema *S, cr_expr *e)
 {
     cr_expr *recv = e->u.call.recv;
@@ -925,18 +927,19 @@ static const cr_type *check_method(sema *S, cr_expr *e)
         cr_item *it = cr_sema_find_item(S, recv->u.str.s);
         if (it && it->kind == I_SCORECARD) {
             cr_sema_check(S, recv);
-            if (strcmp(e->u.call.name, "lowest") != 0) {
-                err(S, e->u.call.name_span, "scorecards have one method, lowest(k), not '%s'", e->u.call.name);
+            const char *m = e->u.call.name;
+            if (strcmp(m, "lowest") != 0 && strcmp(m, "reasons") != 0) {
+                err(S, e->u.call.name_span, "scorecards have two methods, lowest(k) and reasons(k), not '%s'", m);
                 return &cr_type_error;
             }
             if (e->u.call.args.count != 1) {
-                err(S, e->span, "lowest takes 1 argument (how many reason codes), %u given", e->u.call.args.count);
+                err(S, e->span, "%s takes 1 argument (how many reason codes), %u given", m, e->u.call.args.count);
                 return &cr_type_text_list;
             }
             const cr_type *k = cr_sema_need(S, e->u.call.args.items[0]);
             char b[96];
             if (!is_err(k) && k->kind != CR_T_INT)
-                err(S, e->u.call.args.items[0]->span, "lowest needs an int, but this is %s", tname(k, b));
+                err(S, e->u.call.args.items[0]->span, "%s needs an int, but this is %s", m, tname(k, b));
             e->item = it;
             return &cr_type_text_list;
         }
