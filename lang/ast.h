@@ -217,6 +217,8 @@ typedef struct cr_item {
     cr_table_row *rows;         /* I_TABLE */
     cr_decide_row *decide;      /* I_DECIDE */
     cr_lookup_decl *lookup;     /* I_LOOKUP (its row type is value_type, its number sub_index) */
+    const char *input_key;      /* I_INPUT: `key FIELD`, the field naming each decision; NULL: app_id */
+    cr_span input_key_span;
     const cr_type *value_type;  /* type of the item's value, set by sema */
     bool used;                  /* referenced somewhere (sema) */
     bool resolving;             /* on the current let-dependency path */

@@ -949,6 +949,7 @@ cr_program *cr_compile(const char *file, const char *src, size_t len, cr_diags *
     P->has_effective = ast->has_effective;
     P->input = so.input;
     P->input_name = so.input_name;
+    P->key = so.key;
 
     comp C;
     memset(&C, 0, sizeof C);

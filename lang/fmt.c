@@ -1076,6 +1076,8 @@ static uint32_t item(fmt *f, uint32_t j)
     case KW_INPUT:
         if (kind(f, j + 2) == '{')
             return item_fields(f, j, j + 2);
+        if (kind(f, j + 4) == '{')     /* input NAME key FIELD { */
+            return item_fields(f, j, j + 4);
         break;
     case KW_LOOKUP: {
         uint32_t brace = find_top(f, j, '{');

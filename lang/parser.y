@@ -177,6 +177,19 @@ item:
             add_item(ctx, it);
         }
     }
+  /* input applicant key id { ... }: the field that names each decision */
+  | KW_INPUT T_IDENT T_IDENT T_IDENT '{' fields '}' {
+        if (strcmp($3.s, "key") != 0)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @3, "expected 'key FIELD' or '{' after the input's name, not '%s'", $3.s);
+        cr_item *it = new_item(ctx, I_INPUT, @$);
+        if (it) {
+            it->name = $2.s; it->name_span = @2;
+            it->input_key = $4.s; it->input_key_span = @4;
+            it->type = cr_ast_alloc(ctx, sizeof *it->type);
+            if (it->type) { it->type->kind = TE_RECORD; it->type->span = @$; it->type->fields = $6; }
+            add_item(ctx, it);
+        }
+    }
   | KW_CONST T_IDENT '=' expr {
         cr_item *it = new_item(ctx, I_CONST, @$);
         if (it) { it->name = $2.s; it->name_span = @2; it->expr = $4; add_item(ctx, it); }

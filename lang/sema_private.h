@@ -33,6 +33,7 @@ typedef struct sema {
     cr_diags *diags;
     cr_policy_ast *ast;
     cr_item *input;                  /* the input block, or NULL */
+    const char *key;                 /* its `key FIELD`, when declared and valid; NULL: app_id */
     cr_record *rec;                  /* its record (empty when none): the input fields */
     local scope[MAX_SCOPE];          /* the locals in scope, innermost last */
     uint32_t nscope;

@@ -536,11 +536,11 @@ static int fail_decision(credo_session *s, credo_error *err, int code, const cha
                          const char *file, unsigned line, unsigned col, const char *message)
 {
     s->out.len = 0;
-    cr_write_error(&s->out, s->app_id, s->app_id_len, s->decisions, line_text);
+    cr_write_error_keyed(&s->out, s->policy->prog, s->app_id, s->app_id_len, false, s->decisions, line_text);
     if (s->out.failed) {
         s->out.failed = false;
         s->out.len = 0;
-        cr_write_error(&s->out, NULL, 0, s->decisions, "out of memory writing the decision");
+        cr_write_error_keyed(&s->out, s->policy->prog, NULL, 0, false, s->decisions, "out of memory writing the decision");
     }
     return failed(s, err, code, file, line, col, message);
 }
@@ -697,7 +697,7 @@ const char *credo_decide_lines(credo_session *s, const char *lines, size_t len, 
         if (end - at > s->max_line) {   /* as credo run: not read at all */
             char m[64];
             line_too_long(s, m, sizeof m);
-            cr_write_error(&s->many, NULL, 0, lineno, m);
+            cr_write_error_keyed(&s->many, s->policy->prog, NULL, 0, false, lineno, m);
             nerr++;
         } else if (!cr_decide(s->vm, lines + at, end - at, &s->many, &how, &d)) {
             nerr++;
@@ -783,7 +783,12 @@ int credo_decide(credo_session *s, credo_error *err)
 
 /* ---- setters --------------------------------------------------------------- */
 
-static bool is_app_id(const char *field) { return strcmp(field, "app_id") == 0; }
+/* The field naming the application: the policy's input key, or "app_id". */
+static bool is_app_id(const credo_session *s, const char *field)
+{
+    const char *key = s->policy->prog->key;
+    return strcmp(field, key ? key : "app_id") == 0;
+}
 
 /* The input field's number into *f, -1 for an "app_id" the input does not
  * declare; or CREDO_E_USAGE. */
@@ -797,7 +802,7 @@ static int find_field(credo_session *s, const char *setter, const char *field, i
         return note(s, CREDO_E_USAGE, "%s: the field name is NULL", setter);
     const cr_record *in = s->policy->prog->input;
     *f = cr_record_find(in, field, strlen(field));
-    if (*f < 0 && !is_app_id(field))
+    if (*f < 0 && !is_app_id(s, field))
         return note(s, CREDO_E_USAGE, "%s: the policy's input %s has no field '%s'", setter,
                     s->policy->prog->input_name ? s->policy->prog->input_name : "", field);
     return CREDO_OK;
@@ -818,7 +823,7 @@ static int wrong_type(credo_session *s, const char *setter, const char *field, i
 /* The "app_id" of the application: the decision line names it. */
 static int keep_app_id(credo_session *s, const char *field, const char *text, size_t n, bool copy)
 {
-    if (!is_app_id(field))
+    if (!is_app_id(s, field))
         return CREDO_OK;
     if (copy && !(text = cr_arena_strndup(&s->vm->arena, text, n)))
         return note(s, CREDO_E_MEMORY, "%s: out of memory for this application", field);
@@ -969,7 +974,7 @@ int credo_set_null(credo_session *s, const char *field)
     int f, rc = find_field(s, "credo_set_null", field, &f);
     if (rc)
         return rc;
-    if (is_app_id(field)) {
+    if (is_app_id(s, field)) {
         s->app_id = NULL;
         s->app_id_len = 0;
     }
@@ -1073,14 +1078,14 @@ int credo_set_json(credo_session *s, const char *field, const char *json)
     const cr_record *rec = f >= 0 ? &s->policy->alone[f] : &s->policy->none;
     cr_value v = cr_null();
     cr_json_result res;
-    if (cr_json_read(rec, line, total, &s->vm->arena, &s->json_limits, &v, &res) != 0) {
+    if (cr_json_read_keyed(rec, s->policy->prog->key, line, total, &s->vm->arena, &s->json_limits, &v, &res) != 0) {
         char m[sizeof res.error + 64];
         unwrap_message(res.error, prefix, field, m, sizeof m);
         return note(s, strstr(m, "out of memory") ? CREDO_E_MEMORY : CREDO_E_INPUT, "%s", m);
     }
     if (f >= 0)
         store(s, f, v);
-    if (is_app_id(field)) {   /* a text or a number names the application */
+    if (is_app_id(s, field)) {   /* a text or a number names the application */
         s->app_id = res.app_id;
         s->app_id_len = res.app_id_len;
     }

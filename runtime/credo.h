@@ -216,7 +216,9 @@ CREDO_API const char *credo_explain_json(credo_session *s, const char *json, siz
  *
  * "app_id" is always accepted: as in a JSON application it names the
  * application in the decision line, and also fills the field when the
- * input declares one. */
+ * input declares one.  A policy whose input declares a key (`input NAME
+ * key FIELD`) is named by that field instead, and "app_id" is then only
+ * a field like any other. */
 CREDO_API void credo_begin(credo_session *s);
 /* An int or decimal field. */
 CREDO_API int credo_set_int(credo_session *s, const char *field, int64_t value);
