@@ -153,6 +153,7 @@ static bool literal_value(comp *C, const cr_expr *e, cr_value *out)
 
 static void expr(comp *C, const cr_expr *e);
 static cr_value best_points(comp *C, const cr_item *it);
+static uint32_t new_local(comp *C);
 
 /* An int where the type says decimal (an if branch, a ?? default, a
  * min of int and decimal, a table row) becomes a decimal, so later
@@ -510,6 +511,23 @@ static void expr(comp *C, const cr_expr *e)
         expr(C, e->u.tri.a);
         emit(C, CR_OP_IS_NULL, e->u.tri.negate, 0, 0, e->span);
         return;
+    case E_BETWEEN: {
+        /* x once into a local; x >= lo and x <= hi; not, for `not in` */
+        uint32_t slot = new_local(C);
+        expr(C, e->u.tri.a);
+        emit(C, CR_OP_STORE, 0, 0, slot, e->span);
+        emit(C, CR_OP_LOCAL, 0, 0, slot, e->span);
+        expr(C, e->u.tri.b);
+        emit(C, CR_OP_GE, 0, 0, 0, e->span);
+        uint32_t j = emit(C, CR_OP_AND_JUMP, 0, 0, 0, e->span);
+        emit(C, CR_OP_LOCAL, 0, 0, slot, e->span);
+        expr(C, e->u.tri.c);
+        emit(C, CR_OP_LE, 0, 0, 0, e->span);
+        patch(C, j);
+        if (e->u.tri.negate)
+            emit(C, CR_OP_NOT, 0, 0, 0, e->span);
+        return;
+    }
     case E_IF: {
         expr(C, e->u.tri.a);
         uint32_t jf = emit(C, CR_OP_JUMP_FALSE, 0, 0, 0, e->span);

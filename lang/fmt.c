@@ -413,7 +413,7 @@ static uint32_t skip_type(const fmt *f, uint32_t j)
         return skip_type(f, j + 2);
     if (is_one_of(f, j))
         j += 2;
-    if (kind(f, j) == '{') {
+    if (kind(f, j) == '{' || kind(f, j) == '(') {   /* a record; (list of T)? */
         k = matching(f, j);
         k = k < f->n ? k + 1 : k;
     } else {
@@ -969,7 +969,15 @@ static uint32_t emit_type(fmt *f, uint32_t j, uint32_t indent)
         put(f, "list of ", 8);
         return emit_type(f, j + 2, indent);
     }
-    if (is_one_of(f, j)) {
+    if (kind(f, j) == '(') {           /* (list of T)? */
+        k = matching(f, j);
+        if (k >= f->n)
+            return k;
+        put_tok(f, j);
+        emit_type(f, j + 1, indent);
+        put_tok(f, k);
+        k++;
+    } else if (is_one_of(f, j)) {
         put_tok(f, j);
         put(f, " of ", 4);
         k = matching(f, j + 2);

@@ -119,6 +119,7 @@ static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t
 %left KW_AND
 %right KW_NOT
 %nonassoc T_EQ T_NE '<' T_LE '>' T_GE KW_IN KW_MATCHES KW_IS KW_HAS
+%precedence T_DOTDOT
 %right T_COALESCE
 %left '+' '-'
 %left '*' '/' '%'
@@ -371,7 +372,7 @@ field:
     }
   ;
 
-/* int, money?, list of number, { name: text ... }? */
+/* int, money?, list of number, (list of number)?, { name: text ... }? */
 type:
     T_IDENT opt_q {
         $$ = cr_ast_alloc(ctx, sizeof *$$);
@@ -395,6 +396,12 @@ type:
         $$ = cr_ast_alloc(ctx, sizeof *$$);
         if (!$$) YYNOMEM;
         $$->kind = TE_RECORD; $$->span = @$; $$->fields = $2; $$->optional = $4;
+    }
+  /* (list of money)?: a list that may be missing, apart from a list of
+   * money? (whose items may be null) */
+  | '(' type ')' opt_q {
+        $$ = $2;
+        if ($$) { $$->span = @$; $$->optional = $$->optional || $4; }
     }
   ;
 
@@ -683,6 +690,14 @@ expr:
   | expr T_GE expr          { $$ = bin(ctx, OP_GE_, $1, $3, @$); }
   | expr KW_IN expr         { $$ = bin(ctx, OP_IN_, $1, $3, @$); }
   | expr KW_NOT KW_IN expr %prec KW_IN { $$ = bin(ctx, OP_NOTIN_, $1, $4, @$); }
+  | expr KW_IN expr T_DOTDOT expr %prec KW_IN {
+        $$ = cr_ast_expr(ctx, E_BETWEEN, @$);
+        if ($$) { $$->u.tri.a = $1; $$->u.tri.b = $3; $$->u.tri.c = $5; $$->u.tri.negate = false; }
+    }
+  | expr KW_NOT KW_IN expr T_DOTDOT expr %prec KW_IN {
+        $$ = cr_ast_expr(ctx, E_BETWEEN, @$);
+        if ($$) { $$->u.tri.a = $1; $$->u.tri.b = $4; $$->u.tri.c = $6; $$->u.tri.negate = true; }
+    }
   | expr KW_MATCHES expr {
         $$ = cr_ast_expr(ctx, E_MATCHES, @$);
         if ($$) { $$->u.tri.a = $1; $$->u.tri.b = $3; }

@@ -224,7 +224,9 @@ const cr_type *cr_sema_type_from_expr(sema *S, cr_type_expr *te, const char *rec
     switch (te->kind) {
     case TE_LIST: {
         const cr_type *elem = cr_sema_type_from_expr(S, te->elem, recname);
-        return cr_sema_list_of(S, elem);
+        const cr_type *list = cr_sema_list_of(S, elem);
+        /* (list of T)?: the list itself may be null or missing */
+        return te->optional ? cr_sema_with_optional(S, list, true) : list;
     }
     case TE_RECORD:
         return cr_sema_record_type(S, te->fields, recname, te->optional, NULL);

@@ -463,6 +463,25 @@ static const cr_type *check_compare(sema *S, cr_expr *e)
     return &cr_type_bool;
 }
 
+/* x in lo..hi, x not in lo..hi: x and both ends are numbers, or texts, or
+ * dates, as for `lo <= x and x <= hi`. */
+static const cr_type *check_between(sema *S, cr_expr *e)
+{
+    const cr_type *tx = cr_sema_need(S, e->u.tri.a);
+    const cr_expr *ends[2] = {e->u.tri.b, e->u.tri.c};
+    for (int i = 0; i < 2; i++) {
+        const cr_type *t = cr_sema_need(S, (cr_expr *)ends[i]);
+        if (is_err(tx) || is_err(t))
+            continue;
+        bool ok = (is_num(tx) && is_num(t)) ||
+                  (tx->kind == t->kind && (tx->kind == CR_T_TEXT || tx->kind == CR_T_DATE));
+        char x[96], y[96];
+        if (!ok)
+            err(S, ends[i]->span, "a range of %s cannot hold %s: both ends must be of its type", tname(t, y), tname(tx, x));
+    }
+    return &cr_type_bool;
+}
+
 /* A text literal x (or a const naming one) where a value of t is
  * expected: when t is a closed set of values (`one of`), x must be one of
  * them, or the comparison, bin or cell could never hold. */
@@ -1050,6 +1069,8 @@ static const cr_type *check_expr(sema *S, cr_expr *e)
         return check_loop(S, e);
     case E_HAS:
         return check_has(S, e);
+    case E_BETWEEN:
+        return check_between(S, e);
     case E_ADMISSION: return check_admission_member(S, e);
     }
     return &cr_type_error;

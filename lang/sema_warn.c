@@ -207,7 +207,7 @@ static void self_comparisons(sema *S, const cr_expr *e)
     case E_UNARY:
         self_comparisons(S, e->u.bin.a);
         return;
-    case E_IF: case E_INDEX: case E_SLICE: case E_MATCHES: case E_ISNULL: case E_HAS:
+    case E_IF: case E_INDEX: case E_SLICE: case E_MATCHES: case E_ISNULL: case E_HAS: case E_BETWEEN:
         self_comparisons(S, e->u.tri.a);
         self_comparisons(S, e->u.tri.b);
         self_comparisons(S, e->u.tri.c);
