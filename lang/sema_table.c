@@ -713,3 +713,5 @@ void cr_sema_check_table(sema *S, cr_item *it)
         err(S, it->type->span, "'hit priority' needs an output of labels (earlier labels win) or numbers (the highest wins)");
     it->value_type = vt;
 }
+
+interval cr_sema_int_interval(interval x) { return int_interval(x); }

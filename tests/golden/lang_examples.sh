@@ -1,7 +1,8 @@
 #!/bin/sh
 # The examples of lang/README.md and credo(5) marked `<!-- example: NAME -->`
-# (README) and `.\" example: NAME` (man page) are the same text in both, and
-# each, put after tests/golden/lang_examples/NAME.head.credo (a policy's
+# (README) and `.\" example: NAME` (man page) are the same text in both, an
+# output README.md marks `<!-- output: NAME -->` is NAME.out's, and each
+# example, put after tests/golden/lang_examples/NAME.head.credo (a policy's
 # header, input and the results to look at), does what NAME.out says:
 # `credo run [NAME.args]` over NAME.jsonl when there is one, else
 # `credo check`, with the policy's path written NAME.credo.
@@ -24,6 +25,12 @@ for name, body in re.findall(r'^\.\\" example: (\w+)\n\.nf\n\.RS\n(.*?)^\.RE\n\.
     mp[name] = body.replace("\\-", "-").replace("\\e", "\\")
 if not md:
     sys.exit("no marked example in lang/README.md")
+# an output README.md quotes is the example's NAME.out, without its exit line
+for name, body in re.findall(r"<!-- output: (\w+) -->\n```\n(.*?)```\n", readme, re.S):
+    want = open(f"tests/golden/lang_examples/{name}.out", encoding="utf-8").read()
+    if want[:want.rindex("exit: ")] != body:
+        print(f"output {name}: lang/README.md does not quote tests/golden/lang_examples/{name}.out")
+        sys.exit(1)
 ok = True
 for name in sorted(set(md) | set(mp)):
     if md.get(name) != mp.get(name):
