@@ -115,6 +115,10 @@ CREDO_API const char *credo_policy_signed_by(const credo_policy *p);
 /* Its title (the text after the name in the header), or NULL. */
 CREDO_API const char *credo_policy_title(const credo_policy *p);
 
+/* The member that names each decision line: the input's key (`input
+ * NAME key FIELD`), or "app_id" when the policy declares none. */
+CREDO_API const char *credo_policy_key(const credo_policy *p);
+
 /* The fields of the policy's input, in declaration order, and the named
  * results every decision carries, in the order the decision line writes
  * them: i from 0 to count - 1, NULL past it.  A type is written as in

@@ -48,7 +48,7 @@ bool cr_decide(cr_session *s, const char *line, size_t len, cr_buf *out, const c
     } else {
         d->app_id = o->app_id;
         d->app_id_len = o->app_id_len;
-        d->app_id_number = false;
+        d->app_id_number = o->app_id_number;
     }
     if (d->status == CR_DECIDED && !cr_session_run(s)) {
         d->status = CR_RUN_ERROR;
