@@ -2,7 +2,8 @@
 # `input NAME key FIELD`: the field's value names each decision where
 # app_id does by default: the decision line (its first member, as the
 # field's type writes it), ERROR lines, explain (--app finds it), the
-# decision log (credo audit show), a .credoc, and credo serve's answer.
+# decision log (credo audit show), a .credoc, credo serve's answer, and
+# credo diff says when it changed.
 # Runs from the project root with the credo binary in $CREDO; exit 0 = pass.
 set -u
 credo=${CREDO:-build/credo}
@@ -45,6 +46,11 @@ printf 'policy p\ninput a key id {\n  id: text\n}\n' | diff -u - "$tmp/fmt" || f
 printf 'policy p\ninput a key id {\n  id: text\n}\napp_id = 1\n' >"$tmp/free.credo"
 "$credo" check "$tmp/free.credo" || fail "a result app_id beside a key"
 
+# credo diff names a changed key
+sed 's/^input applicant key customer_no {/input applicant {/' "$d/keyed.credo" >"$tmp/unkeyed.credo"
+out=$("$credo" diff "$tmp/unkeyed.credo" "$d/keyed.credo") || { echo "$out"; fail "credo diff"; }
+echo "$out" | grep -qF '  changed    input key: app_id  →  customer_no  (line 7)' || { echo "$out"; fail "credo diff of the key"; }
+
 mkdir "$tmp/p" && cp "$d/keyed.credo" "$tmp/p/" || fail "copy"
 "$credo" serve --port 0 "$tmp/p" 2>"$tmp/serr" &
 pid=$!
@@ -54,4 +60,4 @@ until port=$(sed -n 's|^credo serve: listening on http://127\.0\.0\.1:\([0-9]*\)
 done
 out=$(curl -s -d '{"customer_no":1002,"app_id":"A-2","age":19}' "http://127.0.0.1:$port/v1/decide/keyed?as_of=2026-12-01")
 case $out in '{"customer_no":1002,"decision":"REFER",'*) ;; *) echo "$out"; fail "credo serve does not name customer_no";; esac
-echo "input_key.sh: the key names the line, ERROR lines, explain, the log, the .credoc and serve's answer"
+echo "input_key.sh: the key names the line, ERROR lines, explain, the log, the .credoc and serve's answer; credo diff reports its change"
