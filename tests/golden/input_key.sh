@@ -52,6 +52,7 @@ out=$("$credo" diff "$tmp/unkeyed.credo" "$d/keyed.credo") || { echo "$out"; fai
 echo "$out" | grep -qF '  changed    input key: app_id  →  customer_no  (line 7)' || { echo "$out"; fail "credo diff of the key"; }
 
 mkdir "$tmp/p" && cp "$d/keyed.credo" "$tmp/p/" || fail "copy"
+: >"$tmp/serr"   # there before the loop below reads it
 "$credo" serve --port 0 "$tmp/p" 2>"$tmp/serr" &
 pid=$!
 n=0
