@@ -187,7 +187,14 @@ static void chains(sema *S, const cr_expr *e, const char *what, bool inner)
     case E_UNARY:
         chains(S, e->u.bin.a, what, true);
         return;
-    case E_IF: case E_INDEX: case E_SLICE: case E_MATCHES: case E_ISNULL: case E_HAS: case E_BETWEEN:
+    case E_BETWEEN:
+        /* a range whose ends leave no value: `age in 65..18` */
+        if (inner && cr_sema_chain_contradicts(e, path, sizeof path)) {
+            warn(S, e->span, "%s: this test can never hold: its tests of '%s' contradict each other", what, path);
+            return;
+        }
+        /* fall through */
+    case E_IF: case E_INDEX: case E_SLICE: case E_MATCHES: case E_ISNULL: case E_HAS:
         chains(S, e->u.tri.a, what, true);
         chains(S, e->u.tri.b, what, true);
         chains(S, e->u.tri.c, what, true);
