@@ -512,17 +512,20 @@ static void expr(comp *C, const cr_expr *e)
         emit(C, CR_OP_IS_NULL, e->u.tri.negate, 0, 0, e->span);
         return;
     case E_BETWEEN: {
-        /* x once into a local; x >= lo and x <= hi; not, for `not in` */
+        /* x once into a local; x >= lo and x <= hi; not, for `not in`.
+         * The comparisons carry x's place, so that explain says "age 70
+         * is above 65" as it does of `age > 65`. */
         uint32_t slot = new_local(C);
+        cr_span xs = e->u.tri.a->span;
         expr(C, e->u.tri.a);
-        emit(C, CR_OP_STORE, 0, 0, slot, e->span);
-        emit(C, CR_OP_LOCAL, 0, 0, slot, e->span);
+        emit(C, CR_OP_STORE, 0, 0, slot, xs);
+        emit(C, CR_OP_LOCAL, 0, 0, slot, xs);
         expr(C, e->u.tri.b);
-        emit(C, CR_OP_GE, 0, 0, 0, e->span);
+        emit(C, CR_OP_GE, 0, 0, 0, xs);
         uint32_t j = emit(C, CR_OP_AND_JUMP, 0, 0, 0, e->span);
-        emit(C, CR_OP_LOCAL, 0, 0, slot, e->span);
+        emit(C, CR_OP_LOCAL, 0, 0, slot, xs);
         expr(C, e->u.tri.c);
-        emit(C, CR_OP_LE, 0, 0, 0, e->span);
+        emit(C, CR_OP_LE, 0, 0, 0, xs);
         patch(C, j);
         if (e->u.tri.negate)
             emit(C, CR_OP_NOT, 0, 0, 0, e->span);
