@@ -29,7 +29,8 @@ typedef enum cr_expr_kind {
     E_AGG,      /* count|any|all var in a where b */
     E_COMP,     /* [b for var in a where c] */
     E_ADMISSION,/* admission.reasons / .rejected / .referred: str = member */
-    E_HAS       /* lookup has key: tri.a names the lookup, tri.b is the key */
+    E_HAS,      /* lookup has key: tri.a names the lookup, tri.b is the key */
+    E_BETWEEN   /* a in b..c (both ends included); tri.negate: a not in b..c */
 } cr_expr_kind;
 
 typedef enum cr_op {
@@ -61,7 +62,7 @@ struct cr_expr {
         cr_dec dval;      /* E_DEC */
         struct { const char *s; uint32_t len; } str;   /* E_STR, E_REGEX (pattern), E_NAME */
         struct { cr_op op; cr_expr *a, *b; } bin;      /* E_UNARY (a), E_BINARY */
-        struct { cr_expr *a, *b, *c; bool negate; } tri; /* E_INDEX, E_SLICE, E_IF, E_MATCHES, E_ISNULL, E_HAS */
+        struct { cr_expr *a, *b, *c; bool negate; } tri; /* E_INDEX, E_SLICE, E_IF, E_MATCHES, E_ISNULL, E_HAS, E_BETWEEN */
         struct { cr_expr *recv; const char *name; cr_span name_span; cr_expr_list args; } call; /* E_CALL, E_METHOD, E_FIELD (recv, name) */
         cr_expr_list list;                              /* E_LIST, E_SET */
         struct { cr_agg_kind agg; const char *var; cr_span var_span; cr_expr *src, *cond, *body; uint32_t var_slot; } loop; /* E_AGG, E_COMP */
@@ -228,6 +229,8 @@ typedef struct cr_item {
     cr_table_row *rows;         /* I_TABLE */
     cr_decide_row *decide;      /* I_DECIDE */
     cr_lookup_decl *lookup;     /* I_LOOKUP (its row type is value_type, its number sub_index) */
+    const char *input_key;      /* I_INPUT: `key FIELD`, the field naming each decision; NULL: app_id */
+    cr_span input_key_span;
     const cr_type *value_type;  /* type of the item's value, set by sema */
     bool used;                  /* referenced somewhere (sema) */
     bool resolving;             /* on the current let-dependency path */

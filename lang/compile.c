@@ -25,6 +25,7 @@
 #include "lang/parse.h"
 #include "lang/sema.h"
 #include "runtime/core/check.h"
+#include "stdlib/stdlib.h"
 
 typedef struct comp {
     cr_program *P;
@@ -151,6 +152,8 @@ static bool literal_value(comp *C, const cr_expr *e, cr_value *out)
 }
 
 static void expr(comp *C, const cr_expr *e);
+static cr_value best_points(comp *C, const cr_item *it);
+static uint32_t new_local(comp *C);
 
 /* An int where the type says decimal (an if branch, a ?? default, a
  * min of int and decimal, a table row) becomes a decimal, so later
@@ -471,6 +474,12 @@ static void expr(comp *C, const cr_expr *e)
     case E_METHOD:
         emit_let(C, e->item, e->span);
         emit(C, CR_OP_POP, 0, 0, 0, e->span);
+        if (strcmp(e->u.call.name, "reasons") == 0) {
+            emit(C, CR_OP_CONST, 0, 0, add_const(C, best_points(C, e->item)), e->span);
+            expr(C, e->u.call.args.items[0]);
+            emit(C, CR_OP_SC_REASONS, 0, 0, e->item->sub_index, e->span);
+            return;
+        }
         expr(C, e->u.call.args.items[0]);
         emit(C, CR_OP_SC_LOWEST, 0, 0, e->item->sub_index, e->span);
         return;
@@ -525,6 +534,26 @@ static void expr(comp *C, const cr_expr *e)
         expr(C, e->u.tri.a);
         emit(C, CR_OP_IS_NULL, e->u.tri.negate, 0, 0, e->span);
         return;
+    case E_BETWEEN: {
+        /* x once into a local; x >= lo and x <= hi; not, for `not in`.
+         * The comparisons carry x's place, so that explain says "age 70
+         * is above 65" as it does of `age > 65`. */
+        uint32_t slot = new_local(C);
+        cr_span xs = e->u.tri.a->span;
+        expr(C, e->u.tri.a);
+        emit(C, CR_OP_STORE, 0, 0, slot, xs);
+        emit(C, CR_OP_LOCAL, 0, 0, slot, xs);
+        expr(C, e->u.tri.b);
+        emit(C, CR_OP_GE, 0, 0, 0, xs);
+        uint32_t j = emit(C, CR_OP_AND_JUMP, 0, 0, 0, e->span);
+        emit(C, CR_OP_LOCAL, 0, 0, slot, xs);
+        expr(C, e->u.tri.c);
+        emit(C, CR_OP_LE, 0, 0, 0, xs);
+        patch(C, j);
+        if (e->u.tri.negate)
+            emit(C, CR_OP_NOT, 0, 0, 0, e->span);
+        return;
+    }
     case E_IF: {
         expr(C, e->u.tri.a);
         uint32_t jf = emit(C, CR_OP_JUMP_FALSE, 0, 0, 0, e->span);
@@ -588,6 +617,30 @@ static char *upper_code(comp *C, const char *prefix, const char *name)
             *p = '_';
     }
     return s;
+}
+
+/* The most points each characteristic of scorecard `it` can take, in
+ * its order: what score.reasons(k) measures each one's loss against. */
+static cr_value best_points(comp *C, const cr_item *it)
+{
+    uint32_t n = 0;
+    for (const cr_charac *c = it->characs; c; c = c->next)
+        n++;
+    cr_value *items = palloc(C, (n ? n : 1) * sizeof *items);
+    if (!items)
+        return cr_list(NULL, 0);
+    n = 0;
+    for (const cr_charac *c = it->characs; c; c = c->next, n++) {
+        items[n] = cr_int(0);
+        bool first = true;
+        for (const cr_bin *b = c->bins; b; b = b->next) {
+            cr_value pts;
+            if (literal_value(C, b->points, &pts) && (first || cr_num_cmp(pts, items[n]) > 0))
+                items[n] = pts;
+            first = false;
+        }
+    }
+    return cr_list(items, n);
 }
 
 static void compile_scorecard(comp *C, const cr_item *it)
@@ -959,6 +1012,7 @@ cr_program *cr_compile(const char *file, const char *src, size_t len, cr_diags *
     P->has_effective = ast->has_effective;
     P->input = so.input;
     P->input_name = so.input_name;
+    P->key = so.key;
 
     comp C;
     memset(&C, 0, sizeof C);

@@ -364,6 +364,7 @@ static bool encode_content(const cr_program *p, bool identity, wbuf *out)
     w_graph(&w, &g);
     w_ref(&w, &g, p->input);
     w_str(&w, p->input_name);
+    w_str(&w, p->key);
     w_code(&w, p);
     w_tables(&w, p, &g);
     w_u32(&w, p->nregex);
@@ -823,6 +824,15 @@ static bool r_graph(rd *r)
     r->P->input = r->node[in];
     r->what = "the input name";
     r->P->input_name = r_name(r);
+    r->what = "the input's key";
+    const char *key = r_str(r, true);
+    if (!r->failed && key) {
+        int f = cr_record_find(r->P->input, key, strlen(key));
+        cr_kind k = f >= 0 ? r->P->input->fields[f].type->kind : CR_T_ERROR;
+        if (k != CR_T_TEXT && k != CR_T_INT && k != CR_T_DEC && k != CR_T_DATE)
+            return fail(r, "the input's key '%s' is not a text, int, number or date field of the input", key);
+        r->P->key = key;
+    }
     return !r->failed;
 }
 

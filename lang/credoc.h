@@ -11,7 +11,7 @@
  *   "CREDOC", u16 format version, 32 bytes SHA-256 of the source,
  *   file, name, title, version, owner, u8 has_effective, i64 effective,
  *   source text, type graph (label sets, records, types: each refers only
- *   to entries before it, so there are no cycles), input record and name,
+ *   to entries before it, so there are no cycles), input record, name and key,
  *   code (op, a, b, c, span), constants, lets, results, rules, scorecards,
  *   characteristics, segments, tables, regex patterns, lookups (name,
  *   source, path, table, key column, 32 bytes SHA-256 of the data file, row
@@ -52,7 +52,8 @@
 /* 2: lookups (reference tables) after the regex patterns.
  * 3: the seal (SHA-256 of every byte, signatures); version 2 files, which
  *    have none, are refused. */
-#define CR_CREDOC_VERSION 3
+/* 4: the input's key (a string, absent for app_id) after its name. */
+#define CR_CREDOC_VERSION 4
 
 /* The bytes of p's .credoc in a malloc'd buffer (*len bytes), sealed and,
  * when signer is not NULL, signed with it (it must hold its secret); NULL

@@ -1228,6 +1228,15 @@ static bool step(ver *V, uint32_t pc, state *s, bool *next)
     case CR_OP_SC_LOWEST:
         s->depth--;
         return push(V, pc, s, &s_texts, 0);
+    case CR_OP_SC_REASONS:
+        /* the best points: a list of numbers, one per characteristic (the
+         * VM gives one past the list's end no loss) */
+        if (!ITEMS(1))
+            return false;
+        if (elem_of(s->stack[s->depth - 2].sh)->tags & ~T_NUM)
+            return fail(V, "instruction %u (SC_REASONS) needs a list of numbers under its count", pc);
+        s->depth -= 2;
+        return push(V, pc, s, &s_texts, 0);
     case CR_OP_SEG_MARK: return true;
     case CR_OP_TBL_START:
         if (s->tbl_open != -1)

@@ -413,7 +413,7 @@ static uint32_t skip_type(const fmt *f, uint32_t j)
         return skip_type(f, j + 2);
     if (is_one_of(f, j))
         j += 2;
-    if (kind(f, j) == '{') {
+    if (kind(f, j) == '{' || kind(f, j) == '(') {   /* a record; (list of T)? */
         k = matching(f, j);
         k = k < f->n ? k + 1 : k;
     } else {
@@ -971,7 +971,15 @@ static uint32_t emit_type(fmt *f, uint32_t j, uint32_t indent)
         put(f, "list of ", 8);
         return emit_type(f, j + 2, indent);
     }
-    if (is_one_of(f, j)) {
+    if (kind(f, j) == '(') {           /* (list of T)? */
+        k = matching(f, j);
+        if (k >= f->n)
+            return k;
+        put_tok(f, j);
+        emit_type(f, j + 1, indent);
+        put_tok(f, k);
+        k++;
+    } else if (is_one_of(f, j)) {
         put_tok(f, j);
         put(f, " of ", 4);
         k = matching(f, j + 2);
@@ -1078,6 +1086,8 @@ static uint32_t item(fmt *f, uint32_t j)
     case KW_INPUT:
         if (kind(f, j + 2) == '{')
             return item_fields(f, j, j + 2);
+        if (kind(f, j + 4) == '{')     /* input NAME key FIELD { */
+            return item_fields(f, j, j + 4);
         break;
     case KW_LOOKUP: {
         uint32_t brace = find_top(f, j, '{');

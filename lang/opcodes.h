@@ -74,6 +74,7 @@
     OP(SC_MARK,    NONE,    CHARAC,     BIN,        1, 1, NEXT,   "characteristic b took bin c; its points are the top (kept)")         \
     OP(SC_POINTS,  NONE,    NONE,       CHARAC,     0, 1, NEXT,   "push the points characteristic c took")                              \
     OP(SC_LOWEST,  NONE,    NONE,       SCORECARD,  1, 1, NEXT,   "pop k; push the codes of scorecard c's k lowest characteristics")    \
+    OP(SC_REASONS, NONE,    NONE,       SCORECARD,  2, 1, NEXT,   "pop k, bests; push the codes of the k that lost most against bests") \
     OP(SEG_MARK,   NONE,    SEGMENT,    SEG_ROW,    0, 0, NEXT,   "segment b chose row c")                                              \
     OP(TBL_START,  NONE,    NONE,       TABLE,      0, 0, NEXT,   "table c starts: no rows matched yet")                                \
     OP(TBL_MATCH,  NONE,    TABLE,      TBL_ROW,    1, 0, NEXT,   "pop v; row c of table b matched with output v")                      \

@@ -120,6 +120,7 @@ static cr_table_row *grid_rows(struct cr_parse_ctx *ctx, cr_cell *cols, uint32_t
 %left KW_AND
 %right KW_NOT
 %nonassoc T_EQ T_NE '<' T_LE '>' T_GE KW_IN KW_MATCHES KW_IS KW_HAS
+%precedence T_DOTDOT
 %right T_COALESCE
 %left '+' '-'
 %left '*' '/' '%'
@@ -175,6 +176,19 @@ item:
             it->name = $2.s; it->name_span = @2;
             it->type = cr_ast_alloc(ctx, sizeof *it->type);
             if (it->type) { it->type->kind = TE_RECORD; it->type->span = @$; it->type->fields = $4; }
+            add_item(ctx, it);
+        }
+    }
+  /* input applicant key id { ... }: the field that names each decision */
+  | KW_INPUT T_IDENT T_IDENT T_IDENT '{' fields '}' {
+        if (strcmp($3.s, "key") != 0)
+            cr_diag(ctx->diags, CR_SEV_ERROR, @3, "expected 'key FIELD' or '{' after the input's name, not '%s'", $3.s);
+        cr_item *it = new_item(ctx, I_INPUT, @$);
+        if (it) {
+            it->name = $2.s; it->name_span = @2;
+            it->input_key = $4.s; it->input_key_span = @4;
+            it->type = cr_ast_alloc(ctx, sizeof *it->type);
+            if (it->type) { it->type->kind = TE_RECORD; it->type->span = @$; it->type->fields = $6; }
             add_item(ctx, it);
         }
     }
@@ -364,7 +378,7 @@ field:
     }
   ;
 
-/* int, money?, list of number, { name: text ... }? */
+/* int, money?, list of number, (list of number)?, { name: text ... }? */
 type:
     T_IDENT opt_q {
         $$ = cr_ast_alloc(ctx, sizeof *$$);
@@ -388,6 +402,12 @@ type:
         $$ = cr_ast_alloc(ctx, sizeof *$$);
         if (!$$) YYNOMEM;
         $$->kind = TE_RECORD; $$->span = @$; $$->fields = $2; $$->optional = $4;
+    }
+  /* (list of money)?: a list that may be missing, apart from a list of
+   * money? (whose items may be null) */
+  | '(' type ')' opt_q {
+        $$ = $2;
+        if ($$) { $$->span = @$; $$->optional = $$->optional || $4; }
     }
   ;
 
@@ -731,6 +751,14 @@ expr:
   | expr T_GE expr          { $$ = bin(ctx, OP_GE_, $1, $3, @$); }
   | expr KW_IN expr         { $$ = bin(ctx, OP_IN_, $1, $3, @$); }
   | expr KW_NOT KW_IN expr %prec KW_IN { $$ = bin(ctx, OP_NOTIN_, $1, $4, @$); }
+  | expr KW_IN expr T_DOTDOT expr %prec KW_IN {
+        $$ = cr_ast_expr(ctx, E_BETWEEN, @$);
+        if ($$) { $$->u.tri.a = $1; $$->u.tri.b = $3; $$->u.tri.c = $5; $$->u.tri.negate = false; }
+    }
+  | expr KW_NOT KW_IN expr T_DOTDOT expr %prec KW_IN {
+        $$ = cr_ast_expr(ctx, E_BETWEEN, @$);
+        if ($$) { $$->u.tri.a = $1; $$->u.tri.b = $4; $$->u.tri.c = $6; $$->u.tri.negate = true; }
+    }
   | expr KW_MATCHES expr {
         $$ = cr_ast_expr(ctx, E_MATCHES, @$);
         if ($$) { $$->u.tri.a = $1; $$->u.tri.b = $3; }

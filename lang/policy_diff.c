@@ -616,6 +616,12 @@ static void diff_input(dctx *D)
     if (strcmp(ia->name, ib->name) != 0)
         add_change(D, CR_CHANGE_CHANGED, "input", strdup("input name"), strdup(ia->name), strdup(ib->name),
                    line_at(D->a, ia->name_span.start), line_at(D->b, ib->name_span.start));
+    /* the key names every decision line: app_id when none is declared */
+    const char *ka = ia->input_key ? ia->input_key : "app_id", *kb = ib->input_key ? ib->input_key : "app_id";
+    if (strcmp(ka, kb) != 0)
+        add_change(D, CR_CHANGE_CHANGED, "input", strdup("input key"), strdup(ka), strdup(kb),
+                   line_at(D->a, (ia->input_key ? ia->input_key_span : ia->name_span).start),
+                   line_at(D->b, (ib->input_key ? ib->input_key_span : ib->name_span).start));
     const cr_field_decl *fa = ia->type ? ia->type->fields : NULL, *fb = ib->type ? ib->type->fields : NULL;
     for (const cr_field_decl *f = fa; f; f = f->next) {
         const cr_field_decl *g = find_field(fb, f->name);

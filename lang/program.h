@@ -111,6 +111,10 @@ typedef struct cr_program {
 
     const cr_record *input;    /* input slots, in declaration order */
     const char *input_name;
+    /* The input field whose value names each decision (its line's first
+     * member, the log's app_id, explain); NULL: "app_id", which need not
+     * be a field.  A top-level text, int, number or date field. */
+    const char *key;
 
     cr_ins *code;
     cr_span *spans;            /* source place of each instruction */

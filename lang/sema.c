@@ -224,7 +224,9 @@ const cr_type *cr_sema_type_from_expr(sema *S, cr_type_expr *te, const char *rec
     switch (te->kind) {
     case TE_LIST: {
         const cr_type *elem = cr_sema_type_from_expr(S, te->elem, recname);
-        return cr_sema_list_of(S, elem);
+        const cr_type *list = cr_sema_list_of(S, elem);
+        /* (list of T)?: the list itself may be null or missing */
+        return te->optional ? cr_sema_with_optional(S, list, true) : list;
     }
     case TE_RECORD:
         return cr_sema_record_type(S, te->fields, recname, te->optional, NULL);
@@ -587,6 +589,8 @@ static void check_decide(sema *S, cr_item *it)
 
 /* ---- the passes ---- */
 
+static void check_input_key(sema *S, const cr_item *it);
+
 /* Pass 1.  input NAME { NAME: type ... }: the one input block's record,
  * whose fields every name may refer to; without one, an empty record.
  * False when even that cannot be allocated. */
@@ -603,6 +607,7 @@ static bool check_input(sema *S)
         S->in_input = true;
         cr_sema_record_type(S, it->type->fields, it->name, false, &S->rec);
         S->in_input = false;
+        check_input_key(S, it);
     }
     if (!S->rec) {
         S->rec = alloc(S, sizeof *S->rec);
@@ -627,19 +632,49 @@ static bool check_input(sema *S)
 static const char *const line_keys[] = {"app_id", "line", "decision", "reasons", "error", "explain",
                                         "policy", "version", "sha256", "program_sha256"};
 
+/* input NAME key FIELD { ... }: the field whose value names each decision
+ * (in its line, the log and explain, where app_id does by default) must be
+ * a field of the input with a single value: text, a number or a date. */
+static void check_input_key(sema *S, const cr_item *it)
+{
+    const char *key = it->input_key;
+    if (!key || !S->rec)
+        return;
+    int f = cr_record_find(S->rec, key, strlen(key));
+    if (f < 0) {
+        err(S, it->input_key_span, "the key '%s' is not a field of input %s", key, it->name);
+        return;
+    }
+    for (size_t i = 1; i < sizeof line_keys / sizeof line_keys[0]; i++)
+        if (strcmp(key, line_keys[i]) == 0) {
+            err(S, it->input_key_span, "the key cannot be '%s': every decision line has its own \"%s\"", key, key);
+            return;
+        }
+    const cr_type *t = S->rec->fields[f].type;
+    char b[96];
+    if (t->kind != CR_T_TEXT && t->kind != CR_T_INT && t->kind != CR_T_DEC && t->kind != CR_T_DATE) {
+        err(S, it->input_key_span, "the key '%s' must be a text, int, number or date field, but it is %s", key,
+            cr_type_name(t, b, sizeof b));
+        return;
+    }
+    S->key = key;
+}
+
 /* A result, scorecard or segment (each written to every decision under
  * its name) must not be called like a key of the line. */
 static void check_result_name(sema *S, const cr_item *it)
 {
     if (it->kind != I_RESULT && it->kind != I_SCORECARD && it->kind != I_SEGMENT)
         return;
-    for (size_t i = 0; i < sizeof line_keys / sizeof line_keys[0]; i++)
+    const char *what = it->kind == I_RESULT ? "result" : it->kind == I_SCORECARD ? "scorecard" : "segment";
+    /* with a key of its own, a line has no app_id; the key is an input
+     * field, which no item may be named like */
+    for (size_t i = S->key ? 1 : 0; i < sizeof line_keys / sizeof line_keys[0]; i++)
         if (strcmp(it->name, line_keys[i]) == 0) {
             err(S, it->name_span,
                 "'%s' cannot name a %s: every decision line has its own \"%s\" (the names app_id, line, decision, "
                 "reasons, error, explain, policy, version, sha256 and program_sha256 are the line's)",
-                it->name, it->kind == I_RESULT ? "result" : it->kind == I_SCORECARD ? "scorecard" : "segment",
-                it->name);
+                it->name, what, it->name);
             return;
         }
 }
@@ -733,6 +768,7 @@ bool cr_sema(cr_policy_ast *ast, cr_arena *arena, cr_diags *diags, cr_sema_out *
 
     out->input = S->rec;
     out->input_name = S->input ? S->input->name : "input";
+    out->key = S->key;
     out->nlets = S->nlets;
     out->nscorecards = S->nscorecards;
     out->nsegments = S->nsegments;

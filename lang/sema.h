@@ -17,6 +17,7 @@
 typedef struct cr_sema_out {
     cr_record *input;          /* the input schema (an empty record when none) */
     const char *input_name;
+    const char *key;           /* the input field naming each decision; NULL: "app_id" */
     uint32_t nlets, nscorecards, nsegments, ntables, ncharacs, nlookups;
     uint32_t nlocals;
     void **regex;              /* compiled patterns, pcre2_code_8 * */

@@ -58,7 +58,7 @@ static bool uses_admission(const cr_expr *e, int depth, adm_walk *w)
         return uses_admission(e->u.call.recv, depth, w);
     case E_UNARY: case E_BINARY:
         return uses_admission(e->u.bin.a, depth, w) || uses_admission(e->u.bin.b, depth, w);
-    case E_INDEX: case E_SLICE: case E_IF: case E_MATCHES: case E_ISNULL: case E_HAS:
+    case E_INDEX: case E_SLICE: case E_IF: case E_MATCHES: case E_ISNULL: case E_HAS: case E_BETWEEN:
         return uses_admission(e->u.tri.a, depth, w) || uses_admission(e->u.tri.b, depth, w) ||
                uses_admission(e->u.tri.c, depth, w);
     case E_LIST: case E_SET:
@@ -172,7 +172,7 @@ bool cr_sema_fn_reaches(const cr_expr *e, const cr_item *target, int depth)
     case E_METHOD: return cr_sema_fn_reaches(e->u.call.recv, target, depth) || list_reaches(&e->u.call.args, target, depth);
     case E_FIELD: return cr_sema_fn_reaches(e->u.call.recv, target, depth);
     case E_UNARY: case E_BINARY: return cr_sema_fn_reaches(e->u.bin.a, target, depth) || cr_sema_fn_reaches(e->u.bin.b, target, depth);
-    case E_INDEX: case E_SLICE: case E_IF: case E_MATCHES: case E_ISNULL: case E_HAS:
+    case E_INDEX: case E_SLICE: case E_IF: case E_MATCHES: case E_ISNULL: case E_HAS: case E_BETWEEN:
         return cr_sema_fn_reaches(e->u.tri.a, target, depth) || cr_sema_fn_reaches(e->u.tri.b, target, depth) || cr_sema_fn_reaches(e->u.tri.c, target, depth);
     case E_LIST: case E_SET: return list_reaches(&e->u.list, target, depth);
     case E_AGG: case E_COMP:

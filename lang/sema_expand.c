@@ -211,7 +211,7 @@ static measure measure_expr(expander *X, const cr_expr *e, uint32_t level, bool 
         merge(&m, measure_expr(X, e->u.bin.a, level + 1, top));
         merge(&m, measure_expr(X, e->u.bin.b, level + 1, top));
         break;
-    case E_INDEX: case E_SLICE: case E_IF: case E_MATCHES: case E_ISNULL: case E_HAS:
+    case E_INDEX: case E_SLICE: case E_IF: case E_MATCHES: case E_ISNULL: case E_HAS: case E_BETWEEN:
         merge(&m, measure_expr(X, e->u.tri.a, level + 1, top));
         merge(&m, measure_expr(X, e->u.tri.b, level + 1, top));
         merge(&m, measure_expr(X, e->u.tri.c, level + 1, top));

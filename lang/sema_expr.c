@@ -463,6 +463,25 @@ static const cr_type *check_compare(sema *S, cr_expr *e)
     return &cr_type_bool;
 }
 
+/* x in lo..hi, x not in lo..hi: x and both ends are numbers, or texts, or
+ * dates, as for `lo <= x and x <= hi`. */
+static const cr_type *check_between(sema *S, cr_expr *e)
+{
+    const cr_type *tx = cr_sema_need(S, e->u.tri.a);
+    const cr_expr *ends[2] = {e->u.tri.b, e->u.tri.c};
+    for (int i = 0; i < 2; i++) {
+        const cr_type *t = cr_sema_need(S, (cr_expr *)ends[i]);
+        if (is_err(tx) || is_err(t))
+            continue;
+        bool ok = (is_num(tx) && is_num(t)) ||
+                  (tx->kind == t->kind && (tx->kind == CR_T_TEXT || tx->kind == CR_T_DATE));
+        char x[96], y[96];
+        if (!ok)
+            err(S, ends[i]->span, "a range of %s cannot hold %s: both ends must be of its type", tname(t, y), tname(tx, x));
+    }
+    return &cr_type_bool;
+}
+
 /* A text literal x (or a const naming one) where a value of t is
  * expected: when t is a closed set of values (`one of`), x must be one of
  * them, or the comparison, bin or cell could never hold. */
@@ -917,7 +936,9 @@ static const cr_type *check_field(sema *S, cr_expr *e)
     return carries_null ? cr_sema_with_optional(S, t->rec->fields[f].type, true) : t->rec->fields[f].type;
 }
 
-/* primary.NAME(expr, ...): scorecards have one method, NAME.lowest(k), their k lowest-scoring reason codes. */
+/* primary.NAME(expr, ...): scorecards have two methods, NAME.lowest(k),
+ * the reason codes of their k lowest-scoring characteristics, and
+ * NAME.reasons(k), those of the k that lost the most against their best bin. */
 static const cr_type *check_method(sema *S, cr_expr *e)
 {
     cr_expr *recv = e->u.call.recv;
@@ -925,18 +946,19 @@ static const cr_type *check_method(sema *S, cr_expr *e)
         cr_item *it = cr_sema_find_item(S, recv->u.str.s);
         if (it && it->kind == I_SCORECARD) {
             cr_sema_check(S, recv);
-            if (strcmp(e->u.call.name, "lowest") != 0) {
-                err(S, e->u.call.name_span, "scorecards have one method, lowest(k), not '%s'", e->u.call.name);
+            const char *m = e->u.call.name;
+            if (strcmp(m, "lowest") != 0 && strcmp(m, "reasons") != 0) {
+                err(S, e->u.call.name_span, "scorecards have two methods, lowest(k) and reasons(k), not '%s'", m);
                 return &cr_type_error;
             }
             if (e->u.call.args.count != 1) {
-                err(S, e->span, "lowest takes 1 argument (how many reason codes), %u given", e->u.call.args.count);
+                err(S, e->span, "%s takes 1 argument (how many reason codes), %u given", m, e->u.call.args.count);
                 return &cr_type_text_list;
             }
             const cr_type *k = cr_sema_need(S, e->u.call.args.items[0]);
             char b[96];
             if (!is_err(k) && k->kind != CR_T_INT)
-                err(S, e->u.call.args.items[0]->span, "lowest needs an int, but this is %s", tname(k, b));
+                err(S, e->u.call.args.items[0]->span, "%s needs an int, but this is %s", m, tname(k, b));
             e->item = it;
             return &cr_type_text_list;
         }
@@ -1047,6 +1069,8 @@ static const cr_type *check_expr(sema *S, cr_expr *e)
         return check_loop(S, e);
     case E_HAS:
         return check_has(S, e);
+    case E_BETWEEN:
+        return check_between(S, e);
     case E_ADMISSION: return check_admission_member(S, e);
     }
     return &cr_type_error;

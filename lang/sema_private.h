@@ -33,6 +33,7 @@ typedef struct sema {
     cr_diags *diags;
     cr_policy_ast *ast;
     cr_item *input;                  /* the input block, or NULL */
+    const char *key;                 /* its `key FIELD`, when declared and valid; NULL: app_id */
     cr_record *rec;                  /* its record (empty when none): the input fields */
     local scope[MAX_SCOPE];          /* the locals in scope, innermost last */
     uint32_t nscope;
@@ -134,6 +135,16 @@ typedef struct interval {
 } interval;
 
 bool cr_sema_interval_meets(const interval *x, const interval *y);
+/* x with whole-number bounds, both closed: what it holds of the ints. */
+interval cr_sema_int_interval(interval x);
+
+/* ---- chains of tests of one value (sema_logic.c) ---- */
+
+/* Do the tests of the and-chain e (e alone when it is not one) leave no
+ * value of one path?  Names it in path. */
+bool cr_sema_chain_contradicts(const cr_expr *e, char *path, size_t size);
+/* Do the tests of the or-chain e leave out no value of one path? */
+bool cr_sema_chain_covers(const cr_expr *e, char *path, size_t size);
 void cr_sema_check_scorecard(sema *S, cr_item *it);
 void cr_sema_check_segment_labels(sema *S, cr_item *it);
 void cr_sema_check_segment(sema *S, cr_item *it);

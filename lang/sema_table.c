@@ -903,3 +903,5 @@ void cr_sema_check_table(sema *S, cr_item *it)
     }
     it->value_type = vt;
 }
+
+interval cr_sema_int_interval(interval x) { return int_interval(x); }

@@ -1,8 +1,10 @@
 /* The static warnings: what an author and a reviewer want to know about a
  * policy that compiles.  A condition whose value is known when compiling
  * (always true or always false), an and-chain whose tests of one value
- * contradict each other (age < 18 and age > 65), a value compared with
- * itself, a segment row after one that always matches.  They run last,
+ * contradict each other (age < 18 and age > 65) or an or-chain whose
+ * tests leave out no value (x >= 0 or x < 0), anywhere in a condition or
+ * a let (sema_logic.c reads the chains), a value compared with itself, a
+ * segment row after one that always matches.  They run last,
  * and only on a policy without errors, over the checked tree.  lang/sema.c
  * says how this part fits the others. */
 #include <stdio.h>
@@ -93,77 +95,6 @@ static bool const_bool(const cr_expr *e, bool *out)
     }
 }
 
-/* ---- tests that contradict each other ---- */
-
-/* One `path op number` test of an and-chain, as an interval on the path. */
-typedef struct bound {
-    char path[128];
-    interval iv;
-    cr_span span;
-} bound;
-
-/* The `path op number` tests of the and-chain e (up to max), as bounds on
- * their paths; other tests are left out. */
-static void collect_bounds(const cr_expr *e, bound *out, uint32_t *n, uint32_t max)
-{
-    if (!e || *n >= max)
-        return;
-    if (e->kind == E_BINARY && e->u.bin.op == OP_AND_) {
-        collect_bounds(e->u.bin.a, out, n, max);
-        collect_bounds(e->u.bin.b, out, n, max);
-        return;
-    }
-    if (e->kind != E_BINARY || e->u.bin.op < OP_EQ_ || e->u.bin.op > OP_GE_ || e->u.bin.op == OP_NE_)
-        return;
-    const cr_expr *lhs = e->u.bin.a, *rhs = e->u.bin.b;
-    cr_op op = e->u.bin.op;
-    cr_dec v;
-    const char *t;
-    uint32_t tl;
-    int k = 0;
-    bool flipped = false;
-    if (!const_value(rhs, &v, &t, &tl, &k)) {
-        if (!const_value(lhs, &v, &t, &tl, &k))
-            return;
-        const cr_expr *tmp = lhs; lhs = rhs; rhs = tmp;
-        flipped = true;
-    }
-    if (k != 1)
-        return;
-    bound *b = &out[*n];
-    if (!cr_sema_path_of(lhs, b->path, sizeof b->path))
-        return;
-    if (flipped)
-        op = op == OP_LT_ ? OP_GT_ : op == OP_LE_ ? OP_GE_ : op == OP_GT_ ? OP_LT_ : op == OP_GE_ ? OP_LE_ : op;
-    memset(&b->iv, 0, sizeof b->iv);
-    b->iv.known = true;
-    b->span = e->span;
-    switch (op) {
-    case OP_EQ_: b->iv.lo = b->iv.hi = v; break;
-    case OP_LT_: b->iv.lo_inf = true; b->iv.hi = v; b->iv.hi_open = true; break;
-    case OP_LE_: b->iv.lo_inf = true; b->iv.hi = v; break;
-    case OP_GT_: b->iv.hi_inf = true; b->iv.lo = v; b->iv.lo_open = true; break;
-    default: b->iv.hi_inf = true; b->iv.lo = v; break;
-    }
-    (*n)++;
-}
-
-/* Can every test of an and-chain hold at once?  False when two tests on
- * one path leave no value (age < 18 and age > 65); names that path. */
-static bool and_chain_satisfiable(const cr_expr *e, char *path, size_t size)
-{
-    bound b[32];
-    uint32_t n = 0;
-    collect_bounds(e, b, &n, 32);
-    for (uint32_t i = 0; i < n; i++)
-        for (uint32_t j = i + 1; j < n; j++)
-            if (strcmp(b[i].path, b[j].path) == 0 && !cr_sema_interval_meets(&b[i].iv, &b[j].iv)) {
-                snprintf(path, size, "%s", b[i].path);
-                return false;
-            }
-    return true;
-}
-
 /* ---- comparisons of a value with itself ---- */
 
 /* Source text of a span with runs of white space made one space. */
@@ -207,7 +138,7 @@ static void self_comparisons(sema *S, const cr_expr *e)
     case E_UNARY:
         self_comparisons(S, e->u.bin.a);
         return;
-    case E_IF: case E_INDEX: case E_SLICE: case E_MATCHES: case E_ISNULL: case E_HAS:
+    case E_IF: case E_INDEX: case E_SLICE: case E_MATCHES: case E_ISNULL: case E_HAS: case E_BETWEEN:
         self_comparisons(S, e->u.tri.a);
         self_comparisons(S, e->u.tri.b);
         self_comparisons(S, e->u.tri.c);
@@ -229,6 +160,62 @@ static void self_comparisons(sema *S, const cr_expr *e)
 
 /* Every warning a condition can get; `what` names it ("rule DTI",
  * "segment tier, row PRIME"). */
+/* Warns about every and-chain and or-chain inside e (e itself when
+ * `inner`) whose tests of one value leave none (`age > 60 and age < 20`)
+ * or leave out none (`x >= 0 or x < 0`); `what` names the item. */
+static void chains(sema *S, const cr_expr *e, const char *what, bool inner)
+{
+    if (!e)
+        return;
+    char path[128];
+    switch (e->kind) {
+    case E_BINARY:
+        if (inner && (e->u.bin.op == OP_AND_ || e->u.bin.op == OP_OR_)) {
+            if (e->u.bin.op == OP_AND_ && cr_sema_chain_contradicts(e, path, sizeof path)) {
+                warn(S, e->span, "%s: this test can never hold: its tests of '%s' contradict each other", what, path);
+                return;
+            }
+            if (e->u.bin.op == OP_OR_ && cr_sema_chain_covers(e, path, sizeof path)) {
+                warn(S, e->span, "%s: this test always holds: its tests of '%s' leave out no value", what, path);
+                return;
+            }
+        }
+        /* the rest of a chain is the chain: only what is not of it is inner */
+        chains(S, e->u.bin.a, what, e->u.bin.a && !(e->u.bin.a->kind == E_BINARY && e->u.bin.a->u.bin.op == e->u.bin.op));
+        chains(S, e->u.bin.b, what, e->u.bin.b && !(e->u.bin.b->kind == E_BINARY && e->u.bin.b->u.bin.op == e->u.bin.op));
+        return;
+    case E_UNARY:
+        chains(S, e->u.bin.a, what, true);
+        return;
+    case E_BETWEEN:
+        /* a range whose ends leave no value: `age in 65..18` */
+        if (inner && cr_sema_chain_contradicts(e, path, sizeof path)) {
+            warn(S, e->span, "%s: this test can never hold: its tests of '%s' contradict each other", what, path);
+            return;
+        }
+        /* fall through */
+    case E_IF: case E_INDEX: case E_SLICE: case E_MATCHES: case E_ISNULL: case E_HAS:
+        chains(S, e->u.tri.a, what, true);
+        chains(S, e->u.tri.b, what, true);
+        chains(S, e->u.tri.c, what, true);
+        return;
+    case E_CALL: case E_METHOD:
+        for (uint32_t i = 0; i < e->u.call.args.count; i++)
+            chains(S, e->u.call.args.items[i], what, true);
+        return;
+    case E_LIST: case E_SET:
+        for (uint32_t i = 0; i < e->u.list.count; i++)
+            chains(S, e->u.list.items[i], what, true);
+        return;
+    case E_AGG: case E_COMP:
+        chains(S, e->u.loop.cond, what, true);
+        chains(S, e->u.loop.body, what, true);
+        return;
+    default:
+        return;
+    }
+}
+
 static void check_condition(sema *S, const cr_expr *cond, const char *what)
 {
     bool v;
@@ -238,8 +225,12 @@ static void check_condition(sema *S, const cr_expr *cond, const char *what)
     self_comparisons(S, cond);
     if (const_bool(cond, &v))
         warn(S, cond->span, "%s: the condition is always %s", what, v ? "true" : "false");
-    else if (!and_chain_satisfiable(cond, path, sizeof path))
+    else if (cr_sema_chain_contradicts(cond, path, sizeof path))
         warn(S, cond->span, "%s can never hold: its tests of '%s' contradict each other", what, path);
+    else if (cr_sema_chain_covers(cond, path, sizeof path))
+        warn(S, cond->span, "%s always holds: its tests of '%s' leave out no value", what, path);
+    else
+        chains(S, cond, what, false);
 }
 
 /* The warnings of every rule's, segment row's and decide row's condition,
@@ -268,7 +259,8 @@ void cr_sema_static_warnings(sema *S)
                 bool v;
                 snprintf(what, sizeof what, "segment %s, row %s", it->name, r->label);
                 check_condition(S, r->cond, what);
-                if (const_bool(r->cond, &v) && v)
+                char path[128];
+                if ((const_bool(r->cond, &v) && v) || cr_sema_chain_covers(r->cond, path, sizeof path))
                     always = true;
             }
             break;
@@ -280,6 +272,9 @@ void cr_sema_static_warnings(sema *S)
             break;
         case I_LET: case I_RESULT: case I_CONST: case I_FN:
             self_comparisons(S, it->expr);
+            snprintf(what, sizeof what, "%s %s", it->kind == I_LET ? "let" : it->kind == I_RESULT ? "result"
+                                                 : it->kind == I_CONST ? "const" : "fn", it->name);
+            chains(S, it->expr, what, true);
             break;
         default:
             break;

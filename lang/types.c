@@ -82,8 +82,8 @@ const char *cr_type_name(const cr_type *t, char *buf, size_t size)
     case CR_T_TEXT: snprintf(buf, size, "text%s", q); break;
     case CR_T_DATE: snprintf(buf, size, "date%s", q); break;
     case CR_T_REGEX: snprintf(buf, size, "regex"); break;
-    case CR_T_LIST:
-        snprintf(buf, size, "list of %s%s", cr_type_name(t->elem, inner, sizeof inner), q);
+    case CR_T_LIST:   /* an optional list is written as a policy writes it */
+        snprintf(buf, size, "%slist of %s%s", *q ? "(" : "", cr_type_name(t->elem, inner, sizeof inner), *q ? ")?" : "");
         break;
     case CR_T_SET:
         snprintf(buf, size, "set of %s", cr_type_name(t->elem, inner, sizeof inner));

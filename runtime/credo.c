@@ -69,6 +69,7 @@ struct credo_session {
     credo_error pending;       /* the first setter error since credo_begin */
     const char *app_id;        /* in line, or the vm arena; NULL when none */
     size_t app_id_len;
+    bool app_id_number;        /* given as a number: an int or number key's ERROR line writes its digits */
     char *line;                /* our copy of the JSON application: slots point into it */
     size_t line_cap;
     cr_buf out;                /* the decision or ERROR line, without its newline */
@@ -341,6 +342,10 @@ const char *credo_policy_owner(const credo_policy *p) { return p ? p->prog->owne
 const char *credo_policy_sha256(const credo_policy *p) { return p ? p->prog->sha256 : NULL; }
 const char *credo_policy_program_sha256(const credo_policy *p) { return p ? p->prog->program_sha256 : NULL; }
 const char *credo_policy_signed_by(const credo_policy *p) { return p ? p->prog->signed_by : NULL; }
+const char *credo_policy_key(const credo_policy *p)
+{
+    return !p ? NULL : p->prog->key ? p->prog->key : "app_id";
+}
 
 const char *credo_policy_effective(const credo_policy *p)
 {
@@ -506,6 +511,7 @@ static void start_application(credo_session *s)
     s->nreasons = 0;
     s->app_id = NULL;
     s->app_id_len = 0;
+    s->app_id_number = false;
     s->state = ST_IDLE;
 }
 
@@ -536,11 +542,12 @@ static int fail_decision(credo_session *s, credo_error *err, int code, const cha
                          const char *file, unsigned line, unsigned col, const char *message)
 {
     s->out.len = 0;
-    cr_write_error(&s->out, s->app_id, s->app_id_len, s->decisions, line_text);
+    cr_write_error_keyed(&s->out, s->policy->prog, s->app_id, s->app_id_len, s->app_id_number, s->decisions,
+                         line_text);
     if (s->out.failed) {
         s->out.failed = false;
         s->out.len = 0;
-        cr_write_error(&s->out, NULL, 0, s->decisions, "out of memory writing the decision");
+        cr_write_error_keyed(&s->out, s->policy->prog, NULL, 0, false, s->decisions, "out of memory writing the decision");
     }
     return failed(s, err, code, file, line, col, message);
 }
@@ -585,12 +592,13 @@ static bool collect_reasons(credo_session *s)
 static int decide(credo_session *s, const char *line, size_t len, credo_error *err)
 {
     const cr_decide_opts how = {.line = s->decisions, .app_id = s->app_id, .app_id_len = s->app_id_len,
-                                .json_limits = &s->json_limits};
+                                .app_id_number = s->app_id_number, .json_limits = &s->json_limits};
     cr_decided d;
     cr_decide(s->vm, line, len, &s->out, &how, &d);
     if (line) {   /* the application's name as read, for an ERROR line written again below */
         s->app_id = d.read.app_id;
         s->app_id_len = d.read.app_id_len;
+        s->app_id_number = d.read.app_id_number;
     }
     if (d.status == CR_DECIDED && collect_reasons(s)) {
         end_line(s);
@@ -697,7 +705,7 @@ const char *credo_decide_lines(credo_session *s, const char *lines, size_t len, 
         if (end - at > s->max_line) {   /* as credo run: not read at all */
             char m[64];
             line_too_long(s, m, sizeof m);
-            cr_write_error(&s->many, NULL, 0, lineno, m);
+            cr_write_error_keyed(&s->many, s->policy->prog, NULL, 0, false, lineno, m);
             nerr++;
         } else if (!cr_decide(s->vm, lines + at, end - at, &s->many, &how, &d)) {
             nerr++;
@@ -783,7 +791,12 @@ int credo_decide(credo_session *s, credo_error *err)
 
 /* ---- setters --------------------------------------------------------------- */
 
-static bool is_app_id(const char *field) { return strcmp(field, "app_id") == 0; }
+/* The field naming the application: the policy's input key, or "app_id". */
+static bool is_app_id(const credo_session *s, const char *field)
+{
+    const char *key = s->policy->prog->key;
+    return strcmp(field, key ? key : "app_id") == 0;
+}
 
 /* The input field's number into *f, -1 for an "app_id" the input does not
  * declare; or CREDO_E_USAGE. */
@@ -797,7 +810,7 @@ static int find_field(credo_session *s, const char *setter, const char *field, i
         return note(s, CREDO_E_USAGE, "%s: the field name is NULL", setter);
     const cr_record *in = s->policy->prog->input;
     *f = cr_record_find(in, field, strlen(field));
-    if (*f < 0 && !is_app_id(field))
+    if (*f < 0 && !is_app_id(s, field))
         return note(s, CREDO_E_USAGE, "%s: the policy's input %s has no field '%s'", setter,
                     s->policy->prog->input_name ? s->policy->prog->input_name : "", field);
     return CREDO_OK;
@@ -816,14 +829,15 @@ static int wrong_type(credo_session *s, const char *setter, const char *field, i
 }
 
 /* The "app_id" of the application: the decision line names it. */
-static int keep_app_id(credo_session *s, const char *field, const char *text, size_t n, bool copy)
+static int keep_app_id(credo_session *s, const char *field, const char *text, size_t n, bool copy, bool number)
 {
-    if (!is_app_id(field))
+    if (!is_app_id(s, field))
         return CREDO_OK;
     if (copy && !(text = cr_arena_strndup(&s->vm->arena, text, n)))
         return note(s, CREDO_E_MEMORY, "%s: out of memory for this application", field);
     s->app_id = text;
     s->app_id_len = n;
+    s->app_id_number = number;
     return CREDO_OK;
 }
 
@@ -846,7 +860,7 @@ int credo_set_int(credo_session *s, const char *field, int64_t value)
     }
     char text[24];   /* as a JSON app_id 17 is named "17" */
     int n = snprintf(text, sizeof text, "%lld", (long long)value);
-    return keep_app_id(s, field, text, (size_t)n, true);
+    return keep_app_id(s, field, text, (size_t)n, true, true);
 }
 
 /* A decimal's text as the reader reports numbers: the first QUOTE_MAX bytes. */
@@ -890,7 +904,7 @@ int credo_set_decimal(credo_session *s, const char *field, const char *text)
         return bad_number(s, field, text, n, cr_dec_status_text(st));
     if (f >= 0)
         store(s, f, k == CR_T_INT ? cr_int(i) : cr_decv(d));
-    return keep_app_id(s, field, text, n, true);
+    return keep_app_id(s, field, text, n, true, true);
 }
 
 static int set_date_field(credo_session *s, const char *field, int f, const char *text)
@@ -934,7 +948,7 @@ int credo_set_text(credo_session *s, const char *field, const char *text)
         return note(s, CREDO_E_MEMORY, "%s: out of memory for this application", field);
     if (f >= 0)
         store(s, f, cr_text(copy, (uint32_t)n));
-    return keep_app_id(s, field, copy, n, false);
+    return keep_app_id(s, field, copy, n, false, false);
 }
 
 int credo_set_bool(credo_session *s, const char *field, int value)
@@ -969,7 +983,7 @@ int credo_set_null(credo_session *s, const char *field)
     int f, rc = find_field(s, "credo_set_null", field, &f);
     if (rc)
         return rc;
-    if (is_app_id(field)) {
+    if (is_app_id(s, field)) {
         s->app_id = NULL;
         s->app_id_len = 0;
     }
@@ -1073,16 +1087,17 @@ int credo_set_json(credo_session *s, const char *field, const char *json)
     const cr_record *rec = f >= 0 ? &s->policy->alone[f] : &s->policy->none;
     cr_value v = cr_null();
     cr_json_result res;
-    if (cr_json_read(rec, line, total, &s->vm->arena, &s->json_limits, &v, &res) != 0) {
+    if (cr_json_read_keyed(rec, s->policy->prog->key, line, total, &s->vm->arena, &s->json_limits, &v, &res) != 0) {
         char m[sizeof res.error + 64];
         unwrap_message(res.error, prefix, field, m, sizeof m);
         return note(s, strstr(m, "out of memory") ? CREDO_E_MEMORY : CREDO_E_INPUT, "%s", m);
     }
     if (f >= 0)
         store(s, f, v);
-    if (is_app_id(field)) {   /* a text or a number names the application */
+    if (is_app_id(s, field)) {   /* a text or a number names the application */
         s->app_id = res.app_id;
         s->app_id_len = res.app_id_len;
+        s->app_id_number = res.app_id_number;
     }
     return CREDO_OK;
 }

@@ -115,6 +115,10 @@ CREDO_API const char *credo_policy_signed_by(const credo_policy *p);
 /* Its title (the text after the name in the header), or NULL. */
 CREDO_API const char *credo_policy_title(const credo_policy *p);
 
+/* The member that names each decision line: the input's key (`input
+ * NAME key FIELD`), or "app_id" when the policy declares none. */
+CREDO_API const char *credo_policy_key(const credo_policy *p);
+
 /* The fields of the policy's input, in declaration order, and the named
  * results every decision carries, in the order the decision line writes
  * them: i from 0 to count - 1, NULL past it.  A type is written as in
@@ -216,7 +220,9 @@ CREDO_API const char *credo_explain_json(credo_session *s, const char *json, siz
  *
  * "app_id" is always accepted: as in a JSON application it names the
  * application in the decision line, and also fills the field when the
- * input declares one. */
+ * input declares one.  A policy whose input declares a key (`input NAME
+ * key FIELD`) is named by that field instead, and "app_id" is then only
+ * a field like any other. */
 CREDO_API void credo_begin(credo_session *s);
 /* An int or decimal field. */
 CREDO_API int credo_set_int(credo_session *s, const char *field, int64_t value);

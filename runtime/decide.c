@@ -11,7 +11,7 @@ static void write_line(cr_buf *out, const cr_session *s, const cr_decide_opts *o
     if (d->status == CR_DECIDED)
         cr_write_decision(out, s, d->app_id, d->app_id_len, o->explain);
     else
-        cr_write_error(out, d->app_id, d->app_id_len, o->line, d->error);
+        cr_write_error_keyed(out, s->prog, d->app_id, d->app_id_len, d->app_id_number, o->line, d->error);
     if (!out->failed)
         return;
     /* A shorter line that still says ERROR, naming no app_id: the most
@@ -24,7 +24,7 @@ static void write_line(cr_buf *out, const cr_session *s, const cr_decide_opts *o
     }
     d->app_id = NULL;
     d->app_id_len = 0;
-    cr_write_error(out, NULL, 0, o->line, "out of memory writing the decision");
+    cr_write_error_keyed(out, s->prog, NULL, 0, false, o->line, "out of memory writing the decision");
 }
 
 bool cr_decide(cr_session *s, const char *line, size_t len, cr_buf *out, const cr_decide_opts *o, cr_decided *d)
@@ -37,15 +37,18 @@ bool cr_decide(cr_session *s, const char *line, size_t len, cr_buf *out, const c
     d->error = NULL;
     if (line) {
         cr_session_begin(s);
-        if (cr_json_read(s->prog->input, line, len, &s->arena, o->json_limits, s->slots, &d->read) != 0) {
+        if (cr_json_read_keyed(s->prog->input, s->prog->key, line, len, &s->arena, o->json_limits, s->slots,
+                               &d->read) != 0) {
             d->status = CR_BAD_INPUT;
             d->error = d->read.error;
         }
         d->app_id = d->read.app_id;
         d->app_id_len = d->read.app_id_len;
+        d->app_id_number = d->read.app_id_number;
     } else {
         d->app_id = o->app_id;
         d->app_id_len = o->app_id_len;
+        d->app_id_number = o->app_id_number;
     }
     if (d->status == CR_DECIDED && !cr_session_run(s)) {
         d->status = CR_RUN_ERROR;

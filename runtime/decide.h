@@ -26,6 +26,7 @@ typedef struct cr_decide_opts {
      * app_id, which the line names (NULL: none). */
     const char *app_id;
     size_t app_id_len;
+    bool app_id_number;        /* it was given as a number */
     const cr_json_limits *json_limits;  /* what the line may hold; NULL: the defaults */
 } cr_decide_opts;
 
@@ -44,6 +45,7 @@ typedef struct cr_decided {
      * instead (it names none). */
     const char *app_id;
     size_t app_id_len;
+    bool app_id_number;        /* it was a JSON number: an int or number key's line writes its digits */
     cr_json_result read;       /* the reader's result, when there was a line; error may point into it */
 } cr_decided;
 

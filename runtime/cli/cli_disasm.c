@@ -84,6 +84,7 @@ static void operands(cr_buf *b, const cr_program *p, const cr_ins *in)
         return;
     case CR_OP_SC_POINTS: put_name(b, "points of ", p->characs[in->c].name); return;
     case CR_OP_SC_LOWEST: put_name(b, "lowest of ", p->scorecards[in->c].name); return;
+    case CR_OP_SC_REASONS: put_name(b, "reasons of ", p->scorecards[in->c].name); return;
     case CR_OP_SEG_MARK:
         cr_buf_printf(b, "%s row %u (%s)", p->segments[in->b].name, in->c + 1, p->segments[in->b].labels[in->c]);
         return;

@@ -22,7 +22,8 @@ static const char usage_explain[] =
     "JSON lines with --app or --line choosing one; - reads stdin.\n"
     "\n"
     "  --as-of DATE    the date `today` means (default: the current date, UTC)\n"
-    "  --app ID        the line whose app_id is ID\n"
+    "  --app ID        the line whose app_id is ID (or the policy's input key,\n"
+    "                  `input NAME key FIELD`: a text or a number)\n"
     "  --line N        the N-th line (from 1)\n"
     "  --json          the same account as one JSON object (--format json)\n"
     "  --html          a page for a credit committee (--format html): the outcome\n"
@@ -38,8 +39,24 @@ static const char usage_explain[] =
     "exit status: 0 explained, 1 the policy does not compile, the input cannot\n"
     "be read or the application is an ERROR (its error is printed), 2 usage.\n";
 
+/* Whether a JSON line has "key":"id" or "key":id (a number) in it. */
+static bool line_has_id(const char *line, const char *key, const char *id)
+{
+    char want[300];
+    snprintf(want, sizeof want, "\"%s\":\"%s\"", key, id);
+    if (strstr(line, want))
+        return true;
+    int n = snprintf(want, sizeof want, "\"%s\":%s", key, id);
+    for (const char *at = line; n > 0 && (at = strstr(at, want)) != NULL; at++) {
+        char next = at[n];
+        if (next == ',' || next == '}' || next == ' ' || next == '\n' || next == '\r' || next == '\t' || next == '\0')
+            return true;
+    }
+    return false;
+}
+
 /* The chosen application's text, malloc'd; NULL with a message. */
-static char *pick_application(FILE *in, const char *app, long want_line, size_t *len)
+static char *pick_application(FILE *in, const char *key, const char *app, long want_line, size_t *len)
 {
     char *line = NULL, *found = NULL;
     size_t cap = 0;
@@ -68,11 +85,8 @@ static char *pick_application(FILE *in, const char *app, long want_line, size_t 
         bool hit = false;
         if (want_line > 0)
             hit = lineno == want_line;
-        else if (app) {
-            char key[300];
-            snprintf(key, sizeof key, "\"app_id\":\"%s\"", app);
-            hit = strstr(line, key) != NULL;
-        }
+        else if (app)
+            hit = line_has_id(line, key, app);
         if (hit) {
             found = strndup(line, k);
             *len = k;
@@ -86,7 +100,7 @@ static char *pick_application(FILE *in, const char *app, long want_line, size_t 
     if (app || want_line > 0) {
         free(all);
         if (app)
-            fprintf(stderr, "credo explain: no application with app_id %s\n", app);
+            fprintf(stderr, "credo explain: no application with %s %s\n", key, app);
         else
             fprintf(stderr, "credo explain: there is no line %ld\n", want_line);
         return NULL;
@@ -166,7 +180,7 @@ int cr_cmd_explain(int argc, char **argv)
         return 1;
     }
     size_t len = 0;
-    char *text = pick_application(in, app, want_line, &len);
+    char *text = pick_application(in, p->key ? p->key : "app_id", app, want_line, &len);
     if (in != stdin)
         fclose(in);
     int rc = 1;

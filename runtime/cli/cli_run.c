@@ -648,7 +648,7 @@ static void decide_line(const runner *r, decider *w, const char *line, size_t le
         /* longer than --max-line: the reader kept none of it */
         char what[64], size[32];
         snprintf(what, sizeof what, "line: longer than %s", cr_size_text(o->max_line, size, sizeof size));
-        cr_write_error(&w->buf, NULL, 0, lineno, what);
+        cr_write_error_keyed(&w->buf, s->prog, NULL, 0, false, lineno, what);
     } else {
         /* --sticky-key: the arm is chosen before deciding, from the key */
         const char *key;

@@ -135,6 +135,20 @@ static void app_id_json(cr_buf *b, const char *app_id, size_t n)
         cr_buf_put(b, "null", 4);
 }
 
+void cr_write_id(cr_buf *b, const cr_program *p, const cr_value *slots, const char *app_id, size_t n, bool number)
+{
+    const char *key = p && p->key ? p->key : "app_id";
+    cr_buf_json_string(b, key, strlen(key));
+    cr_buf_put(b, ":", 1);
+    int f = p && p->key ? cr_record_find(p->input, p->key, strlen(p->key)) : -1;
+    if (f >= 0 && slots)
+        cr_buf_json_value(b, slots[f], p->input->fields[f].type);
+    else if (f >= 0 && app_id && number)
+        cr_buf_put(b, app_id, n);   /* a JSON number's digits, as the reader found them */
+    else
+        app_id_json(b, app_id, n);
+}
+
 static uint32_t line_of(const cr_program *p, cr_span sp)
 {
     uint32_t line, col;
@@ -209,8 +223,8 @@ static void write_explain(cr_buf *b, const cr_session *s)
 void cr_write_decision(cr_buf *b, const cr_session *s, const char *app_id, size_t app_id_len, bool explain)
 {
     const cr_program *p = s->prog;
-    cr_buf_puts(b, "{\"app_id\":");
-    app_id_json(b, app_id, app_id_len);
+    cr_buf_put(b, "{", 1);
+    cr_write_id(b, p, s->slots, app_id, app_id_len, false);
     cr_buf_puts(b, ",\"decision\":\"");
     cr_buf_puts(b, cr_outcome_name(s->outcome));
     cr_buf_puts(b, "\",\"reasons\":");
@@ -229,8 +243,14 @@ void cr_write_decision(cr_buf *b, const cr_session *s, const char *app_id, size_
 
 void cr_write_error(cr_buf *b, const char *app_id, size_t app_id_len, uint64_t line, const char *error)
 {
-    cr_buf_puts(b, "{\"app_id\":");
-    app_id_json(b, app_id, app_id_len);
+    cr_write_error_keyed(b, NULL, app_id, app_id_len, false, line, error);
+}
+
+void cr_write_error_keyed(cr_buf *b, const cr_program *p, const char *app_id, size_t app_id_len, bool number,
+                          uint64_t line, const char *error)
+{
+    cr_buf_put(b, "{", 1);
+    cr_write_id(b, p, NULL, app_id, app_id_len, number);
     cr_buf_printf(b, ",\"line\":%llu,\"decision\":\"ERROR\",\"error\":", (unsigned long long)line);
     cr_buf_json_string(b, error, strlen(error));
     cr_buf_put(b, "}\n", 2);

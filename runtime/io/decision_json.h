@@ -37,10 +37,21 @@ void cr_buf_json_string(cr_buf *b, const char *s, size_t n);
  * records as objects (t gives the field names; may be NULL). */
 void cr_buf_json_value(cr_buf *b, cr_value v, const cr_type *t);
 
+/* "KEY":VALUE, the member naming the application: KEY is the policy's
+ * input key (`input NAME key FIELD`), or "app_id" when it declares none
+ * (or p is NULL).  With slots (the application was read), the key
+ * field's value as its type writes it; else app_id (NULL: null), as a
+ * text, or as the number's digits when number says the JSON had one and
+ * the key is a field. */
+void cr_write_id(cr_buf *b, const cr_program *p, const cr_value *slots, const char *app_id, size_t n, bool number);
 /* {"app_id":…,"decision":…,"reasons":[…], every named result…[, "explain":{…}]}
- * followed by a newline.  app_id may be NULL (written as null). */
+ * followed by a newline; the first member is cr_write_id's, from the
+ * session's slots.  app_id may be NULL (written as null). */
 void cr_write_decision(cr_buf *b, const cr_session *s, const char *app_id, size_t app_id_len, bool explain);
 /* {"app_id":…,"line":N,"decision":"ERROR","error":"…"} and a newline. */
 void cr_write_error(cr_buf *b, const char *app_id, size_t app_id_len, uint64_t line, const char *error);
+/* The same, naming the application as cr_write_id does for program p. */
+void cr_write_error_keyed(cr_buf *b, const cr_program *p, const char *app_id, size_t app_id_len, bool number,
+                          uint64_t line, const char *error);
 
 #endif

@@ -485,11 +485,8 @@ void cr_explain_json(cr_buf *b, const cr_session *s, const char *app_id, size_t 
     const cr_program *p = s->prog;
     char buf[512], day[16];
     cr_date_format(s->today, day);
-    cr_buf_puts(b, "{\"app_id\":");
-    if (app_id)
-        cr_buf_json_string(b, app_id, app_id_len);
-    else
-        cr_buf_puts(b, "null");
+    cr_buf_put(b, "{", 1);
+    cr_write_id(b, p, s->slots, app_id, app_id_len, false);
     cr_buf_printf(b, ",\"decision\":\"%s\",\"reasons\":", cr_outcome_name(s->outcome));
     cr_buf_json_value(b, s->reasons, NULL);
     cr_buf_puts(b, ",\"policy\":{");

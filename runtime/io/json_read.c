@@ -57,6 +57,8 @@ typedef struct jr {
     bool str_esc;  /* the last string scanned has escapes */
     bool str_bad;  /* the last string scanned has a content error: */
     const char *bad_at, *bad_what; /* its first, and what is wrong */
+    const char *id_key;      /* the top-level member captured as the application's id */
+    size_t id_key_len;
 } jr;
 
 /* ---- errors ---------------------------------------------------------- */
@@ -614,7 +616,7 @@ static int read_object(jr *j, const cr_record *rec, cr_value *slots, const jpath
             }
             if (read_value(j, t, slot, &here, depth) < 0)
                 return -1;
-            if (top && klen == 6 && memcmp(key, "app_id", 6) == 0 && !j->res->app_id) {
+            if (top && klen == j->id_key_len && memcmp(key, j->id_key, klen) == 0 && !j->res->app_id) {
                 /* Captured whatever its schema type, and even after a field
                  * error, so a rejection can still name the application. */
                 const char *s = p;
@@ -632,6 +634,7 @@ static int read_object(jr *j, const cr_record *rec, cr_value *slots, const jpath
                 if (s && n <= UINT32_MAX) {
                     j->res->app_id = s;
                     j->res->app_id_len = (uint32_t)n;
+                    j->res->app_id_number = *p != '"';
                 }
             }
             p = skip_ws(j->p, end);
@@ -812,14 +815,23 @@ static int read_value(jr *j, const cr_type *t, cr_value *out, const jpath *path,
 int cr_json_read(const cr_record *schema, const char *line, size_t len, cr_arena *arena,
                  const cr_json_limits *limits, cr_value *slots, cr_json_result *res)
 {
+    return cr_json_read_keyed(schema, NULL, line, len, arena, limits, slots, res);
+}
+
+int cr_json_read_keyed(const cr_record *schema, const char *id_key, const char *line, size_t len, cr_arena *arena,
+                       const cr_json_limits *limits, cr_value *slots, cr_json_result *res)
+{
     static const cr_json_limits defaults = CR_JSON_LIMITS_DEFAULT;
+    if (!id_key)
+        id_key = "app_id";
     res->app_id = NULL;
     res->app_id_len = 0;
+    res->app_id_number = false;
     res->error[0] = '\0';
     if (!line)
         line = "";
     jr j = {.line = line, .p = line, .end = line + len, .arena = arena,
-            .lim = limits ? *limits : defaults, .res = res};
+            .lim = limits ? *limits : defaults, .res = res, .id_key = id_key, .id_key_len = strlen(id_key)};
     if (j.lim.max_depth > CR_JSON_MAX_DEPTH)
         j.lim.max_depth = CR_JSON_MAX_DEPTH;
     if (j.lim.max_text > CR_JSON_MAX_TEXT)

@@ -9,6 +9,7 @@
 #ifndef CREDO_JSON_READ_H
 #define CREDO_JSON_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,7 @@ typedef struct cr_json_result {
      * absent or when the line broke off before it. */
     const char *app_id;
     uint32_t app_id_len;
+    bool app_id_number;   /* it was a JSON number (its digits, unquoted) */
     /* On failure: "<field path>: <what is wrong>", e.g.
      * "age: expected int, got text", "monthly_sales[3]: expected number, got null",
      * "collateral_value: number 1e400 is out of range",
@@ -36,5 +38,9 @@ typedef struct cr_json_result {
  * otherwise.  A member given twice is an error. */
 int cr_json_read(const cr_record *schema, const char *line, size_t len, cr_arena *arena,
                  const cr_json_limits *limits, cr_value *slots, cr_json_result *res);
+/* The same, capturing as res->app_id the top-level member id_key (a
+ * policy's `input NAME key FIELD`) instead of "app_id" (id_key NULL). */
+int cr_json_read_keyed(const cr_record *schema, const char *id_key, const char *line, size_t len, cr_arena *arena,
+                       const cr_json_limits *limits, cr_value *slots, cr_json_result *res);
 
 #endif

@@ -199,6 +199,55 @@ static bool lowest_codes(cr_session *s, uint32_t sc, int64_t k, cr_value *out)
     return true;
 }
 
+/* Reason codes of the k characteristics of scorecard sc that lost the
+ * most points against their best bin (bests: the best points of each, in
+ * order), ties in source order; one that lost nothing gives none.  0, or
+ * -1 out of memory, or 1 with err set (a loss past 38 digits). */
+static int loss_codes(cr_session *s, uint32_t sc, cr_value bests, int64_t k, cr_value *out, char *err, size_t errsize)
+{
+    const cr_program *p = s->prog;
+    const cr_scorecard_info *si = &p->scorecards[sc];
+    uint32_t n = 0;
+    cr_value *loss = cr_arena_alloc(&s->arena, (si->count ? si->count : 1) * sizeof *loss);
+    uint32_t *order = cr_arena_alloc(&s->arena, (si->count ? si->count : 1) * sizeof *order);
+    if (!loss || !order)
+        return -1;
+    cr_call_ctx cx = {.arena = &s->arena, .err = err, .errsize = errsize};
+    for (uint32_t i = 0; i < si->count; i++) {
+        cr_value got = s->sc_points[si->first + i];
+        if (bests.tag != CR_LIST || i >= bests.len || (bests.u.items[i].tag != CR_INT && bests.u.items[i].tag != CR_DEC) ||
+            (got.tag != CR_INT && got.tag != CR_DEC))
+            continue;
+        cr_value d;
+        if (!cr_num_sub(&cx, bests.u.items[i], got, &d))
+            return 1;
+        if (cr_num_cmp(d, cr_int(0)) <= 0)
+            continue;
+        /* insertion by loss, largest first; stable, and scorecards are short */
+        uint32_t j = n++;
+        while (j > 0 && cr_num_cmp(loss[j - 1], d) < 0) {
+            loss[j] = loss[j - 1];
+            order[j] = order[j - 1];
+            j--;
+        }
+        loss[j] = d;
+        order[j] = si->first + i;
+    }
+    if (k < 0)
+        k = 0;
+    if ((uint64_t)k > n)
+        k = n;
+    cr_value *items = cr_arena_alloc(&s->arena, (size_t)(k ? k : 1) * sizeof *items);
+    if (!items)
+        return -1;
+    for (int64_t i = 0; i < k; i++) {
+        const char *code = p->characs[order[i]].code;
+        items[i] = cr_text(code, (uint32_t)strlen(code));
+    }
+    *out = cr_list(items, (uint32_t)k);
+    return 0;
+}
+
 static bool flatten_reasons(cr_session *s, const cr_value *vals, uint32_t n, cr_value *out)
 {
     uint32_t total = 0;

@@ -463,6 +463,18 @@ dispatch_in:
         if (!lowest_codes(s, in->c, sp[-1].u.i, &sp[-1]))
             goto oom;
         NEXT;
+    /* SC_REASONS c: the count k on top and, under it, the best points of
+     * each characteristic of scorecard c become the reason codes of the
+     * k that lost the most against their best, none that lost nothing. */
+    CASE(SC_REASONS) {
+        int r = loss_codes(s, in->c, sp[-2], sp[-1].u.i, &sp[-2], err, sizeof err);
+        if (r < 0)
+            goto oom;
+        if (r > 0)
+            goto fail;
+        sp--;
+        NEXT;
+    }
     CASE(SEG_MARK) s->seg_row[in->b] = (int32_t)in->c; NEXT;
     CASE(TBL_START) s->tbl_count[in->c] = 0; NEXT;
     CASE(TBL_NONE) *sp++ = cr_bool(s->tbl_count[in->c] == 0); NEXT;

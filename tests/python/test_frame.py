@@ -98,3 +98,21 @@ def test_column_kinds(tmp_path):
     assert str(out["born_on"].dtype).startswith("datetime64")
     assert [str(v) for v in out["twice"][:2]] == ["8.40", "2"]
     assert list(out["number"][:2]) == [1, 0]
+
+
+def test_keyed_frame(tmp_path):
+    """A policy whose input declares a key: the frame's first column is
+    that key, each row's value as the line gives it."""
+    import credo
+    src = tmp_path / "keyed.credo"
+    src.write_text("policy keyed\n"
+                   "input a key customer_no { customer_no: int  age: int }\n"
+                   "refer YOUNG when age < 21\n")
+    p = credo.Policy(src, as_of=datetime.date(2026, 12, 1))
+    assert p.key == "customer_no"
+    out = p.decide_frame(pd.DataFrame({"customer_no": [1001, 1002], "age": [30, 19]}))
+    assert list(out.columns[:2]) == ["customer_no", "decision"]
+    assert list(out["customer_no"]) == [1001, 1002]
+    assert list(out["decision"]) == ["APPROVE", "REFER"]
+    assert p.decide({"customer_no": 7, "age": 40})["customer_no"] == 7
+

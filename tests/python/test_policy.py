@@ -24,6 +24,7 @@ def test_identity(policy):
     with open(POLICY, "rb") as f:
         assert policy.sha256 == hashlib.sha256(f.read()).hexdigest()
     assert len(policy.program_sha256) == 64
+    assert policy.key == "app_id"
     assert policy.fields[0] == ("app_id", "text")
     assert ("collateral_value", "money?") in policy.fields
     assert policy.results == [("score", "int"), ("tier", "tier label"), ("limit", "number"), ("rate", "number")]

@@ -253,6 +253,39 @@ static void test_policy_io_error(void **state)
     assert_null(credo_policy_load("no/such/policy.credo", NULL));   /* err may be NULL */
 }
 
+/* A policy whose input declares a key: it names every line, decided from
+ * JSON or field by field, and an ERROR line; credo_policy_key says which. */
+static void test_input_key(void **state)
+{
+    (void)state;
+    credo_policy *p = compile("policy k\ninput a key customer_no {\n  customer_no: int\n  age: int\n}\n"
+                              "refer YOUNG when age < 21\n");
+    assert_string_equal(credo_policy_key(p), "customer_no");
+    credo_session *s = session_for(p);
+    credo_error err;
+    const char *line = "{\"customer_no\":1002,\"age\":19}";
+    assert_int_equal(credo_decide_json(s, line, strlen(line), &err), CREDO_OK);
+    assert_string_equal(credo_decision_json(s, NULL), "{\"customer_no\":1002,\"decision\":\"REFER\",\"reasons\":[\"YOUNG\"]}");
+    credo_begin(s);
+    assert_int_equal(credo_set_int(s, "customer_no", 1003), CREDO_OK);
+    assert_int_equal(credo_set_int(s, "age", 40), CREDO_OK);
+    assert_int_equal(credo_decide(s, &err), CREDO_OK);
+    assert_string_equal(credo_decision_json(s, NULL), "{\"customer_no\":1003,\"decision\":\"APPROVE\",\"reasons\":[]}");
+    /* app_id is no field of this input: a setter refuses it */
+    credo_begin(s);
+    assert_int_equal(credo_set_text(s, "app_id", "X"), CREDO_E_USAGE);
+    credo_begin(s);
+    assert_int_equal(credo_set_int(s, "customer_no", 1004), CREDO_OK);
+    assert_int_not_equal(credo_decide(s, &err), CREDO_OK);
+    assert_string_equal(credo_decision_json(s, NULL), "{\"customer_no\":1004,\"line\":3,\"decision\":\"ERROR\","
+                                                      "\"error\":\"age: required field is missing\"}");
+    credo_session_free(s);
+    credo_policy_free(p);
+    credo_policy *plain = compile("policy p\ninput a {\n  age: int\n}\n");
+    assert_string_equal(credo_policy_key(plain), "app_id");
+    credo_policy_free(plain);
+}
+
 static void test_policy_compile_error(void **state)
 {
     (void)state;
@@ -960,6 +993,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_identity),
+        cmocka_unit_test(test_input_key),
         cmocka_unit_test(test_policy_io_error),
         cmocka_unit_test(test_policy_compile_error),
         cmocka_unit_test(test_decide_json),

@@ -967,6 +967,42 @@ static void test_signatures(void **state)
     free(s.p);
 }
 
+/* The input's key travels in the file; one that names a list field (the
+ * bytes just before the code section, changed and resealed) is refused,
+ * as is a SC_REASONS whose best points are not a list of numbers. */
+static void test_input_key(void **state)
+{
+    (void)state;
+    cr_program *p = compile_text("policy k\ninput a key customer_no {\n  customer_no: int\n  customer_nx: list of int\n}\n"
+                                 "scorecard s base 0 {\n  customer_no: < 5 -> 1 | else -> 0\n}\nr = s.reasons(1)\n");
+    assert_string_equal(p->key, "customer_no");
+    file c = encode(p);
+    char err[512];
+    cr_program *back = read_exact(c.p, c.len, err, sizeof err);
+    assert_non_null(back);
+    assert_string_equal(back->key, "customer_no");
+    cr_program_free(back);
+    size_t code = code_offset(&c, p);
+    assert_memory_equal(c.p + code - 11, "customer_no", 11);
+    memcpy(c.p + code - 11, "customer_nx", 11);
+    expect_refused(&c, "credoc: the input's key 'customer_nx' is not a text, int, number or date field of the input");
+    memcpy(c.p + code - 11, "customer_no", 11);
+    /* SC_REASONS over a constant that is not a list of numbers */
+    uint32_t pc = find_op(p, 0, CR_OP_SC_REASONS);
+    assert_true(pc >= 2 && p->code[pc - 2].op == CR_OP_CONST);
+    uint32_t text = UINT32_MAX;
+    for (uint32_t i = 0; i < p->nconsts && text == UINT32_MAX; i++)
+        if (p->consts[i].tag == CR_TEXT)
+            text = i;
+    assert_true(text != UINT32_MAX);
+    put32(ins_at(&c, code, pc - 2) + 4, text);
+    reseal(&c);
+    assert_null(read_exact(c.p, c.len, err, sizeof err));
+    assert_non_null(strstr(err, "SC_REASONS"));
+    free(c.p);
+    cr_program_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -976,6 +1012,7 @@ int main(void)
         cmocka_unit_test(test_lookup_round_trip),
         cmocka_unit_test(test_lookup_corrupt),
         cmocka_unit_test(test_not_a_credoc),
+        cmocka_unit_test(test_input_key),
         cmocka_unit_test_setup_teardown(test_truncated_everywhere, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_source_byte_flipped, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_jump_out_of_range, fixture_setup, fixture_teardown),

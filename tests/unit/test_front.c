@@ -1540,7 +1540,7 @@ static const sema_case sema_cases[] = {
     {"scorecard s base 0 {\n  name: < 5 -> 1 | else -> 0\n}\n", E, 12, 11, "int cannot be compared with text", 1},
     {"scorecard s base 0 {\n  age: < 30 -> 1 | else -> 0\n}\nr = s.foo\n", E, 14, 7, "scorecard s has no characteristic 'foo'", 1},
     {"scorecard s base 0 {\n  age: < 30 -> 1 | else -> 0\n}\nr = s.top(1)\n", E, 14, 7,
-     "scorecards have one method, lowest(k), not 'top'", 1},
+     "scorecards have two methods, lowest(k) and reasons(k), not 'top'", 1},
     {"scorecard s base 0 {\n  age: < 30 -> 1 | else -> 0\n}\nr = s.lowest()\n", E, 14, 5,
      "lowest takes 1 argument (how many reason codes), 0 given", 1},
     {"scorecard s base 0 {\n  age: < 30 -> 1 | else -> 0\n}\nr = s.lowest(\"x\")\n", E, 14, 14, "lowest needs an int, but this is text", 1},

@@ -47,6 +47,7 @@ _SIGNATURES = {
     "credo_policy_owner": (_S, [_P]),
     "credo_policy_sha256": (_S, [_P]),
     "credo_policy_program_sha256": (_S, [_P]),
+    "credo_policy_key": (_S, [_P]),
     "credo_policy_field_count": (_SIZE, [_P]),
     "credo_policy_field_name": (_S, [_P, _SIZE]),
     "credo_policy_field_type": (_S, [_P, _SIZE]),

@@ -78,8 +78,8 @@ def encode(policy, df):
     """The frame's rows as JSON applications (str, one per row): each
     row one %-format of its columns' texts."""
     names = [n for n, _ in policy.fields]
-    if "app_id" not in names:
-        names.append("app_id")   # names the decision, declared or not
+    if policy.key not in names:
+        names.append(policy.key)   # names the decision, declared or not
     names = [n for n in names if n in df.columns]
     if not names:
         return ["{}"] * len(df)
@@ -142,7 +142,7 @@ def decide_frame(policy, df, batch, threads=None):
             decisions.extend(_decisions(f.result()))
     index = df.index
     cols = {
-        "app_id": pd.Series(_objects([d.get("app_id") for d in decisions]), index=index, dtype="object"),
+        policy.key: pd.Series(_objects([d.get(policy.key) for d in decisions]), index=index, dtype="object"),
         "decision": pd.Series(_objects([d["decision"] for d in decisions]), index=index, dtype="object"),
         "reasons": pd.Series(_objects([d.get("reasons", []) for d in decisions]), index=index, dtype="object"),
         "error": pd.Series(_objects([d.get("error") for d in decisions]), index=index, dtype="object"),

@@ -113,6 +113,7 @@ class Policy:
         self.owner = text(lib.credo_policy_owner(ptr))
         self.sha256 = text(lib.credo_policy_sha256(ptr))
         self.program_sha256 = text(lib.credo_policy_program_sha256(ptr))
+        self.key = text(lib.credo_policy_key(ptr))   # the member naming each decision
         self.fields = [(text(lib.credo_policy_field_name(ptr, i)), text(lib.credo_policy_field_type(ptr, i)))
                        for i in range(lib.credo_policy_field_count(ptr))]
         self.results = [(text(lib.credo_policy_result_name(ptr, i)), text(lib.credo_policy_result_type(ptr, i)))
@@ -192,7 +193,8 @@ class Policy:
     def decide_frame(self, df, batch=5000, threads=None):
         """A pandas DataFrame of applications (one column per input field;
         other columns are ignored) decided row by row: a DataFrame with the
-        same index and the columns app_id, decision, reasons (a list of
+        same index and the columns app_id (or the policy's input key,
+        self.key), decision, reasons (a list of
         codes), error (the message of an ERROR row, else None) and every
         named result, typed by the policy (see credo.frame).  threads: how
         many threads decide batches while this one writes and reads them
