@@ -1,43 +1,37 @@
 /* Group commit for `credo serve --log` (serve_log.h).
  *
- * Each request puts a `waiter` (on its own stack: the request's thread
- * waits for it, so its entries stay valid) on a queue.  When no commit
- * is under way, the request's own thread becomes the committer: it takes
- * the whole queue, stores the policies not stored yet, appends every
- * entry in queue order, commits once, and marks each waiter done.  The
- * others sleep on a condition variable meanwhile, and the first of them
- * still waiting when the commit ends commits the next batch.  No thread
- * of the log's own: a batch begins without waking one, which on a busy
- * machine costs a scheduling delay per commit.  A failed append or commit
- * rolls the transaction back: no request of it is answered 200, and the
- * log's chain stays as it was.  The connection is used by one committer
- * at a time, in turn (the mutex orders them). */
+ * Requests queue a cr_serve_log_req each (in their own memory: a request
+ * stays until it is told).  One thread of the log's own takes the whole
+ * queue, stores the policies not stored yet, appends every entry in queue
+ * order, commits once, and tells each request.  Requests do not wait on a
+ * thread of their own: the server puts the connection aside
+ * (libmicrohttpd's suspend) and answers it when told, so the number of
+ * requests sharing a commit is not bounded by the server's threads.  A
+ * failed append or commit rolls the transaction back: no request of it is
+ * answered 200, and the log's chain stays as it was.  Only the log's
+ * thread uses the connection. */
 #include "runtime/serve/serve_log.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "runtime/audit/dlog_checkpointer.h"
-
-typedef struct waiter {
-    struct waiter *next;
-    const cr_program *const *progs;
-    const cr_dlog_entry *e;
-    size_t n;
-    bool done, ok;
-    char why[512];
-} waiter;
 
 struct cr_serve_log {
     cr_dlog *log;
     cr_dlog_checkpointer *ckpt;              /* the WAL copied beside the commits */
+    pthread_t thread;
+    bool started;
     pthread_mutex_t mu;
-    pthread_cond_t committed;
-    waiter *head, *tail;
-    bool committing;                         /* a thread is writing a batch */
-    /* the committer's, one at a time */
+    pthread_cond_t queued;                   /* a request to write, or stopping */
+    pthread_cond_t idle;                     /* a batch told */
+    cr_serve_log_req *head, *tail;
+    bool writing;                            /* a batch taken and not yet told */
+    bool stopping;
+    /* the log thread's */
     char (*stored)[CR_DLOG_HASH_LEN + 1];   /* policies stored through this log */
     size_t nstored;
     uint64_t added, skipped, commits, failed;
@@ -60,18 +54,18 @@ static bool store_policy(cr_serve_log *sl, const cr_program *p)
     return true;
 }
 
-/* One transaction for every waiter of the batch.  False with why. */
-static bool write_batch(cr_serve_log *sl, waiter *batch, char *why, size_t whysz)
+/* One transaction for every request of the batch.  False with why. */
+static bool write_batch(cr_serve_log *sl, cr_serve_log_req *batch, char *why, size_t whysz)
 {
     /* policies first, each committed on its own, outside the rows' transaction */
-    for (waiter *w = batch; w; w = w->next)
+    for (cr_serve_log_req *w = batch; w; w = w->next)
         for (size_t i = 0; i < w->n; i++)
             if (!store_policy(sl, w->progs[i])) {
                 snprintf(why, whysz, "%s", cr_dlog_errmsg(sl->log));
                 return false;
             }
     uint64_t added = 0, skipped = 0;
-    for (waiter *w = batch; w; w = w->next)
+    for (cr_serve_log_req *w = batch; w; w = w->next)
         for (size_t i = 0; i < w->n; i++) {
             int rc = cr_dlog_append(sl->log, &w->e[i]);
             if (rc < 0) {
@@ -96,14 +90,9 @@ static bool write_batch(cr_serve_log *sl, waiter *batch, char *why, size_t whysz
     return true;
 }
 
-/* Writes one batch and wakes its waiters; called with mu held, returns
- * with it held. */
-static void commit_queue(cr_serve_log *sl)
+/* Writes one batch and tells its requests. */
+static void commit_batch(cr_serve_log *sl, cr_serve_log_req *batch)
 {
-    waiter *batch = sl->head;
-    sl->head = sl->tail = NULL;
-    sl->committing = true;
-    pthread_mutex_unlock(&sl->mu);
     char why[512] = "";
     bool ok = write_batch(sl, batch, why, sizeof why);
     if (!ok) {
@@ -116,40 +105,60 @@ static void commit_queue(cr_serve_log *sl)
         fprintf(stderr, "credo serve: %s: logging again\n", cr_dlog_path(sl->log));
         sl->told = false;
     }
-    pthread_mutex_lock(&sl->mu);
-    for (waiter *w = batch, *next; w; w = next) {
-        next = w->next;   /* w may go as soon as it is marked done */
+    for (cr_serve_log_req *w = batch, *next; w; w = next) {
+        next = w->next;   /* w may go as soon as it is told */
         if (!ok)
             snprintf(w->why, sizeof w->why, "%s", why);
         w->ok = ok;
-        w->done = true;
+        w->done(w);
     }
-    sl->committing = false;
-    pthread_cond_broadcast(&sl->committed);
 }
 
-bool cr_serve_log_write(cr_serve_log *sl, const cr_program *const *progs, const cr_dlog_entry *e, size_t n,
-                        char *why, size_t whysz)
+static void *log_main(void *arg)
 {
-    if (n == 0)
-        return true;
-    waiter w = {.progs = progs, .e = e, .n = n};
+    cr_serve_log *sl = arg;
+    prctl(PR_SET_NAME, "credo-log");
     pthread_mutex_lock(&sl->mu);
-    if (sl->tail)
-        sl->tail->next = &w;
-    else
-        sl->head = &w;
-    sl->tail = &w;
-    while (!w.done) {
-        if (!sl->committing)
-            commit_queue(sl);    /* w is in this batch */
-        else
-            pthread_cond_wait(&sl->committed, &sl->mu);
+    for (;;) {
+        while (!sl->head && !sl->stopping)
+            pthread_cond_wait(&sl->queued, &sl->mu);
+        if (!sl->head)
+            break;               /* stopping, and nothing is left */
+        cr_serve_log_req *batch = sl->head;
+        sl->head = sl->tail = NULL;
+        sl->writing = true;
+        pthread_mutex_unlock(&sl->mu);
+        commit_batch(sl, batch);
+        pthread_mutex_lock(&sl->mu);
+        sl->writing = false;
+        pthread_cond_broadcast(&sl->idle);
     }
     pthread_mutex_unlock(&sl->mu);
-    if (!w.ok)
-        snprintf(why, whysz, "%s", w.why);
-    return w.ok;
+    return NULL;
+}
+
+void cr_serve_log_submit(cr_serve_log *sl, cr_serve_log_req *r)
+{
+    r->next = NULL;
+    pthread_mutex_lock(&sl->mu);
+    if (sl->tail)
+        sl->tail->next = r;
+    else
+        sl->head = r;
+    sl->tail = r;
+    if (!sl->writing)            /* a writing thread looks at the queue when it is done */
+        pthread_cond_signal(&sl->queued);
+    pthread_mutex_unlock(&sl->mu);
+}
+
+void cr_serve_log_flush(cr_serve_log *sl)
+{
+    if (!sl)
+        return;
+    pthread_mutex_lock(&sl->mu);
+    while (sl->head || sl->writing)
+        pthread_cond_wait(&sl->idle, &sl->mu);
+    pthread_mutex_unlock(&sl->mu);
 }
 
 /* The key and signing key files, read.  False with the reason printed. */
@@ -196,8 +205,15 @@ cr_serve_log *cr_serve_log_open(const char *path, const char *key_file, const ch
         return NULL;
     }
     pthread_mutex_init(&sl->mu, NULL);
-    pthread_cond_init(&sl->committed, NULL);
+    pthread_cond_init(&sl->queued, NULL);
+    pthread_cond_init(&sl->idle, NULL);
     sl->ckpt = cr_dlog_checkpointer_start(sl->log);
+    if (pthread_create(&sl->thread, NULL, log_main, sl) != 0) {
+        fprintf(stderr, "credo serve: %s: cannot start the log's thread\n", path);
+        cr_serve_log_close(sl);
+        return NULL;
+    }
+    sl->started = true;
     return sl;
 }
 
@@ -205,7 +221,14 @@ void cr_serve_log_close(cr_serve_log *sl)
 {
     if (!sl)
         return;
-    /* called once no request is left: nothing is queued or being written */
+    /* called once no request is left: what is queued is written first */
+    if (sl->started) {
+        pthread_mutex_lock(&sl->mu);
+        sl->stopping = true;
+        pthread_cond_signal(&sl->queued);
+        pthread_mutex_unlock(&sl->mu);
+        pthread_join(sl->thread, NULL);
+    }
     cr_dlog_checkpointer_stop(sl->ckpt);
     if (!cr_dlog_sign_head(sl->log))
         fprintf(stderr, "credo serve: %s: the last checkpoint: %s\n", cr_dlog_path(sl->log), cr_dlog_errmsg(sl->log));
@@ -217,7 +240,8 @@ void cr_serve_log_close(cr_serve_log *sl)
     fputc('\n', stderr);
     cr_dlog_close(sl->log);
     free(sl->stored);
-    pthread_cond_destroy(&sl->committed);
+    pthread_cond_destroy(&sl->queued);
+    pthread_cond_destroy(&sl->idle);
     pthread_mutex_destroy(&sl->mu);
     free(sl);
 }
