@@ -328,11 +328,15 @@ static void give_sessions_back(cr_online_call *c)
     }
 }
 
+bool cr_online_wants_log(const cr_online_call *c, unsigned status, const cr_buf *out)
+{
+    return c->log && status == 200 && !out->failed && c->nrecs > 0;
+}
+
 bool cr_online_submit(cr_online_call *c, unsigned status, const cr_buf *out, void (*done)(cr_serve_log_req *),
                       void *arg)
 {
-    if (!c->log || status != 200 || out->failed || c->failed || c->keep.failed || c->nrecs == 0 ||
-        !make_entries(c))
+    if (!cr_online_wants_log(c, status, out) || c->failed || c->keep.failed || !make_entries(c))
         return false;
     give_sessions_back(c);
     c->req = (cr_serve_log_req){.progs = c->progs, .e = c->entries, .n = c->nrecs, .done = done, .arg = arg};

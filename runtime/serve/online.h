@@ -68,6 +68,9 @@ unsigned cr_online_begin(cr_online_call *c, const cr_online_opts *o, cr_serve_lo
  * policy has a challenger) added; the shadow decides it too, for the
  * log only.  Returns its outcome (cr_outcome_code), or -1 for ERROR. */
 int cr_online_decide(cr_online_call *c, const char *app, size_t len, uint64_t n, cr_buf *out);
+/* True when, with --log and status 200, the request has decisions to
+ * hand to the log (cr_online_submit) before its answer. */
+bool cr_online_wants_log(const cr_online_call *c, unsigned status, const cr_buf *out);
 /* With --log and status 200: hands the request's decisions to the log
  * and gives the sessions back; true when they were handed over, and then
  * done(arg) is called on the log's thread once the log has them (or

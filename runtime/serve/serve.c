@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -189,8 +188,6 @@ typedef struct server {
      * MHD_stop_daemon, because MHD's own threads may still have it in
      * their epoll set until then (ThreadSanitizer saw the race) */
     MHD_socket quiesced;
-    /* orders a request's suspension before the log's resuming it */
-    pthread_mutex_t resume_lock;
 } server;
 
 /* One HTTP request, from its headers to its completion. */
@@ -214,14 +211,11 @@ typedef struct request {
     /* --log: the decisions handed to the log, the answer kept until it
      * has them (online.h); the connection suspended meanwhile */
     struct MHD_Connection *conn;
-    server *sv;
     cr_online_call call;
     cr_buf out;
     uint64_t counts[CR_METRIC_OUTCOMES];
     bool whole;                  /* every application of it was decided */
     bool logging;                /* handed to the log, not yet answered */
-    bool logged;                 /* the log has told it (under sv->resume_lock) */
-    bool suspended;              /* the connection is suspended (under sv->resume_lock) */
 } request;
 
 /* ---- options ------------------------------------------------------------------ */
@@ -640,25 +634,20 @@ static unsigned finish_decide(server *sv, request *rq, cr_buf *out)
 }
 
 /* Called on the log's thread: the request's decisions are committed, or
- * cannot be.  Its connection is resumed if it was suspended; if not yet,
- * the request's own thread sees `logged` and does not suspend it. */
+ * cannot be.  Its connection was suspended before they were handed over,
+ * so a resume never comes before the suspension. */
 static void on_logged(cr_serve_log_req *r)
 {
     request *rq = r->arg;
-    server *sv = rq->sv;
-    pthread_mutex_lock(&sv->resume_lock);
-    rq->logged = true;
-    if (rq->suspended)
-        MHD_resume_connection(rq->conn);
-    pthread_mutex_unlock(&sv->resume_lock);
+    MHD_resume_connection(rq->conn);
 }
 
-enum { LOGGING = 0 };            /* decide_body: handed to the log, no status yet */
+enum { LOGGING = 0 };            /* decide_body: decisions for the log, no status yet */
 
 /* The body of POST /v1/decide/NAME: the response in out, the status
- * returned, or LOGGING when the decisions went to the log and the
- * answer waits for it (finish_decide then); what decided, for the
- * access log, in rq. */
+ * returned, or LOGGING when there are decisions to hand to the log
+ * before the answer (finish_decide once it has them); what decided, for
+ * the access log, in rq. */
 static unsigned decide_body(server *sv, request *rq, const cr_buf *body, cr_buf *out)
 {
     const char *p = body->p ? body->p : "", *end = p + body->len;
@@ -690,11 +679,8 @@ static unsigned decide_body(server *sv, request *rq, const cr_buf *body, cr_buf 
     for (int i = 0; rq->whole && *p == '{' && i < CR_METRIC_OUTCOMES; i++)
         if (rq->counts[i])
             rq->outcome = outcome_names[i];
-    rq->sv = sv;
-    if (rq->whole && cr_online_submit(call, 200, out, on_logged, rq)) {
-        rq->logging = true;
+    if (rq->whole && cr_online_wants_log(call, 200, out))
         return LOGGING;
-    }
     return finish_decide(sv, rq, out);
 }
 
@@ -859,16 +845,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq->logging = false;
         status = finish_decide(sv, rq, &rq->out);
     } else if ((status = decide_body(sv, rq, &rq->body, &rq->out)) == LOGGING) {
-        pthread_mutex_lock(&sv->resume_lock);
-        if (!rq->logged) {
-            rq->suspended = true;
-            MHD_suspend_connection(c);   /* until on_logged resumes it: this handler is called again */
-        }
-        pthread_mutex_unlock(&sv->resume_lock);
-        if (rq->suspended)
-            return MHD_YES;
-        rq->logging = false;             /* told already */
-        status = finish_decide(sv, rq, &rq->out);
+        /* suspended first, then handed to the log: on_logged resumes it,
+         * and this handler is called again */
+        rq->logging = true;
+        MHD_suspend_connection(c);
+        if (!cr_online_submit(&rq->call, 200, &rq->out, on_logged, rq))
+            MHD_resume_connection(c);    /* nothing handed over: finish_decide answers 500 */
+        return MHD_YES;
     }
     return respond(sv, c, rq, status, "application/json", &rq->out, NULL);
 }
@@ -1144,7 +1127,6 @@ int cr_cmd_serve(int argc, char **argv)
     atomic_init(&sv.inflight, 0);
     atomic_init(&sv.stopping, false);
     atomic_init(&sv.expired, false);
-    pthread_mutex_init(&sv.resume_lock, NULL);
     rc = serve(&sv, &addr, v6);
     /* in this order: every request handed to the log told, so none is
      * left suspended (libmicrohttpd cannot stop with one); no request
@@ -1162,7 +1144,6 @@ int cr_cmd_serve(int argc, char **argv)
     cr_auth_free(sv.auth);
     cr_access_log_close(sv.access_log);
     cr_tls_free(&sv.tls);
-    pthread_mutex_destroy(&sv.resume_lock);
     if (rc == 0)
         fprintf(stderr, "credo serve: stopped\n");
     return rc;
