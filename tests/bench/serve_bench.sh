@@ -13,8 +13,13 @@
 # (-u), without a log and with --log (a new log each time):
 #   one application and SERVE_BATCH per request over SERVE_CONNS connections;
 #   one application per request over SERVE_LOG_CONNS (256) connections,
-#   SERVE_ROUNDS (3) times each, the two alternating, and the medians:
-#   the share of the plain rate that --log keeps is taken there.
+#   SERVE_ROUNDS (3) times each, alternating, and the medians: without a
+#   log, with --log and app_ids numbered in the order the requests are made
+#   (serve_client -U, as an origination system numbers its applications),
+#   and with --log and app_ids by connection (-u: each new row lands in a
+#   scattered place of the log's index on app_id, so each commit writes
+#   about one index page per row; the cost of random ids such as UUIDs).
+#   The share of the plain rate that --log keeps is taken there.
 # Why 256 for that comparison: with --log a request is answered only
 # after the fsync of the commit that holds it, so the rate is at most the
 # requests in flight divided by a commit's time (about 2-4 ms on the disk
@@ -170,28 +175,44 @@ echo "(the --log rows over $CONNS connections: ${small% *} decisions in ${small#
 
 : >"$tmp/plain.rates"
 : >"$tmp/logged.rates"
+: >"$tmp/scattered.rates"
+# log_round NAME TAGOPT TAG TITLE: one --log run over LOG_CONNS connections into a new log NAME.db
+log_round() {
+    start_server --log "$tmp/$1.db"
+    with_client "--log: one application per request, $LOG_CONNS connections, $4" "$tmp/one_u.json" \
+        -c "$LOG_CONNS" "$2" "$3" | tee "$tmp/$1.1.out"
+    logged "$1"
+}
 for i in $(seq "$ROUNDS"); do
     start_server
     with_client "no log: one application per request, $LOG_CONNS connections, round $i" "$tmp/one_u.json" \
-        -c "$LOG_CONNS" -u "R$i" | tee "$tmp/plain.$i.out"
+        -c "$LOG_CONNS" -U "R$i" | tee "$tmp/plain.$i.out"
     stop_server
     rate "$tmp/plain.$i.out" >>"$tmp/plain.rates"
-    start_server --log "$tmp/big$i.db"
-    with_client "--log: one application per request, $LOG_CONNS connections, round $i" "$tmp/one_u.json" \
-        -c "$LOG_CONNS" -u "S$i" | tee "$tmp/big$i.1.out"
-    logged "big$i"
+    log_round "big$i" -U "S$i" "app_ids in arrival order, round $i"
     rate "$tmp/big$i.1.out" >>"$tmp/logged.rates"
     cat "$tmp/big$i.commits" >>"$tmp/commits"
     # seconds of the run, for commits per second
     sed -n 's/^requests [0-9]* failures [0-9]* seconds \([0-9.]*\).*/\1/p' "$tmp/big$i.1.out" >>"$tmp/seconds"
+    log_round "scattered$i" -u "T$i" "app_ids by connection (scattered), round $i"
+    rate "$tmp/scattered$i.1.out" >>"$tmp/scattered.rates"
+    cat "$tmp/scattered$i.commits" >>"$tmp/scattered.commits"
+    sed -n 's/^requests [0-9]* failures [0-9]* seconds \([0-9.]*\).*/\1/p' "$tmp/scattered$i.1.out" \
+        >>"$tmp/scattered.seconds"
 done
 plain=$(median <"$tmp/plain.rates")
-with_log=$(median <"$tmp/logged.rates")
-if [ -n "$plain" ] && [ -n "$with_log" ] && [ "$plain" -gt 0 ]; then
-    echo "--log, one application per request, $LOG_CONNS connections: median $with_log req/s," \
-        "$((with_log * 100 / plain))% of the median $plain without it ($ROUNDS rounds each;" \
-        "runs: $(paste -s -d' ' "$tmp/logged.rates") against $(paste -s -d' ' "$tmp/plain.rates"))"
-    paste -d' ' "$tmp/commits" "$tmp/seconds" | awk '{d += $1; c += $2; s += $3}
+# share NAME TITLE: the median of NAME.rates against the plain one, and the log's commits
+share() {
+    r=$(median <"$tmp/$1.rates")
+    [ -n "$plain" ] && [ -n "$r" ] && [ "$plain" -gt 0 ] || return 0
+    echo "--log, one application per request, $LOG_CONNS connections, $2: median $r req/s," \
+        "$((r * 100 / plain))% of the median $plain without it ($ROUNDS rounds each;" \
+        "runs: $(paste -s -d' ' "$tmp/$1.rates") against $(paste -s -d' ' "$tmp/plain.rates"))"
+    paste -d' ' "$tmp/$3.commits" "$tmp/$3.seconds" | awk '{d += $1; c += $2; s += $3}
         END {if (c && s) printf "    the log: %.0f commits/s (an fsync each) x %.0f decisions per commit\n", c / s, d / c}'
-fi
+}
+cp "$tmp/commits" "$tmp/ordered.commits"
+cp "$tmp/seconds" "$tmp/ordered.seconds"
+share logged "app_ids in arrival order" ordered
+share scattered "app_ids by connection (scattered)" scattered
 echo "$logs logs written under load verify, each with one row per answer 200; $failed do not"
