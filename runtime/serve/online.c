@@ -340,8 +340,11 @@ bool cr_online_submit(cr_online_call *c, unsigned status, const cr_buf *out, voi
         return false;
     give_sessions_back(c);
     c->req = (cr_serve_log_req){.progs = c->progs, .e = c->entries, .n = c->nrecs, .done = done, .arg = arg};
+    if (!cr_serve_log_submit(c->log, &c->req)) {
+        c->refused = true;
+        return false;
+    }
     c->submitted = true;
-    cr_serve_log_submit(c->log, &c->req);
     return true;
 }
 
@@ -350,6 +353,8 @@ unsigned cr_online_end(cr_online_call *c, unsigned status, cr_buf *out)
     if (c->submitted) {
         if (!c->req.ok)
             status = error_json(out, 503, "the decision could not be logged: %s", c->req.why);
+    } else if (c->refused) {
+        status = error_json(out, 503, "the server is stopping: the decision was not logged");
     } else if (c->log && status == 200 && !out->failed && c->nrecs) {
         status = error_json(out, 500, "out of memory");   /* it could not be handed over */
     }

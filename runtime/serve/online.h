@@ -56,6 +56,7 @@ typedef struct cr_online_call {
     uint8_t (*content)[32];
     cr_serve_log_req req;
     bool submitted;
+    bool refused;                /* the log is closed: the server is stopping */
 } cr_online_call;
 
 /* Takes the versions of policy `name` in effect on as_of and their
@@ -75,13 +76,13 @@ bool cr_online_wants_log(const cr_online_call *c, unsigned status, const cr_buf 
  * and gives the sessions back; true when they were handed over, and then
  * done(arg) is called on the log's thread once the log has them (or
  * cannot have them), and only then may cr_online_end be called.  False
- * when there is nothing to wait for (no log, a status other than 200, or
- * out of memory, which cr_online_end answers). */
+ * when there is nothing to wait for (no log, a status other than 200, out
+ * of memory, or the server stopping, which cr_online_end answers). */
 bool cr_online_submit(cr_online_call *c, unsigned status, const cr_buf *out, void (*done)(cr_serve_log_req *),
                       void *arg);
 /* Gives the versions and sessions back.  Returns status, or 503 (the
- * reason as JSON in out) when the decisions could not be logged, or 500
- * when they could not be handed to the log. */
+ * reason as JSON in out) when the decisions could not be logged or the
+ * server is stopping, or 500 when they could not be handed to the log. */
 unsigned cr_online_end(cr_online_call *c, unsigned status, cr_buf *out);
 
 #endif

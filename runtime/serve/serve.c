@@ -851,7 +851,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq->logging = true;
         MHD_suspend_connection(c);
         if (!cr_online_submit(&rq->call, 200, &rq->out, on_logged, rq))
-            MHD_resume_connection(c);    /* nothing handed over: finish_decide answers 500 */
+            MHD_resume_connection(c);    /* nothing handed over: finish_decide answers 500 or 503 */
         return MHD_YES;
     }
     return respond(sv, c, rq, status, "application/json", &rq->out, NULL);

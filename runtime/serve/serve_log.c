@@ -47,6 +47,7 @@ struct cr_serve_log {
     bool telling;                            /* the syncer is telling a list */
     bool commit_first;                       /* a request needs a policy stored: commit what is open first */
     bool stopping;
+    bool closed;                             /* flushed: no request is taken */
     /* the writer's */
     char (*stored)[CR_DLOG_HASH_LEN + 1];   /* policies stored through this log */
     size_t nstored;
@@ -309,12 +310,16 @@ static void *syncer_main(void *arg)
     return NULL;
 }
 
-void cr_serve_log_submit(cr_serve_log *sl, cr_serve_log_req *r)
+bool cr_serve_log_submit(cr_serve_log *sl, cr_serve_log_req *r)
 {
     pthread_mutex_lock(&sl->mu);
-    list_add(&sl->queue, r);
-    pthread_cond_signal(&sl->wake_writer);
+    bool open = !sl->closed;
+    if (open) {
+        list_add(&sl->queue, r);
+        pthread_cond_signal(&sl->wake_writer);
+    }
     pthread_mutex_unlock(&sl->mu);
+    return open;
 }
 
 void cr_serve_log_flush(cr_serve_log *sl)
@@ -322,6 +327,7 @@ void cr_serve_log_flush(cr_serve_log *sl)
     if (!sl)
         return;
     pthread_mutex_lock(&sl->mu);
+    sl->closed = true;
     while (sl->queue.head || sl->open.head || sl->to_sync.head || sl->appending || sl->committing || sl->syncing ||
            sl->telling)
         pthread_cond_wait(&sl->idle, &sl->mu);

@@ -39,9 +39,11 @@ typedef struct cr_serve_log_req {
  * thread.  NULL with the reason printed. */
 cr_serve_log *cr_serve_log_open(const char *path, const char *key_file, const char *sign_file);
 /* Queues r for the next commit; r->done is called later, on the log's
- * thread, never from inside this call. */
-void cr_serve_log_submit(cr_serve_log *sl, cr_serve_log_req *r);
-/* Waits until every request submitted has been told. */
+ * thread, never from inside this call.  False, and r not queued, once
+ * cr_serve_log_flush has been called (the server is stopping). */
+bool cr_serve_log_submit(cr_serve_log *sl, cr_serve_log_req *r);
+/* Stops taking requests, and waits until every request submitted has
+ * been told: then none is left waiting (a server stops only so). */
 void cr_serve_log_flush(cr_serve_log *sl);
 /* Once no request is left: the rest written, a last signed checkpoint
  * when signing, and the log closed; prints how many decisions were
