@@ -234,6 +234,8 @@ static void commit_open(cr_serve_log *sl)
         sl->commits++;
         sl->added += sl->open_added;
         sl->skipped += sl->open_skipped;
+        if (sl->told)
+            report(sl, true, NULL);   /* "logging again" */
     }
     sl->open_added = sl->open_skipped = 0;
     pthread_mutex_lock(&sl->mu);
