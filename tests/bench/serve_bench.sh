@@ -22,9 +22,9 @@
 #   The share of the plain rate that --log keeps is taken there.
 # Why 256 for that comparison: with --log a request is answered only
 # after the fsync of the commit that holds it, so the rate is at most the
-# requests in flight divided by a commit's time (about 2-4 ms on the disk
-# this was measured on).  16 callers cannot get past about 16 / 3 ms,
-# whatever the server does.  A decision service is called by a
+# requests in flight divided by a commit's time (1 to 3 ms, its fsync
+# included, on the disk this was measured on).  16 callers cannot get past
+# 16 per commit time, whatever the server does.  A decision service is called by a
 # loan-origination system serving many channels (web, app, branch,
 # partners) at once: a few hundred applications in flight is an ordinary
 # busy hour for one instance, and the server holds no thread for a request
