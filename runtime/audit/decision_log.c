@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "runtime/core/date.h"
 #include "runtime/io/decision_json.h"
@@ -234,11 +235,12 @@ static bool check_identity(cr_dlog *l, bool *empty)
 
 /* WAL: readers (credo audit) never block the writer; synchronous=FULL: a
  * committed batch survives a power cut, not only a crash (an fsync of the
- * WAL at each commit).  A new log gets 16 KiB pages: a row is about 1 KB,
+ * WAL at each commit), unless the caller syncs (caller_syncs: NORMAL, and
+ * the WAL is synced by cr_dlog_sync, dlog_sync.c).  A new log gets 16 KiB pages: a row is about 1 KB,
  * and bigger pages waste less at their ends and take fewer WAL frames
  * (measured: a third less time per row than 4 KiB pages).  The page size
  * must be set before the switch to WAL; on an existing log it is ignored. */
-static bool set_write_pragmas(cr_dlog *l, bool empty)
+static bool set_write_pragmas(cr_dlog *l, bool empty, bool caller_syncs)
 {
     if (empty && !cr_dlog_exec(l, "PRAGMA page_size = 16384"))
         return false;
@@ -255,7 +257,7 @@ static bool set_write_pragmas(cr_dlog *l, bool empty)
     else if (!wal)
         cr_dlog_set_error(l, "cannot switch the database to WAL mode");
     sqlite3_finalize(st);
-    return wal && cr_dlog_exec(l, "PRAGMA synchronous = FULL");
+    return wal && cr_dlog_exec(l, caller_syncs ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL");
 }
 
 /* 32 random hex digits. */
@@ -444,7 +446,8 @@ static bool open_db(cr_dlog *l, const cr_dlog_options *o)
         cr_dlog_set_error(l, msg);
         return false;
     }
-    if (!set_write_pragmas(l, empty) || (empty && !create_schema(l, o)) || !read_record(l) || !check_key(l))
+    if (!set_write_pragmas(l, empty, o->caller_syncs) || (empty && !create_schema(l, o)) || !read_record(l) ||
+        !check_key(l) || (o->caller_syncs && !cr_dlog_open_wal(l)))
         return false;
     return prepare_writes(l);
 }
@@ -464,6 +467,7 @@ cr_dlog *cr_dlog_open_with(const char *path, cr_dlog_mode mode, const cr_dlog_op
     }
     l->path = p;
     l->mode = mode;
+    l->wal_fd = -1;
     l->have_key = o->key != NULL;
     cr_dlog_mac_init(&l->mac, o->key ? o->key->bytes : NULL, o->key ? o->key->len : 0);
     if (o->key)
@@ -496,6 +500,8 @@ void cr_dlog_close(cr_dlog *l)
     if (l->db && !sqlite3_get_autocommit(l->db))
         sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(l->db);
+    if (l->wal_fd >= 0)
+        close(l->wal_fd);
     memset(&l->signer, 0, sizeof l->signer);
     memset(&l->mac, 0, sizeof l->mac);   /* the key's inner and outer states */
     free(l->policies);

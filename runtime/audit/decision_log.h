@@ -207,6 +207,12 @@ typedef struct cr_dlog_options {
     const cr_dlog_key *key;           /* HMAC key; NULL: none */
     const cr_ed25519_key *signer;     /* APPEND: sign checkpoints; NULL: none */
     uint32_t checkpoint_every;        /* decisions between checkpoints; 0: CR_DLOG_CHECKPOINT_EVERY */
+    /* APPEND: a commit writes the WAL without an fsync (synchronous=NORMAL)
+     * and only cr_dlog_sync makes it durable, so that the fsync can run on
+     * another thread while the next rows are appended (credo serve).  A
+     * commit counts as durable only once a cr_dlog_sync begun after it
+     * has returned true. */
+    bool caller_syncs;
 } cr_dlog_options;
 
 /* Opens a decision log.  In APPEND mode a missing or empty file gets the
@@ -220,6 +226,13 @@ cr_dlog *cr_dlog_open_with(const char *path, cr_dlog_mode mode, const cr_dlog_op
 cr_dlog *cr_dlog_open(const char *path, cr_dlog_mode mode, char *err, size_t errsz);
 /* Rolls back rows not yet committed, then closes. */
 void cr_dlog_close(cr_dlog *l);
+/* With caller_syncs: an fdatasync of the log's WAL, which makes every
+ * commit that returned before this call durable.  It does not use the
+ * connection, so it may run on another thread while the log is being
+ * written, but on one thread at a time.  False with "PATH: what" in err;
+ * after a failure no later commit can be trusted either (what the disk
+ * dropped is not known), so the caller should stop counting any. */
+bool cr_dlog_sync(cr_dlog *l, char *err, size_t errsz);
 
 /* After a function below fails: "PATH: what", e.g.
  * "decisions.db: database is locked". */

@@ -45,6 +45,8 @@ struct cr_dlog {
     int64_t last_seq, last_superseded;
     dlog_ref *policies, *data, *programs;   /* added through this connection */
     size_t npolicies, ndata, nprograms;
+    /* caller_syncs: cr_dlog_sync's own descriptor of the WAL file; -1: none */
+    int wal_fd;
     /* created_at, formatted once per millisecond */
     int64_t now_ms;
     char now_text[64];
@@ -56,6 +58,9 @@ void cr_dlog_set_sqlite_error(cr_dlog *l);
 bool cr_dlog_exec(cr_dlog *l, const char *sql);
 bool cr_dlog_query_int(cr_dlog *l, const char *sql, int64_t *out);
 bool cr_dlog_prepare(cr_dlog *l, const char *sql, sqlite3_stmt **st);
+/* caller_syncs: opens the WAL for cr_dlog_sync (dlog_sync.c), once the
+ * log is open in WAL mode.  False with the error set. */
+bool cr_dlog_open_wal(cr_dlog *l);
 /* Now, UTC, to the millisecond: 2026-11-23T10:15:02.123Z. */
 void cr_dlog_now(char out[64]);
 

@@ -285,46 +285,85 @@ int cr_online_decide(cr_online_call *c, const char *app, size_t len, uint64_t n,
     return outcome;
 }
 
+/* The log's entries for the request's decisions, in c; false when out
+ * of memory. */
+static bool make_entries(cr_online_call *c)
+{
+    size_t n = c->nrecs ? c->nrecs : 1;
+    c->entries = calloc(n, sizeof *c->entries);
+    c->progs = calloc(n, sizeof *c->progs);
+    c->content = calloc(n, sizeof *c->content);
+    if (!c->entries || !c->progs || !c->content)
+        return false;
+    for (size_t i = 0; i < c->nrecs; i++) {
+        const cr_online_rec *r = &c->recs[i];
+        const cr_policy_version *v = c->v[r->arm];
+        const char *b = c->keep.p;
+        c->progs[i] = v->prog;
+        c->entries[i] = (cr_dlog_entry){
+            .app_id = r->has_app ? b + r->app : NULL, .app_id_len = r->app_len,
+            .policy_sha256 = v->prog->sha256, .program_sha256 = v->prog->program_sha256,
+            .as_of = c->as_of_text,
+            .application = r->application, .application_len = r->application_len,
+            .outcome = r->outcome,
+            .reasons = b + r->reasons, .reasons_len = r->reasons_len,
+            .results = b + r->results, .results_len = r->results_len,
+            .fired = b + r->fired, .fired_len = r->fired_len,
+            .decided_by = arm_names[r->arm], .data_sha256 = v->data_sha256,
+        };
+        cr_dlog_content(&c->entries[i], c->content[i]);   /* here, on the request's thread, not the log's */
+        c->entries[i].content = c->content[i];
+    }
+    return true;
+}
+
+/* The sessions back to their versions' pools; the versions stay, for
+ * the entries point into their programs. */
+static void give_sessions_back(cr_online_call *c)
+{
+    for (int i = 0; i < 3; i++) {
+        if (c->s[i])
+            cr_version_give_back(c->v[i], c->s[i]);
+        c->s[i] = NULL;
+    }
+}
+
+bool cr_online_wants_log(const cr_online_call *c, unsigned status, const cr_buf *out)
+{
+    return c->log && status == 200 && !out->failed && c->nrecs > 0;
+}
+
+bool cr_online_submit(cr_online_call *c, unsigned status, const cr_buf *out, void (*done)(cr_serve_log_req *),
+                      void *arg)
+{
+    if (!cr_online_wants_log(c, status, out) || c->failed || c->keep.failed || !make_entries(c))
+        return false;
+    give_sessions_back(c);
+    c->req = (cr_serve_log_req){.progs = c->progs, .e = c->entries, .n = c->nrecs, .done = done, .arg = arg};
+    if (!cr_serve_log_submit(c->log, &c->req)) {
+        c->refused = true;
+        return false;
+    }
+    c->submitted = true;
+    return true;
+}
+
 unsigned cr_online_end(cr_online_call *c, unsigned status, cr_buf *out)
 {
-    if (c->log && status == 200 && !out->failed) {
-        if (c->failed || c->keep.failed) {
-            status = error_json(out, 500, "out of memory");
-        } else {
-            cr_dlog_entry *e = calloc(c->nrecs ? c->nrecs : 1, sizeof *e);
-            const cr_program **progs = calloc(c->nrecs ? c->nrecs : 1, sizeof *progs);
-            uint8_t(*content)[32] = calloc(c->nrecs ? c->nrecs : 1, sizeof *content);
-            if (!e || !progs || !content) {
-                status = error_json(out, 500, "out of memory");
-            } else {
-                for (size_t i = 0; i < c->nrecs; i++) {
-                    const cr_online_rec *r = &c->recs[i];
-                    const cr_policy_version *v = c->v[r->arm];
-                    const char *b = c->keep.p;
-                    progs[i] = v->prog;
-                    e[i] = (cr_dlog_entry){
-                        .app_id = r->has_app ? b + r->app : NULL, .app_id_len = r->app_len,
-                        .policy_sha256 = v->prog->sha256, .program_sha256 = v->prog->program_sha256,
-                        .as_of = c->as_of_text,
-                        .application = r->application, .application_len = r->application_len,
-                        .outcome = r->outcome,
-                        .reasons = b + r->reasons, .reasons_len = r->reasons_len,
-                        .results = b + r->results, .results_len = r->results_len,
-                        .fired = b + r->fired, .fired_len = r->fired_len,
-                        .decided_by = arm_names[r->arm], .data_sha256 = v->data_sha256,
-                    };
-                    cr_dlog_content(&e[i], content[i]);   /* here, on the request's thread, not the log's */
-                    e[i].content = content[i];
-                }
-                char why[512];
-                if (!cr_serve_log_write(c->log, progs, e, c->nrecs, why, sizeof why))
-                    status = error_json(out, 503, "the decision could not be logged: %s", why);
-            }
-            free(e);
-            free(progs);
-            free(content);
-        }
+    if (c->submitted) {
+        if (!c->req.ok)
+            status = error_json(out, 503, "the decision could not be logged: %s", c->req.why);
+    } else if (c->refused) {
+        status = error_json(out, 503, "the server is stopping: the decision was not logged");
+    } else if (c->log && status == 200 && !out->failed && c->nrecs) {
+        status = error_json(out, 500, "out of memory");   /* it could not be handed over */
     }
+    free(c->entries);
+    free(c->progs);
+    free(c->content);
+    c->entries = NULL;
+    c->progs = NULL;
+    c->content = NULL;
     give_back(c);
     return status;
 }

@@ -2,7 +2,8 @@
  * policy in effect on the request's date, a challenger taking a stable
  * share and a shadow deciding beside it (--challenger, --share,
  * --shadow, --sticky-key, as `credo run` has them), and the decisions
- * logged (--log, serve_log.h) before the answer goes out. */
+ * logged (--log, serve_log.h) before the answer goes out: handed to the
+ * log, and the answer made once the log says they are committed. */
 #ifndef CREDO_SERVE_ONLINE_H
 #define CREDO_SERVE_ONLINE_H
 
@@ -49,6 +50,13 @@ typedef struct cr_online_call {
     struct cr_online_rec *recs;  /* one per decision to log */
     size_t nrecs, cap;
     bool failed;                 /* out of memory */
+    /* handed to the log (cr_online_submit), until cr_online_end */
+    cr_dlog_entry *entries;
+    const cr_program **progs;
+    uint8_t (*content)[32];
+    cr_serve_log_req req;
+    bool submitted;
+    bool refused;                /* the log is closed: the server is stopping */
 } cr_online_call;
 
 /* Takes the versions of policy `name` in effect on as_of and their
@@ -61,9 +69,20 @@ unsigned cr_online_begin(cr_online_call *c, const cr_online_opts *o, cr_serve_lo
  * policy has a challenger) added; the shadow decides it too, for the
  * log only.  Returns its outcome (cr_outcome_code), or -1 for ERROR. */
 int cr_online_decide(cr_online_call *c, const char *app, size_t len, uint64_t n, cr_buf *out);
-/* Logs the request's decisions and waits for their commit; gives the
- * versions and sessions back.  Returns status, or 503 (the reason as
- * JSON in out) when the decisions could not be logged, or 500. */
+/* True when, with --log and status 200, the request has decisions to
+ * hand to the log (cr_online_submit) before its answer. */
+bool cr_online_wants_log(const cr_online_call *c, unsigned status, const cr_buf *out);
+/* With --log and status 200: hands the request's decisions to the log
+ * and gives the sessions back; true when they were handed over, and then
+ * done(arg) is called on the log's thread once the log has them (or
+ * cannot have them), and only then may cr_online_end be called.  False
+ * when there is nothing to wait for (no log, a status other than 200, out
+ * of memory, or the server stopping, which cr_online_end answers). */
+bool cr_online_submit(cr_online_call *c, unsigned status, const cr_buf *out, void (*done)(cr_serve_log_req *),
+                      void *arg);
+/* Gives the versions and sessions back.  Returns status, or 503 (the
+ * reason as JSON in out) when the decisions could not be logged or the
+ * server is stopping, or 500 when they could not be handed to the log. */
 unsigned cr_online_end(cr_online_call *c, unsigned status, cr_buf *out);
 
 #endif

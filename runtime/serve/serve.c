@@ -70,9 +70,9 @@ static const char usage_serve[] =
     "\n"
     "  --port N            TCP port (default 8080; 0: any free port, printed on stderr)\n"
     "  --bind ADDR         IP address to listen on (default 127.0.0.1)\n"
-    "  --threads N         server threads (default: the number of CPUs; 64 with\n"
-    "                      --log, where a request waits for its commit in its thread;\n"
-    "                      at most 256)\n"
+    "  --threads N         server threads (default: the number of CPUs; at most\n"
+    "                      256); with --log a request waiting for its commit holds\n"
+    "                      none of them\n"
     "  --as-of DATE        the date `today` means (YYYY-MM-DD; default: each\n"
     "                      request's current date, UTC)\n"
     "  --max-body BYTES    largest request body (default 10485760, 10 MiB; at most\n"
@@ -100,7 +100,8 @@ static const char usage_serve[] =
     "  --log FILE          record every decision answered in FILE, the decision log\n"
     "                      of credo run --log (check it with credo audit FILE\n"
     "                      verify); a decision is committed (fsync) before its\n"
-    "                      answer is sent, concurrent requests sharing one commit.\n"
+    "                      answer is sent, concurrent requests sharing one commit;\n"
+    "                      a request waiting for its commit holds no thread.\n"
     "                      503 with a JSON error when it cannot be logged (also\n"
     "                      for a policy without version, effective date or owner)\n"
     "  --log-key KEYFILE   the log is keyed (HMAC-SHA256), as credo run --log-key\n"
@@ -148,7 +149,6 @@ static const char usage_serve[] =
     "exit status: 0 stopped by a signal, 1 the server cannot start, 2 usage.\n";
 
 enum { POLL_MS = 200 };          /* how often the policy directory is looked at */
-enum { LOG_THREADS = 64 };       /* server threads with --log, unless --threads says */
 
 typedef struct serve_opts {
     const char *dir;
@@ -209,6 +209,14 @@ typedef struct request {
     char *route;                 /* the path asked for */
     char *version;               /* of the policy that decided */
     const char *outcome;
+    /* --log: the decisions handed to the log, the answer kept until it
+     * has them (online.h); the connection suspended meanwhile */
+    struct MHD_Connection *conn;
+    cr_online_call call;
+    cr_buf out;
+    uint64_t counts[CR_METRIC_OUTCOMES];
+    bool whole;                  /* every application of it was decided */
+    bool logging;                /* handed to the log, not yet answered */
 } request;
 
 /* ---- options ------------------------------------------------------------------ */
@@ -612,8 +620,35 @@ static bool decide_array(server *sv, cr_online_call *s, const char *p, const cha
 
 static const char *const outcome_names[CR_METRIC_OUTCOMES] = {"APPROVE", "REFER", "REJECT", "ERROR"};
 
+/* The rest of a decide request once its decisions are decided (and,
+ * with --log, logged or not): the versions given back, the status. */
+static unsigned finish_decide(server *sv, request *rq, cr_buf *out)
+{
+    /* a request cut off by the end of --grace is answered 503 and
+     * nothing of it is logged: the caller saw none of its decisions */
+    unsigned status = cr_online_end(&rq->call, rq->whole ? 200 : 503, out);
+    if (!rq->whole)
+        return error_json(out, 503, "the server is stopping: the request was not finished within --grace");
+    if (status == 200)           /* a 503 decided nothing the caller saw */
+        cr_metrics_decisions(sv->metrics, rq->policy, rq->counts);
+    return status;
+}
+
+/* Called on the log's thread: the request's decisions are committed, or
+ * cannot be.  Its connection was suspended before they were handed over,
+ * so a resume never comes before the suspension. */
+static void on_logged(cr_serve_log_req *r)
+{
+    request *rq = r->arg;
+    MHD_resume_connection(rq->conn);
+}
+
+enum { LOGGING = 0 };            /* decide_body: decisions for the log, no status yet */
+
 /* The body of POST /v1/decide/NAME: the response in out, the status
- * returned; what decided, for the access log, in rq. */
+ * returned, or LOGGING when there are decisions to hand to the log
+ * before the answer (finish_decide once it has them); what decided, for
+ * the access log, in rq. */
 static unsigned decide_body(server *sv, request *rq, const cr_buf *body, cr_buf *out)
 {
     const char *p = body->p ? body->p : "", *end = p + body->len;
@@ -630,30 +665,24 @@ static unsigned decide_body(server *sv, request *rq, const cr_buf *body, cr_buf 
     if (n > sv->o->max_batch)
         return error_json(out, 413, "%zu applications in one request; at most %llu", n, sv->o->max_batch);
     int64_t today = rq->has_as_of ? rq->as_of : sv->o->fixed_today ? sv->o->today : cr_cli_today();
-    cr_online_call call;
-    unsigned status = cr_online_begin(&call, &sv->o->online, sv->log, sv->reg, rq->policy, today, out);
+    cr_online_call *call = &rq->call;
+    unsigned status = cr_online_begin(call, &sv->o->online, sv->log, sv->reg, rq->policy, today, out);
     if (status != 200)
         return status;
-    uint64_t counts[CR_METRIC_OUTCOMES] = {0};
-    bool whole = true;
+    rq->whole = true;
     if (*p == '{')
-        decide_one(&call, p, (size_t)(end - p), 1, out, counts);
+        decide_one(call, p, (size_t)(end - p), 1, out, rq->counts);
     else
-        whole = decide_array(sv, &call, p, end, out, counts);
+        rq->whole = decide_array(sv, call, p, end, out, rq->counts);
     /* for the access log: the champion's version (an arm's answer names its own) */
-    rq->version = call.v[0]->prog->version ? strdup(call.v[0]->prog->version) : NULL;
-    rq->outcome = !whole ? NULL : *p == '[' ? "ARRAY" : NULL;
-    for (int i = 0; whole && *p == '{' && i < CR_METRIC_OUTCOMES; i++)
-        if (counts[i])
+    rq->version = call->v[0]->prog->version ? strdup(call->v[0]->prog->version) : NULL;
+    rq->outcome = !rq->whole ? NULL : *p == '[' ? "ARRAY" : NULL;
+    for (int i = 0; rq->whole && *p == '{' && i < CR_METRIC_OUTCOMES; i++)
+        if (rq->counts[i])
             rq->outcome = outcome_names[i];
-    /* a request cut off by the end of --grace is answered 503 and
-     * nothing of it is logged: the caller saw none of its decisions */
-    status = cr_online_end(&call, whole ? 200 : 503, out);
-    if (!whole)
-        return error_json(out, 503, "the server is stopping: the request was not finished within --grace");
-    if (status == 200)           /* a 503 decided nothing the caller saw */
-        cr_metrics_decisions(sv->metrics, rq->policy, counts);
-    return status;
+    if (rq->whole && cr_online_wants_log(call, 200, out))
+        return LOGGING;
+    return finish_decide(sv, rq, out);
 }
 
 /* ---- requests ------------------------------------------------------------------ */
@@ -733,6 +762,7 @@ static enum MHD_Result begin_request(server *sv, struct MHD_Connection *c, const
     request *rq = calloc(1, sizeof *rq);
     if (!rq)
         return MHD_NO;           /* closes the connection */
+    rq->conn = c;
     clock_gettime(CLOCK_MONOTONIC, &rq->start);
     atomic_fetch_add(&sv->inflight, 1);
     *con_cls = rq;
@@ -810,9 +840,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return respond_error(sv, c, rq, 413, NULL, "the body is larger than --max-body");
     if (rq->body.failed)
         return respond_error(sv, c, rq, 500, NULL, "out of memory");
-    cr_buf out = {0};
-    unsigned status = decide_body(sv, rq, &rq->body, &out);
-    return respond(sv, c, rq, status, "application/json", &out, NULL);
+    unsigned status;
+    if (rq->logging) {
+        /* resumed: the log has told it */
+        rq->logging = false;
+        status = finish_decide(sv, rq, &rq->out);
+    } else if ((status = decide_body(sv, rq, &rq->body, &rq->out)) == LOGGING) {
+        /* suspended first, then handed to the log: on_logged resumes it,
+         * and this handler is called again */
+        rq->logging = true;
+        MHD_suspend_connection(c);
+        if (!cr_online_submit(&rq->call, 200, &rq->out, on_logged, rq))
+            MHD_resume_connection(c);    /* nothing handed over: finish_decide answers 500 or 503 */
+        return MHD_YES;
+    }
+    return respond(sv, c, rq, status, "application/json", &rq->out, NULL);
 }
 
 static double seconds_since(const struct timespec *t)
@@ -848,6 +890,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     request *rq = *con_cls;
     if (!rq)
         return;
+    if (rq->logging)             /* told, resumed, and its connection failed before the answer */
+        cr_online_end(&rq->call, 200, &rq->out);
     double took = seconds_since(&rq->start);
     if (rq->decide && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         cr_metrics_latency(sv->metrics, took);
@@ -855,6 +899,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
         log_access(sv, c, rq, toe, took);
     cr_edge_request_done(c);
     cr_buf_free(&rq->body);
+    cr_buf_free(&rq->out);
     free(rq->policy);
     free(rq->route);
     free(rq->version);
@@ -893,7 +938,11 @@ static bool start_daemon(server *sv, const struct sockaddr_storage *addr, bool v
     const serve_opts *o = sv->o;
     /* ITC: MHD_quiesce_daemon needs it, to stop accepting while the
      * requests in flight finish */
+    /* suspend and resume: a request waiting for the decision log (--log)
+     * is put aside rather than holding its thread */
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+    if (sv->log)
+        flags |= MHD_ALLOW_SUSPEND_RESUME;
     if (sv->tls.cert)
         flags |= MHD_USE_TLS;
     struct MHD_OptionItem ops[16];
@@ -1064,10 +1113,10 @@ int cr_cmd_serve(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
-    /* with --log a request holds its thread until its decisions are
-     * committed: more threads, more requests sharing each commit */
+    /* with --log a request waiting for its commit is suspended and holds
+     * no thread (serve_log.h): no more threads are needed than without */
     if (!o.threads)
-        o.threads = o.online.log ? LOG_THREADS : default_threads();
+        o.threads = default_threads();
     raise_open_files(&o);
     struct sockaddr_storage addr;
     bool v6;
@@ -1080,8 +1129,11 @@ int cr_cmd_serve(int argc, char **argv)
     atomic_init(&sv.stopping, false);
     atomic_init(&sv.expired, false);
     rc = serve(&sv, &addr, v6);
-    /* in this order: no request runs once the daemon is stopped, and
-     * only then can the policies' versions and the counters go */
+    /* in this order: every request handed to the log told, so none is
+     * left suspended (libmicrohttpd cannot stop with one); no request
+     * runs once the daemon is stopped, and only then can the policies'
+     * versions and the counters go */
+    cr_serve_log_flush(sv.log);
     if (sv.daemon)
         MHD_stop_daemon(sv.daemon);
     if (sv.quiesced != MHD_INVALID_SOCKET)

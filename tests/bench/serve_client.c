@@ -22,6 +22,10 @@
  * id of its own (TAG-CONN-N-K), so that no two applications sent are the
  * same (a decision log records each); each 200 response's first
  * "version" and "arm" are counted and printed ("version V N", "arm A N").
+ * -U TAG: the same, but the ids are numbered in the order the requests
+ * are made, over all connections (TAG-000000000001, ...), as a
+ * loan-origination system numbers applications as they come; -u's ids
+ * (by connection) fall in scattered places of the sorted order.
  * Exit status 0 when every request succeeded (and there was at least
  * one), 1 otherwise, 2 usage. */
 #include <arpa/inet.h>
@@ -54,7 +58,8 @@ typedef struct options {
     const char *path;
     char *request;               /* the whole request, headers and body */
     size_t request_len;
-    const char *unique;          /* -u TAG */
+    const char *unique;          /* -u TAG or -U TAG */
+    bool ordered;                /* -U */
     char *body;                  /* with -u: the body, "@ID@" still in it */
     size_t body_len;
     char *expect;                /* the decision without its closing "}" */
@@ -275,6 +280,8 @@ static void record(worker *w, uint64_t ns)
     w->lat_ns[w->nlat++] = ns;
 }
 
+static _Atomic unsigned long long next_id = 1;   /* -U */
+
 /* -u: the request with every "@ID@" of the body made unique.  False
  * when out of memory. */
 static bool unique_request(worker *w, const char **req, size_t *len)
@@ -296,7 +303,10 @@ static bool unique_request(worker *w, const char **req, size_t *len)
     for (const char *m; (m = strstr(b, "@ID@")) && m < end; b = m + 4) {
         memcpy(body + n, b, (size_t)(m - b));
         n += (size_t)(m - b);
-        n += (size_t)sprintf(body + n, "%s-%d-%llu-%zu", o->unique, w->id, (unsigned long long)w->sent, k++);
+        if (o->ordered)
+            n += (size_t)sprintf(body + n, "%s-%012llu", o->unique, (unsigned long long)atomic_fetch_add(&next_id, 1));
+        else
+            n += (size_t)sprintf(body + n, "%s-%d-%llu-%zu", o->unique, w->id, (unsigned long long)w->sent, k++);
     }
     memcpy(body + n, b, (size_t)(end - b));
     n += (size_t)(end - b);
@@ -506,7 +516,7 @@ static void wait_for_stop(const options *o)
 static int usage(void)
 {
     fputs("usage: serve_client -p PORT [-a ADDR] [-c CONNS] [-d SECONDS | -s STOPFILE] [-C] [-X] [-e EXPECTED]"
-          " [-u TAG]"
+          " [-u TAG | -U TAG]"
           " PATH BODYFILE\n",
           stderr);
     return 2;
@@ -539,8 +549,10 @@ static int parse_args(int argc, char **argv, options *o, const char **bodyfile, 
             o->stopfile = v;
         else if (strcmp(a, "-e") == 0)
             *expect = v;
-        else if (strcmp(a, "-u") == 0)
+        else if (strcmp(a, "-u") == 0 || strcmp(a, "-U") == 0) {
             o->unique = v;
+            o->ordered = a[1] == 'U';
+        }
         else
             return usage();
     }

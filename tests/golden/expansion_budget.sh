@@ -60,9 +60,15 @@ bounded "$credo" run "$tmp/doubling30.credo" "$tmp/app.jsonl" >"$tmp/out" 2>"$tm
 [ $? -eq 1 ] && [ ! -s "$tmp/out" ] && grep -q "36:5: error: f30 -> f29 .* $budget" "$tmp/err" ||
     fail "credo run of 30 levels: $(head -c 300 "$tmp/err")"
 
-# credo serve given it reports it and goes on serving; SIGTERM stops it
+# credo serve given it reports it (stderr, /v1/policies "not_loaded") and
+# never serves it; a good version whose file is replaced by one over the
+# budget goes on serving, the new one under "newer_not_loaded"; SIGTERM
+# stops it
+command -v curl >/dev/null 2>&1 || fail "curl is needed (.ci/run installs it)"
 mkdir "$tmp/dir"
 cp "$tmp/doubling30.credo" "$tmp/dir/"
+doubling 3
+sed 's/^policy doubling3$/policy small/' "$tmp/doubling3.credo" >"$tmp/dir/small.credo"
 "$credo" serve --port 0 "$tmp/dir" 2>"$tmp/serr" &
 pid=$!
 n=0
@@ -71,6 +77,29 @@ until grep -q "36:5: error: f30 -> f29 .* $budget" "$tmp/serr" && grep -q "^cred
     [ $n -le 200 ] && kill -0 "$pid" 2>/dev/null || fail "credo serve of 30 levels: $(head -c 300 "$tmp/serr")"
     sleep 0.1
 done
+url=http://127.0.0.1:$(sed -n 's|^credo serve: listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/serr")
+grep -q "doubling30.credo: not loaded (1 error); nothing is served from it" "$tmp/serr" ||
+    fail "credo serve does not say doubling30 is not served: $(tail -3 "$tmp/serr")"
+# post NAME: the status of a decide request, its body in $tmp/resp
+post() { curl -s -o "$tmp/resp" -w '%{http_code}' -d '{"app_id":"A","x":1}' "$url/v1/decide/$1"; }
+[ "$(post doubling30)" = 404 ] || fail "doubling30 answered $(cat "$tmp/resp"), not 404"
+[ "$(post small)" = 200 ] && grep -q '"r":8' "$tmp/resp" || fail "small: $(cat "$tmp/resp")"
+curl -s "$url/v1/policies" >"$tmp/list"
+grep -q "\"not_loaded\":\[\$" "$tmp/list" && grep -q "doubling30.credo\",\"newer_not_loaded\":{\"error\":\"[^\"]*36:5: error: f30 -> f29 .* $budget" "$tmp/list" ||
+    fail "/v1/policies does not list doubling30 as not loaded: $(cat "$tmp/list")"
+# small.credo replaced, whole, by 30 levels under the same name
+sed 's/^policy doubling30$/policy small/' "$tmp/doubling30.credo" >"$tmp/small.new"
+mv "$tmp/small.new" "$tmp/dir/small.credo"
+n=0
+until grep -q "small.credo: not loaded (1 error); still serving small" "$tmp/serr"; do
+    n=$((n + 1))
+    [ $n -le 200 ] || fail "credo serve does not report the new small.credo: $(tail -3 "$tmp/serr")"
+    sleep 0.1
+done
+[ "$(post small)" = 200 ] && grep -q '"r":8' "$tmp/resp" || fail "small after the bad version: $(cat "$tmp/resp")"
+curl -s "$url/v1/policies" >"$tmp/list"
+grep -q "\"name\":\"small\".*\"newer_not_loaded\":{\"error\":\"[^\"]*small.credo:36:5: error: f30 -> f29 .* $budget" "$tmp/list" ||
+    fail "/v1/policies does not show small's newer version as not loaded: $(cat "$tmp/list")"
 kill -TERM "$pid"
 wait "$pid" || fail "credo serve did not stop on SIGTERM with exit 0: $(tail -3 "$tmp/serr")"
 pid=
@@ -107,4 +136,4 @@ refused chain65 "71:5: error: g65 -> g64 -> g63 -> g62 -> g61 -> g60 -> ... -> g
                for (j = 0; j < 300; j++) printf "("; printf "h%d(v)", i - 1; for (j = 0; j < 300; j++) printf " + 1)"; printf "\n" } }'
   echo "r = h20(x)"; } >"$tmp/nest.credo"
 refused nest "26:5: error: h20 -> h19 -> h18 -> h17 -> h16 -> h15 -> ... -> h8 -> h7 -> h6: inlined, this call nests more than 4000 levels deep, the most an expression may" '^~~~~~'
-echo "expansion_budget: 25, 30 and 60 levels of doubling calls, 100,002 nodes copied, 65 calls deep and 6,000 levels inlined refused at the call with the chain (by credo serve too); 99,999 nodes and 64 deep compile and decide"
+echo "expansion_budget: 25, 30 and 60 levels of doubling calls, 100,002 nodes copied, 65 calls deep and 6,000 levels inlined refused at the call with the chain (credo serve reports it, in /v1/policies too, and never serves it; an older version goes on); 99,999 nodes and 64 deep compile and decide"

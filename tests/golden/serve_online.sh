@@ -174,6 +174,9 @@ kill -TERM "$pid"
 wait "$pid" || fail "credo serve did not exit 0 on SIGTERM"
 pid=
 grep -q "checkpoints signed" "$tmp/err" || fail "no signed checkpoint when stopping"
+# the failure is said once on stderr, and so is the end of it
+grep -q "cannot log decisions: .*; answering 503 until it can" "$tmp/err" && grep -q ": logging again$" "$tmp/err" ||
+    fail "stderr does not say the log failed and came back: $(grep -v serving "$tmp/err" | tail -5)"
 "$credo" audit "$log" verify --key "$tmp/log.key" --trust "$tmp/signer.pub" >"$tmp/verify" 2>&1 ||
     fail "audit verify: $(cat "$tmp/verify")"
 echo "serve online: $ok answers 200 (8 connections, 20 reloads), $((ok * 2 + 2)) rows verified: one per answer and one shadow each, each naming its version (1.0 by date, $late versions 2.rN), challenger $chal; a locked log answers 503"

@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1161,6 +1162,73 @@ static void test_refuses_other_files(void **state)
     expect_refused(f->dir, CR_DLOG_APPEND, "is a directory");
 }
 
+/* The connection's synchronous setting. */
+static int64_t synchronous(cr_dlog *l)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(cr_dlog_db(l), "PRAGMA synchronous", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+typedef struct syncing {
+    cr_dlog *l;
+    _Atomic int stop;
+    int syncs, failures;
+} syncing;
+
+static void *sync_loop(void *arg)
+{
+    syncing *s = arg;
+    char err[300];
+    while (!s->stop) {
+        if (cr_dlog_sync(s->l, err, sizeof err))
+            s->syncs++;
+        else
+            s->failures++;
+    }
+    return NULL;
+}
+
+/* caller_syncs (credo serve): commits without an fsync (NORMAL, where a
+ * plain log is FULL), and cr_dlog_sync on another thread, through the
+ * WAL SQLite itself names: opened through a symbolic link, the WAL is
+ * beside the log, not beside the link. */
+static void test_caller_syncs(void **state)
+{
+    fx *f = *state;
+    cr_dlog *l = open_log(f);
+    assert_int_equal(synchronous(l), 2);
+    cr_dlog_close(l);
+    char link[sizeof f->path], real[sizeof f->path];
+    snprintf(link, sizeof link, "%.60s/link.db", f->dir);
+    memcpy(real, f->path, sizeof real);
+    assert_int_equal(symlink(real, link), 0);
+    memcpy(f->path, link, sizeof f->path);
+    cr_dlog_options o = {.caller_syncs = true};
+    l = open_with(f, &o);
+    memcpy(f->path, real, sizeof f->path);
+    assert_int_equal(synchronous(l), 1);
+    syncing s = {.l = l};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, sync_loop, &s), 0);
+    for (int i = 0; i < 20; i++)
+        log_apps(l, f->p, 1 + i * 5, 5 + i * 5);
+    char err[300];
+    assert_true(cr_dlog_sync(l, err, sizeof err));
+    s.stop = 1;
+    pthread_join(t, NULL);
+    assert_int_equal(s.failures, 0);
+    assert_true(s.syncs > 0);
+    cr_dlog_close(l);
+    unlink(link);
+    cr_dlog_verdict v = verify(f);
+    assert_true(v.intact);
+    assert_int_equal(v.rows, 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1186,6 +1254,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_other_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_caller_syncs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
