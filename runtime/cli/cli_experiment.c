@@ -6,6 +6,7 @@
 
 #include "runtime/cli/cli.h"
 #include "runtime/core/sha256.h"
+#include "runtime/io/json_skim.h"
 
 int cr_cli_parse_share(const char *s)
 {
@@ -35,52 +36,6 @@ bool cr_cli_in_share(const char *key, size_t len, int share_bp)
     return h % 10000 < (uint64_t)share_bp;
 }
 
-static const char *skip_ws(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    return p;
-}
-
-/* Just past the string whose opening quote is at p, or NULL. */
-static const char *string_end(const char *p, const char *end)
-{
-    for (p++; p < end; p++) {
-        if (*p == '\\')
-            p++;
-        else if (*p == '"')
-            return p + 1;
-    }
-    return NULL;
-}
-
-/* Just past the value at p (strings and brackets followed), or NULL. */
-static const char *value_end(const char *p, const char *end)
-{
-    if (p < end && *p == '"')
-        return string_end(p, end);
-    size_t depth = 0;
-    while (p < end) {
-        if (*p == '"') {
-            if (!(p = string_end(p, end)))
-                return NULL;
-            continue;
-        }
-        if (*p == '{' || *p == '[') {
-            depth++;
-        } else if (*p == '}' || *p == ']') {
-            if (depth == 0)
-                return p;
-            if (--depth == 0)
-                return p + 1;
-        } else if (depth == 0 && (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
-            return p;
-        }
-        p++;
-    }
-    return depth == 0 ? p : NULL;
-}
-
 /* A light walk over the top level of the object, not a full reading: the
  * application's reader checks the JSON and reports what is wrong; here
  * only the key's value is wanted, before deciding, to choose the arm. */
@@ -88,21 +43,21 @@ bool cr_cli_sticky_value(const char *json, size_t len, const char *field, const 
 {
     const char *p = json, *end = json + len;
     size_t flen = strlen(field);
-    p = skip_ws(p, end);
+    p = cr_json_skip_ws(p, end);
     if (p == end || *p != '{')
         return false;
     for (p++;;) {
-        p = skip_ws(p, end);
+        p = cr_json_skip_ws(p, end);
         if (p == end || *p != '"')
             return false;
-        const char *k = p + 1, *ke = string_end(p, end);
+        const char *k = p + 1, *ke = cr_json_string_end(p, end);
         if (!ke)
             return false;
-        p = skip_ws(ke, end);
+        p = cr_json_skip_ws(ke, end);
         if (p == end || *p != ':')
             return false;
-        p = skip_ws(p + 1, end);
-        const char *ve = value_end(p, end);
+        p = cr_json_skip_ws(p + 1, end);
+        const char *ve = cr_json_value_end(p, end);
         if (!ve || ve == p)
             return false;
         if ((size_t)(ke - 1 - k) == flen && memcmp(k, field, flen) == 0) {
@@ -116,7 +71,7 @@ bool cr_cli_sticky_value(const char *json, size_t len, const char *field, const 
             *vlen = (size_t)(ve - p);
             return true;
         }
-        p = skip_ws(ve, end);
+        p = cr_json_skip_ws(ve, end);
         if (p == end || *p != ',')
             return false;
         p++;

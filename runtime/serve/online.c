@@ -10,6 +10,7 @@
 #include "runtime/cli/cli.h"
 #include "runtime/core/date.h"
 #include "runtime/decide.h"
+#include "runtime/serve/json_error.h"
 
 enum { CHAMPION, CHALLENGER, SHADOW };
 static const char *const arm_names[] = {"champion", "challenger", "shadow"};
@@ -106,21 +107,6 @@ typedef struct cr_online_rec {
     size_t app, app_len, reasons, reasons_len, fired, fired_len, results, results_len;
 } cr_online_rec;
 
-static unsigned error_json(cr_buf *out, unsigned status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static unsigned error_json(cr_buf *out, unsigned status, const char *fmt, ...)
-{
-    char msg[700];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    out->len = 0;
-    cr_buf_puts(out, "{\"error\":");
-    cr_buf_json_string(out, msg, strlen(msg));
-    cr_buf_puts(out, "}\n");
-    return status;
-}
-
 static const cr_online_pair *pair_of(const cr_online_pair *pairs, size_t n, const char *name)
 {
     size_t len = strlen(name);
@@ -164,21 +150,21 @@ unsigned cr_online_begin(cr_online_call *c, const cr_online_opts *o, cr_serve_lo
     bool known;
     if (!(c->v[CHAMPION] = cr_registry_acquire_at(reg, name, as_of, &known))) {
         if (known)
-            return error_json(out, 404, "no version of policy %s is in effect on %s", name, c->as_of_text);
-        return error_json(out, 404, "no policy named %s", name);
+            return cr_json_error(out, 404, "no version of policy %s is in effect on %s", name, c->as_of_text);
+        return cr_json_error(out, 404, "no policy named %s", name);
     }
     if (!(c->s[CHAMPION] = cr_version_session(c->v[CHAMPION])) ||
         !take_other(c, reg, pair_of(o->challengers, o->nchallengers, name), CHALLENGER) ||
         !take_other(c, reg, pair_of(o->shadows, o->nshadows, name), SHADOW)) {
         give_back(c);
-        return error_json(out, 500, "out of memory");
+        return cr_json_error(out, 500, "out of memory");
     }
     c->s[CHAMPION]->today = as_of;
     for (int arm = 0; c->log && arm < 3; arm++) {
         const char *missing = c->v[arm] ? cr_cli_missing_identity(c->v[arm]->prog) : NULL;
         if (missing) {
             /* as credo run --log refuses it: a decision must name what made it */
-            unsigned status = error_json(out, 503,
+            unsigned status = cr_json_error(out, 503,
                                          "the decision could not be logged: policy %s (%s) has no %s in its header;"
                                          " the decision log records the name, version, effective date and owner",
                                          c->v[arm]->prog->name, c->v[arm]->prog->file, missing);
@@ -352,11 +338,11 @@ unsigned cr_online_end(cr_online_call *c, unsigned status, cr_buf *out)
 {
     if (c->submitted) {
         if (!c->req.ok)
-            status = error_json(out, 503, "the decision could not be logged: %s", c->req.why);
+            status = cr_json_error(out, 503, "the decision could not be logged: %s", c->req.why);
     } else if (c->refused) {
-        status = error_json(out, 503, "the server is stopping: the decision was not logged");
+        status = cr_json_error(out, 503, "the server is stopping: the decision was not logged");
     } else if (c->log && status == 200 && !out->failed && c->nrecs) {
-        status = error_json(out, 500, "out of memory");   /* it could not be handed over */
+        status = cr_json_error(out, 500, "out of memory");   /* it could not be handed over */
     }
     free(c->entries);
     free(c->progs);

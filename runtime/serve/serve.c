@@ -33,9 +33,11 @@
 
 #include "runtime/cli/cli.h"
 #include "runtime/decide.h"
+#include "runtime/io/json_skim.h"
 #include "runtime/serve/access_log.h"
 #include "runtime/serve/auth.h"
 #include "runtime/serve/edge.h"
+#include "runtime/serve/json_error.h"
 #include "runtime/serve/metrics.h"
 #include "runtime/serve/online.h"
 #include "runtime/serve/registry.h"
@@ -411,22 +413,6 @@ static bool parse_bind(const char *host, unsigned long port, struct sockaddr_sto
 
 /* ---- responses ------------------------------------------------------------------ */
 
-/* {"error":"..."} in out; returns status. */
-static unsigned error_json(cr_buf *out, unsigned status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static unsigned error_json(cr_buf *out, unsigned status, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    out->len = 0;
-    cr_buf_puts(out, "{\"error\":");
-    cr_buf_json_string(out, msg, strlen(msg));
-    cr_buf_puts(out, "}\n");
-    return status;
-}
-
 /* A response that needs no freeing, for when memory ran out. */
 static enum MHD_Result respond_static(struct MHD_Connection *c, unsigned status, const char *text)
 {
@@ -484,65 +470,11 @@ static enum MHD_Result respond_error(server *sv, struct MHD_Connection *c, reque
                                      const char *allow, const char *what)
 {
     cr_buf out = {0};
-    error_json(&out, status, "%s", what);
+    cr_json_error(&out, status, "%s", what);
     return respond(sv, c, rq, status, "application/json", &out, allow);
 }
 
 /* ---- deciding ------------------------------------------------------------------ */
-
-static bool is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static const char *skip_ws(const char *p, const char *end)
-{
-    while (p < end && is_ws(*p))
-        p++;
-    return p;
-}
-
-/* Just past the string whose opening quote is at p; NULL when it does
- * not end. */
-static const char *string_end(const char *p, const char *end)
-{
-    for (p++; p < end; p++) {
-        if (*p == '\\')
-            p++;
-        else if (*p == '"')
-            return p + 1;
-    }
-    return NULL;
-}
-
-/* Just past the JSON value that starts at p; NULL when it runs off the
- * end.  Only strings and brackets are followed, enough to find where an
- * application ends; the application's reader checks everything else and
- * says what is wrong. */
-static const char *value_end(const char *p, const char *end)
-{
-    if (*p == '"')
-        return string_end(p, end);
-    if (*p != '{' && *p != '[') {            /* a number or a literal */
-        while (p < end && !is_ws(*p) && *p != ',' && *p != ']' && *p != '}')
-            p++;
-        return p;
-    }
-    size_t depth = 0;
-    while (p < end) {
-        if (*p == '"') {
-            if (!(p = string_end(p, end)))
-                return NULL;
-            continue;
-        }
-        if (*p == '{' || *p == '[')
-            depth++;
-        else if ((*p == '}' || *p == ']') && --depth == 0)
-            return p + 1;
-        p++;
-    }
-    return NULL;
-}
 
 /* The elements of a JSON array, one at a time. */
 typedef struct elem_iter {
@@ -554,17 +486,17 @@ typedef struct elem_iter {
  * white space after it); -1 when it is not a well-formed array. */
 static int next_elem(elem_iter *it, const char **e, size_t *n)
 {
-    const char *p = skip_ws(it->p, it->end);
+    const char *p = cr_json_skip_ws(it->p, it->end);
     if (p < it->end && *p == ']' && it->first)
-        return skip_ws(p + 1, it->end) == it->end ? 0 : -1;
+        return cr_json_skip_ws(p + 1, it->end) == it->end ? 0 : -1;
     if (!it->first) {
         if (p < it->end && *p == ']')
-            return skip_ws(p + 1, it->end) == it->end ? 0 : -1;
+            return cr_json_skip_ws(p + 1, it->end) == it->end ? 0 : -1;
         if (p == it->end || *p != ',')
             return -1;
-        p = skip_ws(p + 1, it->end);
+        p = cr_json_skip_ws(p + 1, it->end);
     }
-    const char *q = p < it->end ? value_end(p, it->end) : NULL;
+    const char *q = p < it->end ? cr_json_value_end(p, it->end) : NULL;
     if (!q || q == p)
         return -1;
     *e = p;
@@ -628,7 +560,7 @@ static unsigned finish_decide(server *sv, request *rq, cr_buf *out)
      * nothing of it is logged: the caller saw none of its decisions */
     unsigned status = cr_online_end(&rq->call, rq->whole ? 200 : 503, out);
     if (!rq->whole)
-        return error_json(out, 503, "the server is stopping: the request was not finished within --grace");
+        return cr_json_error(out, 503, "the server is stopping: the request was not finished within --grace");
     if (status == 200)           /* a 503 decided nothing the caller saw */
         cr_metrics_decisions(sv->metrics, rq->policy, rq->counts);
     return status;
@@ -652,18 +584,18 @@ enum { LOGGING = 0 };            /* decide_body: decisions for the log, no statu
 static unsigned decide_body(server *sv, request *rq, const cr_buf *body, cr_buf *out)
 {
     const char *p = body->p ? body->p : "", *end = p + body->len;
-    p = skip_ws(p, end);
-    while (end > p && is_ws(end[-1]))
+    p = cr_json_skip_ws(p, end);
+    while (end > p && cr_json_is_ws(end[-1]))
         end--;
     /* a JSON object or array is an answer per application, even when one
      * of them is bad JSON; anything else is not a request at all */
     if (p == end || (*p != '{' && *p != '['))
-        return error_json(out, 400, "the body must be a JSON object (an application) or an array of them");
+        return cr_json_error(out, 400, "the body must be a JSON object (an application) or an array of them");
     size_t n = 1;
     if (*p == '[' && !count_elems(p, end, &n))
-        return error_json(out, 400, "the body is not a well-formed JSON array");
+        return cr_json_error(out, 400, "the body is not a well-formed JSON array");
     if (n > sv->o->max_batch)
-        return error_json(out, 413, "%zu applications in one request; at most %llu", n, sv->o->max_batch);
+        return cr_json_error(out, 413, "%zu applications in one request; at most %llu", n, sv->o->max_batch);
     int64_t today = rq->has_as_of ? rq->as_of : sv->o->fixed_today ? sv->o->today : cr_cli_today();
     cr_online_call *call = &rq->call;
     unsigned status = cr_online_begin(call, &sv->o->online, sv->log, sv->reg, rq->policy, today, out);
