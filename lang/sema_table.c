@@ -222,6 +222,21 @@ static int literal_class(const cr_expr *e)
     return 0;
 }
 
+/* Do two rows give different outputs for sure: some output literal in
+ * both and not the same?  (false when unsure: a let or an expression may
+ * give the same value) */
+static bool outputs_differ(const cr_table_row *p, const cr_table_row *r)
+{
+    if (p->outs.count == 0 || p->outs.count != r->outs.count)
+        return literal_class(p->out) && literal_class(r->out) && !same_literal(p->out, r->out);
+    for (uint32_t k = 0; k < p->outs.count; k++) {
+        const cr_expr *a = p->outs.items[k], *b = r->outs.items[k];
+        if (literal_class(a) && literal_class(b) && !same_literal(a, b))
+            return true;
+    }
+    return false;
+}
+
 /* Can one value equal both operands? (true when unsure) */
 static bool operands_meet(const cr_expr *a, const cr_expr *b)
 {
@@ -845,7 +860,7 @@ void cr_sema_check_table(sema *S, cr_item *it)
     uint32_t nrows = 0;
     for (cr_table_row *r = it->rows; r; r = r->next)
         nrows++;
-    if (nrows > CR_MAX_PAIRWISE && (it->hit == HIT_FIRST || it->hit == HIT_UNIQUE))
+    if (nrows > CR_MAX_PAIRWISE && (it->hit == HIT_FIRST || it->hit == HIT_UNIQUE || it->hit == HIT_ANY))
         warn(S, it->name_span, "table %s has %u rows, more than %d: rows that %s are not looked for", it->name, nrows,
              CR_MAX_PAIRWISE, it->hit == HIT_FIRST ? "can never match" : "can both match");
     for (cr_table_row *r = it->rows; r && nrows <= CR_MAX_PAIRWISE; r = r->next, rowno++) {
@@ -869,6 +884,13 @@ void cr_sema_check_table(sema *S, cr_item *it)
             }
             if (meets && it->hit == HIT_UNIQUE) {
                 warn(S, r->span, "rows %u and %u of unique table %s can both match one application", prevno, rowno, it->name);
+                break;
+            }
+            /* hit any: rows that match together must agree, else that
+             * application is an ERROR when it is decided */
+            if (meets && it->hit == HIT_ANY && outputs_differ(p, r)) {
+                warn(S, r->span, "rows %u and %u of table %s (hit any) can both match one application and give "
+                     "different outputs: it would be an ERROR", prevno, rowno, it->name);
                 break;
             }
         }
