@@ -91,6 +91,8 @@ void cr_access_log_write(cr_access_log *l, const cr_access_entry *e)
     put_string_or_null(&b, e->policy, 300);
     cr_buf_puts(&b, ",\"version\":");
     put_string_or_null(&b, e->version, 300);
+    if (e->by_challenger >= 0)
+        cr_buf_printf(&b, ",\"challenger\":%lld", e->by_challenger);
     cr_buf_puts(&b, ",\"outcome\":");
     put_string_or_null(&b, e->outcome, 16);
     cr_buf_printf(&b, ",\"status\":%u,\"latency_us\":%llu}\n", e->status, (unsigned long long)e->latency_us);

@@ -7,7 +7,11 @@
  *
  * "token" is the token's name from the token file (null without one);
  * "outcome" the decision of a single application, "ARRAY" for an array
- * of them, null when nothing was decided.  Never the application's data
+ * of them, null when nothing was decided.  "policy" and "version" name
+ * what decided a single application: the challenger, when it did (with
+ * --challenger); for an array, the champion.  With a challenger the line
+ * also has "challenger": how many of the request's applications it
+ * decided (after "version").  Never the application's data
  * nor the token itself.  May be called from any thread. */
 #ifndef CREDO_SERVE_ACCESS_LOG_H
 #define CREDO_SERVE_ACCESS_LOG_H
@@ -23,6 +27,7 @@ typedef struct cr_access_entry {
     const char *token;               /* name, or NULL */
     const char *route;               /* the path asked for */
     const char *policy, *version;    /* NULL when no policy answered */
+    long long by_challenger;         /* -1: no challenger */
     const char *outcome;             /* NULL when nothing was decided */
     unsigned status;
     uint64_t latency_us;

@@ -252,6 +252,8 @@ int cr_online_decide(cr_online_call *c, const char *app, size_t len, uint64_t n,
         ok = cr_decide(c->s[arm], app, len, out, &how, &d);
     }
     cr_cli_tag_served(out, start, c->s[arm]->prog, c->s[CHALLENGER] ? arm_names[arm] : NULL);
+    c->answered_by = arm;
+    c->by_challenger += arm == CHALLENGER;
     int outcome = ok ? (int)c->s[arm]->outcome : -1;
     if (!c->log || out->failed)
         return outcome;

@@ -50,6 +50,10 @@ typedef struct cr_online_call {
     struct cr_online_rec *recs;  /* one per decision to log */
     size_t nrecs, cap;
     bool failed;                 /* out of memory */
+    /* for the access log: the arm (0 champion, 1 challenger) that
+     * answered the last application, and how many the challenger did */
+    int answered_by;
+    size_t by_challenger;
     /* handed to the log (cr_online_submit), until cr_online_end */
     cr_dlog_entry *entries;
     const cr_program **progs;

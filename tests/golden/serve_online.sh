@@ -11,7 +11,8 @@
 # each; each row names the version that answered (the policies table's
 # version for its source hash equals the "version" of the answer it
 # logged); the dates chose the versions; the challenger's rows are about
-# 10% and match the "arm"s the clients saw.  Last, a log that cannot be
+# 10% and match the "arm"s the clients saw, as does the access log
+# (--access-log), each line naming the policy and version that answered.  Last, a log that cannot be
 # written (another process holds its write lock) gives 503, never 200,
 # and logging resumes once the lock goes.  Needs cc, curl and sqlite3.
 set -u
@@ -65,7 +66,8 @@ grep -q '@ID@' "$tmp/body.json" || fail "no app_id in the sample application"
 
 log=$tmp/log.db
 "$credo" serve --port 0 --threads 4 --log "$log" --log-key "$tmp/log.key" --log-sign "$tmp/signer.key" \
-    --challenger verp:verp_chal --share 10% --shadow verp:verp_shadow "$dir" 2>"$tmp/err" &
+    --challenger verp:verp_chal --share 10% --shadow verp:verp_shadow --access-log "$tmp/access.jsonl" \
+    "$dir" 2>"$tmp/err" &
 pid=$!
 port=
 listening() {
@@ -148,6 +150,14 @@ chal=$(q "SELECT count(*) FROM decisions d JOIN policies p ON p.id = d.policy
 [ "$chal" = "$seen_chal" ] || fail "the clients saw $seen_chal challenger answers, the log has $chal"
 [ $((chal * 100)) -ge $((ok * 4)) ] && [ $((chal * 100)) -le $((ok * 20)) ] ||
     fail "the challenger decided $chal of $ok, not about 10%"
+# the access log names what answered: the challenger's lines name it and
+# its version, and count the one application it decided
+alines=$(grep -c '"policy":"verp_chal","version":"c1","challenger":1,"outcome":"[A-Z]*","status":200' "$tmp/access.jsonl")
+[ "$alines" = "$seen_chal" ] ||
+    fail "the clients saw $seen_chal challenger answers, the access log names the challenger on $alines lines"
+champ=$(grep -c '"policy":"verp","version":"[0-9.r]*","challenger":0,"outcome":"[A-Z]*","status":200' "$tmp/access.jsonl")
+[ "$champ" = $((ok - seen_chal)) ] ||
+    fail "$((ok - seen_chal)) champion answers, $champ access log lines naming verp and its version"
 sh_ok=$(q "SELECT count(*) FROM decisions d JOIN policies p ON p.id = d.policy
            WHERE d.decided_by = 'shadow' AND p.version = 's1'")
 [ "$sh_ok" = "$ok" ] || fail "shadow rows not all by verp_shadow s1"
