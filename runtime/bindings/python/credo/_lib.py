@@ -30,6 +30,16 @@ class Config(ctypes.Structure):
 
 LIMITS = [name for name, _ in Config._fields_]
 
+# credo_column's types (credo.h)
+COLUMN_INT64, COLUMN_DOUBLE, COLUMN_BOOL, COLUMN_TEXT, COLUMN_JSON, COLUMN_DOUBLE_LIST = range(1, 7)
+
+
+class Column(ctypes.Structure):
+    """credo_column: one input field's values for credo_decide_columns
+    (addresses, as ints: the arrays belong to the caller)."""
+    _fields_ = [("field", ctypes.c_char_p), ("type", ctypes.c_int), ("values", ctypes.c_void_p),
+                ("nulls", ctypes.c_void_p), ("offsets", ctypes.c_void_p)]
+
 _P = ctypes.c_void_p
 _S = ctypes.c_char_p
 _E = ctypes.POINTER(Error)
@@ -62,6 +72,7 @@ _SIGNATURES = {
     # returns a pointer, not a NUL-terminated string we copy whole: the length is given
     "credo_decide_lines": (ctypes.c_void_p, [_P, ctypes.c_char_p, _SIZE, _SIZEP, _SIZEP, _E]),
     "credo_explain_json": (ctypes.c_void_p, [_P, ctypes.c_char_p, _SIZE, _SIZEP, _E]),
+    "credo_decide_columns": (ctypes.c_void_p, [_P, ctypes.POINTER(Column), _SIZE, _SIZE, _SIZEP, _SIZEP, _E]),
 }
 
 
