@@ -2,8 +2,10 @@
 signatures of the credo.h functions this package calls.
 
 The library is found, in order: the path in the environment variable
-CREDO_LIBRARY; libcredo.so.0 where the dynamic loader looks (after
-`make install`, or through LD_LIBRARY_PATH).  ctypes releases the GIL
+CREDO_LIBRARY; the libcredo.so.0 that `make install` put beside this
+package (it installs the package in PREFIX/lib/python3/dist-packages and
+the library in PREFIX/lib); libcredo.so.0 where the dynamic loader looks
+(LD_LIBRARY_PATH, ldconfig's folders).  ctypes releases the GIL
 during each call, so threads deciding on their own sessions run in
 parallel."""
 import ctypes
@@ -76,26 +78,39 @@ _SIGNATURES = {
 }
 
 
-def _load():
+# PREFIX/lib/libcredo.so.0 seen from PREFIX/lib/python3/dist-packages/credo
+_INSTALLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "libcredo.so.0")
+
+
+def _where():
+    """The library to load, and how it was chosen (for an error)."""
     path = os.environ.get("CREDO_LIBRARY")
+    if path:
+        return path, "CREDO_LIBRARY=" + path
+    if os.path.exists(_INSTALLED):
+        path = os.path.normpath(_INSTALLED)
+        return path, path + " (installed beside the package)"
+    return "libcredo.so.0", "libcredo.so.0 (not found by the dynamic loader)"
+
+
+def _load():
     try:
-        lib = ctypes.CDLL(path or "libcredo.so.0")
+        lib = ctypes.CDLL(PATH)
     except OSError as e:
-        where = ("CREDO_LIBRARY=" + path) if path else "libcredo.so.0 (not found by the dynamic loader)"
-        raise ImportError("credo: cannot load the C library " + where + ": " + str(e) +
+        raise ImportError("credo: cannot load the C library " + _WHY + ": " + str(e) +
                           "; build it with `make` and set CREDO_LIBRARY=/path/to/build/libcredo.so,"
                           " or `make install` it") from None
     for name, (restype, argtypes) in _SIGNATURES.items():
         try:
             f = getattr(lib, name)
         except AttributeError:
-            raise ImportError("credo: " + (path or "libcredo.so.0") + " has no " + name +
-                              ": an older library than this package") from None
+            raise ImportError("credo: " + PATH + " has no " + name + ": an older library than this package") from None
         f.restype = restype
         f.argtypes = argtypes
     return lib
 
 
+PATH, _WHY = _where()   # the library this package uses
 lib = _load()
 
 
