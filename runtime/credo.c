@@ -24,6 +24,7 @@
 #include "runtime/core/date.h"
 #include "runtime/core/limit.h"
 #include "runtime/core/utf8.h"
+#include "runtime/credo_session.h"
 #include "runtime/decide.h"
 #include "runtime/io/decision_json.h"
 #include "runtime/io/explain.h"
@@ -39,48 +40,6 @@
 
 /* Values quoted in messages are cut to this many bytes, as the reader does. */
 #define QUOTE_MAX 40
-
-struct credo_policy {
-    cr_program *prog;
-    char effective[16];        /* "YYYY-MM-DD", or "" */
-    /* Per input field, a record holding that field alone: credo_set_json
-     * reads {"field":<json>} against it with the same reader as a whole
-     * application, so a field's value is checked exactly the same way. */
-    cr_record *alone;
-    cr_record none;            /* no fields: "app_id" when the input has no such field */
-    /* The input fields' and named results' types as the policy writes
-     * them, for credo_policy_field_type and credo_policy_result_type. */
-    char **field_types;
-    char **result_types;
-};
-
-typedef enum session_state {
-    ST_IDLE,                   /* nothing decided, not building */
-    ST_BUILDING,               /* after credo_begin */
-    ST_DECIDED,
-    ST_FAILED                  /* the last decision is an ERROR line */
-} session_state;
-
-struct credo_session {
-    const credo_policy *policy;
-    cr_session *vm;
-    session_state state;
-    bool *given;               /* per input field: set since credo_begin */
-    credo_error pending;       /* the first setter error since credo_begin */
-    const char *app_id;        /* in line, or the vm arena; NULL when none */
-    size_t app_id_len;
-    bool app_id_number;        /* given as a number: an int or number key's ERROR line writes its digits */
-    char *line;                /* our copy of the JSON application: slots point into it */
-    size_t line_cap;
-    cr_buf out;                /* the decision or ERROR line, without its newline */
-    const char **reasons;      /* the decision's reasons, NUL-terminated, in the vm arena */
-    size_t nreasons;
-    unsigned long long decisions;  /* numbers ERROR lines as credo run numbers lines */
-    cr_json_limits json_limits;    /* what an application's JSON may hold */
-    size_t max_line;               /* bytes of one JSON application */
-    cr_buf many;                   /* credo_decide_lines' lines, credo_explain_json's object */
-    cr_trace *trace;               /* made by the first credo_explain_json */
-};
 
 /* ---- errors ---------------------------------------------------------------- */
 
@@ -484,6 +443,11 @@ void credo_session_free(credo_session *s)
         free(s->trace->items);
     free(s->trace);
     cr_buf_free(&s->many);
+    cr_buf_free(&s->row);
+    cr_buf_free(&s->members);
+    for (size_t i = 0; i < s->ncols; i++)
+        cr_buf_free(&s->cols[i]);
+    free(s->cols);
     free(s->given);
     free(s->line);
     cr_buf_free(&s->out);
@@ -513,6 +477,11 @@ static void start_application(credo_session *s)
     s->app_id_len = 0;
     s->app_id_number = false;
     s->state = ST_IDLE;
+}
+
+void cr_api_forget(credo_session *s)
+{
+    start_application(s);
 }
 
 /* The API's lines have no newline; a line that could not be written at

@@ -196,6 +196,65 @@ CREDO_API int credo_decide_json(credo_session *s, const char *json, size_t len, 
 CREDO_API const char *credo_decide_lines(credo_session *s, const char *lines, size_t len, size_t *out_len,
                                          size_t *errors, credo_error *err);
 
+/* Many applications given column by column (a data frame's columns):
+ * one credo_column per input field, each holding that field's value for
+ * every row.  Row i is the JSON application made of each column's value
+ * at row i, written as below, and it is decided as credo_decide_json
+ * decides that text: the same reader, checks, messages and decision as
+ * `credo run` on that line.
+ *
+ *   type                       values                    row i's JSON value
+ *   CREDO_COLUMN_INT64         const int64_t[rows]       the integer (null where nulls[i])
+ *   CREDO_COLUMN_DOUBLE        const double[rows]        the shortest decimal that reads back as
+ *                                                        the double, as Python's repr and json.dumps
+ *                                                        write it ("0.1", "79000.0", "1e-05"); NaN
+ *                                                        is null; an infinity the text "inf" or
+ *                                                        "-inf", which no number field takes
+ *   CREDO_COLUMN_BOOL          const uint8_t[rows]       true (nonzero) or false (null where nulls[i])
+ *   CREDO_COLUMN_TEXT          const char *const[rows]   the UTF-8 text as a JSON string; NULL is null
+ *   CREDO_COLUMN_JSON          const char *const[rows]   the JSON value as it is (one value, as
+ *                                                        credo_set_json takes it); NULL is null
+ *   CREDO_COLUMN_DOUBLE_LIST   const double[]            a list of the doubles values[offsets[i] ..
+ *                                                        offsets[i + 1]), each as DOUBLE writes it */
+enum {
+    CREDO_COLUMN_INT64 = 1,
+    CREDO_COLUMN_DOUBLE,
+    CREDO_COLUMN_BOOL,
+    CREDO_COLUMN_TEXT,
+    CREDO_COLUMN_JSON,
+    CREDO_COLUMN_DOUBLE_LIST
+};
+
+typedef struct credo_column {
+    const char *field;        /* the input field, by its name in the policy; or "app_id" */
+    int type;                 /* CREDO_COLUMN_... */
+    const void *values;       /* as the table above says */
+    const uint8_t *nulls;     /* INT64 and BOOL: NULL, or a byte per row, nonzero for null; else unused */
+    const int64_t *offsets;   /* DOUBLE_LIST: rows + 1 offsets into values; else unused */
+} credo_column;
+
+/* Decides the rows applications of columns[0..ncolumns) and returns
+ * their decisions column by column, one JSON object:
+ *
+ *   {"app_id":[...],"decision":[...],"reasons":[[...],...],"error":[...],"<result>":[...],...}
+ *
+ * with a list per member, one item per row, in row order: the first
+ * member is the policy's input key (credo_policy_key); then the
+ * decision ("APPROVE", "REFER", "REJECT" or "ERROR"), the reasons (a
+ * list of codes; [] for an ERROR), the error (null, or an ERROR's
+ * message as credo run writes it: "<field>: <what>"), and each named
+ * result in the decision line's order, as the decision line writes it
+ * (null for an ERROR) except that a decimal (number, money, rate) is a
+ * JSON string of its exact text ("4.20"), so a reader keeps it exact
+ * without a float parser.  *out_len gets its length, *errors (may be
+ * NULL) the number of ERROR rows.  Valid until the session's next call;
+ * the session's outcome, reasons and results are then no decision's.
+ * NULL when memory runs out (CREDO_E_MEMORY), or CREDO_E_USAGE: s
+ * NULL, a column with no field or values, an unknown type, a
+ * DOUBLE_LIST without offsets. */
+CREDO_API const char *credo_decide_columns(credo_session *s, const credo_column *columns, size_t ncolumns,
+                                           size_t rows, size_t *out_len, size_t *errors, credo_error *err);
+
 /* Why one application got its decision: the same JSON object as `credo
  * explain --json` (without the newline); *out_len gets its length.
  * Valid until the session's next call.  NULL when the application is an

@@ -13,6 +13,10 @@
 #   include/credo.h                  (#include <credo.h>; Cflags: -I${includedir})
 #   lib/pkgconfig/credo.pc
 #   share/man/man1/credo.1, share/man/man5/credo.5
+#   lib/python3/dist-packages/credo/ the Python package (runtime/bindings/python),
+#                                    which loads ../../../libcredo.so.0, the one installed here
+#   share/java/credo.jar, lib/jni/libcredo_jni.so
+#                                    the Java binding, when `make java` has built it
 set -eu
 if [ $# -ne 2 ]; then
     echo "usage: sh tools/install.sh BUILD PREFIX" >&2
@@ -47,6 +51,21 @@ ln -sf libcredo.so.0 "$dest/lib/libcredo.so"
 install -m 644 runtime/credo.h "$dest/include/credo.h"
 install -m 644 runtime/cli/credo.1 "$dest/share/man/man1/credo.1"
 install -m 644 lang/credo.5 "$dest/share/man/man5/credo.5"
+
+# Python: the package as it is in the checkout (pure Python over ctypes).
+# lib/python3/dist-packages is where Debian's python3 looks for PREFIX
+# /usr; under another prefix, PYTHONPATH names it.
+site=$dest/lib/python3/dist-packages/credo
+install -d "$site"
+install -m 644 runtime/bindings/python/credo/*.py "$site/"
+
+# Java: only what `make java` built (it needs a JDK).  share/java and
+# lib/jni are where Debian keeps jars and JNI libraries.
+if [ -f "$build/java/credo.jar" ] && [ -f "$build/java/libcredo_jni.so" ]; then
+    install -d "$dest/share/java" "$dest/lib/jni"
+    install -m 644 "$build/java/credo.jar" "$dest/share/java/credo.jar"
+    install -m 755 "$build/java/libcredo_jni.so" "$dest/lib/jni/libcredo_jni.so"
+fi
 
 # Static linking needs what libcredo itself links: the Makefile's LIB_PKGS
 # (Requires.private), its LIB_LIBS (libcsv: no pkg-config file), libm and

@@ -72,6 +72,45 @@ def test_bad_rows(policy, lines):
     assert out["score"][1] is pd.NA
 
 
+def _plain(v):
+    """A value as credo run's JSON line has it: NaN and <NA> null, an
+    infinity the text "inf" (JSON has no number for it)."""
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, float) and v in (float("inf"), float("-inf")):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
+def test_every_way_in(policy, lines):
+    """Each way a column goes to the library (credo._columns: ints with
+    <NA>, unsigned ints, floats with NaN and an infinity, texts with
+    escapes, texts with None, lists of floats and a list with a NaN,
+    nullable bools) decides as credo run decides the rows json.dumps
+    writes."""
+    apps = [json.loads(l) for l in lines[:300]]
+    apps[0]["industry"] = 'F"5\\1\u00e9\n'
+    apps[1]["monthly_income"] = float("inf")
+    apps[2]["age"] = None
+    apps[3]["blacklisted"] = None
+    apps[4]["monthly_sales"] = [1.0, float("nan")]
+    apps[5]["tax_grade"] = None
+    apps[6]["uscc"] = "91110108MAD272HD3\x00"
+    df = pd.DataFrame(apps)
+    df["age"] = df["age"].astype("Int64")
+    df["blacklisted"] = df["blacklisted"].astype("boolean")
+    df["credit_score"] = df["credit_score"].astype("uint16")
+    jsonl = [json.dumps({k: _plain(v) for k, v in a.items()}) for a in apps]
+    out = check(policy, df, jsonl)
+    assert out["error"][1] == "monthly_income: expected money, got text"
+    assert out["error"][2] == "age: expected int, got null"
+    assert out["error"][3] == "blacklisted: expected bool, got null"
+    assert out["error"][4] == "monthly_sales[1]: expected money, got null"
+    assert out["decision"][0] != "ERROR"
+
+
 def test_column_kinds(tmp_path):
     """Dates, bools, optional and missing columns, other index labels."""
     import credo

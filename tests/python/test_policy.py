@@ -30,6 +30,7 @@ def test_identity(policy):
     assert policy.results == [("score", "int"), ("tier", "tier label"), ("limit", "number"), ("rate", "number")]
     version = subprocess.run([CREDO, "--version"], capture_output=True, text=True).stdout.splitlines()[0].split()
     assert version == ["credo", credo.library_version()]
+    assert credo.library_path() == os.environ["CREDO_LIBRARY"]   # python.sh sets it
 
 
 def test_decide_each(policy, lines, expected):

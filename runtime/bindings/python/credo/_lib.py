@@ -2,8 +2,10 @@
 signatures of the credo.h functions this package calls.
 
 The library is found, in order: the path in the environment variable
-CREDO_LIBRARY; libcredo.so.0 where the dynamic loader looks (after
-`make install`, or through LD_LIBRARY_PATH).  ctypes releases the GIL
+CREDO_LIBRARY; the libcredo.so.0 that `make install` put beside this
+package (it installs the package in PREFIX/lib/python3/dist-packages and
+the library in PREFIX/lib); libcredo.so.0 where the dynamic loader looks
+(LD_LIBRARY_PATH, ldconfig's folders).  ctypes releases the GIL
 during each call, so threads deciding on their own sessions run in
 parallel."""
 import ctypes
@@ -29,6 +31,16 @@ class Config(ctypes.Structure):
 
 
 LIMITS = [name for name, _ in Config._fields_]
+
+# credo_column's types (credo.h)
+COLUMN_INT64, COLUMN_DOUBLE, COLUMN_BOOL, COLUMN_TEXT, COLUMN_JSON, COLUMN_DOUBLE_LIST = range(1, 7)
+
+
+class Column(ctypes.Structure):
+    """credo_column: one input field's values for credo_decide_columns
+    (addresses, as ints: the arrays belong to the caller)."""
+    _fields_ = [("field", ctypes.c_char_p), ("type", ctypes.c_int), ("values", ctypes.c_void_p),
+                ("nulls", ctypes.c_void_p), ("offsets", ctypes.c_void_p)]
 
 _P = ctypes.c_void_p
 _S = ctypes.c_char_p
@@ -62,29 +74,43 @@ _SIGNATURES = {
     # returns a pointer, not a NUL-terminated string we copy whole: the length is given
     "credo_decide_lines": (ctypes.c_void_p, [_P, ctypes.c_char_p, _SIZE, _SIZEP, _SIZEP, _E]),
     "credo_explain_json": (ctypes.c_void_p, [_P, ctypes.c_char_p, _SIZE, _SIZEP, _E]),
+    "credo_decide_columns": (ctypes.c_void_p, [_P, ctypes.POINTER(Column), _SIZE, _SIZE, _SIZEP, _SIZEP, _E]),
 }
 
 
-def _load():
+# PREFIX/lib/libcredo.so.0 seen from PREFIX/lib/python3/dist-packages/credo
+_INSTALLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "libcredo.so.0")
+
+
+def _where():
+    """The library to load, and how it was chosen (for an error)."""
     path = os.environ.get("CREDO_LIBRARY")
+    if path:
+        return path, "CREDO_LIBRARY=" + path
+    if os.path.exists(_INSTALLED):
+        path = os.path.normpath(_INSTALLED)
+        return path, path + " (installed beside the package)"
+    return "libcredo.so.0", "libcredo.so.0 (not found by the dynamic loader)"
+
+
+def _load():
     try:
-        lib = ctypes.CDLL(path or "libcredo.so.0")
+        lib = ctypes.CDLL(PATH)
     except OSError as e:
-        where = ("CREDO_LIBRARY=" + path) if path else "libcredo.so.0 (not found by the dynamic loader)"
-        raise ImportError("credo: cannot load the C library " + where + ": " + str(e) +
+        raise ImportError("credo: cannot load the C library " + _WHY + ": " + str(e) +
                           "; build it with `make` and set CREDO_LIBRARY=/path/to/build/libcredo.so,"
                           " or `make install` it") from None
     for name, (restype, argtypes) in _SIGNATURES.items():
         try:
             f = getattr(lib, name)
         except AttributeError:
-            raise ImportError("credo: " + (path or "libcredo.so.0") + " has no " + name +
-                              ": an older library than this package") from None
+            raise ImportError("credo: " + PATH + " has no " + name + ": an older library than this package") from None
         f.restype = restype
         f.argtypes = argtypes
     return lib
 
 
+PATH, _WHY = _where()   # the library this package uses
 lib = _load()
 
 

@@ -70,6 +70,16 @@ class _Session:
             raise CredoError(err)
         return ctypes.string_at(p, n.value)
 
+    def decide_columns(self, columns, rows):
+        """columns: a ctypes array of _lib.Column.  The decisions of the
+        rows, column by column: one JSON object, as bytes."""
+        n, errors, err = ctypes.c_size_t(), ctypes.c_size_t(), Error()
+        p = lib.credo_decide_columns(self.ptr, columns, len(columns), rows, ctypes.byref(n), ctypes.byref(errors),
+                                     ctypes.byref(err))
+        if not p:
+            raise CredoError(err)
+        return ctypes.string_at(p, n.value)
+
     def explain(self, line):
         n, err = ctypes.c_size_t(), Error()
         p = lib.credo_explain_json(self.ptr, line, len(line), ctypes.byref(n), ctypes.byref(err))
@@ -196,8 +206,11 @@ class Policy:
         same index and the columns app_id (or the policy's input key,
         self.key), decision, reasons (a list of
         codes), error (the message of an ERROR row, else None) and every
-        named result, typed by the policy (see credo.frame).  threads: how
-        many threads decide batches while this one writes and reads them
-        (default: the cores, at most 4)."""
+        named result, typed by the policy (see credo.frame).  The columns
+        go to the library whole (credo._columns), each row read as the
+        JSON line json.dumps would write for it, so it decides as credo run
+        decides that line.  batch: rows per call of the library; threads:
+        how many threads decide batches while this one reads their
+        decisions (default: the cores, at most 4)."""
         from . import frame
         return frame.decide_frame(self, df, batch, threads)
