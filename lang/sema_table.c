@@ -50,6 +50,48 @@ static void check_set_category(sema *S, const cr_type *t, const cr_expr *x)
     }
 }
 
+/* Does x, a checked operand of a test of a value of type t, name a set
+ * (a const set) the value is to be in, rather than a value? */
+static bool names_const_set(const cr_expr *x, const cr_type *t)
+{
+    const cr_type *tx = x->type;
+    return tx && (tx->kind == CR_T_SET || tx->kind == CR_T_LIST) && t->kind != CR_T_LIST && t->kind != CR_T_SET;
+}
+
+/* c, a test naming a set: the value is one of it, so the set must hold
+ * values of t (and, over a `one of` value, only its values). */
+static void check_in_set(sema *S, cr_cell *c, const cr_expr *x, const cr_type *t)
+{
+    char b1[96], b2[96];
+    const cr_type *tx = x->type;
+    c->kind = CELL_IN;
+    if (is_err(t) || is_err(tx->elem))
+        return;
+    if (!(is_num(t) && is_num(tx->elem)) && !cr_sema_assignable(cr_sema_with_optional(S, t, false), tx->elem))
+        err(S, x->span, "a set of %s cannot hold %s values", tname(tx->elem, b1), tname(t, b2));
+    else
+        check_set_category(S, t, x);
+}
+
+/* Turns a `{a, b, ...}` cell into the list of tests it is when one of its
+ * items names a set: each item a test of its own, as the parser makes
+ * `{< 5, > 10}` (its operands stay in c->set for the walks over names). */
+static bool split_set(sema *S, cr_cell *c)
+{
+    cr_cell *tests = alloc(S, (c->set.count ? c->set.count : 1) * sizeof *tests);
+    if (!tests)
+        return false;
+    for (uint32_t i = 0; i < c->set.count; i++) {
+        tests[i].kind = CELL_EQ;
+        tests[i].a = c->set.items[i];
+        tests[i].span = c->set.items[i]->span;
+    }
+    c->kind = CELL_ANYOF;
+    c->tests = tests;
+    c->ntests = c->set.count;
+    return true;
+}
+
 /* cell: else | - | operand | < operand | <= operand | > operand | >= operand
  *     | != operand | operand..operand | {operand, ...}
  * A scorecard bin's or a table row's test of one value of type t: its
@@ -71,11 +113,21 @@ static void check_cell(sema *S, cr_cell *c, const cr_type *t)
         return;
     }
     if (c->kind == CELL_SET) {
+        bool names_set = false;
         for (uint32_t i = 0; i < c->set.count; i++) {
             cr_expr *x = c->set.items[i];
             if (!cr_sema_resolve_label(S, x, t))
                 cr_sema_need(S, x);
-            if (!is_err(t) && !is_err(x->type) && !(is_num(t) && is_num(x->type)) && !cr_sema_assignable(t, x->type))
+            names_set = names_set || names_const_set(x, t);
+        }
+        /* `{HIGH_RISK, "X"}` is a list of tests, one of them a named set */
+        if (names_set && !split_set(S, c))
+            return;
+        for (uint32_t i = 0; i < c->set.count; i++) {
+            cr_expr *x = c->set.items[i];
+            if (names_set && names_const_set(x, t))
+                check_in_set(S, &c->tests[i], x, t);
+            else if (!is_err(t) && !is_err(x->type) && !(is_num(t) && is_num(x->type)) && !cr_sema_assignable(t, x->type))
                 err(S, x->span, "%s cannot be compared with %s", tname(x->type, b1), tname(t, b2));
             else
                 cr_sema_check_category(S, t, x);
@@ -91,14 +143,8 @@ static void check_cell(sema *S, cr_cell *c, const cr_type *t)
         const cr_type *tx = x->type;
         if (is_err(t) || is_err(tx))
             continue;
-        if (c->kind == CELL_EQ && (tx->kind == CR_T_SET || tx->kind == CR_T_LIST) && t->kind != CR_T_LIST &&
-            t->kind != CR_T_SET) {
-            /* a value naming a set (a const set): the value is one of it */
-            c->kind = CELL_IN;
-            if (!(is_num(t) && is_num(tx->elem)) && !cr_sema_assignable(cr_sema_with_optional(S, t, false), tx->elem))
-                err(S, x->span, "a set of %s cannot hold %s values", tname(tx->elem, b1), tname(t, b2));
-            else
-                check_set_category(S, t, x);
+        if (c->kind == CELL_EQ && names_const_set(x, t)) {
+            check_in_set(S, c, x, t);
             continue;
         }
         if (ordering && !is_num(t) && t->kind != CR_T_DATE && t->kind != CR_T_TEXT)
