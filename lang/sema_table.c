@@ -12,10 +12,6 @@
 #include "lang/names.h"
 #include "lang/sema_private.h"
 
-/* Tables and characteristics with more rows or bins than this are not
- * checked pair by pair for rows that never match (rows x rows work). */
-#define CR_MAX_PAIRWISE 2000
-
 /* ---- cells ---- */
 
 static const cr_expr *const_resolved(const cr_expr *e);
@@ -830,6 +826,7 @@ static void check_row_outputs(sema *S, cr_item *it, cr_table_row *r, const cr_ty
 void cr_sema_check_table(sema *S, cr_item *it)
 {
     it->sub_index = S->ntables++;
+    uint32_t errors_before = S->diags->errors;
     uint32_t n = it->inputs.count;
     const cr_type **in = alloc(S, (n ? n : 1) * sizeof *in);
     if (!in)
@@ -900,6 +897,12 @@ void cr_sema_check_table(sema *S, cr_item *it)
             err(S, it->inputs.items[i]->span, "no row of table %s matches '%s' when it is %s; add a row or an 'else' cell",
                 it->name, path, miss);
     }
+    /* an application no row matches, from the values of several columns
+     * together: only where it would be an ERROR, and only when the table
+     * checked without an error (its cells are then what they seem) */
+    if (S->diags->errors == errors_before && !deflt &&
+        (it->hit == HIT_FIRST || it->hit == HIT_UNIQUE || it->hit == HIT_ANY || it->hit == HIT_PRIORITY))
+        cr_sema_table_gaps(S, it, in);
     /* rows that never match (first) or may overlap (unique): every pair of
      * rows, so not for a table too big for that (README.md, "Limits") */
     rowno = 1;
@@ -973,3 +976,6 @@ void cr_sema_check_table(sema *S, cr_item *it)
 }
 
 interval cr_sema_int_interval(interval x) { return int_interval(x); }
+const cr_expr *cr_sema_const_resolved(const cr_expr *e) { return const_resolved(e); }
+bool cr_sema_literal_dec(const cr_expr *e, cr_dec *d) { return literal_dec(e, d); }
+const cr_expr_list *cr_sema_cell_values(const cr_cell *c) { return cell_values(c); }
