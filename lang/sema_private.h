@@ -25,6 +25,7 @@ typedef struct local {
     const char *name;
     const cr_type *type;
     uint32_t slot;
+    uint32_t narrow_at;  /* guards in force when it was declared: they were of another value of its name */
 } local;
 
 /* The state of one run of cr_sema. */
