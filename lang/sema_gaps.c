@@ -222,10 +222,10 @@ static bool fill_numbers(sema *S, column *c)
     pt *b = alloc(S, (nb ? nb : 1) * sizeof *b);
     if (!b)
         return false;
-    memcpy(b, c->vals, nb * sizeof *b);
     c->nvals = 0;
-    if (!nb)
+    if (!nb)   /* no bound: every number alike */
         return push(S, c, (pt){.kind = PT_NUM, .d = cr_dec_from_int(0)});
+    memcpy(b, c->vals, nb * sizeof *b);
     for (uint32_t i = 0; i < nb; i++) {
         cr_dec x = b[i].d, y;
         if (c->ints) {
@@ -288,7 +288,8 @@ static bool column_values(sema *S, column *c, const cr_table_row *rows, uint32_t
             c->nnamed = sort_unique(c);
             if (!(c->named = alloc(S, (c->nnamed ? c->nnamed : 1) * sizeof *c->named)))
                 return false;
-            memcpy(c->named, c->vals, c->nnamed * sizeof *c->named);
+            if (c->nnamed)
+                memcpy(c->named, c->vals, c->nnamed * sizeof *c->named);
             if (!push(S, c, (pt){.kind = PT_OTHER}))   /* a text no cell names */
                 return false;
         } else if (!fill_numbers(S, c)) {
