@@ -87,6 +87,7 @@ typedef struct frow {
     uint32_t start, end, tail;
     uint32_t cut0, ncells;   /* its cuts are f->cuts[cut0 .. cut0 + ncells] */
     bool bins;               /* its tail is scorecard bins (emit_bins) */
+    bool whole;              /* a table's `default` row: its one cell spans every column */
 } frow;
 
 typedef struct fmt {
@@ -699,7 +700,14 @@ static void emit_row(fmt *f, const frow *r, const uint32_t *width, uint32_t inde
     }
     uint32_t padded = padded_cells(f, r);
     bool any = false;
-    for (uint32_t k = 0; k < r->ncells; k++) {
+    if (r->whole && r->tail < r->end) {
+        /* padded to where the other rows' arrows are (width[0] holds it) */
+        emit_inline(f, r->start, r->tail);
+        sb_spaces(f, &f->out, width[0] - inline_width(f, r->start, r->tail));
+        any = true;
+        padded = r->ncells;
+    }
+    for (uint32_t k = any ? r->ncells : 0; k < r->ncells; k++) {
         uint32_t a = cell_a(f, r, k), b = cell_b(f, r, k);
         if (k < padded ? width[k] == 0 : a == b)
             continue;                   /* a column empty on every row */
@@ -737,7 +745,7 @@ static void emit_rows(fmt *f, uint32_t indent)
     }
     for (uint32_t i = 0; i < f->nrows; i++) {
         const frow *r = &f->rows[i];
-        if (!row_aligned(f, r))
+        if (!row_aligned(f, r) || r->whole)
             continue;
         uint32_t padded = padded_cells(f, r);
         for (uint32_t k = 0; k < padded; k++) {
@@ -746,8 +754,37 @@ static void emit_rows(fmt *f, uint32_t indent)
                 width[k] = w;
         }
     }
+    /* a default row's word spans the columns and their spaces, so its
+     * arrow lines up with the others'; a longer word widens the last */
+    uint32_t span = 0, last = 0;
+    bool whole = false;
+    for (uint32_t k = 0; k < ncols; k++)
+        if (width[k]) {
+            span += (span ? 1 : 0) + width[k];
+            last = k;
+        }
+    for (uint32_t i = 0; i < f->nrows; i++) {
+        const frow *r = &f->rows[i];
+        if (!r->whole || !row_aligned(f, r))
+            continue;
+        whole = true;
+        uint32_t w = inline_width(f, r->start, r->tail);
+        if (w > span) {
+            width[last] += w - span;
+            span = w;
+        }
+    }
+    uint32_t *dwidth = whole ? calloc(ncols + 1, sizeof *dwidth) : NULL;
+    if (whole && !dwidth) {
+        free(width);
+        f->failed = true;
+        return;
+    }
+    if (dwidth)
+        dwidth[0] = span;
     for (uint32_t i = 0; i < f->nrows && !f->failed; i++)
-        emit_row(f, &f->rows[i], width, indent);
+        emit_row(f, &f->rows[i], f->rows[i].whole ? dwidth : width, indent);
+    free(dwidth);
     free(width);
     f->nrows = 0;
     f->ncuts = 0;
@@ -856,6 +893,9 @@ static uint32_t rows_table(fmt *f, uint32_t j)
         uint32_t end = kind(f, k) == T_ARROW ? skip_value(f, k + 1) : k;
         while (kind(f, k) == T_ARROW && kind(f, end) == ',')   /* several outputs: `-> 50000, 3.10` */
             end = skip_value(f, end + 1);
+        /* `default -> ...` has no cells: its word stands for all of them */
+        f->rows[f->nrows - 1].whole = k == j + 1 && kind(f, k) == T_ARROW && kind(f, j) == T_IDENT &&
+                                      f->c[j].end - f->c[j].start == 7 && memcmp(f->src + f->c[j].start, "default", 7) == 0;
         j = row_end(f, k, end);
     }
     return j;

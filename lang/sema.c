@@ -31,6 +31,7 @@
  *                 narrowing, loops; lookups: their rows and `has`
  *   sema_table.c  scorecards, segments, decision tables: their cells, bins
  *                 that leave a gap, rows that never match or overlap
+ *   sema_gaps.c   a decision table's gaps: applications no row matches
  *   sema_deps.c   dependency analysis: admission rules that read the
  *                 admission, functions that call themselves
  *   sema_expand.c the expansion budget: what inlining functions copies,

@@ -51,15 +51,37 @@ bool cr_sema_path_of(const cr_expr *e, char *buf, size_t size)
     return false;
 }
 
-/* Has a guard in force proved e's path not null? */
+/* Does path p read the variable `name`: as its root, or as the root of
+ * a lookup's key (`t[name]`)?  (After a '.' comes a field, not a variable.) */
+static bool path_reads(const char *p, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *at = p; at; at = strchr(at, '[')) {
+        if (*at == '[')
+            at++;
+        if (strncmp(at, name, n) == 0 && (at[n] == '\0' || at[n] == '.' || at[n] == '[' || at[n] == ']'))
+            return true;
+    }
+    return false;
+}
+
+/* Has a guard in force proved e's path not null?  A guard made before a
+ * local of the same name was declared (`x is not null and count x in xs
+ * where x > 3`) was about the other x: the local shadows it. */
 static bool narrowed(sema *S, const cr_expr *e)
 {
     char p[256];
     if (!cr_sema_path_of(e, p, sizeof p))
         return false;
-    for (uint32_t i = 0; i < S->nnarrow; i++)
-        if (strcmp(S->narrow[i], p) == 0)
+    for (uint32_t i = 0; i < S->nnarrow; i++) {
+        if (strcmp(S->narrow[i], p) != 0)
+            continue;
+        bool shadowed = false;
+        for (uint32_t k = 0; k < S->nscope && !shadowed; k++)
+            shadowed = S->scope[k].narrow_at > i && path_reads(p, S->scope[k].name);
+        if (!shadowed)
             return true;
+    }
     return false;
 }
 
@@ -732,6 +754,7 @@ void cr_sema_scope_push(sema *S, const char *name, const cr_type *t, uint32_t sl
     S->scope[S->nscope].name = name;
     S->scope[S->nscope].type = t;
     S->scope[S->nscope].slot = slot;
+    S->scope[S->nscope].narrow_at = S->nnarrow;
     S->nscope++;
 }
 

@@ -25,6 +25,7 @@ typedef struct local {
     const char *name;
     const cr_type *type;
     uint32_t slot;
+    uint32_t narrow_at;  /* guards in force when it was declared: they were of another value of its name */
 } local;
 
 /* The state of one run of cr_sema. */
@@ -126,6 +127,18 @@ void cr_sema_check_lookup(sema *S, cr_item *it);
 
 /* ---- scorecards, segments, decision tables (sema_table.c) ---- */
 
+/* Tables and characteristics with more rows or bins than this are not
+ * checked pair by pair for rows that never match (rows x rows work), nor
+ * searched for gaps. */
+#define CR_MAX_PAIRWISE 2000
+
+/* What a cell operand naming a const stands for (the const's literal). */
+const cr_expr *cr_sema_const_resolved(const cr_expr *e);
+/* The number a literal operand (or a const holding one) stands for. */
+bool cr_sema_literal_dec(const cr_expr *e, cr_dec *d);
+/* The literals of a set cell, `{a, b}` or a const set's (NULL when unknown). */
+const cr_expr_list *cr_sema_cell_values(const cr_cell *c);
+
 /* A numeric cell or test as an interval, for gap, overlap and
  * contradiction checks; known is false when a bound is not a literal. */
 typedef struct interval {
@@ -149,6 +162,12 @@ void cr_sema_check_scorecard(sema *S, cr_item *it);
 void cr_sema_check_segment_labels(sema *S, cr_item *it);
 void cr_sema_check_segment(sema *S, cr_item *it);
 void cr_sema_check_table(sema *S, cr_item *it);
+
+/* ---- gaps of a decision table (sema_gaps.c) ---- */
+
+/* Warns of the first application (one value per input) no row of table
+ * it matches; in[] are its inputs' types, not optional. */
+void cr_sema_table_gaps(sema *S, cr_item *it, const cr_type *const *in);
 
 /* ---- dependency analysis (sema_deps.c) ---- */
 

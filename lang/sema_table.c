@@ -12,10 +12,6 @@
 #include "lang/names.h"
 #include "lang/sema_private.h"
 
-/* Tables and characteristics with more rows or bins than this are not
- * checked pair by pair for rows that never match (rows x rows work). */
-#define CR_MAX_PAIRWISE 2000
-
 /* ---- cells ---- */
 
 static const cr_expr *const_resolved(const cr_expr *e);
@@ -50,6 +46,48 @@ static void check_set_category(sema *S, const cr_type *t, const cr_expr *x)
     }
 }
 
+/* Does x, a checked operand of a test of a value of type t, name a set
+ * (a const set) the value is to be in, rather than a value? */
+static bool names_const_set(const cr_expr *x, const cr_type *t)
+{
+    const cr_type *tx = x->type;
+    return tx && (tx->kind == CR_T_SET || tx->kind == CR_T_LIST) && t->kind != CR_T_LIST && t->kind != CR_T_SET;
+}
+
+/* c, a test naming a set: the value is one of it, so the set must hold
+ * values of t (and, over a `one of` value, only its values). */
+static void check_in_set(sema *S, cr_cell *c, const cr_expr *x, const cr_type *t)
+{
+    char b1[96], b2[96];
+    const cr_type *tx = x->type;
+    c->kind = CELL_IN;
+    if (is_err(t) || is_err(tx->elem))
+        return;
+    if (!(is_num(t) && is_num(tx->elem)) && !cr_sema_assignable(cr_sema_with_optional(S, t, false), tx->elem))
+        err(S, x->span, "a set of %s cannot hold %s values", tname(tx->elem, b1), tname(t, b2));
+    else
+        check_set_category(S, t, x);
+}
+
+/* Turns a `{a, b, ...}` cell into the list of tests it is when one of its
+ * items names a set: each item a test of its own, as the parser makes
+ * `{< 5, > 10}` (its operands stay in c->set for the walks over names). */
+static bool split_set(sema *S, cr_cell *c)
+{
+    cr_cell *tests = alloc(S, (c->set.count ? c->set.count : 1) * sizeof *tests);
+    if (!tests)
+        return false;
+    for (uint32_t i = 0; i < c->set.count; i++) {
+        tests[i].kind = CELL_EQ;
+        tests[i].a = c->set.items[i];
+        tests[i].span = c->set.items[i]->span;
+    }
+    c->kind = CELL_ANYOF;
+    c->tests = tests;
+    c->ntests = c->set.count;
+    return true;
+}
+
 /* cell: else | - | operand | < operand | <= operand | > operand | >= operand
  *     | != operand | operand..operand | {operand, ...}
  * A scorecard bin's or a table row's test of one value of type t: its
@@ -71,11 +109,21 @@ static void check_cell(sema *S, cr_cell *c, const cr_type *t)
         return;
     }
     if (c->kind == CELL_SET) {
+        bool names_set = false;
         for (uint32_t i = 0; i < c->set.count; i++) {
             cr_expr *x = c->set.items[i];
             if (!cr_sema_resolve_label(S, x, t))
                 cr_sema_need(S, x);
-            if (!is_err(t) && !is_err(x->type) && !(is_num(t) && is_num(x->type)) && !cr_sema_assignable(t, x->type))
+            names_set = names_set || names_const_set(x, t);
+        }
+        /* `{HIGH_RISK, "X"}` is a list of tests, one of them a named set */
+        if (names_set && !split_set(S, c))
+            return;
+        for (uint32_t i = 0; i < c->set.count; i++) {
+            cr_expr *x = c->set.items[i];
+            if (names_set && names_const_set(x, t))
+                check_in_set(S, &c->tests[i], x, t);
+            else if (!is_err(t) && !is_err(x->type) && !(is_num(t) && is_num(x->type)) && !cr_sema_assignable(t, x->type))
                 err(S, x->span, "%s cannot be compared with %s", tname(x->type, b1), tname(t, b2));
             else
                 cr_sema_check_category(S, t, x);
@@ -91,14 +139,8 @@ static void check_cell(sema *S, cr_cell *c, const cr_type *t)
         const cr_type *tx = x->type;
         if (is_err(t) || is_err(tx))
             continue;
-        if (c->kind == CELL_EQ && (tx->kind == CR_T_SET || tx->kind == CR_T_LIST) && t->kind != CR_T_LIST &&
-            t->kind != CR_T_SET) {
-            /* a value naming a set (a const set): the value is one of it */
-            c->kind = CELL_IN;
-            if (!(is_num(t) && is_num(tx->elem)) && !cr_sema_assignable(cr_sema_with_optional(S, t, false), tx->elem))
-                err(S, x->span, "a set of %s cannot hold %s values", tname(tx->elem, b1), tname(t, b2));
-            else
-                check_set_category(S, t, x);
+        if (c->kind == CELL_EQ && names_const_set(x, t)) {
+            check_in_set(S, c, x, t);
             continue;
         }
         if (ordering && !is_num(t) && t->kind != CR_T_DATE && t->kind != CR_T_TEXT)
@@ -784,6 +826,7 @@ static void check_row_outputs(sema *S, cr_item *it, cr_table_row *r, const cr_ty
 void cr_sema_check_table(sema *S, cr_item *it)
 {
     it->sub_index = S->ntables++;
+    uint32_t errors_before = S->diags->errors;
     uint32_t n = it->inputs.count;
     const cr_type **in = alloc(S, (n ? n : 1) * sizeof *in);
     if (!in)
@@ -854,6 +897,12 @@ void cr_sema_check_table(sema *S, cr_item *it)
             err(S, it->inputs.items[i]->span, "no row of table %s matches '%s' when it is %s; add a row or an 'else' cell",
                 it->name, path, miss);
     }
+    /* an application no row matches, from the values of several columns
+     * together: only where it would be an ERROR, and only when the table
+     * checked without an error (its cells are then what they seem) */
+    if (S->diags->errors == errors_before && !deflt &&
+        (it->hit == HIT_FIRST || it->hit == HIT_UNIQUE || it->hit == HIT_ANY || it->hit == HIT_PRIORITY))
+        cr_sema_table_gaps(S, it, in);
     /* rows that never match (first) or may overlap (unique): every pair of
      * rows, so not for a table too big for that (README.md, "Limits") */
     rowno = 1;
@@ -927,3 +976,6 @@ void cr_sema_check_table(sema *S, cr_item *it)
 }
 
 interval cr_sema_int_interval(interval x) { return int_interval(x); }
+const cr_expr *cr_sema_const_resolved(const cr_expr *e) { return const_resolved(e); }
+bool cr_sema_literal_dec(const cr_expr *e, cr_dec *d) { return literal_dec(e, d); }
+const cr_expr_list *cr_sema_cell_values(const cr_cell *c) { return cell_values(c); }

@@ -353,6 +353,7 @@ typedef struct expectation {
     exp_kind kind;
     int op;                  /* EX_CMP: T_EQ, T_NE, '<', T_LE, '>', T_GE */
     const char *name, *member;
+    cr_span name_sp, member_sp;  /* where they are written, for errors */
     cr_value a, b;
     const char *text;
     cr_span span;
@@ -412,14 +413,16 @@ static expectation *read_expectation(reader *r)
             return NULL;
         }
         e->name = r->cur.val.str.s;
+        e->name_sp = r->cur.sp;
         advance(r);
         if (r->cur.kind == '.') {
             advance(r);
             if (r->cur.kind != T_IDENT) {
-                fail_at(r, r->cur.sp, "expected a characteristic's name after '.'");
+                fail_at(r, r->cur.sp, "expected a characteristic's or a table output's name after '.'");
                 return NULL;
             }
             e->member = r->cur.val.str.s;
+            e->member_sp = r->cur.sp;
             advance(r);
         }
         int k = r->cur.kind;
@@ -649,20 +652,117 @@ static bool read_test_file(reader *r, test_file *tf, const char *path)
 
 /* ---- running ---- */
 
+/* What an expectation names in a program. */
+typedef enum target_kind { TG_DECISION, TG_REASONS, TG_FIRED, TG_CHARAC, TG_LET } target_kind;
+
+typedef struct target {
+    target_kind kind;
+    uint32_t index;          /* TG_CHARAC: in p->characs; TG_LET: in p->lets */
+    int32_t field;           /* TG_LET: a field of its record (a table's named output), or -1 */
+} target;
+
+static int32_t find_let(const cr_program *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->nlets; i++)
+        if (strcmp(p->lets[i].name, name) == 0)
+            return (int32_t)i;
+    return -1;
+}
+
+/* The names of a record's fields, ", " between them, into buf. */
+static const char *field_names(const cr_record *rec, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (uint32_t f = 0; f < rec->nfields && n < size; f++)
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", f ? ", " : "", rec->fields[f].name);
+    return buf;
+}
+
+/* Finds what `name` or `name.member` is in p: decision, reasons, fired,
+ * a let (result, const, scorecard, segment, table), a scorecard's
+ * characteristic, or a field of a let whose value is a record (a table's
+ * named output).  Otherwise says why into `why`, and whether the member
+ * is the wrong part. */
+static bool find_target(const cr_program *p, const expectation *e, target *tg, bool *bad_member, char *why,
+                        size_t whysize)
+{
+    *bad_member = false;
+    tg->field = -1;
+    if (!e->member) {
+        static const char *const words[] = {"decision", "reasons", "fired"};
+        for (int w = 0; w < 3; w++)
+            if (strcmp(e->name, words[w]) == 0) {
+                tg->kind = (target_kind)w;
+                return true;
+            }
+    }
+    if (e->member) {
+        for (uint32_t k = 0; k < p->nscorecards; k++) {
+            const cr_scorecard_info *sc = &p->scorecards[k];
+            if (strcmp(sc->name, e->name) != 0)
+                continue;
+            for (uint32_t i = 0; i < sc->count; i++)
+                if (strcmp(p->characs[sc->first + i].name, e->member) == 0) {
+                    tg->kind = TG_CHARAC;
+                    tg->index = sc->first + i;
+                    return true;
+                }
+            *bad_member = true;
+            snprintf(why, whysize, "scorecard %s has no characteristic '%s'", e->name, e->member);
+            return false;
+        }
+    }
+    int32_t i = find_let(p, e->name);
+    if (i < 0) {
+        snprintf(why, whysize, e->member ? "the policy has no scorecard or table named '%s'"
+                                         : "the policy has no result, let, const, scorecard, segment or table named '%s'",
+                 e->name);
+        return false;
+    }
+    tg->kind = TG_LET;
+    tg->index = (uint32_t)i;
+    if (!e->member)
+        return true;
+    const cr_let_info *li = &p->lets[i];
+    const char *what = li->kind == LET_TABLE ? "table" : "";
+    if (!li->type || li->type->kind != CR_T_RECORD) {
+        char tn[64];
+        *bad_member = true;
+        snprintf(why, whysize, "%s%s%s gives %s, which has no '%s': after '.' comes a scorecard's characteristic or a table's named output",
+                 what, *what ? " " : "", e->name, cr_type_name(li->type, tn, sizeof tn), e->member);
+        return false;
+    }
+    const cr_record *rec = li->type->rec;
+    tg->field = cr_record_find(rec, e->member, strlen(e->member));
+    if (tg->field < 0) {
+        char names[160];
+        *bad_member = true;
+        snprintf(why, whysize, "%s %s has no %s '%s': its %ss are %s", *what ? what : "record", e->name,
+                 *what ? "output" : "field", e->member, *what ? "output" : "field", field_names(rec, names, sizeof names));
+        return false;
+    }
+    return true;
+}
+
 /* The value named by an expectation, after a successful run. */
 static bool actual_value(const cr_session *s, const expectation *e, cr_arena *arena, cr_value *out, char *why, size_t whysize)
 {
     const cr_program *p = s->prog;
-    if (!e->member && strcmp(e->name, "decision") == 0) {
+    target tg;
+    bool bad_member;
+    if (!find_target(p, e, &tg, &bad_member, why, whysize))
+        return false;
+    switch (tg.kind) {
+    case TG_DECISION: {
         const char *o = cr_outcome_name(s->outcome);
         *out = cr_text(o, (uint32_t)strlen(o));
         return true;
     }
-    if (!e->member && strcmp(e->name, "reasons") == 0) {
+    case TG_REASONS:
         *out = s->reasons;
         return true;
-    }
-    if (!e->member && strcmp(e->name, "fired") == 0) {
+    case TG_FIRED: {
         cr_value *items = cr_arena_alloc(arena, (s->nfired ? s->nfired : 1) * sizeof *items);
         if (!items)
             return false;
@@ -673,45 +773,33 @@ static bool actual_value(const cr_session *s, const expectation *e, cr_arena *ar
         *out = cr_list(items, s->nfired);
         return true;
     }
-    if (e->member) {
-        for (uint32_t k = 0; k < p->nscorecards; k++) {
-            const cr_scorecard_info *sc = &p->scorecards[k];
-            if (strcmp(sc->name, e->name) != 0)
-                continue;
-            for (uint32_t i = 0; i < sc->count; i++) {
-                if (strcmp(p->characs[sc->first + i].name, e->member) == 0) {
-                    if (s->sc_bin[sc->first + i] < 0) {
-                        snprintf(why, whysize, "%s.%s took no bin", e->name, e->member);
-                        return false;
-                    }
-                    *out = s->sc_points[sc->first + i];
-                    return true;
-                }
-            }
-        }
-        snprintf(why, whysize, "the policy has no scorecard characteristic %s.%s", e->name, e->member);
-        return false;
-    }
-    for (uint32_t i = 0; i < p->nlets; i++) {
-        if (strcmp(p->lets[i].name, e->name) != 0)
-            continue;
-        const cr_let_info *li = &p->lets[i];
-        if (s->let_state[i] != LET_DONE && li->kind == LET_CONST && li->pc < p->ncode &&
-            p->code[li->pc].op == CR_OP_CONST) {
-            /* a const built from literals is its constant: its uses read
-             * that, so its own code need not have run */
-            *out = p->consts[p->code[li->pc].c];
-            return true;
-        }
-        if (s->let_state[i] != LET_DONE) {
-            snprintf(why, whysize, "%s was not computed for this application", e->name);
+    case TG_CHARAC:
+        if (s->sc_bin[tg.index] < 0) {
+            snprintf(why, whysize, "%s.%s took no bin", e->name, e->member);
             return false;
         }
-        *out = s->lets[i];
+        *out = s->sc_points[tg.index];
+        return true;
+    case TG_LET:
+        break;
+    }
+    uint32_t i = tg.index;
+    const cr_let_info *li = &p->lets[i];
+    if (s->let_state[i] != LET_DONE && li->kind == LET_CONST && li->pc < p->ncode &&
+        p->code[li->pc].op == CR_OP_CONST) {
+        /* a const built from literals is its constant: its uses read
+         * that, so its own code need not have run */
+        *out = p->consts[p->code[li->pc].c];
         return true;
     }
-    snprintf(why, whysize, "the policy has no result, let or table named '%s'", e->name);
-    return false;
+    if (s->let_state[i] != LET_DONE) {
+        snprintf(why, whysize, "%s was not computed for this application", e->name);
+        return false;
+    }
+    *out = s->lets[i];
+    if (tg.field >= 0)   /* a null record (an optional one) has null fields */
+        *out = out->tag == CR_RECORD && (uint32_t)tg.field < out->len ? out->u.items[tg.field] : cr_null();
+    return true;
 }
 
 static bool list_contains(cr_value list, cr_value x)
@@ -758,6 +846,8 @@ static bool check_expectation(const cr_session *s, const expectation *e, cr_aren
         snprintf(msg, size, "%s", why[0] ? why : "out of memory");
         return false;
     }
+    char what[160];   /* the name as the test writes it: score.dti, offer.limit */
+    snprintf(what, sizeof what, "%s%s%s", e->name, e->member ? "." : "", e->member ? e->member : "");
     value_text(v, act, sizeof act);
     value_text(e->a, ea, sizeof ea);
     bool ok = false;
@@ -778,27 +868,27 @@ static bool check_expectation(const cr_session *s, const expectation *e, cr_aren
         case T_GE: ok = c >= 0; break;
         }
         if (!ok)
-            snprintf(msg, size, "expected %s %s %s\n    actual:   %s", e->name, op_text(e->op), ea, act);
+            snprintf(msg, size, "expected %s %s %s\n    actual:   %s", what, op_text(e->op), ea, act);
         return ok;
     }
     case EX_BETWEEN:
         value_text(e->b, eb, sizeof eb);
         ok = comparable(v, e->a) && comparable(v, e->b) && cr_value_cmp(v, e->a) >= 0 && cr_value_cmp(v, e->b) <= 0;
         if (!ok)
-            snprintf(msg, size, "expected %s between %s and %s\n    actual:   %s", e->name, ea, eb, act);
+            snprintf(msg, size, "expected %s between %s and %s\n    actual:   %s", what, ea, eb, act);
         return ok;
     case EX_CONTAINS:
     case EX_NOT_CONTAINS:
         ok = list_contains(v, e->a) == (e->kind == EX_CONTAINS);
         if (!ok)
-            snprintf(msg, size, "expected %s %s %s\n    actual:   %s", e->name,
+            snprintf(msg, size, "expected %s %s %s\n    actual:   %s", what,
                      e->kind == EX_CONTAINS ? "contains" : "not contains", ea, act);
         return ok;
     case EX_IS_NULL:
     case EX_NOT_NULL:
         ok = (v.tag == CR_NULL) == (e->kind == EX_IS_NULL);
         if (!ok)
-            snprintf(msg, size, "expected %s is %snull\n    actual:   %s", e->name, e->kind == EX_IS_NULL ? "" : "not ", act);
+            snprintf(msg, size, "expected %s is %snull\n    actual:   %s", what, e->kind == EX_IS_NULL ? "" : "not ", act);
         return ok;
     default:
         return false;
@@ -1157,6 +1247,33 @@ bool cr_test_suite_run(const cr_test_suite *ts, const cr_program *p, cr_coverage
     return true;
 }
 
+/* Every name an expectation reads must be in the policy: a misspelt one
+ * is an error at its place before anything runs, not a failure that
+ * reads like a wrong value.  Returns false after printing the errors. */
+static bool check_expect_names(const cr_test_suite *ts, const cr_program *p, FILE *out)
+{
+    cr_diags d;
+    cr_diags_init(&d, ts->path, ts->src, ts->len);
+    for (const test_case *t = ts->tf.tests; t; t = t->next) {
+        if (t->check_file)
+            continue;
+        for (const expectation *e = t->exps; e; e = e->next) {
+            char why[320];
+            target tg;
+            bool bad_member;
+            if (e->name && !find_target(p, e, &tg, &bad_member, why, sizeof why))
+                cr_diag(&d, CR_SEV_ERROR, bad_member ? e->member_sp : e->name_sp, "%s", why);
+        }
+    }
+    bool ok = d.errors == 0;
+    if (!ok) {
+        cr_diags_print(&d, out);
+        fprintf(out, "FAIL %s: the test file has errors\n", ts->path);
+    }
+    cr_diags_free(&d);
+    return ok;
+}
+
 static void run_test_file(const char *test_path, const cr_test_options *opt, cr_test_totals *tot);
 
 void cr_test_file(const char *test_path, const cr_test_options *opt, cr_test_totals *tot)
@@ -1207,6 +1324,11 @@ static void run_test_file(const char *test_path, const cr_test_options *opt, cr_
             tot->failed++;
         }
         cr_diags_free(&pd);
+    }
+    if (p && !check_expect_names(ts, p, opt->out)) {
+        tot->failed++;
+        cr_program_free(p);
+        p = NULL;
     }
     cr_coverage cov;
     if (p && cr_coverage_init(&cov, p)) {

@@ -26,7 +26,9 @@
  * NAME contains VALUE, NAME not contains VALUE, NAME is null, NAME is not
  * null, error "TEXT", compile error "TEXT", compile warning "TEXT".  NAME
  * is `decision`, `reasons`, `fired`, any let, result, scorecard, segment
- * or table of the policy, or SCORECARD.CHARACTERISTIC (its points).
+ * or table of the policy, SCORECARD.CHARACTERISTIC (its points) or
+ * TABLE.OUTPUT (a named output of a table with several); a name the
+ * policy does not have is an error at its place before any test runs.
  *
  * A case file has one JSON object per line:
  *   {"name": "...", "application": {...}, "expect": {"decision": "REJECT", "reasons": ["AGE"], "limit": 120000}}

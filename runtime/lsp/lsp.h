@@ -93,7 +93,8 @@ cJSON *cr_lsp_hover(const cr_lsp_doc *doc, const cJSON *pos);
 cJSON *cr_lsp_definition(const cr_lsp_doc *doc, const cJSON *pos);
 cJSON *cr_lsp_references(const cr_lsp_doc *doc, const cJSON *pos, bool with_declaration);
 cJSON *cr_lsp_symbols(const cr_lsp_doc *doc);
-cJSON *cr_lsp_completion(const cr_lsp_doc *doc);
+/* Every name, built-in and keyword; after `NAME.`, NAME's members. */
+cJSON *cr_lsp_completion(const cr_lsp_doc *doc, const cJSON *pos);
 cJSON *cr_lsp_formatting(const cr_lsp_doc *doc);
 
 #endif

@@ -372,12 +372,147 @@ static void add_item(cJSON *items, const char *label, int kind, const char *deta
     cJSON_AddItemToArray(items, c);
 }
 
-cJSON *cr_lsp_completion(const cr_lsp_doc *doc)
+/* The characteristics of the scorecard whose name is toks[at]: at the
+ * start of each row of its block, NAME before ':' or `as` (a nested
+ * field's path, `residence.kind`, is not a member name, so left out). */
+static void add_characteristics(cJSON *items, const cr_lsp_index *ix, const char *src, uint32_t at)
+{
+    uint32_t i = at + 1, depth = 0;
+    while (i < ix->ntoks && ix->toks[i].kind != '{')
+        i++;
+    for (; i < ix->ntoks; i++) {
+        const cr_lsp_token *t = &ix->toks[i];
+        if (t->kind == '{')
+            depth++;
+        else if (t->kind == '}' && --depth == 0)
+            return;
+        else if (depth == 1 && t->kind == T_IDENT && i + 1 < ix->ntoks &&
+                 (ix->toks[i + 1].kind == ':' || ix->toks[i + 1].kind == KW_AS) &&
+                 (ix->toks[i - 1].kind == '{' || memchr(src + ix->toks[i - 1].end, '\n', t->start - ix->toks[i - 1].end))) {
+            char *name = strndup(src + t->start, t->end - t->start);
+            if (name)
+                add_item(items, name, 5, "characteristic: the points it took");
+            free(name);
+        }
+    }
+}
+
+/* The named outputs of the table whose name is toks[at]:
+ * `table NAME(inputs) -> (name: type, ...)`. */
+static void add_outputs(cJSON *items, const cr_lsp_index *ix, const char *src, uint32_t at)
+{
+    uint32_t i = at + 1, depth = 0;
+    for (; i < ix->ntoks; i++) {   /* past the inputs */
+        int k = ix->toks[i].kind;
+        if (k == '(')
+            depth++;
+        else if (k == ')' && --depth == 0)
+            break;
+        else if (k == '{')
+            return;
+    }
+    if (i + 2 >= ix->ntoks || ix->toks[i + 1].kind != T_ARROW || ix->toks[i + 2].kind != '(')
+        return;
+    depth = 0;
+    for (i += 2; i < ix->ntoks; i++) {
+        const cr_lsp_token *t = &ix->toks[i];
+        if (t->kind == '(' || t->kind == '{' || t->kind == '[')
+            depth++;
+        else if ((t->kind == ')' || t->kind == '}' || t->kind == ']') && --depth == 0)
+            return;
+        else if (depth == 1 && t->kind == T_IDENT && i + 1 < ix->ntoks && ix->toks[i + 1].kind == ':') {
+            char *name = strndup(src + t->start, t->end - t->start);
+            if (name)
+                add_item(items, name, 5, "output of the table");
+            free(name);
+        }
+    }
+}
+
+/* After `NAME.` (or `NAME.` and part of a word): the members of what NAME
+ * is, when it has any (a scorecard's methods and characteristics, the
+ * admission's outcome, a table's named outputs, an input's or lookup's
+ * fields); false when the cursor is not after a member's dot. */
+static bool member_completion(cJSON *items, const cr_lsp_index *ix, const char *src, uint32_t off)
+{
+    /* the last token that ends at or before the cursor */
+    uint32_t lo = 0, hi = ix->ntoks;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ix->toks[mid].end <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return false;
+    uint32_t dot = lo - 1;
+    if (ix->toks[dot].kind == T_IDENT && ix->toks[dot].end == off && dot > 0)
+        dot--;                        /* `score.lo|`: the word being typed */
+    if (ix->toks[dot].kind != '.' || dot == 0)
+        return false;
+    const cr_lsp_token *recv = &ix->toks[dot - 1];
+    if (recv->end != ix->toks[dot].start)
+        return false;
+    if (recv->kind == KW_ADMISSION) {
+        static const char *const adm[][2] = {
+            {"reasons", "every code that fired, in order"},
+            {"rejections", "the reject codes that fired"},
+            {"referrals", "the refer codes that fired"},
+            {"rejected", "a reject rule fired"},
+            {"referred", "a refer rule fired"},
+        };
+        for (size_t i = 0; i < sizeof adm / sizeof adm[0]; i++)
+            add_item(items, adm[i][0], 10, adm[i][1]);   /* Property */
+        return true;
+    }
+    if (recv->kind != T_IDENT)
+        return false;
+    int d = cr_lsp_name_find(ix, src, src + recv->start, recv->end - recv->start);
+    if (d < 0)
+        return false;
+    const cr_lsp_name *nm = &ix->names[d];
+    uint32_t def = 0;                 /* the defining token */
+    while (def < ix->ntoks && ix->toks[def].start != nm->start)
+        def++;
+    switch (nm->kind) {
+    case LSP_SCORECARD:
+        add_item(items, "lowest", 2, "lowest(k): the reason codes of the k characteristics with the fewest points");
+        add_item(items, "reasons", 2, "reasons(k): the reason codes of the k characteristics that lost the most "
+                 "points against their best bin");
+        add_characteristics(items, ix, src, def);
+        return true;
+    case LSP_TABLE:
+        add_outputs(items, ix, src, def);
+        return true;
+    case LSP_INPUT:
+    case LSP_LOOKUP:
+        for (uint32_t i = 0; i < ix->nnames; i++)
+            if (ix->names[i].kind == LSP_FIELD && ix->names[i].owner == (uint32_t)d) {
+                char *name = strndup(src + ix->names[i].start, ix->names[i].end - ix->names[i].start);
+                if (name)
+                    add_item(items, name, 5, "field");
+                free(name);
+            }
+        return true;
+    default:
+        return false;
+    }
+}
+
+cJSON *cr_lsp_completion(const cr_lsp_doc *doc, const cJSON *pos)
 {
     cr_lsp_index ix;
     if (!cr_lsp_index_build(&ix, doc->text, doc->len))
         return NULL;
     cJSON *items = cJSON_CreateArray();
+    if (pos && member_completion(items, &ix, doc->text, cr_lsp_offset(doc->text, doc->len, pos))) {
+        cr_lsp_index_free(&ix);
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddBoolToObject(out, "isIncomplete", false);
+        cJSON_AddItemToObject(out, "items", items);
+        return out;
+    }
     for (uint32_t i = 0; i < ix.nnames; i++) {
         const cr_lsp_name *nm = &ix.names[i];
         if (nm->kind == LSP_PARAM || cr_lsp_name_find(&ix, doc->text, doc->text + nm->start, nm->end - nm->start) != (int)i)

@@ -21,7 +21,9 @@ static const char usage_lsp[] =
     "                  for fields, lets, consts, results, labels, reason codes,\n"
     "                  tables, scorecards, segments, lookups and functions\n"
     "  document symbols, formatting (the `credo fmt` layout), completion of\n"
-    "                  the policy's names, the built-ins and the keywords\n"
+    "                  the policy's names, the built-ins and the keywords;\n"
+    "                  after `score.` lowest, reasons and its characteristics,\n"
+    "                  after `admission.`, a table's or an input's name its members\n"
     "\n"
     "An editor starts it; editors/vscode and editors/vim in the source tree\n"
     "hold the settings.  To try it by hand:\n"
@@ -128,7 +130,7 @@ static void requested(FILE *out, cr_lsp_docs *docs, const cJSON *id, const char 
     } else if (strcmp(method, "textDocument/documentSymbol") == 0)
         result = cr_lsp_symbols(doc);
     else if (strcmp(method, "textDocument/completion") == 0)
-        result = cr_lsp_completion(doc);
+        result = cr_lsp_completion(doc, pos);
     else if (strcmp(method, "textDocument/formatting") == 0)
         result = cr_lsp_formatting(doc);
     else {

@@ -4,7 +4,9 @@ policy (no diagnostics); change it to one with an unknown name (a
 diagnostic on exactly that name); hover on a field, a let and a scorecard
 bin; go to the definition of a label; find the references of a field;
 document symbols; formatting (the text `credo fmt` writes); completion
-(fields, labels, built-ins); shutdown and exit (status 0).  Every read is
+(fields, labels, built-ins; after `score.` its methods lowest and reasons
+and its characteristics, after `admission.` and `applicant.` their
+members); shutdown and exit (status 0).  Every read is
 bounded in time.  Exits 1 naming the first wrong answer."""
 import json
 import os
@@ -182,6 +184,34 @@ labels = {c["label"]: c["kind"] for c in comp["items"]}
 for want, kind in [("income", 5), ("PRIME", 20), ("min", 3), ("floor_to", 3), ("dti", 6), ("when", 14)]:
     if labels.get(want) != kind:
         fail(f"completion: {want} has kind {labels.get(want)}, expected {kind}")
+
+# After `NAME.`: the members of what NAME is, and nothing else.
+def members(line_text):
+    typed = text + line_text
+    send({"jsonrpc": "2.0", "method": "textDocument/didChange",
+          "params": {"textDocument": {"uri": uri, "version": 5}, "contentChanges": [{"text": typed}]}})
+    notification("textDocument/publishDiagnostics")
+    last = typed.split("\n")[-1]
+    got = request("textDocument/completion", {**doc, "position": {"line": len(typed.split("\n")) - 1,
+                                                                  "character": len(last)}})
+    return {c["label"]: c["kind"] for c in got["items"]}
+
+
+got = members("x = score.")
+if got != {"lowest": 2, "reasons": 2, "age": 5, "dti": 5}:
+    fail(f"completion after 'score.': {got}")
+got = members("y = score.re")
+if got.get("reasons") != 2 or "income" in got:
+    fail(f"completion after 'score.re': {got}")
+got = members("z = admission.")
+if sorted(got) != ["reasons", "referrals", "referred", "rejected", "rejections"]:
+    fail(f"completion after 'admission.': {got}")
+got = members("table offer(age) -> (limit: money, rate: rate) hit first {\n  - -> 1000, 3.5\n}\nv = offer.")
+if got != {"limit": 5, "rate": 5}:
+    fail(f"completion after 'offer.', a table of named outputs: {got}")
+got = members("w = applicant.")
+if sorted(got) != ["age", "app_id", "debt", "income"]:
+    fail(f"completion after 'applicant.': {got}")
 
 # Bad requests get errors, and the server goes on.
 body = b"{not json"

@@ -40,4 +40,14 @@ printf 'policy "../../policies/sme_tax_loan.credo"\n' | cat - "$tmp/bad.test.cre
 out=$("$credo" test "$tmp/bad2.test.credo"); rc=$?
 [ "$rc" -eq 1 ] || fail "a bad test file must exit 1"
 echo "$out" | grep -q 'bad2.test.credo:3:' || { echo "$out"; fail "bad test file position"; }
+# a name the policy does not have is an error at its place, before any
+# test runs: a misspelt characteristic, and a misspelt result
+sed -e '68s/score\.occupation_class/score.occupaton_class/' -e '80s/expect score\./expect scroe./' policies/consumer_loan.test.credo |
+    sed "1s#^#policy \"$PWD/policies/consumer_loan.credo\"\\n#" >"$tmp/names.test.credo"
+out=$("$credo" test "$tmp/names.test.credo"); rc=$?
+[ "$rc" -eq 1 ] || { echo "$out"; fail "misspelt expectation names must exit 1, got $rc"; }
+echo "$out" | grep -q "names.test.credo:69:16: error: scorecard score has no characteristic 'occupaton_class'" || { echo "$out"; fail "misspelt characteristic"; }
+echo "$out" | grep -q "names.test.credo:81:10: error: the policy has no scorecard or table named 'scroe'" || { echo "$out"; fail "misspelt scorecard"; }
+echo "$out" | grep -q '^               \^~~~~~~~~~~~~~~$' || { echo "$out"; fail "no caret under the characteristic"; }
+echo "$out" | grep -q '^0 passed, 1 failed$' || { echo "$out"; fail "a test ran although names were wrong"; }
 exit 0

@@ -59,3 +59,16 @@ for part in "$tmp"/readme*.part; do
     n=0
 done
 [ "$n" -eq 0 ] || fail "the README's routing example is missing"
+# the gap the README and credo(5) quote for price_band, in both
+want="no row of table price_band matches when 'credit_score' is 650 and 'requested_term' is 37: that application would be an ERROR; add a row or a default row"
+tr '\n' ' ' <lang/README.md | tr -s ' ' | grep -qF "$want" || fail "lang/README.md does not quote the price_band gap"
+found=0
+for part in "$tmp"/*.part; do
+    grep -q "^table price_band" "$part" || continue
+    cat "$tmp/head.credo" "$part" >"$tmp/gap.credo"
+    out=$("$credo" check "$tmp/gap.credo" 2>&1)
+    echo "$out" | grep -qF "warning: $want" || { echo "$out"; fail "price_band ($part): not the gap quoted"; }
+    found=$((found + 1))
+done
+[ "$found" -eq 2 ] || fail "price_band is in $found of lang/README.md and credo(5), not both"
+echo "table_docs.sh: $count examples of lang/README.md and credo(5) check; routing, flags and price_band do what the README says"

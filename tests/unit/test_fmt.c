@@ -388,6 +388,36 @@ static void test_table_aligned(void **state)
         "}\n");
 }
 
+/* A default row has no cells: its word spans them, so its arrow lines up
+ * with the other rows'; a word wider than the cells widens the last. */
+static void test_default_row_aligned(void **state)
+{
+    (void)state;
+    assert_fmt(
+        "policy t\n"
+        "table offer(tier, term) -> (limit: money, rate: rate) hit first {\n"
+        "  PRIME, <= 24 -> 50000, 4.20\n"
+        "  STANDARD, - -> 20000, 7.50\n"
+        "  default -> 0, 0\n"
+        "}\n"
+        "table short(a, b) -> int hit first {\n"
+        "  1, 2 -> 1\n"
+        "  -, < 10 -> 2\n"
+        "  default->3\n"
+        "}\n",
+        "policy t\n"
+        "table offer(tier, term) -> (limit: money, rate: rate) hit first {\n"
+        "  PRIME,    <= 24 -> 50000, 4.20\n"
+        "  STANDARD, -     -> 20000, 7.50\n"
+        "  default         -> 0, 0\n"
+        "}\n"
+        "table short(a, b) -> int hit first {\n"
+        "  1, 2    -> 1\n"
+        "  -, < 10 -> 2\n"
+        "  default -> 3\n"
+        "}\n");
+}
+
 static void test_grid_aligned(void **state)
 {
     (void)state;
@@ -668,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_admission_aligned),
         cmocka_unit_test(test_admission_without_descriptions),
         cmocka_unit_test(test_table_aligned),
+        cmocka_unit_test(test_default_row_aligned),
         cmocka_unit_test(test_grid_aligned),
         cmocka_unit_test(test_scorecard_segment_decide),
         cmocka_unit_test(test_header_input_expressions),
