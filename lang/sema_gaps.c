@@ -12,8 +12,10 @@
  * column by column, the sets of the rows still matching ANDed on the way,
  * so an empty set ends the search there.  A cell that names a field or a
  * let, or orders texts, may match anything: it hides a gap rather than
- * invent one.  Tables with more points than CR_MAX_GAP_POINTS are not
- * searched. */
+ * invent one.  A number, date or truth value of one column that no row
+ * matches is a gap whatever the other columns hold, and is looked for
+ * first in every table; the combinations only in tables with at most
+ * CR_MAX_GAP_POINTS points. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,8 +382,12 @@ void cr_sema_table_gaps(sema *S, cr_item *it, const cr_type *const *in)
             return;
         if (!(c->match = alloc(S, (size_t)c->nvals * words * sizeof *c->match)))
             return;
-        /* a value no row matches on its own is a gap of its column, not of
-         * a combination: the per-column check's business, so left out */
+        /* the rows each value matches.  A text or a label no row matches
+         * is left out: a table over an open text or a segment is often
+         * asked only under a guard that keeps the rest away (farm_loan's
+         * crops, pos_merchant_loan's tier D), which this search cannot
+         * see.  A number, date or truth value no row matches is a hole
+         * in the column's ranges (< 600, then > 650) and is kept. */
         uint32_t kept = 0;
         for (uint32_t v = 0; v < c->nvals; v++) {
             uint64_t *m = c->match + (size_t)kept * words, any = 0;
@@ -392,21 +398,40 @@ void cr_sema_table_gaps(sema *S, cr_item *it, const cr_type *const *in)
                     m[r / 64] |= (uint64_t)1 << (r % 64);
                     any = 1;
                 }
-            if (any)
+            pt_kind k = c->vals[v].kind;
+            if (any || (k != PT_TEXT && k != PT_OTHER && k != PT_LABEL))
                 c->vals[kept++] = c->vals[v];
         }
         c->nvals = kept;
-        points *= kept;
-        if (!points || points > CR_MAX_GAP_POINTS)
+        if (!kept)
             return;
+        points = points > CR_MAX_GAP_POINTS ? points : points * c->nvals;
     }
-    /* depth-first over the points: acc[i] holds the rows matching the
-     * values chosen for columns 0..i */
     uint64_t *acc = alloc(S, (size_t)n * words * sizeof *acc);
     uint32_t *at = alloc(S, n * sizeof *at);
     if (!acc || !at)
         return;
     uint32_t depth = 0;
+    /* a value no row matches is a gap of its column alone, whatever the
+     * others hold: looked for first, in a table of any width (and only a
+     * number, date or truth value is left unmatched here) */
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t v = 0; v < cols[i].nvals; v++) {
+            const uint64_t *m = cols[i].match + (size_t)v * words;
+            uint64_t any = 0;
+            for (uint32_t w = 0; w < words; w++)
+                any |= m[w];
+            if (!any) {
+                memset(at, 0, n * sizeof *at);
+                at[i] = v;
+                depth = n - 1;
+                goto found;
+            }
+        }
+    if (points > CR_MAX_GAP_POINTS)
+        return;
+    /* depth-first over the points: acc[i] holds the rows matching the
+     * values chosen for columns 0..i */
     for (;;) {
         const uint64_t *m = cols[depth].match + (size_t)at[depth] * words;
         uint64_t *a = acc + (size_t)depth * words, any = 0;
@@ -426,6 +451,7 @@ void cr_sema_table_gaps(sema *S, cr_item *it, const cr_type *const *in)
             return;                       /* every point matches a row */
         at[depth]++;
     }
+found:;
     char what[1024], one[400], path[256];
     size_t len = 0;
     for (uint32_t i = 0; i < n; i++) {
