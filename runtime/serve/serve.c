@@ -888,7 +888,8 @@ static bool start_daemon(server *sv, const struct sockaddr_storage *addr, bool v
      * exactly 128 events, and those 128 connections then stall until it
      * ends (tests/golden/serve_many_connections.sh).  poll() has no such
      * limit, and a suspended connection costs it no epoll_ctl: with
-     * --log, 40% less CPU per request (make bench). */
+     * --log, about a tenth less CPU per request and a tenth more
+     * requests/s (tests/bench/README.md). */
     unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     if (sv->log)
         flags |= MHD_ALLOW_SUSPEND_RESUME;
