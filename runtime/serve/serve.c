@@ -887,9 +887,9 @@ static bool start_daemon(server *sv, const struct sockaddr_storage *addr, bool v
      * with the whole connection timeout, after a wait that returned
      * exactly 128 events, and those 128 connections then stall until it
      * ends (tests/golden/serve_many_connections.sh).  poll() has no such
-     * limit, and a suspended connection costs it no epoll_ctl: with
-     * --log, about a tenth less CPU per request and a tenth more
-     * requests/s (tests/bench/README.md). */
+     * limit; what it costs and gives is measured in tests/bench/README.md
+     * (about 2 us more CPU a request without a log, a few percent more
+     * requests/s with --log). */
     unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     if (sv->log)
         flags |= MHD_ALLOW_SUSPEND_RESUME;

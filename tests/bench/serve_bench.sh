@@ -30,6 +30,9 @@
 # busy hour for one instance, and the server holds no thread for a request
 # waiting for its commit.  Each log written is verified (credo audit
 # verify) and must hold one row per 200 answered.
+# After each row of our client, the server's CPU time (user and system,
+# from /proc) per request answered, and for the 256-connection rounds its
+# median with and without --log.
 # The client runs on the same machine and takes CPU from the server: on a
 # small machine the figures are the pair's, not the server's alone.  Like
 # the rest of make bench, it reports and never fails on a time.
@@ -115,13 +118,25 @@ LUA
         grep -E 'Requests/sec|Latency|50%|75%|90%|99%'
 }
 
-# ours ROW BODY [CLIENT OPTIONS]
+# the server's CPU time so far (user and system), in clock ticks
+hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0; }
+
+# ours ROW BODY [CLIENT OPTIONS]: the client's summary, then the
+# server's CPU time per request answered over the row
 with_client() {
     row=$1
     body=$2
     shift 2
     echo "== $row (serve_client, ${SECONDS_PER_ROW}s $*)"
-    "$OUT/serve_client" -p "$port" -d "$SECONDS_PER_ROW" "$@" /v1/decide/sme_tax_loan "$body" | grep -v '^version '
+    c0=$(cpu_ticks)
+    "$OUT/serve_client" -p "$port" -d "$SECONDS_PER_ROW" "$@" /v1/decide/sme_tax_loan "$body" |
+        grep -v '^version ' >"$tmp/row.out"
+    c1=$(cpu_ticks)
+    cat "$tmp/row.out"
+    n=$(sed -n 's/^requests \([0-9]*\) .*/\1/p' "$tmp/row.out")
+    [ -n "$n" ] && [ "$n" -gt 0 ] &&
+        awk -v t=$((c1 - c0)) -v hz="$hz" -v n="$n" 'BEGIN {printf "server CPU %.1f us per request\n", t * 1e6 / hz / n}'
 }
 
 echo "credo serve: $(sed -n 's/^credo serve: listening on [^ ]* //p' "$tmp/err"); $(nproc 2>/dev/null || echo '?') CPUs shared with the client"
@@ -191,11 +206,13 @@ for i in $(seq "$ROUNDS"); do
     rate "$tmp/plain.$i.out" >>"$tmp/plain.rates"
     log_round "big$i" -U "S$i" "app_ids in arrival order, round $i"
     rate "$tmp/big$i.1.out" >>"$tmp/logged.rates"
+    cat "$tmp/big$i.1.out" >>"$tmp/ordered.cpu"
     cat "$tmp/big$i.commits" >>"$tmp/commits"
     # seconds of the run, for commits per second
     sed -n 's/^requests [0-9]* failures [0-9]* seconds \([0-9.]*\).*/\1/p' "$tmp/big$i.1.out" >>"$tmp/seconds"
     log_round "scattered$i" -u "T$i" "app_ids by connection (scattered), round $i"
     rate "$tmp/scattered$i.1.out" >>"$tmp/scattered.rates"
+    cat "$tmp/scattered$i.1.out" >>"$tmp/scattered.cpu"
     cat "$tmp/scattered$i.commits" >>"$tmp/scattered.commits"
     sed -n 's/^requests [0-9]* failures [0-9]* seconds \([0-9.]*\).*/\1/p' "$tmp/scattered$i.1.out" \
         >>"$tmp/scattered.seconds"
@@ -208,6 +225,9 @@ share() {
     echo "--log, one application per request, $LOG_CONNS connections, $2: median $r req/s," \
         "$((r * 100 / plain))% of the median $plain without it ($ROUNDS rounds each;" \
         "runs: $(paste -s -d' ' "$tmp/$1.rates") against $(paste -s -d' ' "$tmp/plain.rates"))"
+    cpu_of() { sed -n 's/^server CPU \([0-9.]*\) us per request/\1/p' "$@" | median; }
+    echo "    the server's CPU per request: median $(cpu_of "$tmp"/"$3".cpu) us with --log," \
+        "$(cpu_of "$tmp"/plain.*.out) us without it"
     paste -d' ' "$tmp/$3.commits" "$tmp/$3.seconds" | awk '{d += $1; c += $2; s += $3}
         END {if (c && s) printf "    the log: %.0f commits/s (an fsync each) x %.0f decisions per commit\n", c / s, d / c}'
 }
