@@ -185,52 +185,32 @@ typedef struct toklist {
 static bool scan(const char *src, size_t len, cr_diags *diags, toklist *out)
 {
     memset(out, 0, sizeof *out);
-    if (len > INT_MAX)
-        return false;
-    cr_arena arena;
-    cr_arena_init(&arena, 16 * 1024, 0);
-    cr_parse_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.arena = &arena;
-    ctx.diags = diags;
-    ctx.src = src;
-    ctx.len = len;
-    ctx.keep_comments = true;
-    yyscan_t scanner;
-    if (!cr_lex_begin(&ctx, src, len, &scanner)) {
-        cr_arena_free(&arena);
+    uint32_t n;
+    cr_token *toks = cr_lex_all(src, len, diags, true, &n);
+    if (!toks || !(out->t = malloc((n ? n : 1) * sizeof *out->t))) {
+        free(toks);
         return false;
     }
-    bool ok = true;
+    out->n = out->cap = n;
     uint32_t prev_end = 0, col = indent_at(src, len, 0);
-    CR_YYSTYPE val;
-    cr_span sp;
-    int k;
-    while ((k = cr_yylex(&val, &sp, scanner)) != 0) {
-        ftok *grew = grown(out->t, &out->cap, out->n + 1, sizeof *out->t);
-        if (!grew) {
-            ok = false;
-            break;
-        }
-        out->t = grew;
-        ftok *t = &out->t[out->n++];
-        t->kind = k;
-        t->start = sp.start;
-        t->end = sp.end;
+    for (uint32_t i = 0; i < n; i++) {
+        ftok *t = &out->t[i];
+        t->kind = toks[i].kind;
+        t->start = toks[i].sp.start;
+        t->end = toks[i].sp.end;
         t->nl = 0;
         /* only white space holds newlines: texts, patterns and comments end before one */
-        for (uint32_t i = prev_end; i < sp.start; i++) {
-            if (src[i] == '\n') {
+        for (uint32_t j = prev_end; j < t->start; j++) {
+            if (src[j] == '\n') {
                 t->nl++;
-                col = indent_at(src, len, i + 1);
+                col = indent_at(src, len, j + 1);
             }
         }
         t->col = col;
-        prev_end = sp.end;
+        prev_end = t->end;
     }
-    cr_lex_end(scanner);
-    cr_arena_free(&arena);
-    return ok && !ctx.oom;
+    free(toks);
+    return true;
 }
 
 /* Splits the scanned tokens into code tokens and comments. */

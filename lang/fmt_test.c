@@ -32,54 +32,28 @@ typedef struct ftok {
     uint32_t start, end;
 } ftok;
 
-/* Every token of src, comments included; NULL when the scanner fails. */
+/* Every token of src, comments included; NULL when the scanner fails or
+ * meets a character that is no token. */
 static ftok *lex_all(const char *src, size_t len, cr_diags *diags, uint32_t *count)
 {
-    cr_arena arena;
-    cr_arena_init(&arena, 16 * 1024, 0);
-    cr_parse_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.arena = &arena;
-    ctx.diags = diags;
-    ctx.src = src;
-    ctx.len = len;
-    ctx.keep_comments = true;
-    void *scanner;
-    ftok *toks = NULL;
-    uint32_t n = 0, cap = 0;
-    bool ok = cr_lex_begin(&ctx, src, len, &scanner);
-    bool begun = ok;
-    while (ok) {
-        YYSTYPE val;
-        cr_span sp;
-        int kind = cr_yylex(&val, &sp, scanner);
-        if (kind == 0)
-            break;
-        if (kind == T_BAD) {
-            cr_diag(diags, CR_SEV_ERROR, sp, "invalid character");
+    uint32_t n;
+    cr_token *all = cr_lex_all(src, len, diags, true, &n);
+    ftok *toks = all ? malloc((n ? n : 1) * sizeof *toks) : NULL;
+    bool ok = toks != NULL;
+    for (uint32_t i = 0; ok && i < n; i++) {
+        if (all[i].kind == T_BAD) {
+            cr_diag(diags, CR_SEV_ERROR, all[i].sp, "invalid character");
             ok = false;
-            break;
         }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 512;
-            ftok *t = realloc(toks, cap * sizeof *t);
-            if (!t) {
-                ok = false;
-                break;
-            }
-            toks = t;
-        }
-        toks[n++] = (ftok){kind, sp.start, sp.end};
+        toks[i] = (ftok){all[i].kind, all[i].sp.start, all[i].sp.end};
     }
-    if (begun)
-        cr_lex_end(scanner);
-    cr_arena_free(&arena);
+    free(all);
     if (!ok || diags->errors) {
         free(toks);
         return NULL;
     }
     *count = n;
-    return toks ? toks : calloc(1, sizeof *toks);
+    return toks;
 }
 
 static bool word_is(const char *src, const ftok *t, const char *w)

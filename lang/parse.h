@@ -39,6 +39,18 @@ typedef struct cr_parse_ctx {
 bool cr_lex_begin(cr_parse_ctx *ctx, const char *src, size_t len, void **scanner);
 void cr_lex_end(void *scanner);
 
+/* One token of a source: its kind (the parser's token number; T_COMMENT
+ * for a comment, T_BAD for a character that is no token) and its span. */
+typedef struct cr_token {
+    int kind;
+    cr_span sp;
+} cr_token;
+/* Every token of src[0..len), in order, its comments too when
+ * keep_comments; *count of them, and after them one of kind 0 at the
+ * end of the source.  Lexical errors go to diags (NULL: dropped).  NULL
+ * when out of memory; free() the array.  Defined in lexer.l. */
+cr_token *cr_lex_all(const char *src, size_t len, cr_diags *diags, bool keep_comments, uint32_t *count);
+
 /* Parses ctx->src into ctx->ast; syntax errors go to ctx->diags.
  * Returns false when the tree is unusable (any syntax error). */
 bool cr_parse(cr_parse_ctx *ctx);

@@ -24,11 +24,6 @@
 #include "parser.h"
 #include "lexer.h"
 
-typedef struct token {
-    int kind;
-    cr_span sp;
-} token;
-
 typedef struct mutant {
     uint32_t start, end;   /* the source bytes replaced */
     char *text;            /* by this */
@@ -74,49 +69,13 @@ static void add(mutants *m, uint32_t start, uint32_t end, char *text, bool bound
     va_end(ap);
 }
 
-/* The policy's tokens, comments left out.  NULL when out of memory. */
-static token *tokens_of(const char *src, size_t len, uint32_t *count)
+/* The policy's tokens, comments left out, and the end (kind 0) after
+ * them, counted.  NULL when out of memory. */
+static cr_token *tokens_of(const char *src, size_t len, uint32_t *count)
 {
-    cr_arena arena;
-    cr_arena_init(&arena, 16 * 1024, 0);
-    cr_diags diags;
-    cr_diags_init(&diags, "", src, len);
-    cr_parse_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.arena = &arena;
-    ctx.diags = &diags;
-    ctx.src = src;
-    ctx.len = len;
-    void *scanner;
-    token *toks = NULL;
-    uint32_t n = 0, cap = 0;
-    bool begun = cr_lex_begin(&ctx, src, len, &scanner), ok = begun;
-    while (ok) {
-        YYSTYPE val;
-        cr_span sp;
-        int kind = cr_yylex(&val, &sp, scanner);
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            token *t = realloc(toks, cap * sizeof *t);
-            if (!t) {
-                ok = false;
-                break;
-            }
-            toks = t;
-        }
-        toks[n++] = (token){kind, sp};
-        if (kind == 0)
-            break;
-    }
-    if (begun)
-        cr_lex_end(scanner);
-    cr_diags_free(&diags);
-    cr_arena_free(&arena);
-    if (!ok) {
-        free(toks);
-        return NULL;
-    }
-    *count = n;
+    cr_token *toks = cr_lex_all(src, len, NULL, false, count);
+    if (toks)
+        ++*count;
     return toks;
 }
 
@@ -206,7 +165,7 @@ static bool in_scorecard_bin(const cr_program *p, uint32_t at)
 }
 
 /* Both moves of the number at toks[i] (with its unary minus). */
-static void number_mutants(mutants *m, const char *src, const token *toks, uint32_t n, uint32_t i, const cr_program *p)
+static void number_mutants(mutants *m, const char *src, const cr_token *toks, uint32_t n, uint32_t i, const cr_program *p)
 {
     uint32_t first = i;
     if (i >= 1 && toks[i - 1].kind == '-' && (i < 2 || !ends_operand(toks[i - 2].kind)))
@@ -239,7 +198,7 @@ static void number_mutants(mutants *m, const char *src, const token *toks, uint3
 static bool make_mutants(mutants *m, const cr_program *p, const char *src, size_t len)
 {
     uint32_t n;
-    token *toks = tokens_of(src, len, &n);
+    cr_token *toks = tokens_of(src, len, &n);
     if (!toks)
         return false;
     for (uint32_t i = 0; i < n; i++) {

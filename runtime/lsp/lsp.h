@@ -79,6 +79,9 @@ typedef struct cr_lsp_index {
 /* Tokens and definitions of src; false when out of memory. */
 bool cr_lsp_index_build(cr_lsp_index *ix, const char *src, size_t len);
 void cr_lsp_index_free(cr_lsp_index *ix);
+/* How many tokens start (by_end false) or end (by_end true) at or
+ * before off: the tokens are in order and do not overlap. */
+uint32_t cr_lsp_tokens_before(const cr_lsp_index *ix, uint32_t off, bool by_end);
 /* The token at (or just before) off, or -1. */
 int cr_lsp_token_at(const cr_lsp_index *ix, uint32_t off);
 bool cr_lsp_token_is_name(const cr_lsp_token *t);

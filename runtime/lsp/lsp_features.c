@@ -436,14 +436,7 @@ static void add_outputs(cJSON *items, const cr_lsp_index *ix, const char *src, u
 static bool member_completion(cJSON *items, const cr_lsp_index *ix, const char *src, uint32_t off)
 {
     /* the last token that ends at or before the cursor */
-    uint32_t lo = 0, hi = ix->ntoks;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (ix->toks[mid].end <= off)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    uint32_t lo = cr_lsp_tokens_before(ix, off, true);
     if (lo == 0)
         return false;
     uint32_t dot = lo - 1;

@@ -33,40 +33,17 @@ const char *cr_lsp_kind_word(cr_lsp_kind k)
 
 static bool scan(cr_lsp_index *ix, const char *src, size_t len)
 {
-    cr_arena arena;
-    cr_arena_init(&arena, 16 * 1024, 0);
-    cr_diags diags;
-    cr_diags_init(&diags, "", src, len);
-    cr_parse_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.arena = &arena;
-    ctx.diags = &diags;
-    ctx.src = src;
-    ctx.len = len;
-    yyscan_t scanner;
-    bool ok = cr_lex_begin(&ctx, src, len, &scanner);
-    uint32_t cap = 0;
-    if (ok) {
-        YYSTYPE val;
-        cr_span sp;
-        int k;
-        while ((k = cr_yylex(&val, &sp, scanner)) != 0) {
-            if (ix->ntoks == cap) {
-                cap = cap ? cap * 2 : 256;
-                cr_lsp_token *grown = realloc(ix->toks, cap * sizeof *grown);
-                if (!grown) {
-                    ok = false;
-                    break;
-                }
-                ix->toks = grown;
-            }
-            ix->toks[ix->ntoks++] = (cr_lsp_token){k, sp.start, sp.end};
-        }
-        cr_lex_end(scanner);
+    uint32_t n;
+    cr_token *toks = cr_lex_all(src, len, NULL, false, &n);
+    if (!toks || !(ix->toks = malloc((n ? n : 1) * sizeof *ix->toks))) {
+        free(toks);
+        return false;
     }
-    cr_diags_free(&diags);
-    cr_arena_free(&arena);
-    return ok && !ctx.oom;
+    for (uint32_t i = 0; i < n; i++)
+        ix->toks[i] = (cr_lsp_token){toks[i].kind, toks[i].sp.start, toks[i].sp.end};
+    ix->ntoks = n;
+    free(toks);
+    return true;
 }
 
 static bool add(cr_lsp_index *ix, uint32_t *cap, cr_lsp_kind kind, const cr_lsp_token *t, uint32_t item, uint32_t owner)
@@ -185,17 +162,23 @@ void cr_lsp_index_free(cr_lsp_index *ix)
     memset(ix, 0, sizeof *ix);
 }
 
-int cr_lsp_token_at(const cr_lsp_index *ix, uint32_t off)
+uint32_t cr_lsp_tokens_before(const cr_lsp_index *ix, uint32_t off, bool by_end)
 {
-    /* binary search for the last token starting at or before off */
     uint32_t lo = 0, hi = ix->ntoks;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (ix->toks[mid].start <= off)
+        if ((by_end ? ix->toks[mid].end : ix->toks[mid].start) <= off)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return lo;
+}
+
+int cr_lsp_token_at(const cr_lsp_index *ix, uint32_t off)
+{
+    /* the last token starting at or before off */
+    uint32_t lo = cr_lsp_tokens_before(ix, off, false);
     if (lo == 0)
         return -1;
     const cr_lsp_token *t = &ix->toks[lo - 1];
