@@ -133,7 +133,7 @@ static void test_config_bounds(void **state)
     credo_error err;
     assert_int_equal(credo_config_check(&c, &err), CREDO_OK);
 
-    credo_config max = {1000000000ull, 1ull << 30, 10000000, 100000, 1000, 16u << 20, 10000000, 64ull << 20};
+    credo_config max = {1000000000ull, 1ull << 30, 10000000, 100000, 1000, 16u << 20, 10000000, 64ull << 20, 60000};
     assert_int_equal(credo_config_check(&max, &err), CREDO_OK);
 
     c = max, c.max_instructions++;
@@ -154,6 +154,8 @@ static void test_config_bounds(void **state)
     expect_refused(&c, "JSON list limit 10000001 is more than the maximum, 10000000");
     c = max, c.max_line++;
     expect_refused(&c, "line limit 67108865 bytes is more than the maximum, 64 MiB");
+    c = max, c.deadline_ms++;
+    expect_refused(&c, "deadline (ms) 60001 is more than the maximum, 60000");
     c = max, c.max_instructions = 0;
     expect_refused(&c, "instruction budget must be at least 1");
     c = max, c.max_line = 0;

@@ -244,6 +244,15 @@ static void dump(sbuf *b, const cr_expr *e)
         dump(b, e->u.tri.b);
         put(b, ")");
         break;
+    case E_BETWEEN:
+        put(b, e->u.tri.negate ? "(not-between " : "(between ");
+        dump(b, e->u.tri.a);
+        put(b, " ");
+        dump(b, e->u.tri.b);
+        put(b, " ");
+        dump(b, e->u.tri.c);
+        put(b, ")");
+        break;
     case E_SLICE:
         put(b, "(slice ");
         dump(b, e->u.tri.a);
