@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1176,7 +1177,7 @@ static int64_t synchronous(cr_dlog *l)
 typedef struct syncing {
     cr_dlog *l;
     _Atomic int stop;
-    int syncs, failures;
+    _Atomic int syncs, failures;
 } syncing;
 
 static void *sync_loop(void *arg)
@@ -1214,6 +1215,11 @@ static void test_caller_syncs(void **state)
     syncing s = {.l = l};
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, sync_loop, &s), 0);
+    /* the syncer has run once before the commits begin, so it runs beside
+     * them however busy the machine (else it may not be scheduled at all
+     * before it is stopped) */
+    while (s.syncs + s.failures == 0)
+        sched_yield();
     for (int i = 0; i < 20; i++)
         log_apps(l, f->p, 1 + i * 5, 5 + i * 5);
     char err[300];
