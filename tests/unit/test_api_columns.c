@@ -203,12 +203,38 @@ static void test_bad_cells(void **state)
     credo_policy_free(p);
 }
 
+/* The line limit holds for a row made from columns as for a line read:
+ * a row past it is an ERROR naming the limit, the next row is decided. */
+static void test_line_limit(void **state)
+{
+    (void)state;
+    credo_error err;
+    credo_policy *p = credo_policy_compile("cols.credo", SRC, sizeof SRC - 1, &err);
+    assert_non_null(p);
+    credo_config c;
+    credo_config_init(&c);
+    c.max_line = 64;
+    credo_session *s = credo_session_new_with(p, &c, &err);
+    assert_non_null(s);
+    assert_int_equal(credo_session_set_as_of(s, "2026-12-01"), CREDO_OK);
+    const char *ids[2] = {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "B"};
+    const credo_column cols[] = {{"app_id", CREDO_COLUMN_TEXT, ids, NULL, NULL}};
+    size_t len, errors;
+    const char *out = credo_decide_columns(s, cols, 1, 2, &len, &errors, &err);
+    assert_non_null(out);
+    assert_non_null(strstr(out, "\"error\":[\"line: longer than 64 bytes\",\"age: required field is missing\"]"));
+    assert_int_equal(errors, 2);
+    credo_session_free(s);
+    credo_policy_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_double_text),
         cmocka_unit_test(test_columns),
         cmocka_unit_test(test_bad_cells),
+        cmocka_unit_test(test_line_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -245,16 +245,8 @@ static void dump(sbuf *b, const cr_expr *e)
         put(b, ")");
         break;
     case E_BETWEEN:
-        put(b, e->u.tri.negate ? "(not-between " : "(between ");
-        dump(b, e->u.tri.a);
-        put(b, " ");
-        dump(b, e->u.tri.b);
-        put(b, " ");
-        dump(b, e->u.tri.c);
-        put(b, ")");
-        break;
     case E_SLICE:
-        put(b, "(slice ");
+        put(b, e->kind == E_SLICE ? "(slice " : e->u.tri.negate ? "(not-between " : "(between ");
         dump(b, e->u.tri.a);
         put(b, " ");
         dump(b, e->u.tri.b);
